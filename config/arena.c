@@ -1,0 +1,94 @@
+#include "arena.h"
+
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define ARENA_CHUNK_MIN 4096
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size, off;
+	alignas(max_align_t) unsigned char mem[];
+};
+
+static size_t round_up(size_t n)
+{
+	const size_t al = alignof(max_align_t);
+	return (n + al - 1) / al * al;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	struct arena_chunk *c = a->head;
+
+	size = round_up(size ? size : 1);
+	if (!c || c->size - c->off < size) {
+		size_t cap = size > ARENA_CHUNK_MIN ? size : ARENA_CHUNK_MIN;
+		if (c && c->size * 2 > cap && c->size < 1 << 20)
+			cap = c->size * 2;
+		c = xmalloc(sizeof(*c) + cap);
+		c->size = cap;
+		c->off = 0;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = c->mem + c->off;
+	c->off += size;
+	a->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+void *arena_calloc(struct arena *a, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		xalloc_die("arena_calloc overflow");
+	return arena_alloc(a, n * size);
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t len)
+{
+	char *p = arena_alloc(a, len + 1);
+	memcpy(p, s, len);
+	return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		xalloc_die("arena_printf format");
+	char *p = arena_alloc(a, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void arena_free(struct arena *a)
+{
+	struct arena_chunk *c = a->head;
+
+	while (c) {
+		struct arena_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	a->head = NULL;
+	a->used = 0;
+}

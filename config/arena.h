@@ -1,0 +1,31 @@
+/*
+ * A region allocator: many small allocations, one free.
+ *
+ * Each configuration object and each parsed document owns one arena, so
+ * replacing an object (a file reload, an API watch event) frees everything it
+ * held in one call and no decoder needs a matching free function.
+ */
+#ifndef VIPCAST_CONFIG_ARENA_H
+#define VIPCAST_CONFIG_ARENA_H
+
+#include <stddef.h>
+
+struct arena_chunk;
+
+struct arena {
+	struct arena_chunk *head;
+	size_t used;  /* bytes handed out, for accounting */
+};
+
+#define ARENA_INIT {0}
+
+/* Zeroed memory, aligned for any type. Aborts on out-of-memory, like every allocation here. */
+void *arena_alloc(struct arena *a, size_t size);
+/* n elements of size bytes each; aborts on overflow. */
+void *arena_calloc(struct arena *a, size_t n, size_t size);
+char *arena_strndup(struct arena *a, const char *s, size_t len);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void arena_free(struct arena *a);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * The configuration: every object currently known, by kind, kept sorted by
+ * namespace and name so lookups are binary searches and every listing comes
+ * out in the same order.
+ *
+ * Sources feed it object by object (the file loader adds whole directories;
+ * an API watcher will put and take single objects), and config_validate()
+ * then checks what spans objects. A configuration with any error is not used.
+ */
+#ifndef VIPCAST_CONFIG_CONFIG_H
+#define VIPCAST_CONFIG_CONFIG_H
+
+#include "diag.h"
+#include "model.h"
+
+struct objects {
+	struct object **v;
+	size_t n, cap;
+};
+
+struct config {
+	struct objects kinds[KIND_COUNT];
+	struct arena resolved;  /* cross-object results; rebuilt by config_validate() */
+};
+
+struct config *config_new(void);
+void config_free(struct config *c);
+
+/* Adds o unless one of the same kind, namespace and name exists: then returns that one and keeps nothing. */
+struct object *config_add(struct config *c, struct object *o);
+/* Adds or replaces; returns the replaced object for the caller to free. */
+struct object *config_put(struct config *c, struct object *o);
+/* Removes and returns the object, or NULL. */
+struct object *config_take(struct config *c, enum kind k, const char *ns, const char *name);
+struct object *config_find(const struct config *c, enum kind k, const char *ns, const char *name);
+
+/* Cross-object checks and resolution; false when any error was reported. */
+bool config_validate(struct config *c, struct diags *d);
+
+/*
+ * The pools an advertisement applies to: those it names, those its selectors
+ * match, or every pool of its namespace when it does neither. Returns the
+ * count; out (may be NULL) receives up to max pools.
+ */
+size_t config_adv_pools(const struct config *c, const struct object *adv, const struct object **out,
+			size_t max);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * BGPPeer (metallb.io/v1beta2, and v1beta1 with the same fields).
+ *
+ * Timer rules follow MetalLB: holdTime defaults to 90s, or three times
+ * keepaliveTime when only that is written; it is 0 (no keepalives) or at
+ * least 3s (RFC 4271 4.2); keepaliveTime defaults to a third of holdTime and
+ * may not exceed it.
+ */
+#include <string.h>
+
+#include "duration.h"
+#include "object.h"
+
+#define DEFAULT_HOLD_TIME (90 * DURATION_NS_PER_S)
+#define MIN_HOLD_TIME (3 * DURATION_NS_PER_S)
+#define DEFAULT_PEER_PORT 179
+
+static const struct dec_field secret_ref_fields[] = {
+	{ "name", DT_STR, offsetof(struct bgp_peer, password_secret.name), 0, 0, NULL },
+	{ "namespace", DT_STR, offsetof(struct bgp_peer, password_secret.namespace), 0, 0, NULL },
+};
+static const struct dec_table secret_ref_table = DEC_TABLE(secret_ref_fields, false);
+
+static void dec_secret_ref(struct dec *d, const struct doc_node *v, void *base)
+{
+	struct bgp_peer *p = base;
+
+	p->password_secret.mark = dec_mark(d, v);
+	dec_map(d, v, &secret_ref_table, base);
+}
+
+static const struct dec_field spec_fields[] = {
+	{ "myASN", DT_INT, offsetof(struct bgp_peer, my_asn), 1, UINT32_MAX, NULL },
+	{ "peerASN", DT_INT, offsetof(struct bgp_peer, peer_asn), 1, UINT32_MAX, NULL },
+	{ "dynamicASN", DT_STR, offsetof(struct bgp_peer, dynamic_asn_text), 0, 0, NULL },
+	{ "peerAddress", DT_IP, offsetof(struct bgp_peer, peer_address), 0, 0, NULL },
+	{ "sourceAddress", DT_IP, offsetof(struct bgp_peer, source_address), 0, 0, NULL },
+	{ "peerPort", DT_INT, offsetof(struct bgp_peer, peer_port), 1, 16384, NULL },
+	{ "holdTime", DT_DURATION, offsetof(struct bgp_peer, hold_time), 0, 0, NULL },
+	{ "keepaliveTime", DT_DURATION, offsetof(struct bgp_peer, keepalive_time), 0, 0, NULL },
+	{ "connectTime", DT_DURATION, offsetof(struct bgp_peer, connect_time), 0, 0, NULL },
+	{ "routerID", DT_IP, offsetof(struct bgp_peer, router_id), 0, 0, NULL },
+	{ "nodeSelectors", DT_SELECTORS, offsetof(struct bgp_peer, node_selectors), 0, 0, NULL },
+	{ "password", DT_STR, offsetof(struct bgp_peer, password), 0, 0, NULL },
+	{ "passwordSecret", DT_FN, 0, 0, 0, dec_secret_ref },
+	{ "bfdProfile", DT_STR, offsetof(struct bgp_peer, bfd_profile), 0, 0, NULL },
+	{ "enableGracefulRestart", DT_BOOL, offsetof(struct bgp_peer, graceful_restart), 0, 0, NULL },
+	{ "ebgpMultiHop", DT_BOOL, offsetof(struct bgp_peer, ebgp_multihop), 0, 0, NULL },
+	{ "vrf", DT_STR, offsetof(struct bgp_peer, vrf), 0, 0, NULL },
+	{ "disableMP", DT_BOOL, offsetof(struct bgp_peer, disable_mp), 0, 0, NULL },
+	{ "dualStackAddressFamily", DT_BOOL, offsetof(struct bgp_peer, dual_stack_af), 0, 0, NULL },
+	{ "interface", DT_STR, offsetof(struct bgp_peer, interface), 0, 0, NULL },
+};
+static const struct dec_table spec_table = DEC_TABLE(spec_fields, false);
+
+static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
+{
+	dec_map(d, v, &spec_table, base);
+}
+
+static const struct dec_field root_fields[] = {
+	ROOT_COMMON_FIELDS,
+	{ "spec", DT_FN, 0, 0, 0, dec_spec },
+	{ "status", DT_IGNORE, 0, 0, 0, NULL },
+};
+static const struct dec_table root_table = DEC_TABLE(root_fields, false);
+
+static void check_asns(struct dec *d, struct object *o)
+{
+	struct bgp_peer *p = &o->peer;
+
+	if (!p->my_asn.set)
+		dec_error(d, &o->meta.mark, "spec.myASN is required");
+	if (p->dynamic_asn_text.s) {
+		if (strcmp(p->dynamic_asn_text.s, "internal") == 0)
+			p->dynamic_asn = DYNAMIC_ASN_INTERNAL;
+		else if (strcmp(p->dynamic_asn_text.s, "external") == 0)
+			p->dynamic_asn = DYNAMIC_ASN_EXTERNAL;
+		else
+			dec_error(d, &p->dynamic_asn_text.mark,
+				  "spec.dynamicASN must be \"internal\" or \"external\", not \"%s\"",
+				  p->dynamic_asn_text.s);
+	}
+	if (p->peer_asn.set && p->dynamic_asn_text.s)
+		dec_error(d, &p->dynamic_asn_text.mark, "spec.peerASN and spec.dynamicASN exclude each other");
+	else if (!p->peer_asn.set && !p->dynamic_asn_text.s)
+		dec_error(d, &o->meta.mark, "spec.peerASN or spec.dynamicASN is required");
+
+	bool ibgp = p->dynamic_asn == DYNAMIC_ASN_INTERNAL ||
+		    (p->peer_asn.set && p->my_asn.set && p->peer_asn.v == p->my_asn.v);
+	if (ibgp && p->ebgp_multihop.set && p->ebgp_multihop.v)
+		dec_error(d, &p->ebgp_multihop.mark,
+			  "spec.ebgpMultiHop applies to eBGP only, but this peer is iBGP (myASN equals the peer's ASN)");
+}
+
+static void check_timers(struct dec *d, struct object *o)
+{
+	struct bgp_peer *p = &o->peer;
+	char a[32], b[32];
+
+	if (p->keepalive_time.set && p->keepalive_time.v < 0)
+		dec_error(d, &p->keepalive_time.mark, "spec.keepaliveTime may not be negative");
+	if (p->hold_time.set && p->hold_time.v != 0 && p->hold_time.v < MIN_HOLD_TIME) {
+		duration_format(p->hold_time.v, a, sizeof(a));
+		dec_error(d, &p->hold_time.mark, "spec.holdTime %s is invalid: it must be 0 or at least 3s", a);
+	}
+	if (!p->hold_time.set)
+		p->hold_time.v = p->keepalive_time.set && p->keepalive_time.v > 0 ? 3 * p->keepalive_time.v
+										 : DEFAULT_HOLD_TIME;
+	if (!p->keepalive_time.set)
+		p->keepalive_time.v = p->hold_time.v / 3;
+	if (p->keepalive_time.v > p->hold_time.v) {
+		duration_format(p->keepalive_time.v, a, sizeof(a));
+		duration_format(p->hold_time.v, b, sizeof(b));
+		dec_error(d, mark_or(&p->keepalive_time.mark, o),
+			  "spec.keepaliveTime %s is greater than holdTime %s", a, b);
+	}
+	if (p->connect_time.set &&
+	    (p->connect_time.v < DURATION_NS_PER_S || p->connect_time.v > 65535 * DURATION_NS_PER_S ||
+	     p->connect_time.v % DURATION_NS_PER_S != 0))
+		dec_error(d, &p->connect_time.mark,
+			  "spec.connectTime must be a whole number of seconds between 1s and 65535s");
+}
+
+static void check_addresses(struct dec *d, struct object *o)
+{
+	struct bgp_peer *p = &o->peer;
+
+	if (!p->peer_address.set && !p->interface.s)
+		dec_error(d, &o->meta.mark, "spec.peerAddress is required");
+	if (p->router_id.set && p->router_id.a.family != IPF_V4)
+		dec_error(d, &p->router_id.mark, "spec.routerID must be an IPv4 address");
+	if (p->source_address.set && p->peer_address.set &&
+	    p->source_address.a.family != p->peer_address.a.family)
+		dec_error(d, &p->source_address.mark,
+			  "spec.sourceAddress and spec.peerAddress are of different address families");
+	if (p->password.s && (p->password_secret.name.s || p->password_secret.mark.file))
+		dec_error(d, &p->password.mark, "spec.password and spec.passwordSecret exclude each other");
+	if (p->password_secret.mark.file && !p->password_secret.name.s)
+		dec_error(d, &p->password_secret.mark, "spec.passwordSecret.name is required");
+}
+
+void decode_bgp_peer(struct dec *d, const struct doc_node *root, struct object *o)
+{
+	struct bgp_peer *p = &o->peer;
+	unsigned before = d->errors;
+
+	dec_map(d, root, &root_table, p);
+	if (d->errors != before)
+		return;
+	if (!p->peer_port.set)
+		p->peer_port.v = DEFAULT_PEER_PORT;
+	check_asns(d, o);
+	check_timers(d, o);
+	check_addresses(d, o);
+}

@@ -1,0 +1,219 @@
+/* Service (v1): the fields a load-balancer reads, and the LoadBalancer status it writes. */
+#include <string.h>
+
+#include "object.h"
+
+struct name_value {
+	const char *name;
+	int value;
+};
+
+/* Maps a string field onto an enum; reports the allowed names otherwise. */
+static bool dec_enum(struct dec *d, const struct doc_node *v, const struct name_value *names,
+		     size_t n, int *out)
+{
+	struct vstr s = { 0 };
+	char allowed[160] = "";
+
+	dec_str(d, v, &s);
+	if (!s.s)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(s.s, names[i].name) == 0) {
+			*out = names[i].value;
+			return true;
+		}
+		strncat(allowed, i ? ", " : "", sizeof(allowed) - strlen(allowed) - 1);
+		strncat(allowed, names[i].name, sizeof(allowed) - strlen(allowed) - 1);
+	}
+	dec_error(d, &v->mark, "unknown value \"%s\" (want one of %s)", s.s, allowed);
+	return false;
+}
+
+static const struct name_value families[] = { { "IPv4", IPF_V4 }, { "IPv6", IPF_V6 } };
+static const struct name_value policies[] = { { "SingleStack", SINGLE_STACK },
+					      { "PreferDualStack", PREFER_DUAL_STACK },
+					      { "RequireDualStack", REQUIRE_DUAL_STACK } };
+static const struct name_value traffic[] = { { "Cluster", TRAFFIC_CLUSTER }, { "Local", TRAFFIC_LOCAL } };
+static const struct name_value protocols[] = { { "TCP", PROTO_TCP }, { "UDP", PROTO_UDP }, { "SCTP", PROTO_SCTP } };
+static const struct name_value types[] = { { "ClusterIP", 0 }, { "NodePort", 0 }, { "LoadBalancer", 0 },
+					   { "ExternalName", 0 } };
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static void dec_families(struct dec *d, const struct doc_node *v, void *base)
+{
+	struct service *s = base;
+
+	if (!dec_expect(d, v, DOC_SEQ))
+		return;
+	s->families_mark = dec_mark(d, v);
+	if (v->seq.n > 2) {
+		dec_error(d, &v->mark, "at most two families may be listed");
+		return;
+	}
+	for (size_t i = 0; i < v->seq.n; i++) {
+		size_t saved = dec_enter_index(d, i);
+		int f;
+		if (dec_enum(d, v->seq.v[i], families, COUNT(families), &f)) {
+			if (s->nfamilies && s->families[0] == f)
+				dec_error(d, &v->seq.v[i]->mark, "family listed twice");
+			else
+				s->families[s->nfamilies++] = (uint8_t)f;
+		}
+		dec_leave(d, saved);
+	}
+}
+
+static void dec_policy(struct dec *d, const struct doc_node *v, void *base)
+{
+	int p;
+
+	if (dec_enum(d, v, policies, COUNT(policies), &p))
+		((struct service *)base)->family_policy = (enum ip_family_policy)p;
+}
+
+static void dec_traffic(struct dec *d, const struct doc_node *v, void *base)
+{
+	int t;
+
+	if (dec_enum(d, v, traffic, COUNT(traffic), &t))
+		((struct service *)base)->traffic_policy = (enum traffic_policy)t;
+}
+
+struct port_raw {
+	struct vstr name, protocol;
+	struct vint port, node_port;
+};
+
+static const struct dec_field port_fields[] = {
+	{ "name", DT_STR, offsetof(struct port_raw, name), 0, 0, NULL },
+	{ "protocol", DT_STR, offsetof(struct port_raw, protocol), 0, 0, NULL },
+	{ "port", DT_INT, offsetof(struct port_raw, port), 1, 65535, NULL },
+	{ "nodePort", DT_INT, offsetof(struct port_raw, node_port), 0, 65535, NULL },
+	{ "targetPort", DT_IGNORE, 0, 0, 0, NULL },
+	{ "appProtocol", DT_IGNORE, 0, 0, 0, NULL },
+};
+static const struct dec_table port_table = DEC_TABLE(port_fields, false);
+
+static bool dec_port(struct dec *d, const struct doc_node *item, struct service_port *out)
+{
+	struct port_raw raw = { 0 };
+	unsigned before = d->errors;
+	int proto = PROTO_TCP;
+
+	dec_map(d, item, &port_table, &raw);
+	if (raw.protocol.s) {
+		size_t saved = dec_enter(d, "protocol");
+		dec_enum(d, doc_map_get(item, "protocol"), protocols, COUNT(protocols), &proto);
+		dec_leave(d, saved);
+	}
+	if (d->errors == before && !raw.port.set)
+		dec_error(d, &item->mark, "port is required");
+	if (d->errors != before)
+		return false;
+	*out = (struct service_port){ raw.name.s, (enum l4_proto)proto, raw.port.v, raw.node_port.v,
+				      dec_mark(d, item) };
+	return true;
+}
+
+static void dec_ports(struct dec *d, const struct doc_node *v, void *base)
+{
+	struct service *s = base;
+
+	if (!dec_expect(d, v, DOC_SEQ))
+		return;
+	s->ports = arena_calloc(d->a, v->seq.n, sizeof(*s->ports));
+	for (size_t i = 0; i < v->seq.n; i++) {
+		size_t saved = dec_enter_index(d, i);
+		if (dec_port(d, v->seq.v[i], &s->ports[s->nports]))
+			s->nports++;
+		dec_leave(d, saved);
+	}
+}
+
+static const struct dec_field spec_fields[] = {
+	{ "type", DT_STR, offsetof(struct service, type), 0, 0, NULL },
+	{ "loadBalancerIP", DT_IP, offsetof(struct service, load_balancer_ip), 0, 0, NULL },
+	{ "loadBalancerClass", DT_STR, offsetof(struct service, load_balancer_class), 0, 0, NULL },
+	{ "ipFamilies", DT_FN, 0, 0, 0, dec_families },
+	{ "ipFamilyPolicy", DT_FN, 0, 0, 0, dec_policy },
+	{ "externalTrafficPolicy", DT_FN, 0, 0, 0, dec_traffic },
+	{ "ports", DT_FN, 0, 0, 0, dec_ports },
+	{ "selector", DT_LABELS, offsetof(struct service, selector), 0, 0, NULL },
+	{ "clusterIP", DT_IGNORE, 0, 0, 0, NULL },
+	{ "clusterIPs", DT_IGNORE, 0, 0, 0, NULL },
+	{ "externalIPs", DT_IGNORE, 0, 0, 0, NULL },
+	{ "externalName", DT_IGNORE, 0, 0, 0, NULL },
+	{ "sessionAffinity", DT_IGNORE, 0, 0, 0, NULL },
+	{ "sessionAffinityConfig", DT_IGNORE, 0, 0, 0, NULL },
+	{ "loadBalancerSourceRanges", DT_IGNORE, 0, 0, 0, NULL },
+	{ "healthCheckNodePort", DT_IGNORE, 0, 0, 0, NULL },
+	{ "publishNotReadyAddresses", DT_IGNORE, 0, 0, 0, NULL },
+	{ "allocateLoadBalancerNodePorts", DT_IGNORE, 0, 0, 0, NULL },
+	{ "internalTrafficPolicy", DT_IGNORE, 0, 0, 0, NULL },
+	{ "trafficDistribution", DT_IGNORE, 0, 0, 0, NULL },
+	{ "topologyKeys", DT_IGNORE, 0, 0, 0, NULL },
+};
+static const struct dec_table spec_table = DEC_TABLE(spec_fields, false);
+
+static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
+{
+	dec_map(d, v, &spec_table, base);
+}
+
+/* status.loadBalancer.ingress[].ip; hostnames and ports are not vipcast's. */
+static void dec_ingress(struct dec *d, const struct doc_node *v, struct service *s)
+{
+	if (!dec_expect(d, v, DOC_SEQ))
+		return;
+	s->ingress = arena_calloc(d->a, v->seq.n, sizeof(*s->ingress));
+	for (size_t i = 0; i < v->seq.n; i++) {
+		size_t saved = dec_enter_index(d, i);
+		const struct doc_node *ip = doc_map_get(v->seq.v[i], "ip");
+		if (dec_expect(d, v->seq.v[i], DOC_MAP) && ip && ip->type != DOC_NULL) {
+			size_t s2 = dec_enter(d, "ip");
+			dec_ip(d, ip, &s->ingress[s->ningress]);
+			if (s->ingress[s->ningress].set)
+				s->ningress++;
+			dec_leave(d, s2);
+		}
+		dec_leave(d, saved);
+	}
+}
+
+static void dec_status(struct dec *d, const struct doc_node *v, void *base)
+{
+	const struct doc_node *lb = doc_map_get(v, "loadBalancer");
+	const struct doc_node *ing = doc_map_get(lb, "ingress");
+
+	if (!dec_expect(d, v, DOC_MAP) || !ing || ing->type == DOC_NULL)
+		return;
+	size_t saved = dec_enter(d, "loadBalancer.ingress");
+	dec_ingress(d, ing, base);
+	dec_leave(d, saved);
+}
+
+static const struct dec_field root_fields[] = {
+	ROOT_COMMON_FIELDS,
+	{ "spec", DT_FN, 0, 0, 0, dec_spec },
+	{ "status", DT_FN, 0, 0, 0, dec_status },
+};
+static const struct dec_table root_table = DEC_TABLE(root_fields, false);
+
+void decode_service(struct dec *d, const struct doc_node *root, struct object *o)
+{
+	struct service *s = &o->svc;
+	int t;
+
+	dec_map(d, root, &root_table, s);
+	if (s->type.s) {
+		const struct doc_node *v = doc_map_get(doc_map_get(root, "spec"), "type");
+		size_t saved = dec_enter(d, "spec.type");
+		dec_enum(d, v, types, COUNT(types), &t);
+		dec_leave(d, saved);
+	} else {
+		s->type.s = "ClusterIP";
+	}
+	if (s->family_policy == SINGLE_STACK && s->nfamilies > 1)
+		dec_error(d, &s->families_mark, "ipFamilyPolicy SingleStack allows one family, two are listed");
+}

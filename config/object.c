@@ -1,0 +1,211 @@
+#include "object.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static const char *const v_metallb[] = { "metallb.io/v1beta1", NULL };
+static const char *const v_metallb_peer[] = { "metallb.io/v1beta2", "metallb.io/v1beta1", NULL };
+static const char *const v_core[] = { "v1", NULL };
+static const char *const v_discovery[] = { "discovery.k8s.io/v1", NULL };
+static const char *const v_kubeovn[] = { "kubeovn.io/v1", NULL };
+
+static const struct kind_info kinds[KIND_COUNT] = {
+	[KIND_IPADDRESSPOOL] = { "IPAddressPool", v_metallb, true, decode_ip_pool },
+	[KIND_L2ADVERTISEMENT] = { "L2Advertisement", v_metallb, true, decode_l2_adv },
+	[KIND_BGPADVERTISEMENT] = { "BGPAdvertisement", v_metallb, true, decode_bgp_adv },
+	[KIND_BGPPEER] = { "BGPPeer", v_metallb_peer, true, decode_bgp_peer },
+	[KIND_BFDPROFILE] = { "BFDProfile", v_metallb, true, decode_bfd_profile },
+	[KIND_COMMUNITY] = { "Community", v_metallb, true, decode_community },
+	[KIND_SECRET] = { "Secret", v_core, true, decode_secret },
+	[KIND_SERVICE] = { "Service", v_core, true, decode_service },
+	[KIND_NODE] = { "Node", v_core, false, decode_node },
+	[KIND_NAMESPACE] = { "Namespace", v_core, false, decode_namespace },
+	[KIND_ENDPOINTSLICE] = { "EndpointSlice", v_discovery, true, decode_endpoint_slice },
+	[KIND_SUBNET] = { "Subnet", v_kubeovn, false, decode_ovn_subnet },
+};
+
+const struct kind_info *kind_info(enum kind k)
+{
+	return &kinds[k];
+}
+
+const char *kind_name(enum kind k)
+{
+	return kinds[k].name;
+}
+
+void object_free(struct object *o)
+{
+	if (!o)
+		return;
+	arena_free(&o->arena);
+	free(o);
+}
+
+/* apiVersion group of a kind vipcast reads, e.g. "metallb.io" of "metallb.io/v1beta1". */
+static bool same_group(const char *have, const char *want)
+{
+	const char *slash = strchr(want, '/');
+	size_t glen = slash ? (size_t)(slash - want) : 0;
+	const char *hslash = strchr(have, '/');
+	size_t hlen = hslash ? (size_t)(hslash - have) : 0;
+
+	return glen == hlen && strncmp(have, want, glen) == 0;
+}
+
+static int find_kind(const char *kind, const char *api)
+{
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (strcmp(kind, kinds[k].name) == 0 && same_group(api, kinds[k].api_versions[0]))
+			return k;
+	return -1;
+}
+
+static bool version_known(const struct kind_info *ki, const char *api)
+{
+	for (const char *const *v = ki->api_versions; *v; v++)
+		if (strcmp(api, *v) == 0)
+			return true;
+	return false;
+}
+
+/* RFC 1123 subdomain, as Kubernetes requires of most object names. */
+static bool valid_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 253 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[len - 1]))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-' ||
+		      s[i] == '.'))
+			return false;
+	return true;
+}
+
+struct meta_raw {
+	struct vstr name, namespace, created, uid;
+	struct labels labels, annotations;
+};
+
+static const struct dec_field meta_fields[] = {
+	{ "name", DT_STR, offsetof(struct meta_raw, name), 0, 0, NULL },
+	{ "namespace", DT_STR, offsetof(struct meta_raw, namespace), 0, 0, NULL },
+	{ "labels", DT_LABELS, offsetof(struct meta_raw, labels), 0, 0, NULL },
+	{ "annotations", DT_LABELS, offsetof(struct meta_raw, annotations), 0, 0, NULL },
+	{ "creationTimestamp", DT_STR, offsetof(struct meta_raw, created), 0, 0, NULL },
+	{ "uid", DT_STR, offsetof(struct meta_raw, uid), 0, 0, NULL },
+	{ "resourceVersion", DT_IGNORE, 0, 0, 0, NULL },
+	{ "generation", DT_IGNORE, 0, 0, 0, NULL },
+	{ "generateName", DT_IGNORE, 0, 0, 0, NULL },
+	{ "deletionTimestamp", DT_IGNORE, 0, 0, 0, NULL },
+	{ "deletionGracePeriodSeconds", DT_IGNORE, 0, 0, 0, NULL },
+	{ "ownerReferences", DT_IGNORE, 0, 0, 0, NULL },
+	{ "finalizers", DT_IGNORE, 0, 0, 0, NULL },
+	{ "managedFields", DT_IGNORE, 0, 0, 0, NULL },
+	{ "selfLink", DT_IGNORE, 0, 0, 0, NULL },
+};
+static const struct dec_table meta_table = DEC_TABLE(meta_fields, false);
+
+static bool read_meta(struct dec *d, const struct doc_node *root, const struct kind_info *ki,
+		      struct object *o)
+{
+	const struct doc_node *md = doc_map_get(root, "metadata");
+	struct meta_raw m = { 0 };
+	unsigned before = d->errors;
+
+	if (!md || md->type == DOC_NULL) {
+		dec_error(d, &root->mark, "metadata.name is required");
+		return false;
+	}
+	size_t saved = dec_enter(d, "metadata");
+	dec_map(d, md, &meta_table, &m);
+	if (d->errors == before && !m.name.s)
+		dec_error(d, &md->mark, "name is required");
+	else if (m.name.s && !valid_name(m.name.s))
+		dec_error(d, &m.name.mark, "invalid name \"%s\": lower-case letters, digits, '-' and '.' only",
+			  m.name.s);
+	dec_leave(d, saved);
+
+	o->meta.name = m.name.s;
+	o->meta.namespace = ki->namespaced ? (m.namespace.s && *m.namespace.s ? m.namespace.s : "default")
+					   : NULL;
+	o->meta.labels = m.labels;
+	o->meta.annotations = m.annotations;
+	o->meta.creation_timestamp = m.created.s;
+	o->meta.uid = m.uid.s;
+	return d->errors == before;
+}
+
+/* A plain string scalar, or NULL: apiVersion and kind are read before any field table. */
+static const char *type_string(const struct doc_node *n)
+{
+	if (!n || n->type != DOC_SCALAR || doc_scalar_kind(n) != DSK_STRING ||
+	    strlen(n->scalar.text) != n->scalar.len)
+		return NULL;
+	return n->scalar.text;
+}
+
+static bool read_type(const struct doc_node *root, const char *list_api, const char *list_kind,
+		      struct diags *diags, const char **kind, const char **api)
+{
+	if (root->type != DOC_MAP) {
+		diag_add(diags, DIAG_ERROR, &root->mark, NULL, NULL,
+			 "expected a Kubernetes object (a map with apiVersion and kind), got %s",
+			 doc_type_name(root));
+		return false;
+	}
+	const struct doc_node *kn = doc_map_get(root, "kind"), *an = doc_map_get(root, "apiVersion");
+	*kind = kn ? type_string(kn) : list_kind;
+	*api = an ? type_string(an) : list_api;
+	if (!*kind || !*api) {
+		const struct doc_node *bad = kn && !*kind ? kn : an && !*api ? an : root;
+		diag_add(diags, DIAG_ERROR, &bad->mark, NULL, NULL,
+			 "every object needs a string apiVersion and kind");
+		return false;
+	}
+	return true;
+}
+
+enum object_read object_read(const struct doc_node *root, const char *list_api, const char *list_kind,
+			     struct diags *diags, struct object **out)
+{
+	const char *kind, *api;
+
+	*out = NULL;
+	if (!read_type(root, list_api, list_kind, diags, &kind, &api))
+		return OBJECT_INVALID;
+	int k = find_kind(kind, api);
+	if (k < 0)
+		return OBJECT_IGNORED;
+	const struct kind_info *ki = &kinds[k];
+	if (!version_known(ki, api)) {
+		const struct doc_node *an = doc_map_get(root, "apiVersion");
+		diag_add(diags, DIAG_ERROR, an ? &an->mark : &root->mark, NULL, "apiVersion",
+			 "%s is not served as \"%s\" (use %s)", ki->name, api, ki->api_versions[0]);
+		return OBJECT_INVALID;
+	}
+
+	struct object *o = xcalloc(1, sizeof(*o));
+	o->kind = (enum kind)k;
+	o->meta.mark = root->mark;
+	o->meta.mark.file = arena_strdup(&o->arena, root->mark.file ? root->mark.file : "");
+	o->meta.api_version = arena_strdup(&o->arena, api);
+	struct dec d = { .diags = diags, .a = &o->arena, .obj = ki->name, .file = o->meta.mark.file };
+	if (read_meta(&d, root, ki, o)) {
+		o->meta.id = o->meta.namespace
+				     ? arena_printf(&o->arena, "%s %s/%s", ki->name, o->meta.namespace, o->meta.name)
+				     : arena_printf(&o->arena, "%s %s", ki->name, o->meta.name);
+		d.obj = o->meta.id;
+		ki->decode(&d, root, o);
+	}
+	if (d.errors) {
+		object_free(o);
+		return OBJECT_INVALID;
+	}
+	*out = o;
+	return OBJECT_OK;
+}
