@@ -247,8 +247,10 @@ static bool dec_expr(struct dec *d, const struct doc_node *n, bool node_term, st
 		return false;
 	}
 	if (!parse_sel_op(&raw.op, node_term, &r->op)) {
+		size_t saved = dec_enter(d, "operator");
 		dec_error(d, &raw.op.mark, "unknown operator \"%s\" (want In, NotIn, Exists or DoesNotExist%s)",
 			  raw.op.s, node_term ? ", Gt or Lt" : "");
+		dec_leave(d, saved);
 		return false;
 	}
 	r->key = raw.key.s;

@@ -40,7 +40,8 @@ static void dec_data(struct dec *d, const struct doc_node *v, void *base, bool e
 	dec_labels(d, v, &l);
 	cap = s->n + l.n;
 	struct secret_entry *nv = arena_calloc(d->a, cap, sizeof(*nv));
-	memcpy(nv, s->v, s->n * sizeof(*nv));
+	if (s->n)
+		memcpy(nv, s->v, s->n * sizeof(*nv));
 	s->v = nv;
 	for (size_t i = 0; i < l.n; i++) {
 		struct secret_entry *e = entry_for(d, s, l.v[i].key, cap);

@@ -110,6 +110,28 @@ static const struct dec_field meta_fields[] = {
 };
 static const struct dec_table meta_table = DEC_TABLE(meta_fields, false);
 
+/* A plain string scalar, or NULL: apiVersion and kind are read before any field table. */
+static const char *type_string(const struct doc_node *n)
+{
+	if (!n || n->type != DOC_SCALAR || doc_scalar_kind(n) != DSK_STRING ||
+	    strlen(n->scalar.text) != n->scalar.len)
+		return NULL;
+	return n->scalar.text;
+}
+
+/* The id messages name the object by, known before the rest of metadata is read. */
+static const char *object_id(struct arena *a, const struct kind_info *ki, const struct doc_node *md)
+{
+	const struct doc_node *name = doc_map_get(md, "name"), *ns = doc_map_get(md, "namespace");
+	const char *n = type_string(name), *s = type_string(ns);
+
+	if (!n)
+		return ki->name;
+	if (!ki->namespaced)
+		return arena_printf(a, "%s %s", ki->name, n);
+	return arena_printf(a, "%s %s/%s", ki->name, s && *s ? s : "default", n);
+}
+
 static bool read_meta(struct dec *d, const struct doc_node *root, const struct kind_info *ki,
 		      struct object *o)
 {
@@ -121,13 +143,17 @@ static bool read_meta(struct dec *d, const struct doc_node *root, const struct k
 		dec_error(d, &root->mark, "metadata.name is required");
 		return false;
 	}
+	d->obj = object_id(d->a, ki, md);
 	size_t saved = dec_enter(d, "metadata");
 	dec_map(d, md, &meta_table, &m);
-	if (d->errors == before && !m.name.s)
+	if (d->errors == before && !m.name.s) {
 		dec_error(d, &md->mark, "name is required");
-	else if (m.name.s && !valid_name(m.name.s))
+	} else if (m.name.s && !valid_name(m.name.s)) {
+		size_t s2 = dec_enter(d, "name");
 		dec_error(d, &m.name.mark, "invalid name \"%s\": lower-case letters, digits, '-' and '.' only",
 			  m.name.s);
+		dec_leave(d, s2);
+	}
 	dec_leave(d, saved);
 
 	o->meta.name = m.name.s;
@@ -137,16 +163,8 @@ static bool read_meta(struct dec *d, const struct doc_node *root, const struct k
 	o->meta.annotations = m.annotations;
 	o->meta.creation_timestamp = m.created.s;
 	o->meta.uid = m.uid.s;
+	o->meta.id = d->obj;
 	return d->errors == before;
-}
-
-/* A plain string scalar, or NULL: apiVersion and kind are read before any field table. */
-static const char *type_string(const struct doc_node *n)
-{
-	if (!n || n->type != DOC_SCALAR || doc_scalar_kind(n) != DSK_STRING ||
-	    strlen(n->scalar.text) != n->scalar.len)
-		return NULL;
-	return n->scalar.text;
 }
 
 static bool read_type(const struct doc_node *root, const char *list_api, const char *list_kind,
@@ -195,13 +213,8 @@ enum object_read object_read(const struct doc_node *root, const char *list_api, 
 	o->meta.mark.file = arena_strdup(&o->arena, root->mark.file ? root->mark.file : "");
 	o->meta.api_version = arena_strdup(&o->arena, api);
 	struct dec d = { .diags = diags, .a = &o->arena, .obj = ki->name, .file = o->meta.mark.file };
-	if (read_meta(&d, root, ki, o)) {
-		o->meta.id = o->meta.namespace
-				     ? arena_printf(&o->arena, "%s %s/%s", ki->name, o->meta.namespace, o->meta.name)
-				     : arena_printf(&o->arena, "%s %s", ki->name, o->meta.name);
-		d.obj = o->meta.id;
+	if (read_meta(&d, root, ki, o))
 		ki->decode(&d, root, o);
-	}
 	if (d.errors) {
 		object_free(o);
 		return OBJECT_INVALID;

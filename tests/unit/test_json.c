@@ -1,0 +1,154 @@
+/*
+ * The API server's JSON and a user's YAML go through the same decoders: the
+ * same object gives the same model, and the same mistake the same message
+ * and field path (JSON has no lines, so its diagnostics carry none).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "duration.h"
+#include "testutil.h"
+
+static const char pool_yaml[] =
+	"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p, namespace: lb, labels: {a: b}}\n"
+	"spec:\n  addresses: [192.0.2.0/25, 2001:db8::1-2001:db8::ff]\n  autoAssign: false\n"
+	"  serviceAllocation: {priority: 5, namespaces: [x]}\n";
+static const char pool_json[] =
+	"{\"apiVersion\":\"metallb.io/v1beta1\",\"kind\":\"IPAddressPool\","
+	"\"metadata\":{\"name\":\"p\",\"namespace\":\"lb\",\"labels\":{\"a\":\"b\"},\"resourceVersion\":\"7\"},"
+	"\"spec\":{\"addresses\":[\"192.0.2.0/25\",\"2001:db8::1-2001:db8::ff\"],\"autoAssign\":false,"
+	"\"serviceAllocation\":{\"priority\":5,\"namespaces\":[\"x\"]}}}";
+
+static struct config *load_json(const char *json, struct diags *d)
+{
+	struct config *c = config_new();
+	diags_init(d);
+	if (!config_load_json(c, "apiserver", json, strlen(json), d, NULL) || !config_validate(c, d)) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void test_same_pool(void **state)
+{
+	(void)state;
+	struct config *cy, *cj;
+	struct diags dy, dj;
+
+	assert_true(load_text(pool_yaml, &cy, &dy));
+	cj = load_json(pool_json, &dj);
+	assert_non_null(cj);
+	const struct object *y = config_find(cy, KIND_IPADDRESSPOOL, "lb", "p");
+	const struct object *j = config_find(cj, KIND_IPADDRESSPOOL, "lb", "p");
+	assert_non_null(y);
+	assert_non_null(j);
+	assert_int_equal(y->pool.naddrs, j->pool.naddrs);
+	for (size_t i = 0; i < y->pool.naddrs; i++)
+		assert_memory_equal(&y->pool.addrs[i].r, &j->pool.addrs[i].r, sizeof(struct iprange));
+	assert_int_equal(y->pool.auto_assign.v, j->pool.auto_assign.v);
+	assert_int_equal(y->pool.alloc.priority.v, j->pool.alloc.priority.v);
+	assert_string_equal(labels_get(&j->meta.labels, "a"), "b");
+	assert_int_equal(j->pool.addrs[0].mark.line, 0);
+	assert_string_equal(j->pool.addrs[0].mark.file, "apiserver");
+	config_free(cy);
+	config_free(cj);
+	diags_free(&dy);
+	diags_free(&dj);
+}
+
+static void test_list_items_without_kind(void **state)
+{
+	(void)state;
+	struct diags d;
+	struct config *c = load_json(
+		"{\"apiVersion\":\"metallb.io/v1beta2\",\"kind\":\"BGPPeerList\",\"metadata\":{},\"items\":["
+		"{\"metadata\":{\"name\":\"r\",\"namespace\":\"lb\"},"
+		"\"spec\":{\"myASN\":64500,\"peerASN\":64501,\"peerAddress\":\"192.0.2.1\",\"holdTime\":\"9s\"}}]}",
+		&d);
+	assert_non_null(c);
+	const struct object *o = config_find(c, KIND_BGPPEER, "lb", "r");
+	assert_non_null(o);
+	assert_int_equal(o->peer.hold_time.v, 9 * DURATION_NS_PER_S);
+	assert_int_equal(o->peer.keepalive_time.v, 3 * DURATION_NS_PER_S);
+	config_free(c);
+	diags_free(&d);
+}
+
+struct parity {
+	const char *yaml, *json, *path, *msg;
+};
+
+static const struct parity parity[] = {
+	{ "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p}\nspec: {addresses: ['192.0.2.9-192.0.2.1']}\n",
+	  "{\"apiVersion\":\"metallb.io/v1beta1\",\"kind\":\"IPAddressPool\",\"metadata\":{\"name\":\"p\"},"
+	  "\"spec\":{\"addresses\":[\"192.0.2.9-192.0.2.1\"]}}",
+	  "spec.addresses[0]", "range end 192.0.2.1 is before its start 192.0.2.9" },
+	{ "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p}\nspec: {addresses: [192.0.2.0/24], autoAssign: 'true'}\n",
+	  "{\"apiVersion\":\"metallb.io/v1beta1\",\"kind\":\"IPAddressPool\",\"metadata\":{\"name\":\"p\"},"
+	  "\"spec\":{\"addresses\":[\"192.0.2.0/24\"],\"autoAssign\":\"true\"}}",
+	  "spec.autoAssign", "expected a boolean (true or false), got a string" },
+	{ "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 0}]}\n",
+	  "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"ports\":[{\"port\":0}]}}",
+	  "spec.ports[0].port", "0 is out of range: must be between 1 and 65535" },
+	{ "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 1.5}]}\n",
+	  "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"ports\":[{\"port\":1.5}]}}",
+	  "spec.ports[0].port", "expected an integer, got a number \"1.5\"" },
+};
+
+static void test_error_parity(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(parity) / sizeof(parity[0]); i++) {
+		struct config *cy, *cj;
+		struct diags dy, dj;
+		assert_false(load_text(parity[i].yaml, &cy, &dy));
+		cj = load_json(parity[i].json, &dj);
+		assert_null(cj);
+		const struct diag *gy = find_diag(&dy, DIAG_ERROR, parity[i].msg);
+		const struct diag *gj = find_diag(&dj, DIAG_ERROR, parity[i].msg);
+		if (!gy || !gj) {
+			print_diags(&dy);
+			print_diags(&dj);
+			fail_msg("case %zu: missing \"%s\"", i, parity[i].msg);
+		}
+		assert_string_equal(gy->msg, gj->msg);
+		assert_string_equal(gy->path, parity[i].path);
+		assert_string_equal(gj->path, parity[i].path);
+		assert_string_equal(gy->object, gj->object);
+		assert_true(gy->mark.line > 0);
+		assert_int_equal(gj->mark.line, 0);
+		config_free(cy);
+		diags_free(&dy);
+		diags_free(&dj);
+	}
+}
+
+static void test_malformed_json(void **state)
+{
+	(void)state;
+	struct diags d;
+	assert_null(load_json("{\"apiVersion\": \"v1\",\n \"kind\": }", &d));
+	const struct diag *g = find_diag(&d, DIAG_ERROR, "invalid JSON");
+	assert_non_null(g);
+	assert_int_equal(g->mark.line, 2);
+	diags_free(&d);
+
+	assert_null(load_json("{\"kind\":\"Service\",\"kind\":\"Node\"}", &d));
+	assert_non_null(find_diag(&d, DIAG_ERROR, "duplicate"));
+	diags_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_pool),
+		cmocka_unit_test(test_list_items_without_kind),
+		cmocka_unit_test(test_error_parity),
+		cmocka_unit_test(test_malformed_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

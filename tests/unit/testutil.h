@@ -1,0 +1,35 @@
+/* Shared by the configuration tests: load YAML text, look for a diagnostic. */
+#ifndef VIPCAST_TESTS_TESTUTIL_H
+#define VIPCAST_TESTS_TESTUTIL_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "diag.h"
+#include "load.h"
+
+/* Loads and, when loading succeeded, validates. The caller frees both. */
+static inline bool load_text(const char *yaml, struct config **c, struct diags *d)
+{
+	diags_init(d);
+	*c = config_new();
+	bool ok = config_load_yaml(*c, "t.yaml", yaml, strlen(yaml), d, NULL);
+	return ok && config_validate(*c, d);
+}
+
+/* The first diagnostic of this severity whose message contains text, or NULL. */
+static inline const struct diag *find_diag(const struct diags *d, enum diag_severity sev, const char *text)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].sev == sev && strstr(d->v[i].msg, text))
+			return &d->v[i];
+	return NULL;
+}
+
+static inline void print_diags(const struct diags *d)
+{
+	diags_print(d, stderr);
+}
+
+#endif
