@@ -1,0 +1,18 @@
+#!/bin/sh
+# The main job: install what is missing, build, and check every example
+# configuration in deploy/examples/ the way a user would before applying it.
+# (The BGP lab demo replaces this once the speaker exists.)
+set -eu
+cd "$(dirname "$0")/.."
+
+sh scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIPCAST_TESTS=OFF >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+
+status=0
+for dir in deploy/examples/*/; do
+	echo "== vipcast-controller --check --config $dir"
+	build/vipcast-controller --check --config "$dir" || status=1
+	echo
+done
+exit $status

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Builds and runs every test: installs what is missing, then
+#  1. gcc, ASan+UBSan: unit tests and example checks (ctest);
+#  2. clang, ASan+UBSan+libFuzzer: the same tests, the fuzz regression corpora
+#     and a short fuzzing run of every parser (ctest).
+# FUZZ_SECONDS (default 30) sets the length of each fuzzing run.
+set -eu
+cd "$(dirname "$0")/.."
+
+sh scripts/install-deps.sh
+jobs=$(nproc)
+
+cmake -S . -B build-asan -DVIPCAST_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ctest --output-on-failure -j"$jobs")
+
+CC=clang cmake -S . -B build-fuzz -DVIPCAST_FUZZ=ON -DFUZZ_SECONDS="${FUZZ_SECONDS:-30}" >/dev/null
+cmake --build build-fuzz -j"$jobs"
+(cd build-fuzz && ctest --output-on-failure -j"$jobs")
