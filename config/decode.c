@@ -328,7 +328,9 @@ void dec_selectors(struct dec *d, const struct doc_node *n, struct selectors *ou
 	out->mark = dec_mark(d, n);
 	for (size_t i = 0; i < n->seq.n; i++) {
 		size_t saved = dec_enter_index(d, i);
-		if (n->seq.v[i]->type != DOC_NULL)
+		if (n->seq.v[i]->type == DOC_NULL)  /* an empty selector: matches everything */
+			out->v[out->n++].mark = dec_mark(d, n->seq.v[i]);
+		else
 			dec_selector(d, n->seq.v[i], false, &out->v[out->n++]);
 		dec_leave(d, saved);
 	}

@@ -75,6 +75,8 @@ static bool parse_int(const char *s, size_t len, int64_t *out, bool *overflow)
 	if (len - i > 2 && s[i] == '0' && strchr("xXoObB", s[i + 1])) {
 		base = strchr("xX", s[i + 1]) ? 16 : strchr("oO", s[i + 1]) ? 8 : 2;
 		i += 2;
+	} else if (len - i > 1 && s[i] == '0') {
+		base = 8;  /* YAML 1.1: 010 is eight; 08 is then no integer (but a float) */
 	}
 	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	for (; i < len; i++) {
@@ -102,6 +104,8 @@ static bool looks_float(const char *s, size_t len)
 
 	if (text_in(s, len, yaml_float_words))
 		return true;
+	if (!len || !s[0] || !strchr("+-.0123456789", s[0]))
+		return false;
 	if (i < len && (s[i] == '+' || s[i] == '-'))
 		i++;
 	for (; i < len && (isdigit((unsigned char)s[i]) || s[i] == '_' || s[i] == '.'); i++) {
@@ -126,7 +130,7 @@ static bool looks_float(const char *s, size_t len)
 			return false;
 		return i == len;
 	}
-	return i == len && dot;
+	return i == len;  /* digits alone: an integer that did not parse, such as 08 */
 }
 
 enum doc_scalar_kind doc_scalar_kind(const struct doc_node *n)

@@ -64,6 +64,8 @@ struct doc {
 /* Limits that keep hostile input from costing more than its size. */
 #define DOC_MAX_DEPTH 64
 #define DOC_MAX_FILE_SIZE (16u << 20)
+/* libyaml looks anchors up in a list: more than this in one YAML document is refused. */
+#define DOC_MAX_ANCHORS 100
 
 enum doc_scalar_kind doc_scalar_kind(const struct doc_node *n);
 /* For DSK_BOOL scalars. */

@@ -52,6 +52,21 @@ static void conv_array(struct doc *d, json_t *j, struct doc_node *n, unsigned de
 	}
 }
 
+/* The shortest text that reads back as the same double, always with a '.' or an exponent. */
+static int format_real(double v, char *buf, size_t len)
+{
+	int n = 0;
+
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (!strpbrk(buf, ".eEn"))  /* nan and inf carry an 'n' */
+		n = snprintf(buf, len, "%.1f", v);
+	return n;
+}
+
 static struct doc_node *conv(struct doc *d, json_t *j, unsigned depth, bool *too_deep)
 {
 	char num[64];
@@ -77,10 +92,8 @@ static struct doc_node *conv(struct doc *d, json_t *j, unsigned depth, bool *too
 		set_scalar(d, n, num, (size_t)len, false);
 		break;
 	case JSON_REAL:
-		len = snprintf(num, sizeof(num), "%.17g", json_real_value(j));
+		len = format_real(json_real_value(j), num, sizeof(num));
 		set_scalar(d, n, num, (size_t)len, false);
-		if (!memchr(num, '.', (size_t)len) && !memchr(num, 'e', (size_t)len))
-			set_scalar(d, n, arena_printf(&d->arena, "%s.0", num), (size_t)len + 2, false);
 		break;
 	case JSON_TRUE:
 		set_scalar(d, n, "true", 4, false);

@@ -3,13 +3,18 @@
  *
  * libyaml resolves anchors into shared node indexes; copying them out expands
  * aliases, so the copy is bounded by a node budget (no "billion laughs") and a
- * depth limit (which also stops alias cycles).
+ * depth limit (which also stops alias cycles). A first pass over the events
+ * (precheck) refuses deep nesting and too many anchors before the loader runs.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "doc.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 struct yconv {
 	yaml_document_t *ydoc;
@@ -162,18 +167,95 @@ static void parser_error(const char *file, const yaml_parser_t *p, struct diags 
 
 	if (p->error == YAML_MEMORY_ERROR)
 		diag_add(diags, DIAG_ERROR, &m, NULL, NULL, "out of memory reading YAML");
-	else if (p->context)
-		diag_add(diags, DIAG_ERROR, &m, NULL, NULL, "invalid YAML: %s %s (at line %zu)",
-			 p->problem ? p->problem : "error", p->context, p->context_mark.line + 1);
+	else if (p->context)  /* libyaml's context comes first: "while parsing a flow sequence" */
+		diag_add(diags, DIAG_ERROR, &m, NULL, NULL, "invalid YAML: %s (at line %zu): %s",
+			 p->context, p->context_mark.line + 1, p->problem ? p->problem : "error");
 	else
 		diag_add(diags, DIAG_ERROR, &m, NULL, NULL, "invalid YAML: %s",
 			 p->problem ? p->problem : "error");
+}
+
+/* The first document the first pass refuses, and why. */
+struct precheck {
+	size_t doc;  /* its index in the stream, or SIZE_MAX */
+	yaml_mark_t mark;
+	const char *why;
+};
+
+/*
+ * libyaml costs more than the input's size in two places, both inside
+ * yaml_parser_load(): its scanner walks every open flow collection on each
+ * token (a line of 40 000 '[' takes seconds, 16 MiB of them days), and its
+ * loader looks each anchor and alias up in a list of the document's anchors.
+ * So a first pass over the events, stopping at the first offence, finds the
+ * document to refuse before any is loaded; the documents before it still are.
+ * Syntax errors are left to the loading pass, which reports them.
+ */
+static void precheck(const char *buf, size_t len, struct precheck *pc)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	size_t doc = 0, anchors = 0;
+	unsigned depth = 0;
+
+	pc->doc = SIZE_MAX;
+	if (!yaml_parser_initialize(&p))
+		abort();
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (pc->doc == SIZE_MAX && yaml_parser_parse(&p, &ev)) {
+		yaml_event_type_t t = ev.type;
+		const yaml_char_t *anchor = NULL;
+		bool node = true;
+
+		switch (t) {
+		case YAML_SCALAR_EVENT:
+			anchor = ev.data.scalar.anchor;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			anchor = ev.data.sequence_start.anchor;
+			break;
+		case YAML_MAPPING_START_EVENT:
+			anchor = ev.data.mapping_start.anchor;
+			break;
+		case YAML_ALIAS_EVENT:
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			node = false;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			doc++;
+			anchors = 0;
+			node = false;
+			break;
+		default:
+			node = false;
+			break;
+		}
+		if (node && depth > DOC_MAX_DEPTH) {  /* the same rule as conv_node's */
+			pc->doc = doc;
+			pc->mark = ev.start_mark;
+			pc->why = "document nested too deeply";
+		} else if (anchor && ++anchors > DOC_MAX_ANCHORS) {
+			pc->doc = doc;
+			pc->mark = ev.start_mark;
+			pc->why = "a document may define at most " STR(DOC_MAX_ANCHORS) " anchors";
+		}
+		if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT)
+			depth++;
+		yaml_event_delete(&ev);
+		if (t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&p);
 }
 
 bool doc_read_yaml(const char *file, const char *buf, size_t len, struct diags *diags,
 		   void (*fn)(struct doc *d, void *arg), void *arg)
 {
 	yaml_parser_t parser;
+	struct precheck pc = { 0 };
 	bool ok = true;
 
 	if (len > DOC_MAX_FILE_SIZE) {
@@ -181,11 +263,18 @@ bool doc_read_yaml(const char *file, const char *buf, size_t len, struct diags *
 		diag_add(diags, DIAG_ERROR, &m, NULL, NULL, "file larger than %u bytes", DOC_MAX_FILE_SIZE);
 		return false;
 	}
+	precheck(buf, len, &pc);
 	if (!yaml_parser_initialize(&parser))
 		abort();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	for (;;) {
+	for (size_t i = 0;; i++) {
 		yaml_document_t ydoc;
+		if (i == pc.doc) {
+			struct mark m = { file, (uint32_t)pc.mark.line + 1, (uint32_t)pc.mark.column + 1 };
+			diag_add(diags, DIAG_ERROR, &m, NULL, NULL, "%s", pc.why);
+			ok = false;
+			break;
+		}
 		if (!yaml_parser_load(&parser, &ydoc)) {
 			parser_error(file, &parser, diags);
 			ok = false;

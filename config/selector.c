@@ -1,5 +1,6 @@
 #include "selector.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,11 @@ static bool parse_long(const char *s, long long *out)
 {
 	char *end;
 
+	if (!*s || isspace((unsigned char)*s))
+		return false;  /* strtoll skips leading blanks; Kubernetes' ParseInt does not */
 	errno = 0;
 	*out = strtoll(s, &end, 10);
-	return *s && !*end && errno == 0;
+	return !*end && errno == 0;
 }
 
 /* Node selector terms' Gt/Lt: both the label and the one value are integers. */
