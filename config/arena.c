@@ -9,7 +9,9 @@
 
 #include "xalloc.h"
 
-#define ARENA_CHUNK_MIN 4096
+/* Small first chunks: an object holds a few hundred bytes, and there may be 100k of them. */
+#define ARENA_CHUNK_MIN 512
+#define ARENA_CHUNK_MAX (64 * 1024)
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -29,9 +31,11 @@ void *arena_alloc(struct arena *a, size_t size)
 
 	size = round_up(size ? size : 1);
 	if (!c || c->size - c->off < size) {
-		size_t cap = size > ARENA_CHUNK_MIN ? size : ARENA_CHUNK_MIN;
-		if (c && c->size * 2 > cap && c->size < 1 << 20)
-			cap = c->size * 2;
+		size_t cap = ARENA_CHUNK_MIN;
+		if (c)
+			cap = c->size < ARENA_CHUNK_MAX ? c->size * 2 : ARENA_CHUNK_MAX;
+		if (cap < size)
+			cap = size;
 		c = xmalloc(sizeof(*c) + cap);
 		c->size = cap;
 		c->off = 0;
