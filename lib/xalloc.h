@@ -1,6 +1,6 @@
 /* Allocation that never returns NULL: a daemon out of memory stops with a message. */
-#ifndef VIPCAST_CONFIG_XALLOC_H
-#define VIPCAST_CONFIG_XALLOC_H
+#ifndef VIPCAST_LIB_XALLOC_H
+#define VIPCAST_LIB_XALLOC_H
 
 #include <stddef.h>
 

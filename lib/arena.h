@@ -5,8 +5,8 @@
  * replacing an object (a file reload, an API watch event) frees everything it
  * held in one call and no decoder needs a matching free function.
  */
-#ifndef VIPCAST_CONFIG_ARENA_H
-#define VIPCAST_CONFIG_ARENA_H
+#ifndef VIPCAST_LIB_ARENA_H
+#define VIPCAST_LIB_ARENA_H
 
 #include <stddef.h>
 
