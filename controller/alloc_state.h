@@ -1,0 +1,86 @@
+/*
+ * The allocator's internal state, shared by alloc.c (the rules) and
+ * alloc_hold.c (holding and releasing addresses). Not for other users.
+ */
+#ifndef VIPCAST_CONTROLLER_ALLOC_STATE_H
+#define VIPCAST_CONTROLLER_ALLOC_STATE_H
+
+#include "alloc.h"
+#include "avl.h"
+#include "free_set.h"
+
+#define NO_POOL ((size_t)-1)
+
+struct pool_state {
+	const struct object *obj;
+	struct free_set *sets;  /* one per spec.addresses entry, in the order written */
+	size_t nsets;
+	bool pinned;            /* has a serviceAllocation */
+	char unusable[320];     /* why an underlay pool cannot serve; empty when it can */
+};
+
+/* Where an address lives: the entries of all pools, sorted, for lookups. */
+struct entry_ref {
+	struct iprange r;
+	size_t pool, set;
+};
+
+struct svc_state;
+
+/* An address held by one Service, or shared by several. */
+struct ip_use {
+	struct avl_node by_ip, by_share;
+	struct ipaddr ip;
+	size_t pool, set;        /* NO_POOL once no pool holds it */
+	char *sharing, *backend; /* the holders' keys; all holders agree */
+	struct svc_state **holders;
+	size_t nholders, cap;
+};
+
+struct port_key {
+	uint8_t proto;
+	uint16_t port;
+};
+
+struct svc_state {
+	struct avl_node by_key;
+	char *ns, *name, *id;    /* id: "ns/name" */
+	struct ip_use *uses[2];
+	size_t nips;
+	struct port_key *ports;
+	size_t nports;
+	char *sharing, *backend;
+};
+
+struct alloc {
+	const struct config *cfg;
+	struct pool_state *pools;
+	size_t npools;
+	struct entry_ref *entries;
+	size_t nentries;
+	size_t *auto_order;      /* pinned pools by priority, then the others, by name */
+	size_t nauto;
+	struct avl_tree ips;     /* ip_use by address */
+	struct avl_tree shared;  /* ip_use with a sharing key, by (key, address) */
+	struct avl_tree svcs;    /* svc_state by namespace/name */
+};
+
+/* alloc_hold.c */
+void alloc_trees_init(struct alloc *a);
+struct svc_state *svc_find(const struct alloc *a, const char *ns, const char *name);
+struct svc_state *svc_get(struct alloc *a, const char *ns, const char *name);
+void svc_drop(struct alloc *a, struct svc_state *st);
+void svc_set_keys(struct alloc *a, struct svc_state *st, const struct svc_request *r);
+struct ip_use *use_find(const struct alloc *a, const struct ipaddr *ip);
+const struct entry_ref *entry_for(const struct alloc *a, const struct ipaddr *ip);
+/* The first holder other than self, or NULL. */
+const struct svc_state *other_holder(const struct ip_use *u, const struct svc_state *self);
+void hold(struct alloc *a, struct svc_state *st, const struct ipaddr *ips, size_t n);
+void release(struct alloc *a, struct svc_state *st);
+/* After svc_set_keys(): addresses st holds alone take its new keys. */
+void refresh_keys(struct alloc *a, struct svc_state *st);
+/* First shared address with this key in [lo, hi], at or after from. */
+struct ip_use *shared_first(const struct alloc *a, const char *key, const struct ipaddr *from);
+struct ip_use *shared_next(const struct ip_use *u);
+
+#endif
