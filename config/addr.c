@@ -12,54 +12,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "text.h"
 
 #define ADDR_TEXT_MAX (IPADDR_STRLEN - 1)
-#define QUOTE_IN_MAX 64
-#define QUOTE_MAX (QUOTE_IN_MAX * 4 + 8)
-
-__attribute__((format(printf, 3, 4)))
-static bool fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
-
-/* Writes s as a double-quoted string, escaping unprintable bytes, cut at QUOTE_IN_MAX. */
-static const char *quote(char dst[QUOTE_MAX], const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = len > QUOTE_IN_MAX ? QUOTE_IN_MAX : len;
-	char *p = dst;
-
-	*p++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f) {
-			*p++ = '\\';
-			*p++ = 'x';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 0xf];
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			*p++ = '\\';
-		*p++ = (char)c;
-	}
-	if (n < len) {
-		memcpy(p, "...", 3);
-		p += 3;
-	}
-	*p++ = '"';
-	*p = '\0';
-	return dst;
-}
 
 static bool is_space(char c)
 {
@@ -230,10 +185,10 @@ static const char *family_name(const struct ipaddr *a)
 
 static bool parse_one(const char *s, size_t len, struct ipaddr *out, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX];
+	char q[TEXT_QUOTE_MAX];
 
 	if (!ipaddr_parse(s, len, out))
-		return fail(why, whylen, "invalid IP address %s", quote(q, s, len));
+		return text_fail(why, whylen, "invalid IP address %s", text_quote(q, s, len));
 	return true;
 }
 
@@ -259,14 +214,14 @@ static bool parse_cidr(const char *s, size_t len, const char *slash, struct ipra
 		       char *why, size_t whylen)
 {
 	size_t alen = (size_t)(slash - s);
-	char q[QUOTE_MAX];
+	char q[TEXT_QUOTE_MAX];
 	unsigned prefix;
 
 	if (!parse_one(s, alen, &out->first, why, whylen))
 		return false;
 	if (!parse_prefix(slash + 1, len - alen - 1, ipaddr_bits(&out->first), &prefix))
-		return fail(why, whylen, "invalid prefix length %s for %s",
-			    quote(q, slash, len - alen), family_name(&out->first));
+		return text_fail(why, whylen, "invalid prefix length %s for %s",
+			    text_quote(q, slash, len - alen), family_name(&out->first));
 	ipaddr_mask(&out->first, prefix);
 	out->last = out->first;
 	ipaddr_fill(&out->last, prefix);
@@ -280,7 +235,7 @@ static bool parse_pair(const char *s, size_t len, const char *sep, size_t seplen
 {
 	const char *a = s, *b = sep + seplen;
 	size_t alen = (size_t)(sep - s), blen = len - alen - seplen;
-	char q[QUOTE_MAX], fa[IPADDR_STRLEN], fb[IPADDR_STRLEN];
+	char q[TEXT_QUOTE_MAX], fa[IPADDR_STRLEN], fb[IPADDR_STRLEN];
 
 	trim(&a, &alen);
 	trim(&b, &blen);
@@ -288,11 +243,11 @@ static bool parse_pair(const char *s, size_t len, const char *sep, size_t seplen
 	    !parse_one(b, blen, &out->last, why, whylen))
 		return false;
 	if (out->first.family != out->last.family)
-		return fail(why, whylen, "range mixes IPv4 and IPv6: %s", quote(q, s, len));
+		return text_fail(why, whylen, "range mixes IPv4 and IPv6: %s", text_quote(q, s, len));
 	if (ipaddr_cmp(&out->last, &out->first) < 0) {
 		ipaddr_format(&out->first, fa);
 		ipaddr_format(&out->last, fb);
-		return fail(why, whylen, "range end %s is before its start %s", fb, fa);
+		return text_fail(why, whylen, "range end %s is before its start %s", fb, fa);
 	}
 	out->prefix = -1;
 	return true;
@@ -301,16 +256,16 @@ static bool parse_pair(const char *s, size_t len, const char *sep, size_t seplen
 /* Trims s and rejects NULs and empty input; false with a reason. */
 static bool prepare(const char **s, size_t *len, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX];
+	char q[TEXT_QUOTE_MAX];
 
 	if (!*s)
 		*len = 0;
 	if (*len > 0 && memchr(*s, '\0', *len))
-		return fail(why, whylen, "invalid address range %s: contains a NUL byte",
-			    quote(q, *s, *len));
+		return text_fail(why, whylen, "invalid address range %s: contains a NUL byte",
+			    text_quote(q, *s, *len));
 	trim(s, len);
 	if (*len == 0)
-		return fail(why, whylen, "empty address range");
+		return text_fail(why, whylen, "empty address range");
 	return true;
 }
 

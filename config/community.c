@@ -7,11 +7,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "text.h"
 
 #define LARGE_PREFIX "large:"
 #define LARGE_PREFIX_LEN (sizeof(LARGE_PREFIX) - 1)
-#define QUOTE_IN_MAX 64
-#define QUOTE_MAX (QUOTE_IN_MAX * 4 + 8)
 #define NUMBER_SHOWN_MAX 24
 
 struct well_known {
@@ -52,37 +51,6 @@ static bool fail(const struct source *src, const char *fmt, ...)
 	return false;
 }
 
-/* Writes s as a double-quoted string, escaping unprintable bytes, cut at QUOTE_IN_MAX. */
-static const char *quote(char dst[QUOTE_MAX], const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = len > QUOTE_IN_MAX ? QUOTE_IN_MAX : len;
-	char *p = dst;
-
-	*p++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f) {
-			*p++ = '\\';
-			*p++ = 'x';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 0xf];
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			*p++ = '\\';
-		*p++ = (char)c;
-	}
-	if (n < len) {
-		memcpy(p, "...", 3);
-		p += 3;
-	}
-	*p++ = '"';
-	*p = '\0';
-	return dst;
-}
-
 static char ascii_lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -112,16 +80,16 @@ static bool has_large_prefix(const char *s, size_t len)
 static bool parse_number(const struct source *src, const char *s, size_t len, uint32_t max,
 			 uint32_t *out)
 {
-	char q[QUOTE_MAX], qn[QUOTE_MAX];
+	char q[TEXT_QUOTE_MAX], qn[TEXT_QUOTE_MAX];
 	uint64_t v = 0;
 	bool big = false;
 
 	if (len == 0)
-		return fail(src, "invalid community %s: empty number", quote(q, src->s, src->len));
+		return fail(src, "invalid community %s: empty number", text_quote(q, src->s, src->len));
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return fail(src, "invalid community %s: %s is not a decimal number",
-				    quote(q, src->s, src->len), quote(qn, s, len));
+				    text_quote(q, src->s, src->len), text_quote(qn, s, len));
 		v = v * 10 + (uint64_t)(s[i] - '0');
 		if (v > max) {
 			big = true;
@@ -129,7 +97,7 @@ static bool parse_number(const struct source *src, const char *s, size_t len, ui
 		}
 	}
 	if (big)
-		return fail(src, "invalid community %s: %.*s%s exceeds %u", quote(q, src->s, src->len),
+		return fail(src, "invalid community %s: %.*s%s exceeds %u", text_quote(q, src->s, src->len),
 			    (int)(len > NUMBER_SHOWN_MAX ? NUMBER_SHOWN_MAX : len), s,
 			    len > NUMBER_SHOWN_MAX ? "..." : "", (unsigned)max);
 	*out = (uint32_t)v;
@@ -140,14 +108,14 @@ static bool parse_number(const struct source *src, const char *s, size_t len, ui
 static bool parse_fields(const struct source *src, const char *s, size_t len, unsigned n,
 			 uint32_t max, uint32_t *vals, const char *want)
 {
-	char q[QUOTE_MAX];
+	char q[TEXT_QUOTE_MAX];
 	unsigned count = 0;
 	size_t start = 0;
 
 	for (size_t i = 0; i < len; i++)
 		count += s[i] == ':';
 	if (count != n - 1)
-		return fail(src, "invalid community %s: %s", quote(q, src->s, src->len), want);
+		return fail(src, "invalid community %s: %s", text_quote(q, src->s, src->len), want);
 	for (size_t i = 0, k = 0; i <= len; i++) {
 		if (i < len && s[i] != ':')
 			continue;
@@ -188,12 +156,12 @@ bool community_parse(const char *s, size_t len, struct community *out, char *why
 {
 	struct source src = { s, s ? len : 0, why, whylen };
 	struct community c = { 0 };
-	char q[QUOTE_MAX];
+	char q[TEXT_QUOTE_MAX];
 
 	if (src.len == 0)
 		return fail(&src, "invalid community \"\": empty");
 	if (memchr(s, '\0', src.len))
-		return fail(&src, "invalid community %s: contains a NUL byte", quote(q, s, src.len));
+		return fail(&src, "invalid community %s: contains a NUL byte", text_quote(q, s, src.len));
 	if (!parse_literal(&src, &c))
 		return false;
 	*out = c;

@@ -9,10 +9,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "text.h"
 
 #define MAGNITUDE_MAX (UINT64_C(1) << 63)
-#define QUOTE_IN_MAX 64
-#define QUOTE_MAX (QUOTE_IN_MAX * 4 + 8)
 
 enum step_result { STEP_OK, STEP_SYNTAX, STEP_RANGE, STEP_NO_UNIT, STEP_BAD_UNIT };
 
@@ -36,50 +35,6 @@ struct cursor {
 	const char *s;
 	size_t len, pos;
 };
-
-__attribute__((format(printf, 3, 4)))
-static bool fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
-
-/* Writes s as a double-quoted string, escaping unprintable bytes as Go does, cut at QUOTE_IN_MAX. */
-static const char *quote(char dst[QUOTE_MAX], const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = len > QUOTE_IN_MAX ? QUOTE_IN_MAX : len;
-	char *p = dst;
-
-	*p++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f) {
-			*p++ = '\\';
-			*p++ = 'x';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 0xf];
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			*p++ = '\\';
-		*p++ = (char)c;
-	}
-	if (n < len) {
-		memcpy(p, "...", 3);
-		p += 3;
-	}
-	*p++ = '"';
-	*p = '\0';
-	return dst;
-}
 
 static bool at_digit(const struct cursor *c)
 {
@@ -181,30 +136,30 @@ static enum step_result step(struct cursor *c, uint64_t *d, const char **u, size
 static bool step_failure(enum step_result r, const char *s, size_t len, const char *u, size_t ulen,
 			 char *why, size_t whylen)
 {
-	char q[QUOTE_MAX], qu[QUOTE_MAX];
+	char q[TEXT_QUOTE_MAX], qu[TEXT_QUOTE_MAX];
 
 	switch (r) {
 	case STEP_RANGE:
-		return fail(why, whylen, "invalid duration %s: out of range", quote(q, s, len));
+		return text_fail(why, whylen, "invalid duration %s: out of range", text_quote(q, s, len));
 	case STEP_NO_UNIT:
-		return fail(why, whylen, "missing unit in duration %s", quote(q, s, len));
+		return text_fail(why, whylen, "missing unit in duration %s", text_quote(q, s, len));
 	case STEP_BAD_UNIT:
-		return fail(why, whylen, "unknown unit %s in duration %s",
-			    quote(qu, u, ulen), quote(q, s, len));
+		return text_fail(why, whylen, "unknown unit %s in duration %s",
+			    text_quote(qu, u, ulen), text_quote(q, s, len));
 	default:
-		return fail(why, whylen, "invalid duration %s", quote(q, s, len));
+		return text_fail(why, whylen, "invalid duration %s", text_quote(q, s, len));
 	}
 }
 
 bool duration_parse(const char *s, size_t len, int64_t *ns, char *why, size_t whylen)
 {
 	struct cursor c = { s, s ? len : 0, 0 };
-	char q[QUOTE_MAX];
+	char q[TEXT_QUOTE_MAX];
 	uint64_t d = 0;
 	bool neg = false;
 
 	if (c.len > 0 && memchr(s, '\0', c.len))
-		return fail(why, whylen, "invalid duration %s: contains a NUL byte", quote(q, s, c.len));
+		return text_fail(why, whylen, "invalid duration %s: contains a NUL byte", text_quote(q, s, c.len));
 	if (c.len > 0 && (s[0] == '-' || s[0] == '+')) {
 		neg = s[0] == '-';
 		c.pos = 1;
@@ -214,7 +169,7 @@ bool duration_parse(const char *s, size_t len, int64_t *ns, char *why, size_t wh
 		return true;
 	}
 	if (c.pos == c.len)
-		return fail(why, whylen, "invalid duration %s", quote(q, s, c.len));
+		return text_fail(why, whylen, "invalid duration %s", text_quote(q, s, c.len));
 	while (c.pos < c.len) {
 		const char *u = NULL;
 		size_t ulen = 0;
@@ -224,7 +179,7 @@ bool duration_parse(const char *s, size_t len, int64_t *ns, char *why, size_t wh
 			return step_failure(r, s, c.len, u, ulen, why, whylen);
 	}
 	if (!neg && d > MAGNITUDE_MAX - 1)
-		return fail(why, whylen, "invalid duration %s: out of range", quote(q, s, c.len));
+		return text_fail(why, whylen, "invalid duration %s: out of range", text_quote(q, s, c.len));
 	*ns = neg ? (int64_t)(0 - d) : (int64_t)d;
 	return true;
 }
