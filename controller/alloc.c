@@ -235,16 +235,11 @@ static void pool_candidates(const struct alloc *a, size_t pool, const struct svc
 	}
 }
 
-static int fam_index(uint8_t family)
-{
-	return family == IPF_V4 ? 0 : 1;
-}
-
 /* MetalLB's choice: the first pool that satisfies the policy fully; PreferDualStack falls back. */
 static bool choose(const struct alloc *a, const size_t *pools, size_t npools, const struct svc_request *r,
 		   const struct svc_state *self, struct ipaddr *ips, size_t *n)
 {
-	int p = fam_index(r->families[0]), s = 1 - p;
+	int p = family_index(r->families[0]), s = 1 - p;
 	struct ipaddr fallback[2];
 	size_t nfallback = 0;
 
@@ -283,8 +278,14 @@ static size_t pool_by_name(const struct alloc *a, const char *name)
 	return NO_POOL;
 }
 
+/*
+ * The pools to try, in order. Unless every pool is wanted (all), the unpinned
+ * pools come from the open-pool tree when one free address of one family is
+ * all that is needed: the first such pool is then the only one that can win,
+ * found in O(log pools).
+ */
 static size_t candidate_pools(const struct alloc *a, const struct object *svc, const struct svc_request *r,
-			      size_t *out, char *why, size_t len)
+			      bool all, size_t *out, char *why, size_t len)
 {
 	size_t n = 0;
 
@@ -298,11 +299,20 @@ static size_t candidate_pools(const struct alloc *a, const struct object *svc, c
 			out[n++] = p;
 		return n;
 	}
-	for (size_t i = 0; i < a->nauto; i++) {
+	for (size_t i = 0; i < a->npinned; i++) {
 		const struct pool_state *ps = &a->pools[a->auto_order[i]];
-		if (!ps->unusable[0] && (!ps->pinned || pool_admits(a, ps, svc)))
+		if (!ps->unusable[0] && pool_admits(a, ps, svc))
 			out[n++] = a->auto_order[i];
 	}
+	if (!all && r->policy == SINGLE_STACK && !r->sharing_key) {
+		size_t p = first_open_pool(a, r->families[0]);
+		if (p != NO_POOL)
+			out[n++] = p;
+		return n;
+	}
+	for (size_t i = a->npinned; i < a->nauto; i++)
+		if (!a->pools[a->auto_order[i]].unusable[0])
+			out[n++] = a->auto_order[i];
 	if (n == 0)
 		say(why, len, "no address pool with autoAssign admits this Service");
 	return n;
@@ -315,10 +325,12 @@ static void describe_full(const struct alloc *a, const size_t *pools, size_t n, 
 			   : r->policy == PREFER_DUAL_STACK ? "a free address"
 							    : r->families[0] == IPF_V4 ? "a free IPv4 address"
 										: "a free IPv6 address";
-	size_t off = (size_t)snprintf(why, len, "no %s has %s:", n == 1 ? "pool" : "pool of", need);
+	size_t off = (size_t)snprintf(why, len, "no pool has %s (tried", need);
 
 	for (size_t i = 0; i < n && off < len; i++)
-		off += (size_t)snprintf(why + off, len - off, " %s", a->pools[pools[i]].obj->meta.name);
+		off += (size_t)snprintf(why + off, len - off, "%s %s", i ? "," : "", a->pools[pools[i]].obj->meta.name);
+	if (off < len)
+		snprintf(why + off, len - off, ")");
 }
 
 static bool allocate_new(struct alloc *a, const struct object *svc, const struct svc_request *r,
@@ -334,12 +346,15 @@ static bool allocate_new(struct alloc *a, const struct object *svc, const struct
 		return true;
 	}
 	size_t *pools = calloc(a->npools ? a->npools : 1, sizeof(*pools));
-	size_t npools = candidate_pools(a, svc, r, pools, why, len);
+	size_t npools = candidate_pools(a, svc, r, false, pools, why, len);
 	bool ok = npools && choose(a, pools, npools, r, st, ips, &n);
-	if (ok)
+	if (ok) {
 		hold(a, st, ips, n);
-	else if (npools)
-		describe_full(a, pools, npools, r, why, len);
+	} else {  /* say which pools were full: all of them, found the slow way */
+		npools = candidate_pools(a, svc, r, true, pools, why, len);
+		if (npools)
+			describe_full(a, pools, npools, r, why, len);
+	}
 	free(pools);
 	return ok;
 }
@@ -353,7 +368,7 @@ static void complete_dual_stack(struct alloc *a, struct svc_state *st, const str
 	if (r->policy != PREFER_DUAL_STACK || st->nips != 1 || r->nwant || st->uses[0]->pool == NO_POOL)
 		return;
 	pool_candidates(a, st->uses[0]->pool, r, st, cand, have);
-	int other = 1 - fam_index(st->uses[0]->ip.family);
+	int other = 1 - family_index(st->uses[0]->ip.family);
 	if (!have[other])
 		return;
 	ips[0] = st->uses[0]->ip;

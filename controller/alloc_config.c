@@ -78,6 +78,11 @@ static void build_auto_order(struct alloc *a)
 		if (a->pools[i].obj->pool.auto_assign.v)
 			a->auto_order[a->nauto++] = i;
 	qsort_r(a->auto_order, a->nauto, sizeof(*a->auto_order), auto_cmp, a->pools);
+	a->npinned = 0;
+	for (size_t i = 0; i < a->nauto; i++) {
+		a->pools[a->auto_order[i]].rank = i;
+		a->npinned += a->pools[a->auto_order[i]].pinned;
+	}
 }
 
 static void free_pools(struct pool_state *pools, size_t n)
@@ -137,6 +142,10 @@ void alloc_set_config(struct alloc *a, const struct config *c,
 	build_auto_order(a);
 	for (struct avl_node *n = avl_first(&a->ips); n; n = avl_next(n))
 		rehome(a, avl_entry(n, struct ip_use, by_ip));
+	avl_init(&a->open[0], a->open[0].cmp);  /* its nodes were in the old pools */
+	avl_init(&a->open[1], a->open[1].cmp);
+	for (size_t i = 0; i < a->npools; i++)
+		pool_open_refresh(a, i);
 	free_pools(old, nold);
 	lose_homeless(a, lost, arg);
 }

@@ -31,11 +31,92 @@ static int share_cmp(const struct avl_node *x, const struct avl_node *y)
 	return r ? r : ipaddr_cmp(&USE_BY_SHARE(x)->ip, &USE_BY_SHARE(y)->ip);
 }
 
+static int open_cmp(const struct avl_node *x, const struct avl_node *y)
+{
+	/* Both nodes sit at the same index of their pool's open[]; rank orders them. */
+	const struct pool_state *a = avl_entry(x, struct pool_state, open[0]);
+	const struct pool_state *b = avl_entry(y, struct pool_state, open[0]);
+	return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+static int open6_cmp(const struct avl_node *x, const struct avl_node *y)
+{
+	const struct pool_state *a = avl_entry(x, struct pool_state, open[1]);
+	const struct pool_state *b = avl_entry(y, struct pool_state, open[1]);
+	return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
 void alloc_trees_init(struct alloc *a)
 {
 	avl_init(&a->ips, use_cmp);
 	avl_init(&a->shared, share_cmp);
 	avl_init(&a->svcs, svc_cmp);
+	avl_init(&a->open[0], open_cmp);
+	avl_init(&a->open[1], open6_cmp);
+}
+
+static bool pool_in_open_order(const struct pool_state *ps)
+{
+	return !ps->pinned && ps->obj->pool.auto_assign.v && !ps->unusable[0];
+}
+
+static void open_count(struct alloc *a, size_t pool, int f, int delta)
+{
+	struct pool_state *ps = &a->pools[pool];
+	bool was = ps->open_sets[f] > 0;
+
+	ps->open_sets[f] = (size_t)((long)ps->open_sets[f] + delta);
+	if (!pool_in_open_order(ps) || was == (ps->open_sets[f] > 0))
+		return;
+	if (was)
+		avl_remove(&a->open[f], &ps->open[f]);
+	else
+		avl_insert(&a->open[f], &ps->open[f]);
+}
+
+void pool_open_refresh(struct alloc *a, size_t pool)
+{
+	struct pool_state *ps = &a->pools[pool];
+
+	for (int f = 0; f < 2; f++) {
+		if (pool_in_open_order(ps) && ps->open_sets[f] > 0)
+			avl_remove(&a->open[f], &ps->open[f]);
+		ps->open_sets[f] = 0;
+	}
+	for (size_t e = 0; e < ps->nsets; e++)
+		if (free_set_fragments(&ps->sets[e]))
+			open_count(a, pool, family_index(ps->sets[e].range.first.family), +1);
+}
+
+bool pool_take(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip)
+{
+	struct free_set *fs = &a->pools[pool].sets[set];
+
+	if (!free_set_take(fs, ip))
+		return false;
+	if (!free_set_fragments(fs))
+		open_count(a, pool, family_index(ip->family), -1);
+	return true;
+}
+
+void pool_put(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip)
+{
+	struct free_set *fs = &a->pools[pool].sets[set];
+	bool was_empty = !free_set_fragments(fs);
+
+	if (free_set_put(fs, ip) && was_empty)
+		open_count(a, pool, family_index(ip->family), +1);
+}
+
+size_t first_open_pool(const struct alloc *a, uint8_t family)
+{
+	struct avl_node *n = avl_first(&a->open[family_index(family)]);
+
+	if (!n)
+		return NO_POOL;
+	const struct pool_state *ps = family == IPF_V4 ? avl_entry(n, struct pool_state, open[0])
+						       : avl_entry(n, struct pool_state, open[1]);
+	return (size_t)(ps - a->pools);
 }
 
 struct svc_key {
@@ -188,7 +269,7 @@ static struct ip_use *use_new(struct alloc *a, const struct ipaddr *ip)
 	u->ip = *ip;
 	u->pool = e ? e->pool : NO_POOL;
 	u->set = e ? e->set : 0;
-	if (e && !free_set_take(&a->pools[e->pool].sets[e->set], ip))
+	if (e && !pool_take(a, e->pool, e->set, ip))
 		xalloc_die("allocator: taking an address that is not free");
 	avl_insert(&a->ips, &u->by_ip);
 	return u;
@@ -214,7 +295,7 @@ void hold(struct alloc *a, struct svc_state *st, const struct ipaddr *ips, size_
 static void use_drop(struct alloc *a, struct ip_use *u)
 {
 	if (u->pool != NO_POOL)
-		free_set_put(&a->pools[u->pool].sets[u->set], &u->ip);
+		pool_put(a, u->pool, u->set, &u->ip);
 	if (u->sharing)
 		avl_remove(&a->shared, &u->by_share);
 	avl_remove(&a->ips, &u->by_ip);

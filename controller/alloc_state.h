@@ -17,6 +17,9 @@ struct pool_state {
 	size_t nsets;
 	bool pinned;            /* has a serviceAllocation */
 	char unusable[320];     /* why an underlay pool cannot serve; empty when it can */
+	size_t rank;            /* place in the automatic order */
+	size_t open_sets[2];    /* entries with a free address, IPv4 and IPv6 */
+	struct avl_node open[2];/* in alloc.open[f] while open_sets[f] > 0 (unpinned autoAssign pools) */
 };
 
 /* Where an address lives: the entries of all pools, sorted, for lookups. */
@@ -59,14 +62,27 @@ struct alloc {
 	struct entry_ref *entries;
 	size_t nentries;
 	size_t *auto_order;      /* pinned pools by priority, then the others, by name */
-	size_t nauto;
+	size_t nauto, npinned;   /* the first npinned of auto_order are pinned */
+	struct avl_tree open[2]; /* unpinned autoAssign pools with a free IPv4 / IPv6 address, by rank */
 	struct avl_tree ips;     /* ip_use by address */
 	struct avl_tree shared;  /* ip_use with a sharing key, by (key, address) */
 	struct avl_tree svcs;    /* svc_state by namespace/name */
 };
 
+static inline int family_index(uint8_t family)
+{
+	return family == IPF_V4 ? 0 : 1;
+}
+
 /* alloc_hold.c */
 void alloc_trees_init(struct alloc *a);
+/* free_set_take/put on a pool entry, keeping the open-pool trees current. */
+bool pool_take(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip);
+void pool_put(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip);
+/* The first unpinned autoAssign pool, in order, with a free address of the family; NO_POOL if none. */
+size_t first_open_pool(const struct alloc *a, uint8_t family);
+/* Recounts a pool's open entries and its membership of the open trees. */
+void pool_open_refresh(struct alloc *a, size_t pool);
 struct svc_state *svc_find(const struct alloc *a, const char *ns, const char *name);
 struct svc_state *svc_get(struct alloc *a, const char *ns, const char *name);
 void svc_drop(struct alloc *a, struct svc_state *st);

@@ -102,7 +102,7 @@ static void test_range_edges_and_order(void **state)
 	expect(&r, "s1", "192.0.2.10@p");  /* first address of the first entry */
 	expect(&r, "s2", "192.0.2.11@p");  /* last address of that range */
 	expect(&r, "s3", "198.51.100.7@p"); /* next entry, in the order written */
-	expect(&r, "s4", "!no pool has a free IPv4 address: p");
+	expect(&r, "s4", "!no pool has a free IPv4 address (tried p)");
 	run_done(&r);
 }
 
@@ -169,10 +169,10 @@ static void test_pool_choice(void **state)
 	expect(&r, "a3", "192.0.2.4@prio0");
 	expect(&r, "a4", "192.0.2.2@aa-plain"); /* then every other autoAssign pool, by name */
 	expect(&r, "a5", "192.0.2.1@zz-plain");
-	expect(&r, "a6", "!no pool of has a free IPv4 address");
+	expect(&r, "a6", "!no pool has a free IPv4 address (tried prio10, prio20, prio0, aa-plain, zz-plain)");
 	expect(&r, "web", "192.0.2.7@web-only");
 	expect(&r, "b1", "192.0.2.8@team-b");
-	expect(&r, "c1", "!no pool of has a free IPv4 address: aa-plain zz-plain"); /* pinned pools are not c's */
+	expect(&r, "c1", "!no pool has a free IPv4 address (tried aa-plain, zz-plain)"); /* pinned pools are not c's */
 	expect(&r, "named", "192.0.2.3@manual");  /* an annotation reaches an autoAssign: false pool */
 	expect(&r, "old-annotation", "!pool prio10 does not admit this Service");
 	expect(&r, "ghost", "!pool nope named by metallb.io/address-pool does not exist");
@@ -279,9 +279,9 @@ static void test_families(void **state)
 	expect(&r, "require", "198.51.100.0,2001:db8:1::@x-dual");  /* only x-dual has both */
 	expect(&r, "require6", "2001:db8:1::1,198.51.100.1@x-dual");
 	expect(&r, "prefer", "198.51.100.2,2001:db8:1::2@x-dual");
-	expect(&r, "need-v6-pool", "!no pool has a free IPv4 and a free IPv6 address: v6");
+	expect(&r, "need-v6-pool", "!no pool has a free IPv4 and a free IPv6 address (tried v6)");
 	expect(&r, "prefer-v6-pool", "2001:db8::1@v6");  /* PreferDualStack takes what the pool has */
-	expect(&r, "single4-in-v6", "!no pool has a free IPv4 address: v6");
+	expect(&r, "single4-in-v6", "!no pool has a free IPv4 address (tried v6)");
 	run_done(&r);
 }
 
