@@ -11,6 +11,12 @@
 
 #include "alloc_state.h"
 
+static const char *ipaddr_text(const struct ipaddr *ip, char buf[IPADDR_STRLEN])
+{
+	ipaddr_format(ip, buf);
+	return buf;
+}
+
 static const char *family_name(uint8_t f)
 {
 	return f == IPF_V4 ? "IPv4" : "IPv6";
@@ -79,15 +85,14 @@ static bool may_share(const struct ip_use *u, const struct svc_request *r, const
 
 	if (!other)
 		return true;
-	ipaddr_format(&u->ip, buf);
 	if (!u->sharing || !r->sharing_key || strcmp(u->sharing, r->sharing_key) != 0) {
 		say(why, len, "%s is in use by %s and no common metallb.io/allow-shared-ip key allows sharing it",
-		    buf, other->id);
+		    ipaddr_text(&u->ip, buf), other->id);
 		return false;
 	}
 	if (!same_key(u->backend, r->backend_key)) {
-		say(why, len, "%s is shared by %s, whose backends differ (externalTrafficPolicy or selector)", buf,
-		    other->id);
+		say(why, len, "%s is shared by %s, whose backends differ (externalTrafficPolicy or selector)",
+		    ipaddr_text(&u->ip, buf), other->id);
 		return false;
 	}
 	for (size_t i = 0; i < u->nholders; i++)
@@ -153,9 +158,8 @@ static bool ips_valid(const struct alloc *a, const struct object *svc, const str
 	for (size_t i = 0; i < n; i++) {
 		const struct entry_ref *e = entry_for(a, &ips[i]);
 		const struct ip_use *u = use_find(a, &ips[i]);
-		ipaddr_format(&ips[i], buf);
 		if (!e) {
-			say(why, len, "%s is in no address pool", buf);
+			say(why, len, "%s is in no address pool", ipaddr_text(&ips[i], buf));
 			return false;
 		}
 		if (pool != NO_POOL && pool != e->pool) {
@@ -164,7 +168,7 @@ static bool ips_valid(const struct alloc *a, const struct object *svc, const str
 		}
 		pool = e->pool;
 		if (!free_set_usable(&a->pools[pool].sets[e->set], &ips[i])) {
-			say(why, len, "%s ends in .0 or .255 and pool %s sets avoidBuggyIPs", buf,
+			say(why, len, "%s ends in .0 or .255 and pool %s sets avoidBuggyIPs", ipaddr_text(&ips[i], buf),
 			    a->pools[pool].obj->meta.name);
 			return false;
 		}
@@ -377,8 +381,8 @@ static void complete_dual_stack(struct alloc *a, struct svc_state *st, const str
 	hold(a, st, ips, 2);
 }
 
-static bool keep_current(struct alloc *a, const struct object *svc, const struct svc_request *r,
-			 struct svc_state *st, char *why, size_t len)
+bool holding_valid(const struct alloc *a, const struct object *svc, const struct svc_request *r,
+		   const struct svc_state *st, char *why, size_t len)
 {
 	struct ipaddr ips[2];
 	size_t n = held_ips(st, ips);
@@ -411,7 +415,7 @@ bool alloc_assign(struct alloc *a, const struct object *svc, const struct svc_re
 	}
 	if (!st)
 		st = svc_get(a, svc->meta.namespace, svc->meta.name);
-	if (keep_current(a, svc, r, st, why, sizeof(why))) {
+	if (holding_valid(a, svc, r, st, why, sizeof(why))) {
 		svc_set_keys(a, st, r);
 		refresh_keys(a, st);
 		complete_dual_stack(a, st, r);

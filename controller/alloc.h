@@ -33,11 +33,16 @@ struct alloc_result {
 
 struct alloc *alloc_new(void);
 void alloc_free(struct alloc *a);
+/* The loadBalancerClass served (NULL: Services with none), for the checks alloc_set_config() makes. */
+void alloc_set_lb_class(struct alloc *a, const char *lb_class);
 
 /*
- * Installs the pools (and Namespaces, Subnets) of c. Addresses that no pool
- * holds any more, or that a pool no longer hands out, are taken from their
- * Services; lost() hears of each such Service, so it can be served again.
+ * Installs the pools (and Namespaces, Subnets) of c, then checks every
+ * holding against it: a Service whose addresses no pool hands out any more,
+ * or whose Service object in c no longer may hold them (its pool stopped
+ * admitting it, its annotated pool was renamed, ...), loses them, and lost()
+ * hears of it so it can be served again. Holdings of Services absent from c
+ * are checked only against the pools.
  */
 void alloc_set_config(struct alloc *a, const struct config *c,
 		      void (*lost)(const char *ns, const char *name, const char *why, void *arg), void *arg);

@@ -129,6 +129,36 @@ static void lose_homeless(struct alloc *a,
 	}
 }
 
+/* Holdings the new configuration no longer allows, though their addresses are still in pools. */
+static void lose_invalid(struct alloc *a, const struct config *c,
+			 void (*lost)(const char *ns, const char *name, const char *why, void *arg), void *arg)
+{
+	for (struct avl_node *n = avl_first(&a->svcs); n;) {
+		struct svc_state *st = avl_entry(n, struct svc_state, by_key);
+		const struct object *svc = config_find(c, KIND_SERVICE, st->ns, st->name);
+		struct svc_request r;
+		char why[320];
+		n = avl_next(n);
+		if (!st->nips || !svc)
+			continue;
+		svc_request_read(svc, a->lb_class, &r);
+		if (!r.ours || r.error[0])
+			snprintf(why, sizeof(why), "%s", r.ours ? r.error : "not a LoadBalancer Service this controller serves");
+		if (!r.ours || r.error[0] || !holding_valid(a, svc, &r, st, why, sizeof(why))) {
+			release(a, st);
+			if (lost)
+				lost(st->ns, st->name, why, arg);
+		}
+		svc_request_free(&r);
+	}
+}
+
+void alloc_set_lb_class(struct alloc *a, const char *lb_class)
+{
+	free(a->lb_class);
+	a->lb_class = lb_class ? xstrdup(lb_class) : NULL;
+}
+
 void alloc_set_config(struct alloc *a, const struct config *c,
 		      void (*lost)(const char *ns, const char *name, const char *why, void *arg), void *arg)
 {
@@ -148,6 +178,7 @@ void alloc_set_config(struct alloc *a, const struct config *c,
 		pool_open_refresh(a, i);
 	free_pools(old, nold);
 	lose_homeless(a, lost, arg);
+	lose_invalid(a, c, lost, arg);
 }
 
 struct alloc *alloc_new(void)
@@ -167,5 +198,6 @@ void alloc_free(struct alloc *a)
 	free_pools(a->pools, a->npools);
 	free(a->entries);
 	free(a->auto_order);
+	free(a->lb_class);
 	free(a);
 }

@@ -64,10 +64,15 @@ struct alloc {
 	size_t *auto_order;      /* pinned pools by priority, then the others, by name */
 	size_t nauto, npinned;   /* the first npinned of auto_order are pinned */
 	struct avl_tree open[2]; /* unpinned autoAssign pools with a free IPv4 / IPv6 address, by rank */
+	char *lb_class;          /* the loadBalancerClass served, or NULL */
 	struct avl_tree ips;     /* ip_use by address */
 	struct avl_tree shared;  /* ip_use with a sharing key, by (key, address) */
 	struct avl_tree svcs;    /* svc_state by namespace/name */
 };
+
+/* alloc.c: whether st's current addresses still satisfy every rule for svc's request r. */
+bool holding_valid(const struct alloc *a, const struct object *svc, const struct svc_request *r,
+		   const struct svc_state *st, char *why, size_t len);
 
 static inline int family_index(uint8_t family)
 {

@@ -30,6 +30,7 @@ size_t reconcile_all(struct alloc *a, const struct config *c, const char *lb_cla
 	bool *kept = xcalloc(svcs->n, sizeof(*kept));
 	size_t n = 0;
 
+	alloc_set_lb_class(a, lb_class);
 	alloc_set_config(a, c, NULL, NULL);
 	for (size_t i = 0; i < svcs->n; i++) {
 		v[n].svc = svcs->v[i];
