@@ -255,6 +255,7 @@ static bool dec_expr(struct dec *d, const struct doc_node *n, bool node_term, st
 	}
 	r->key = raw.key.s;
 	r->values = arena_calloc(d->a, raw.values.n, sizeof(*r->values));
+	r->nvalues = 0;  /* r may be the slot of a refused expression, which counted its values */
 	for (size_t i = 0; i < raw.values.n; i++)
 		r->values[r->nvalues++] = raw.values.v[i].s;
 	check_expr_values(d, n, r, &raw.values);

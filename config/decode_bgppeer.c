@@ -104,9 +104,10 @@ static void check_timers(struct dec *d, struct object *o)
 		duration_format(p->hold_time.v, a, sizeof(a));
 		dec_error(d, &p->hold_time.mark, "spec.holdTime %s is invalid: it must be 0 or at least 3s", a);
 	}
-	if (!p->hold_time.set)
-		p->hold_time.v = p->keepalive_time.set && p->keepalive_time.v > 0 ? 3 * p->keepalive_time.v
-										 : DEFAULT_HOLD_TIME;
+	if (!p->hold_time.set)  /* three keepalives, saturating: 3 * a huge keepaliveTime overflows */
+		p->hold_time.v = !p->keepalive_time.set || p->keepalive_time.v <= 0 ? DEFAULT_HOLD_TIME
+				 : p->keepalive_time.v > INT64_MAX / 3      ? INT64_MAX
+									    : 3 * p->keepalive_time.v;
 	if (!p->keepalive_time.set)
 		p->keepalive_time.v = p->hold_time.v / 3;
 	if (p->keepalive_time.v > p->hold_time.v) {

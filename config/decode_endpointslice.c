@@ -47,6 +47,7 @@ static bool dec_endpoint(struct dec *d, const struct doc_node *item, uint8_t fam
 	unsigned before = d->errors;
 
 	dec_map(d, item, &endpoint_table, &raw);
+	*e = (struct endpoint){ 0 };  /* the slot of a refused endpoint is reused: forget its addresses */
 	e->node_name = raw.node_name.s;
 	e->ready = !raw.cond.ready.set || raw.cond.ready.v;
 	e->serving = raw.cond.serving.set ? raw.cond.serving.v : e->ready;

@@ -20,7 +20,8 @@ struct yconv {
 	yaml_document_t *ydoc;
 	struct doc *doc;
 	struct diags *diags;
-	size_t budget;
+	size_t budget;        /* nodes the copy may still create */
+	size_t text_budget;   /* scalar bytes it may still copy */
 	bool failed;
 };
 
@@ -37,6 +38,11 @@ static struct doc_node *conv_node(struct yconv *c, yaml_node_t *y, unsigned dept
 
 static struct doc_node *conv_scalar(struct yconv *c, yaml_node_t *y, struct doc_node *n)
 {
+	if (y->data.scalar.length > c->text_budget) {  /* a big scalar repeated through aliases */
+		conv_error(c, &y->start_mark, "aliases expand the document beyond its size limit");
+		return NULL;
+	}
+	c->text_budget -= y->data.scalar.length;
 	n->type = DOC_SCALAR;
 	n->scalar.len = y->data.scalar.length;
 	n->scalar.text = arena_strndup(&c->doc->arena, (const char *)y->data.scalar.value,
@@ -256,6 +262,7 @@ bool doc_read_yaml(const char *file, const char *buf, size_t len, struct diags *
 {
 	yaml_parser_t parser;
 	struct precheck pc = { 0 };
+	size_t text_budget = 10 * len + (1u << 20);  /* for the whole stream, not per document */
 	bool ok = true;
 
 	if (len > DOC_MAX_FILE_SIZE) {
@@ -287,8 +294,9 @@ bool doc_read_yaml(const char *file, const char *buf, size_t len, struct diags *
 		}
 		size_t nodes = (size_t)(ydoc.nodes.top - ydoc.nodes.start);
 		struct yconv c = { .ydoc = &ydoc, .doc = doc_new(file), .diags = diags,
-				   .budget = 10 * nodes + 10000 };
+				   .budget = 10 * nodes + 10000, .text_budget = text_budget };
 		c.doc->root = conv_node(&c, root, 0);
+		text_budget = c.text_budget;
 		yaml_document_delete(&ydoc);
 		if (c.failed) {
 			doc_free(c.doc);

@@ -9,6 +9,27 @@
 
 #include "xalloc.h"
 
+/*
+ * Under AddressSanitizer every allocation gets a poisoned gap before it and
+ * the chunk's unused tail stays poisoned, so an overflow of one small object
+ * into its neighbour is reported as it would be with one malloc each.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_REDZONE 16
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ARENA_REDZONE 0
+#endif
+
 /* Small first chunks: an object holds a few hundred bytes, and there may be 100k of them. */
 #define ARENA_CHUNK_MIN 512
 #define ARENA_CHUNK_MAX (64 * 1024)
@@ -28,23 +49,27 @@ static size_t round_up(size_t n)
 void *arena_alloc(struct arena *a, size_t size)
 {
 	struct arena_chunk *c = a->head;
+	size_t need;
 
-	size = round_up(size ? size : 1);
-	if (!c || c->size - c->off < size) {
+	size = size ? size : 1;
+	need = round_up(size + ARENA_REDZONE);
+	if (!c || c->size - c->off < need) {
 		size_t cap = ARENA_CHUNK_MIN;
 		if (c)
 			cap = c->size < ARENA_CHUNK_MAX ? c->size * 2 : ARENA_CHUNK_MAX;
-		if (cap < size)
-			cap = size;
+		if (cap < need)
+			cap = need;
 		c = xmalloc(sizeof(*c) + cap);
 		c->size = cap;
 		c->off = 0;
 		c->next = a->head;
 		a->head = c;
+		ASAN_POISON_MEMORY_REGION(c->mem, cap);
 	}
-	void *p = c->mem + c->off;
-	c->off += size;
+	void *p = c->mem + c->off + round_up(ARENA_REDZONE);
+	c->off += need;
 	a->used += size;
+	ASAN_UNPOISON_MEMORY_REGION(p, size);
 	memset(p, 0, size);
 	return p;
 }
@@ -90,6 +115,7 @@ void arena_free(struct arena *a)
 
 	while (c) {
 		struct arena_chunk *next = c->next;
+		ASAN_UNPOISON_MEMORY_REGION(c->mem, c->size);
 		free(c);
 		c = next;
 	}

@@ -283,6 +283,33 @@ static void test_yaml_wide_alias_bomb(void **state)
 	free(text);
 }
 
+/* Few nodes but a big scalar: the copy is bounded by bytes too (10 x the input + 1 MiB). */
+static void test_yaml_text_alias_bomb(void **state)
+{
+	(void)state;
+	enum { SCALAR = 100000, ALIASES = 200 };
+	char *text = malloc(SCALAR + 16 * ALIASES + 64), *p = text;
+
+	assert_non_null(text);
+	p += sprintf(p, "a: &a \"");
+	memset(p, 'x', SCALAR);
+	p += SCALAR;
+	p += sprintf(p, "\"\nb: [");
+	for (int i = 0; i < ALIASES; i++)
+		p += sprintf(p, "%s*a", i ? "," : "");
+	sprintf(p, "]\n");
+
+	struct docs c;
+	struct diags dg;
+	assert_false(read_yaml(text, &c, &dg));
+	assert_int_equal(c.n, 0);
+	const struct diag *g = one_error(&dg, "text alias bomb");
+	assert_string_equal(g->msg, "aliases expand the document beyond its size limit");
+	assert_int_equal(g->mark.line, 1);
+	diags_free(&dg);
+	free(text);
+}
+
 /*
  * libyaml's scanner costs O(open flow collections) per token: a line of 40 000
  * '[' used to take seconds. The reader must refuse it without scanning it all.
@@ -1142,6 +1169,7 @@ int main(void)
 		/* first: it measures the growth of the peak memory */
 		cmocka_unit_test(test_yaml_billion_laughs),
 		cmocka_unit_test(test_yaml_wide_alias_bomb),
+		cmocka_unit_test(test_yaml_text_alias_bomb),
 		cmocka_unit_test(test_yaml_deep_nesting_is_cheap),
 		cmocka_unit_test(test_yaml_marks),
 		cmocka_unit_test(test_yaml_streams),
