@@ -213,9 +213,9 @@ struct expr_raw {
 };
 
 static const struct dec_field expr_fields[] = {
-	{ "key", DT_STR, offsetof(struct expr_raw, key), 0, 0, NULL },
-	{ "operator", DT_STR, offsetof(struct expr_raw, op), 0, 0, NULL },
-	{ "values", DT_STRS, offsetof(struct expr_raw, values), 0, 0, NULL },
+	{ "key", DT_STR, offsetof(struct expr_raw, key), 0, 0, NULL, NULL },
+	{ "operator", DT_STR, offsetof(struct expr_raw, op), 0, 0, NULL, NULL },
+	{ "values", DT_STRS, offsetof(struct expr_raw, values), 0, 0, NULL, NULL },
 };
 static const struct dec_table expr_table = DEC_TABLE(expr_fields, false);
 
@@ -373,6 +373,7 @@ static void dec_field(struct dec *d, const struct dec_field *f, const struct doc
 	case DT_SELECTOR: dec_selector(d, v, false, at); break;
 	case DT_SELECTORS: dec_selectors(d, v, at); break;
 	case DT_IP: dec_ip(d, v, at); break;
+	case DT_MAP: dec_map(d, v, f->sub, at); break;
 	case DT_FN: f->fn(d, v, base); break;
 	case DT_IGNORE: break;
 	}

@@ -34,9 +34,12 @@ enum dec_type {
 	DT_SELECTOR,  /* struct selector */
 	DT_SELECTORS, /* struct selectors */
 	DT_IP,        /* struct vip */
+	DT_MAP,       /* a nested map, decoded with the table sub into base + off */
 	DT_FN,        /* fn(dec, value, base) */
 	DT_IGNORE,    /* a known field vipcast does not use */
 };
+
+struct dec_table;
 
 struct dec_field {
 	const char *name;
@@ -44,6 +47,7 @@ struct dec_field {
 	size_t off;
 	int64_t min, max;
 	void (*fn)(struct dec *d, const struct doc_node *v, void *base);
+	const struct dec_table *sub;
 };
 
 struct dec_table {

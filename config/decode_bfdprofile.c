@@ -2,26 +2,17 @@
 #include "object.h"
 
 static const struct dec_field spec_fields[] = {
-	{ "receiveInterval", DT_INT, offsetof(struct bfd_profile, receive_interval), 10, 60000, NULL },
-	{ "transmitInterval", DT_INT, offsetof(struct bfd_profile, transmit_interval), 10, 60000, NULL },
-	{ "detectMultiplier", DT_INT, offsetof(struct bfd_profile, detect_multiplier), 2, 255, NULL },
-	{ "echoInterval", DT_INT, offsetof(struct bfd_profile, echo_interval), 10, 60000, NULL },
-	{ "echoMode", DT_BOOL, offsetof(struct bfd_profile, echo_mode), 0, 0, NULL },
-	{ "passiveMode", DT_BOOL, offsetof(struct bfd_profile, passive_mode), 0, 0, NULL },
-	{ "minimumTtl", DT_INT, offsetof(struct bfd_profile, minimum_ttl), 1, 254, NULL },
+	{ "receiveInterval", DT_INT, offsetof(struct bfd_profile, receive_interval), 10, 60000, NULL, NULL },
+	{ "transmitInterval", DT_INT, offsetof(struct bfd_profile, transmit_interval), 10, 60000, NULL, NULL },
+	{ "detectMultiplier", DT_INT, offsetof(struct bfd_profile, detect_multiplier), 2, 255, NULL, NULL },
+	{ "echoInterval", DT_INT, offsetof(struct bfd_profile, echo_interval), 10, 60000, NULL, NULL },
+	{ "echoMode", DT_BOOL, offsetof(struct bfd_profile, echo_mode), 0, 0, NULL, NULL },
+	{ "passiveMode", DT_BOOL, offsetof(struct bfd_profile, passive_mode), 0, 0, NULL, NULL },
+	{ "minimumTtl", DT_INT, offsetof(struct bfd_profile, minimum_ttl), 1, 254, NULL, NULL },
 };
 static const struct dec_table spec_table = DEC_TABLE(spec_fields, false);
 
-static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &spec_table, base);
-}
-
-static const struct dec_field root_fields[] = {
-	ROOT_COMMON_FIELDS,
-	{ "spec", DT_FN, 0, 0, 0, dec_spec },
-	{ "status", DT_IGNORE, 0, 0, 0, NULL },
-};
+static const struct dec_field root_fields[] = { SPEC_ROOT_FIELDS(spec_table) };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 
 static void set_default(struct vint *v, int64_t def)

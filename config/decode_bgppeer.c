@@ -16,8 +16,8 @@
 #define DEFAULT_PEER_PORT 179
 
 static const struct dec_field secret_ref_fields[] = {
-	{ "name", DT_STR, offsetof(struct bgp_peer, password_secret.name), 0, 0, NULL },
-	{ "namespace", DT_STR, offsetof(struct bgp_peer, password_secret.namespace), 0, 0, NULL },
+	{ "name", DT_STR, offsetof(struct bgp_peer, password_secret.name), 0, 0, NULL, NULL },
+	{ "namespace", DT_STR, offsetof(struct bgp_peer, password_secret.namespace), 0, 0, NULL, NULL },
 };
 static const struct dec_table secret_ref_table = DEC_TABLE(secret_ref_fields, false);
 
@@ -30,39 +30,30 @@ static void dec_secret_ref(struct dec *d, const struct doc_node *v, void *base)
 }
 
 static const struct dec_field spec_fields[] = {
-	{ "myASN", DT_INT, offsetof(struct bgp_peer, my_asn), 1, UINT32_MAX, NULL },
-	{ "peerASN", DT_INT, offsetof(struct bgp_peer, peer_asn), 1, UINT32_MAX, NULL },
-	{ "dynamicASN", DT_STR, offsetof(struct bgp_peer, dynamic_asn_text), 0, 0, NULL },
-	{ "peerAddress", DT_IP, offsetof(struct bgp_peer, peer_address), 0, 0, NULL },
-	{ "sourceAddress", DT_IP, offsetof(struct bgp_peer, source_address), 0, 0, NULL },
-	{ "peerPort", DT_INT, offsetof(struct bgp_peer, peer_port), 1, 16384, NULL },
-	{ "holdTime", DT_DURATION, offsetof(struct bgp_peer, hold_time), 0, 0, NULL },
-	{ "keepaliveTime", DT_DURATION, offsetof(struct bgp_peer, keepalive_time), 0, 0, NULL },
-	{ "connectTime", DT_DURATION, offsetof(struct bgp_peer, connect_time), 0, 0, NULL },
-	{ "routerID", DT_IP, offsetof(struct bgp_peer, router_id), 0, 0, NULL },
-	{ "nodeSelectors", DT_SELECTORS, offsetof(struct bgp_peer, node_selectors), 0, 0, NULL },
-	{ "password", DT_STR, offsetof(struct bgp_peer, password), 0, 0, NULL },
-	{ "passwordSecret", DT_FN, 0, 0, 0, dec_secret_ref },
-	{ "bfdProfile", DT_STR, offsetof(struct bgp_peer, bfd_profile), 0, 0, NULL },
-	{ "enableGracefulRestart", DT_BOOL, offsetof(struct bgp_peer, graceful_restart), 0, 0, NULL },
-	{ "ebgpMultiHop", DT_BOOL, offsetof(struct bgp_peer, ebgp_multihop), 0, 0, NULL },
-	{ "vrf", DT_STR, offsetof(struct bgp_peer, vrf), 0, 0, NULL },
-	{ "disableMP", DT_BOOL, offsetof(struct bgp_peer, disable_mp), 0, 0, NULL },
-	{ "dualStackAddressFamily", DT_BOOL, offsetof(struct bgp_peer, dual_stack_af), 0, 0, NULL },
-	{ "interface", DT_STR, offsetof(struct bgp_peer, interface), 0, 0, NULL },
+	{ "myASN", DT_INT, offsetof(struct bgp_peer, my_asn), 1, UINT32_MAX, NULL, NULL },
+	{ "peerASN", DT_INT, offsetof(struct bgp_peer, peer_asn), 1, UINT32_MAX, NULL, NULL },
+	{ "dynamicASN", DT_STR, offsetof(struct bgp_peer, dynamic_asn_text), 0, 0, NULL, NULL },
+	{ "peerAddress", DT_IP, offsetof(struct bgp_peer, peer_address), 0, 0, NULL, NULL },
+	{ "sourceAddress", DT_IP, offsetof(struct bgp_peer, source_address), 0, 0, NULL, NULL },
+	{ "peerPort", DT_INT, offsetof(struct bgp_peer, peer_port), 1, 16384, NULL, NULL },
+	{ "holdTime", DT_DURATION, offsetof(struct bgp_peer, hold_time), 0, 0, NULL, NULL },
+	{ "keepaliveTime", DT_DURATION, offsetof(struct bgp_peer, keepalive_time), 0, 0, NULL, NULL },
+	{ "connectTime", DT_DURATION, offsetof(struct bgp_peer, connect_time), 0, 0, NULL, NULL },
+	{ "routerID", DT_IP, offsetof(struct bgp_peer, router_id), 0, 0, NULL, NULL },
+	{ "nodeSelectors", DT_SELECTORS, offsetof(struct bgp_peer, node_selectors), 0, 0, NULL, NULL },
+	{ "password", DT_STR, offsetof(struct bgp_peer, password), 0, 0, NULL, NULL },
+	{ "passwordSecret", DT_FN, 0, 0, 0, dec_secret_ref, NULL },
+	{ "bfdProfile", DT_STR, offsetof(struct bgp_peer, bfd_profile), 0, 0, NULL, NULL },
+	{ "enableGracefulRestart", DT_BOOL, offsetof(struct bgp_peer, graceful_restart), 0, 0, NULL, NULL },
+	{ "ebgpMultiHop", DT_BOOL, offsetof(struct bgp_peer, ebgp_multihop), 0, 0, NULL, NULL },
+	{ "vrf", DT_STR, offsetof(struct bgp_peer, vrf), 0, 0, NULL, NULL },
+	{ "disableMP", DT_BOOL, offsetof(struct bgp_peer, disable_mp), 0, 0, NULL, NULL },
+	{ "dualStackAddressFamily", DT_BOOL, offsetof(struct bgp_peer, dual_stack_af), 0, 0, NULL, NULL },
+	{ "interface", DT_STR, offsetof(struct bgp_peer, interface), 0, 0, NULL, NULL },
 };
 static const struct dec_table spec_table = DEC_TABLE(spec_fields, false);
 
-static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &spec_table, base);
-}
-
-static const struct dec_field root_fields[] = {
-	ROOT_COMMON_FIELDS,
-	{ "spec", DT_FN, 0, 0, 0, dec_spec },
-	{ "status", DT_IGNORE, 0, 0, 0, NULL },
-};
+static const struct dec_field root_fields[] = { SPEC_ROOT_FIELDS(spec_table) };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 
 static void check_asns(struct dec *d, struct object *o)

@@ -8,8 +8,8 @@ struct alias_raw {
 };
 
 static const struct dec_field alias_fields[] = {
-	{ "name", DT_STR, offsetof(struct alias_raw, name), 0, 0, NULL },
-	{ "value", DT_STR, offsetof(struct alias_raw, value), 0, 0, NULL },
+	{ "name", DT_STR, offsetof(struct alias_raw, name), 0, 0, NULL, NULL },
+	{ "value", DT_STR, offsetof(struct alias_raw, value), 0, 0, NULL, NULL },
 };
 static const struct dec_table alias_table = DEC_TABLE(alias_fields, false);
 
@@ -57,20 +57,11 @@ static void dec_list(struct dec *d, const struct doc_node *v, void *base)
 }
 
 static const struct dec_field spec_fields[] = {
-	{ "communities", DT_FN, 0, 0, 0, dec_list },
+	{ "communities", DT_FN, 0, 0, 0, dec_list, NULL },
 };
 static const struct dec_table spec_table = DEC_TABLE(spec_fields, false);
 
-static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &spec_table, base);
-}
-
-static const struct dec_field root_fields[] = {
-	ROOT_COMMON_FIELDS,
-	{ "spec", DT_FN, 0, 0, 0, dec_spec },
-	{ "status", DT_IGNORE, 0, 0, 0, NULL },
-};
+static const struct dec_field root_fields[] = { SPEC_ROOT_FIELDS(spec_table) };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 
 void decode_community(struct dec *d, const struct doc_node *root, struct object *o)

@@ -12,9 +12,9 @@ struct cond_raw {
 };
 
 static const struct dec_field cond_fields[] = {
-	{ "ready", DT_BOOL, offsetof(struct cond_raw, ready), 0, 0, NULL },
-	{ "serving", DT_BOOL, offsetof(struct cond_raw, serving), 0, 0, NULL },
-	{ "terminating", DT_BOOL, offsetof(struct cond_raw, terminating), 0, 0, NULL },
+	{ "ready", DT_BOOL, offsetof(struct cond_raw, ready), 0, 0, NULL, NULL },
+	{ "serving", DT_BOOL, offsetof(struct cond_raw, serving), 0, 0, NULL, NULL },
+	{ "terminating", DT_BOOL, offsetof(struct cond_raw, terminating), 0, 0, NULL, NULL },
 };
 static const struct dec_table cond_table = DEC_TABLE(cond_fields, false);
 
@@ -24,20 +24,15 @@ struct endpoint_raw {
 	struct cond_raw cond;
 };
 
-static void dec_conditions(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &cond_table, &((struct endpoint_raw *)base)->cond);
-}
-
 static const struct dec_field endpoint_fields[] = {
-	{ "addresses", DT_STRS, offsetof(struct endpoint_raw, addresses), 0, 0, NULL },
-	{ "nodeName", DT_STR, offsetof(struct endpoint_raw, node_name), 0, 0, NULL },
-	{ "conditions", DT_FN, 0, 0, 0, dec_conditions },
-	{ "hostname", DT_IGNORE, 0, 0, 0, NULL },
-	{ "zone", DT_IGNORE, 0, 0, 0, NULL },
-	{ "targetRef", DT_IGNORE, 0, 0, 0, NULL },
-	{ "hints", DT_IGNORE, 0, 0, 0, NULL },
-	{ "deprecatedTopology", DT_IGNORE, 0, 0, 0, NULL },
+	{ "addresses", DT_STRS, offsetof(struct endpoint_raw, addresses), 0, 0, NULL, NULL },
+	{ "nodeName", DT_STR, offsetof(struct endpoint_raw, node_name), 0, 0, NULL, NULL },
+	{ "conditions", DT_MAP, offsetof(struct endpoint_raw, cond), 0, 0, NULL, &cond_table },
+	{ "hostname", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "zone", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "targetRef", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "hints", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "deprecatedTopology", DT_IGNORE, 0, 0, 0, NULL, NULL },
 };
 static const struct dec_table endpoint_table = DEC_TABLE(endpoint_fields, false);
 
@@ -80,9 +75,9 @@ static void keep_endpoints(struct dec *d, const struct doc_node *v, void *base)
 
 static const struct dec_field root_fields[] = {
 	ROOT_COMMON_FIELDS,
-	{ "addressType", DT_STR, offsetof(struct slice_raw, address_type), 0, 0, NULL },
-	{ "endpoints", DT_FN, 0, 0, 0, keep_endpoints },
-	{ "ports", DT_IGNORE, 0, 0, 0, NULL },
+	{ "addressType", DT_STR, offsetof(struct slice_raw, address_type), 0, 0, NULL, NULL },
+	{ "endpoints", DT_FN, 0, 0, 0, keep_endpoints, NULL },
+	{ "ports", DT_IGNORE, 0, 0, 0, NULL, NULL },
 };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 

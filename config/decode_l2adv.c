@@ -35,25 +35,16 @@ static void dec_preferred(struct dec *d, const struct doc_node *v, void *base)
 }
 
 static const struct dec_field spec_fields[] = {
-	{ "ipAddressPools", DT_STRS, offsetof(struct l2_adv, pools), 0, 0, NULL },
-	{ "ipAddressPoolSelectors", DT_SELECTORS, offsetof(struct l2_adv, pool_selectors), 0, 0, NULL },
-	{ "nodeSelectors", DT_SELECTORS, offsetof(struct l2_adv, node_selectors), 0, 0, NULL },
-	{ "serviceSelectors", DT_SELECTORS, offsetof(struct l2_adv, service_selectors), 0, 0, NULL },
-	{ "interfaces", DT_STRS, offsetof(struct l2_adv, interfaces), 0, 0, NULL },
-	{ "preferredNodeSelectors", DT_FN, 0, 0, 0, dec_preferred },
+	{ "ipAddressPools", DT_STRS, offsetof(struct l2_adv, pools), 0, 0, NULL, NULL },
+	{ "ipAddressPoolSelectors", DT_SELECTORS, offsetof(struct l2_adv, pool_selectors), 0, 0, NULL, NULL },
+	{ "nodeSelectors", DT_SELECTORS, offsetof(struct l2_adv, node_selectors), 0, 0, NULL, NULL },
+	{ "serviceSelectors", DT_SELECTORS, offsetof(struct l2_adv, service_selectors), 0, 0, NULL, NULL },
+	{ "interfaces", DT_STRS, offsetof(struct l2_adv, interfaces), 0, 0, NULL, NULL },
+	{ "preferredNodeSelectors", DT_FN, 0, 0, 0, dec_preferred, NULL },
 };
 static const struct dec_table spec_table = DEC_TABLE(spec_fields, false);
 
-static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &spec_table, base);
-}
-
-static const struct dec_field root_fields[] = {
-	ROOT_COMMON_FIELDS,
-	{ "spec", DT_FN, 0, 0, 0, dec_spec },
-	{ "status", DT_IGNORE, 0, 0, 0, NULL },
-};
+static const struct dec_field root_fields[] = { SPEC_ROOT_FIELDS(spec_table) };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 
 void decode_l2_adv(struct dec *d, const struct doc_node *root, struct object *o)

@@ -67,8 +67,8 @@ static void dec_status(struct dec *d, const struct doc_node *v, void *base)
 
 static const struct dec_field node_fields[] = {
 	ROOT_COMMON_FIELDS,
-	{ "spec", DT_IGNORE, 0, 0, 0, NULL },
-	{ "status", DT_FN, 0, 0, 0, dec_status },
+	{ "spec", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "status", DT_FN, 0, 0, 0, dec_status, NULL },
 };
 static const struct dec_table node_table = DEC_TABLE(node_fields, false);
 
@@ -79,8 +79,8 @@ void decode_node(struct dec *d, const struct doc_node *root, struct object *o)
 
 static const struct dec_field ns_fields[] = {
 	ROOT_COMMON_FIELDS,
-	{ "spec", DT_IGNORE, 0, 0, 0, NULL },
-	{ "status", DT_IGNORE, 0, 0, 0, NULL },
+	{ "spec", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "status", DT_IGNORE, 0, 0, 0, NULL, NULL },
 };
 static const struct dec_table ns_table = DEC_TABLE(ns_fields, false);
 

@@ -27,36 +27,22 @@ static void dec_addresses(struct dec *d, const struct doc_node *v, void *base)
 }
 
 static const struct dec_field alloc_fields[] = {
-	{ "priority", DT_INT, offsetof(struct ip_pool, alloc.priority), 0, INT32_MAX, NULL },
-	{ "namespaces", DT_STRS, offsetof(struct ip_pool, alloc.namespaces), 0, 0, NULL },
-	{ "namespaceSelectors", DT_SELECTORS, offsetof(struct ip_pool, alloc.namespace_selectors), 0, 0, NULL },
-	{ "serviceSelectors", DT_SELECTORS, offsetof(struct ip_pool, alloc.service_selectors), 0, 0, NULL },
+	{ "priority", DT_INT, offsetof(struct ip_pool, alloc.priority), 0, INT32_MAX, NULL, NULL },
+	{ "namespaces", DT_STRS, offsetof(struct ip_pool, alloc.namespaces), 0, 0, NULL, NULL },
+	{ "namespaceSelectors", DT_SELECTORS, offsetof(struct ip_pool, alloc.namespace_selectors), 0, 0, NULL, NULL },
+	{ "serviceSelectors", DT_SELECTORS, offsetof(struct ip_pool, alloc.service_selectors), 0, 0, NULL, NULL },
 };
 static const struct dec_table alloc_table = DEC_TABLE(alloc_fields, false);
 
-static void dec_alloc(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &alloc_table, base);
-}
-
 static const struct dec_field spec_fields[] = {
-	{ "addresses", DT_FN, 0, 0, 0, dec_addresses },
-	{ "autoAssign", DT_BOOL, offsetof(struct ip_pool, auto_assign), 0, 0, NULL },
-	{ "avoidBuggyIPs", DT_BOOL, offsetof(struct ip_pool, avoid_buggy_ips), 0, 0, NULL },
-	{ "serviceAllocation", DT_FN, 0, 0, 0, dec_alloc },
+	{ "addresses", DT_FN, 0, 0, 0, dec_addresses, NULL },
+	{ "autoAssign", DT_BOOL, offsetof(struct ip_pool, auto_assign), 0, 0, NULL, NULL },
+	{ "avoidBuggyIPs", DT_BOOL, offsetof(struct ip_pool, avoid_buggy_ips), 0, 0, NULL, NULL },
+	{ "serviceAllocation", DT_MAP, 0, 0, 0, NULL, &alloc_table },
 };
 static const struct dec_table spec_table = DEC_TABLE(spec_fields, false);
 
-static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &spec_table, base);
-}
-
-static const struct dec_field root_fields[] = {
-	ROOT_COMMON_FIELDS,
-	{ "spec", DT_FN, 0, 0, 0, dec_spec },
-	{ "status", DT_IGNORE, 0, 0, 0, NULL },
-};
+static const struct dec_field root_fields[] = { SPEC_ROOT_FIELDS(spec_table) };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 
 void decode_ip_pool(struct dec *d, const struct doc_node *root, struct object *o)

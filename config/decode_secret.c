@@ -70,10 +70,10 @@ static void dec_encoded(struct dec *d, const struct doc_node *v, void *base)
 
 static const struct dec_field root_fields[] = {
 	ROOT_COMMON_FIELDS,
-	{ "type", DT_STR, offsetof(struct secret, type), 0, 0, NULL },
-	{ "data", DT_FN, 0, 0, 0, dec_encoded },
-	{ "stringData", DT_IGNORE, 0, 0, 0, NULL },  /* read first, by decode_secret() */
-	{ "immutable", DT_IGNORE, 0, 0, 0, NULL },
+	{ "type", DT_STR, offsetof(struct secret, type), 0, 0, NULL, NULL },
+	{ "data", DT_FN, 0, 0, 0, dec_encoded, NULL },
+	{ "stringData", DT_IGNORE, 0, 0, 0, NULL, NULL },  /* read first, by decode_secret() */
+	{ "immutable", DT_IGNORE, 0, 0, 0, NULL, NULL },
 };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 

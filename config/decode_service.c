@@ -86,12 +86,12 @@ struct port_raw {
 };
 
 static const struct dec_field port_fields[] = {
-	{ "name", DT_STR, offsetof(struct port_raw, name), 0, 0, NULL },
-	{ "protocol", DT_STR, offsetof(struct port_raw, protocol), 0, 0, NULL },
-	{ "port", DT_INT, offsetof(struct port_raw, port), 1, 65535, NULL },
-	{ "nodePort", DT_INT, offsetof(struct port_raw, node_port), 0, 65535, NULL },
-	{ "targetPort", DT_IGNORE, 0, 0, 0, NULL },
-	{ "appProtocol", DT_IGNORE, 0, 0, 0, NULL },
+	{ "name", DT_STR, offsetof(struct port_raw, name), 0, 0, NULL, NULL },
+	{ "protocol", DT_STR, offsetof(struct port_raw, protocol), 0, 0, NULL, NULL },
+	{ "port", DT_INT, offsetof(struct port_raw, port), 1, 65535, NULL, NULL },
+	{ "nodePort", DT_INT, offsetof(struct port_raw, node_port), 0, 65535, NULL, NULL },
+	{ "targetPort", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "appProtocol", DT_IGNORE, 0, 0, 0, NULL, NULL },
 };
 static const struct dec_table port_table = DEC_TABLE(port_fields, false);
 
@@ -132,34 +132,29 @@ static void dec_ports(struct dec *d, const struct doc_node *v, void *base)
 }
 
 static const struct dec_field spec_fields[] = {
-	{ "type", DT_STR, offsetof(struct service, type), 0, 0, NULL },
-	{ "loadBalancerIP", DT_IP, offsetof(struct service, load_balancer_ip), 0, 0, NULL },
-	{ "loadBalancerClass", DT_STR, offsetof(struct service, load_balancer_class), 0, 0, NULL },
-	{ "ipFamilies", DT_FN, 0, 0, 0, dec_families },
-	{ "ipFamilyPolicy", DT_FN, 0, 0, 0, dec_policy },
-	{ "externalTrafficPolicy", DT_FN, 0, 0, 0, dec_traffic },
-	{ "ports", DT_FN, 0, 0, 0, dec_ports },
-	{ "selector", DT_LABELS, offsetof(struct service, selector), 0, 0, NULL },
-	{ "clusterIP", DT_IGNORE, 0, 0, 0, NULL },
-	{ "clusterIPs", DT_IGNORE, 0, 0, 0, NULL },
-	{ "externalIPs", DT_IGNORE, 0, 0, 0, NULL },
-	{ "externalName", DT_IGNORE, 0, 0, 0, NULL },
-	{ "sessionAffinity", DT_IGNORE, 0, 0, 0, NULL },
-	{ "sessionAffinityConfig", DT_IGNORE, 0, 0, 0, NULL },
-	{ "loadBalancerSourceRanges", DT_IGNORE, 0, 0, 0, NULL },
-	{ "healthCheckNodePort", DT_IGNORE, 0, 0, 0, NULL },
-	{ "publishNotReadyAddresses", DT_IGNORE, 0, 0, 0, NULL },
-	{ "allocateLoadBalancerNodePorts", DT_IGNORE, 0, 0, 0, NULL },
-	{ "internalTrafficPolicy", DT_IGNORE, 0, 0, 0, NULL },
-	{ "trafficDistribution", DT_IGNORE, 0, 0, 0, NULL },
-	{ "topologyKeys", DT_IGNORE, 0, 0, 0, NULL },
+	{ "type", DT_STR, offsetof(struct service, type), 0, 0, NULL, NULL },
+	{ "loadBalancerIP", DT_IP, offsetof(struct service, load_balancer_ip), 0, 0, NULL, NULL },
+	{ "loadBalancerClass", DT_STR, offsetof(struct service, load_balancer_class), 0, 0, NULL, NULL },
+	{ "ipFamilies", DT_FN, 0, 0, 0, dec_families, NULL },
+	{ "ipFamilyPolicy", DT_FN, 0, 0, 0, dec_policy, NULL },
+	{ "externalTrafficPolicy", DT_FN, 0, 0, 0, dec_traffic, NULL },
+	{ "ports", DT_FN, 0, 0, 0, dec_ports, NULL },
+	{ "selector", DT_LABELS, offsetof(struct service, selector), 0, 0, NULL, NULL },
+	{ "clusterIP", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "clusterIPs", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "externalIPs", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "externalName", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "sessionAffinity", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "sessionAffinityConfig", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "loadBalancerSourceRanges", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "healthCheckNodePort", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "publishNotReadyAddresses", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "allocateLoadBalancerNodePorts", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "internalTrafficPolicy", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "trafficDistribution", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "topologyKeys", DT_IGNORE, 0, 0, 0, NULL, NULL },
 };
 static const struct dec_table spec_table = DEC_TABLE(spec_fields, false);
-
-static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &spec_table, base);
-}
 
 /* status.loadBalancer.ingress[].ip; hostnames and ports are not vipcast's. */
 static void dec_ingress(struct dec *d, const struct doc_node *v, struct service *s)
@@ -195,8 +190,8 @@ static void dec_status(struct dec *d, const struct doc_node *v, void *base)
 
 static const struct dec_field root_fields[] = {
 	ROOT_COMMON_FIELDS,
-	{ "spec", DT_FN, 0, 0, 0, dec_spec },
-	{ "status", DT_FN, 0, 0, 0, dec_status },
+	{ "spec", DT_MAP, 0, 0, 0, NULL, &spec_table },
+	{ "status", DT_FN, 0, 0, 0, dec_status, NULL },
 };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 

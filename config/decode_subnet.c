@@ -60,25 +60,16 @@ static void dec_exclude(struct dec *d, const struct doc_node *v, void *base)
 }
 
 static const struct dec_field spec_fields[] = {
-	{ "cidrBlock", DT_FN, 0, 0, 0, dec_cidr_block },
-	{ "excludeIps", DT_FN, 0, 0, 0, dec_exclude },
-	{ "enableExternalLBAddress", DT_BOOL, offsetof(struct ovn_subnet, external_lb), 0, 0, NULL },
-	{ "vlan", DT_STR, offsetof(struct ovn_subnet, vlan), 0, 0, NULL },
-	{ "protocol", DT_STR, offsetof(struct ovn_subnet, protocol), 0, 0, NULL },
-	{ "provider", DT_STR, offsetof(struct ovn_subnet, provider), 0, 0, NULL },
+	{ "cidrBlock", DT_FN, 0, 0, 0, dec_cidr_block, NULL },
+	{ "excludeIps", DT_FN, 0, 0, 0, dec_exclude, NULL },
+	{ "enableExternalLBAddress", DT_BOOL, offsetof(struct ovn_subnet, external_lb), 0, 0, NULL, NULL },
+	{ "vlan", DT_STR, offsetof(struct ovn_subnet, vlan), 0, 0, NULL, NULL },
+	{ "protocol", DT_STR, offsetof(struct ovn_subnet, protocol), 0, 0, NULL, NULL },
+	{ "provider", DT_STR, offsetof(struct ovn_subnet, provider), 0, 0, NULL, NULL },
 };
 static const struct dec_table spec_table = DEC_TABLE(spec_fields, true);
 
-static void dec_spec(struct dec *d, const struct doc_node *v, void *base)
-{
-	dec_map(d, v, &spec_table, base);
-}
-
-static const struct dec_field root_fields[] = {
-	ROOT_COMMON_FIELDS,
-	{ "spec", DT_FN, 0, 0, 0, dec_spec },
-	{ "status", DT_IGNORE, 0, 0, 0, NULL },
-};
+static const struct dec_field root_fields[] = { SPEC_ROOT_FIELDS(spec_table) };
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 
 static bool in_subnet(const struct ovn_subnet *s, const struct iprange *r)

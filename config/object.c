@@ -92,21 +92,21 @@ struct meta_raw {
 };
 
 static const struct dec_field meta_fields[] = {
-	{ "name", DT_STR, offsetof(struct meta_raw, name), 0, 0, NULL },
-	{ "namespace", DT_STR, offsetof(struct meta_raw, namespace), 0, 0, NULL },
-	{ "labels", DT_LABELS, offsetof(struct meta_raw, labels), 0, 0, NULL },
-	{ "annotations", DT_LABELS, offsetof(struct meta_raw, annotations), 0, 0, NULL },
-	{ "creationTimestamp", DT_STR, offsetof(struct meta_raw, created), 0, 0, NULL },
-	{ "uid", DT_STR, offsetof(struct meta_raw, uid), 0, 0, NULL },
-	{ "resourceVersion", DT_IGNORE, 0, 0, 0, NULL },
-	{ "generation", DT_IGNORE, 0, 0, 0, NULL },
-	{ "generateName", DT_IGNORE, 0, 0, 0, NULL },
-	{ "deletionTimestamp", DT_IGNORE, 0, 0, 0, NULL },
-	{ "deletionGracePeriodSeconds", DT_IGNORE, 0, 0, 0, NULL },
-	{ "ownerReferences", DT_IGNORE, 0, 0, 0, NULL },
-	{ "finalizers", DT_IGNORE, 0, 0, 0, NULL },
-	{ "managedFields", DT_IGNORE, 0, 0, 0, NULL },
-	{ "selfLink", DT_IGNORE, 0, 0, 0, NULL },
+	{ "name", DT_STR, offsetof(struct meta_raw, name), 0, 0, NULL, NULL },
+	{ "namespace", DT_STR, offsetof(struct meta_raw, namespace), 0, 0, NULL, NULL },
+	{ "labels", DT_LABELS, offsetof(struct meta_raw, labels), 0, 0, NULL, NULL },
+	{ "annotations", DT_LABELS, offsetof(struct meta_raw, annotations), 0, 0, NULL, NULL },
+	{ "creationTimestamp", DT_STR, offsetof(struct meta_raw, created), 0, 0, NULL, NULL },
+	{ "uid", DT_STR, offsetof(struct meta_raw, uid), 0, 0, NULL, NULL },
+	{ "resourceVersion", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "generation", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "generateName", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "deletionTimestamp", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "deletionGracePeriodSeconds", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "ownerReferences", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "finalizers", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "managedFields", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "selfLink", DT_IGNORE, 0, 0, 0, NULL, NULL },
 };
 static const struct dec_table meta_table = DEC_TABLE(meta_fields, false);
 

@@ -34,8 +34,12 @@ enum object_read object_read(const struct doc_node *root, const char *list_api, 
 
 /* Field table entries every kind's root table starts with. */
 #define ROOT_COMMON_FIELDS                                                                \
-	{ "apiVersion", DT_IGNORE, 0, 0, 0, NULL }, { "kind", DT_IGNORE, 0, 0, 0, NULL }, \
-		{ "metadata", DT_IGNORE, 0, 0, 0, NULL }
+	{ "apiVersion", DT_IGNORE, 0, 0, 0, NULL, NULL }, { "kind", DT_IGNORE, 0, 0, 0, NULL, NULL }, \
+		{ "metadata", DT_IGNORE, 0, 0, 0, NULL, NULL }
+
+/* The root of a kind whose fields sit under spec, with a status vipcast does not read. */
+#define SPEC_ROOT_FIELDS(spec_table) \
+	ROOT_COMMON_FIELDS, { "spec", DT_MAP, 0, 0, 0, NULL, &(spec_table) }, { "status", DT_IGNORE, 0, 0, 0, NULL, NULL }
 
 /* The kinds' decoders, one file each. */
 void decode_ip_pool(struct dec *d, const struct doc_node *root, struct object *o);
