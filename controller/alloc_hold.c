@@ -4,6 +4,7 @@
  * tree) when its first holder takes it from its pool's free set, and goes
  * back to the free set when its last holder lets go.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,16 +141,17 @@ struct svc_state *svc_find(const struct alloc *a, const char *ns, const char *na
 struct svc_state *svc_get(struct alloc *a, const char *ns, const char *name)
 {
 	struct svc_state *st = svc_find(a, ns, name);
+	size_t lns = strlen(ns), lname = strlen(name);
 
 	if (st)
 		return st;
-	st = xcalloc(1, sizeof(*st));
-	st->ns = xstrdup(ns);
-	st->name = xstrdup(name);
-	st->id = xmalloc(strlen(ns) + strlen(name) + 2);
-	strcpy(st->id, ns);
-	strcat(st->id, "/");
-	strcat(st->id, name);
+	st = xcalloc(1, sizeof(*st) + 2 * (lns + lname) + 4);  /* "ns\0name\0ns/name\0" */
+	char *p = st->names;
+	st->ns = memcpy(p, ns, lns + 1);
+	st->name = memcpy(p += lns + 1, name, lname + 1);
+	st->id = p += lname + 1;
+	sprintf(p, "%s/%s", ns, name);
+	st->ports = st->inline_ports;
 	avl_insert(&a->svcs, &st->by_key);
 	return st;
 }
@@ -164,10 +166,11 @@ void svc_set_keys(struct alloc *a, struct svc_state *st, const struct svc_reques
 	(void)a;
 	free(st->sharing);
 	free(st->backend);
-	free(st->ports);
+	if (st->ports != st->inline_ports)
+		free(st->ports);
 	st->sharing = dup_or_null(r->sharing_key);
 	st->backend = dup_or_null(r->backend_key);
-	st->ports = xcalloc(r->nports, sizeof(*st->ports));
+	st->ports = r->nports <= 4 ? st->inline_ports : xcalloc(r->nports, sizeof(*st->ports));
 	st->nports = r->nports;
 	for (size_t i = 0; i < r->nports; i++)
 		st->ports[i] = (struct port_key){ (uint8_t)r->ports[i].proto, (uint16_t)r->ports[i].port };
@@ -177,10 +180,8 @@ void svc_drop(struct alloc *a, struct svc_state *st)
 {
 	release(a, st);
 	avl_remove(&a->svcs, &st->by_key);
-	free(st->ns);
-	free(st->name);
-	free(st->id);
-	free(st->ports);
+	if (st->ports != st->inline_ports)
+		free(st->ports);
 	free(st->sharing);
 	free(st->backend);
 	free(st);
@@ -267,6 +268,8 @@ static struct ip_use *use_new(struct alloc *a, const struct ipaddr *ip)
 	const struct entry_ref *e = entry_for(a, ip);
 
 	u->ip = *ip;
+	u->holders = u->inline_holders;
+	u->cap = 2;
 	u->pool = e ? e->pool : NO_POOL;
 	u->set = e ? e->set : 0;
 	if (e && !pool_take(a, e->pool, e->set, ip))
@@ -282,8 +285,12 @@ void hold(struct alloc *a, struct svc_state *st, const struct ipaddr *ips, size_
 		if (!u)
 			u = use_new(a, &ips[i]);
 		if (u->nholders == u->cap) {
-			u->cap = u->cap ? u->cap * 2 : 2;
-			u->holders = xrealloc(u->holders, u->cap, sizeof(*u->holders));
+			struct svc_state **more = xcalloc(u->cap * 2, sizeof(*more));
+			memcpy(more, u->holders, u->nholders * sizeof(*more));
+			if (u->holders != u->inline_holders)
+				free(u->holders);
+			u->holders = more;
+			u->cap *= 2;
 		}
 		u->holders[u->nholders++] = st;
 		if (u->nholders == 1 || !u->sharing)
@@ -301,7 +308,8 @@ static void use_drop(struct alloc *a, struct ip_use *u)
 	avl_remove(&a->ips, &u->by_ip);
 	free(u->sharing);
 	free(u->backend);
-	free(u->holders);
+	if (u->holders != u->inline_holders)
+		free(u->holders);
 	free(u);
 }
 

@@ -36,8 +36,9 @@ struct ip_use {
 	struct ipaddr ip;
 	size_t pool, set;        /* NO_POOL once no pool holds it */
 	char *sharing, *backend; /* the holders' keys; all holders agree */
-	struct svc_state **holders;
+	struct svc_state **holders;  /* inline_holders until a third holder comes */
 	size_t nholders, cap;
+	struct svc_state *inline_holders[2];
 };
 
 struct port_key {
@@ -47,12 +48,14 @@ struct port_key {
 
 struct svc_state {
 	struct avl_node by_key;
-	char *ns, *name, *id;    /* id: "ns/name" */
+	const char *ns, *name, *id;  /* id: "ns/name"; all three in names[] */
 	struct ip_use *uses[2];
 	size_t nips;
-	struct port_key *ports;
+	struct port_key *ports;      /* inline_ports for up to four ports */
 	size_t nports;
+	struct port_key inline_ports[4];
 	char *sharing, *backend;
+	char names[];
 };
 
 struct alloc {
