@@ -1,5 +1,7 @@
 /*
- * libFuzzer target: a YAML stream through the file loader and validation.
+ * libFuzzer target: bytes through a configuration loader and validation,
+ * built twice: FUZZ_LOAD is config_load_yaml (a YAML stream, as files give
+ * it) or config_load_json (an object as the API server sends it).
  *
  * Every input gets a fresh configuration and everything is freed before
  * returning, so LeakSanitizer catches any object, document or diagnostic a
@@ -22,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char line[2048], small[24];
 
 	diags_init(&diags);
-	if (config_load_yaml(c, "fuzz.yaml", (const char *)data, size, &diags, NULL))
+	if (FUZZ_LOAD(c, "fuzz-input", (const char *)data, size, &diags, NULL))
 		config_validate(c, &diags);
 	for (size_t i = 0; i < diags.n; i++) {
 		diag_format(&diags.v[i], line, sizeof(line));
