@@ -13,6 +13,7 @@
 
 #define DEFAULT_HOLD_TIME (90 * DURATION_NS_PER_S)
 #define MIN_HOLD_TIME (3 * DURATION_NS_PER_S)
+#define MAX_HOLD_TIME (65535 * DURATION_NS_PER_S)  /* RFC 4271 4.2: a 2-octet field */
 #define DEFAULT_PEER_PORT 179
 
 static const struct dec_field secret_ref_fields[] = {
@@ -101,6 +102,12 @@ static void check_timers(struct dec *d, struct object *o)
 									    : 3 * p->keepalive_time.v;
 	if (!p->keepalive_time.set)
 		p->keepalive_time.v = p->hold_time.v / 3;
+	if (p->hold_time.v > MAX_HOLD_TIME) {
+		duration_format(p->hold_time.v, a, sizeof(a));
+		dec_error(d, p->hold_time.set ? &p->hold_time.mark : &p->keepalive_time.mark,
+			  "spec.holdTime %s%s is invalid: BGP carries it in 16 bits of seconds, at most 65535s", a,
+			  p->hold_time.set ? "" : " (three times keepaliveTime)");
+	}
 	if (p->keepalive_time.v > p->hold_time.v) {
 		duration_format(p->keepalive_time.v, a, sizeof(a));
 		duration_format(p->hold_time.v, b, sizeof(b));
