@@ -27,11 +27,6 @@ static const struct kind_info kinds[KIND_COUNT] = {
 	[KIND_SUBNET] = { "Subnet", v_kubeovn, false, decode_ovn_subnet },
 };
 
-const struct kind_info *kind_info(enum kind k)
-{
-	return &kinds[k];
-}
-
 const char *kind_name(enum kind k)
 {
 	return kinds[k].name;

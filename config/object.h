@@ -16,7 +16,6 @@ struct kind_info {
 	void (*decode)(struct dec *d, const struct doc_node *root, struct object *o);
 };
 
-const struct kind_info *kind_info(enum kind k);
 
 enum object_read {
 	OBJECT_OK,

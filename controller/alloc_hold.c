@@ -89,7 +89,8 @@ void pool_open_refresh(struct alloc *a, size_t pool)
 			open_count(a, pool, family_index(ps->sets[e].range.first.family), +1);
 }
 
-bool pool_take(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip)
+/* free_set_take/put on a pool entry, keeping the open-pool trees current. */
+static bool pool_take(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip)
 {
 	struct free_set *fs = &a->pools[pool].sets[set];
 
@@ -100,7 +101,7 @@ bool pool_take(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip
 	return true;
 }
 
-void pool_put(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip)
+static void pool_put(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip)
 {
 	struct free_set *fs = &a->pools[pool].sets[set];
 	bool was_empty = !free_set_fragments(fs);

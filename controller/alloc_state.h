@@ -84,9 +84,6 @@ static inline int family_index(uint8_t family)
 
 /* alloc_hold.c */
 void alloc_trees_init(struct alloc *a);
-/* free_set_take/put on a pool entry, keeping the open-pool trees current. */
-bool pool_take(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip);
-void pool_put(struct alloc *a, size_t pool, size_t set, const struct ipaddr *ip);
 /* The first unpinned autoAssign pool, in order, with a free address of the family; NO_POOL if none. */
 size_t first_open_pool(const struct alloc *a, uint8_t family);
 /* Recounts a pool's open entries and its membership of the open trees. */

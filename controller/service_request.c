@@ -6,7 +6,8 @@
 
 #include "xalloc.h"
 
-const char *svc_annotation(const struct object *svc, const char *name)
+/* metallb.io/NAME, else metallb.universe.tf/NAME. */
+static const char *svc_annotation(const struct object *svc, const char *name)
 {
 	char key[64];
 

@@ -34,6 +34,5 @@ struct svc_request {
 /* lb_class: the loadBalancerClass this controller serves, or NULL for "none". */
 void svc_request_read(const struct object *svc, const char *lb_class, struct svc_request *r);
 void svc_request_free(struct svc_request *r);
-const char *svc_annotation(const struct object *svc, const char *name);
 
 #endif
