@@ -42,6 +42,8 @@ bool config_validate(struct config *c, struct diags *d);
  * match, or every pool of its namespace when it does neither. Returns the
  * count; out (may be NULL) receives up to max pools.
  */
+/* The advertisement (L2 or BGP) applies to that pool. */
+bool config_adv_covers_pool(const struct object *adv, const struct object *pool);
 size_t config_adv_pools(const struct config *c, const struct object *adv, const struct object **out,
 			size_t max);
 

@@ -106,6 +106,11 @@ static bool adv_names_pool(const struct object *adv, const struct object *pool)
 	return false;
 }
 
+bool config_adv_covers_pool(const struct object *adv, const struct object *pool)
+{
+	return strcmp(pool->meta.namespace, adv->meta.namespace) == 0 && adv_names_pool(adv, pool);
+}
+
 size_t config_adv_pools(const struct config *c, const struct object *adv, const struct object **out,
 			size_t max)
 {

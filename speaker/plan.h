@@ -1,0 +1,96 @@
+/*
+ * The plan: what this node should make reachable, computed from one
+ * validated configuration and the Services' addresses. Pure: the BGP
+ * sessions and the L2 responder compare plans and act on the difference.
+ *
+ * BGP part: per BGPPeer that selects this node, the routes to announce,
+ * sorted by prefix, each with an interned attribute set. L2 part: per VIP,
+ * the nodes that may own it (every speaker computes the same list) and the
+ * interfaces this node would answer on.
+ *
+ * Rules (MetalLB's, with the issue's additions):
+ *  - a Service is announced only when it has a ready endpoint somewhere;
+ *    with externalTrafficPolicy: Local, only from nodes holding one;
+ *  - a node labelled node.kubernetes.io/exclude-from-external-load-balancers,
+ *    or with the NetworkUnavailable condition, announces nothing;
+ *  - a BGPAdvertisement applies to an address of one of its pools, on the
+ *    nodes its nodeSelectors select, towards the peers it names (none: all);
+ *    the route is the address masked to aggregationLength(V6);
+ *  - an L2Advertisement applies to an address of one of its pools for the
+ *    Services its serviceSelectors select, on the nodes its nodeSelectors select.
+ */
+#ifndef VIPCAST_SPEAKER_PLAN_H
+#define VIPCAST_SPEAKER_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "bgp.h"
+#include "config.h"
+#include "reconcile.h"
+
+#define LABEL_EXCLUDE_LB "node.kubernetes.io/exclude-from-external-load-balancers"
+
+/* The BGP attributes a route carries; interned: equal sets share one index. */
+struct plan_attrs {
+	bool has_local_pref;
+	uint32_t local_pref;
+	uint32_t *communities;  /* sorted, unique */
+	size_t ncommunities;
+	uint32_t (*large)[3];   /* sorted, unique */
+	size_t nlarge;
+};
+
+struct plan_route {
+	struct bgp_prefix pfx;
+	uint32_t attrs;  /* index into plan.attrs */
+};
+
+struct plan_peer {
+	const struct object *peer;  /* a BGPPeer selecting this node */
+	struct plan_route *routes;  /* sorted by prefix (bgp_prefix_cmp), unique */
+	size_t nroutes;
+};
+
+struct plan_node_weight {
+	const char *node;
+	int64_t weight;  /* sum of the preferredNodeSelectors weights that match it */
+};
+
+struct plan_l2_vip {
+	struct ipaddr ip;
+	const char **services;  /* "ns/name" of each Service holding it, sorted */
+	size_t nservices;
+	struct plan_node_weight *nodes;  /* eligible nodes, sorted by name */
+	size_t nnodes;
+	bool here;               /* this node is among them */
+	const char **interfaces; /* where this node answers; NULL with ninterfaces 0: every suitable one */
+	size_t ninterfaces;
+};
+
+struct plan {
+	struct arena arena;
+	const char *node;
+	bool node_found;
+	const char *node_silent;  /* why this node announces nothing (excluded, NetworkUnavailable), or NULL */
+	struct plan_peer *peers;
+	size_t npeers;
+	struct plan_attrs *attrs;
+	size_t nattrs;
+	struct plan_l2_vip *l2;  /* sorted by ip */
+	size_t nl2;
+	size_t services_announced, services_without_endpoints;
+};
+
+/* svcs: the Services' addresses, as reconcile_all() gives them. */
+struct plan *plan_build(const struct config *c, const char *node, const struct svc_outcome *svcs, size_t nsvcs);
+void plan_free(struct plan *p);
+
+int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b);
+bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b);
+/* The plan's peer entry for a BGPPeer of that namespace/name, or NULL. */
+const struct plan_peer *plan_find_peer(const struct plan *p, const char *ns, const char *name);
+
+#endif
