@@ -1,0 +1,70 @@
+/*
+ * L2 mode: which speaker answers ARP/NDP for which VIP.
+ *
+ * The daemon gives this module every valid configuration and the plan built
+ * from it; the module keeps an authenticated heartbeat with the other
+ * speakers (speaker/liveness.h, proto/heartbeat.h), picks one owner per VIP
+ * among the eligible live nodes with a rule every speaker computes alike
+ * (speaker/owner.h), and tells the responder (speaker/l2_responder.h) which
+ * VIPs this node owns.
+ *
+ * Without the memberlist key (Secret "memberlist", key "secretkey", in
+ * metallb-system when there are several) nothing can tell a live speaker from
+ * a dead one, so this speaker sends and accepts no heartbeats and answers only
+ * for the VIPs whose single eligible node is itself: no other speaker can own
+ * those, so answering for them is safe whatever the others do. Every other VIP
+ * stays unanswered here and an error says why.
+ */
+#ifndef VIPCAST_SPEAKER_L2_H
+#define VIPCAST_SPEAKER_L2_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "l2_responder.h"
+#include "plan.h"
+
+struct event_base;
+
+#define L2_DEFAULT_INTERVAL_MS 100
+#define L2_MIN_INTERVAL_MS 10
+#define L2_MAX_INTERVAL_MS 10000
+#define L2_DEFAULT_DETECT_MULT 3
+#define L2_DEFAULT_PORT 7946
+
+struct l2_options {
+	unsigned interval_ms;  /* heartbeat interval; 0: 100; 10..10000 */
+	unsigned detect_mult;  /* missed heartbeats before a speaker counts as dead; 0: 3; 2..50 */
+	uint16_t port;         /* UDP port of the heartbeats on every node; 0: 7946 */
+	struct l2_responder_options responder;
+};
+
+struct l2;
+
+/* NULL (and an error logged) when the heartbeat sockets cannot be opened. */
+struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_options *opt);
+
+/*
+ * After every (re)load of a valid configuration: the plan and the
+ * configuration it came from. Nodes are the speakers that exist, their
+ * InternalIP addresses where heartbeats go. Both pointers stay valid until the
+ * next call or l2_free().
+ */
+void l2_apply(struct l2 *l, const struct plan *p, const struct config *c);
+
+/*
+ * {"node": this node, "key": bool, "ready": bool (past the startup hold and
+ *  seen by the speakers it sees),
+ *  "vips": [{"ip", "owner" (null: none), "here", "interfaces": [...], "since"
+ *            (Unix time of the last owner change, seconds)}...],
+ *  "speakers": [{"node", "state": "down"|"rising"|"up"|"left", "ready",
+ *                "last_heard_ms" (null: never)}...]}
+ * The caller owns the reference.
+ */
+json_t *l2_status(const struct l2 *l);
+
+/* Clean stop: tells the other speakers at once so they take over without waiting, stops answering. */
+void l2_free(struct l2 *l);
+
+#endif
