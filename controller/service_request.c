@@ -124,8 +124,10 @@ static char *selector_key(const struct labels *sel)
 	struct label *v = xcalloc(sel->n, sizeof(*v));
 	size_t len = 1;
 
-	memcpy(v, sel->v, sel->n * sizeof(*v));
-	qsort(v, sel->n, sizeof(*v), label_cmp);
+	if (sel->n) {
+		memcpy(v, sel->v, sel->n * sizeof(*v));
+		qsort(v, sel->n, sizeof(*v), label_cmp);
+	}
 	for (size_t i = 0; i < sel->n; i++)
 		len += strlen(v[i].key) + strlen(v[i].value) + 2;
 	char *out = xmalloc(len), *p = out;

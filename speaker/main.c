@@ -1,0 +1,211 @@
+/*
+ * vipcast-speaker: makes this node's VIPs reachable, over BGP to the peer
+ * routers and in L2 mode by answering ARP/NDP for the VIPs it owns.
+ *
+ * File mode: --config names the directory (or file) of YAML documents the
+ * controller reads too; the speaker reloads it on SIGHUP and whenever it
+ * changes. SIGTERM or SIGINT closes every session with a Cease NOTIFICATION
+ * and hands the L2 VIPs over before exiting; SIGUSR1 prints the state.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bgp_session.h"
+#include "log.h"
+#include "speaker.h"
+
+#define EXIT_USAGE 64
+#define STOP_FLUSH_MS 2000
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vipcast-speaker --config PATH --node NAME [options]\n"
+		"\n"
+		"  -c, --config PATH       a YAML file, or a directory of *.yaml/*.yml files\n"
+		"  -n, --node NAME         this node's name (a Node object in the configuration)\n"
+		"      --lb-class CLASS    serve Services of this loadBalancerClass (default: those with none)\n"
+		"      --bgp-port PORT     port to accept BGP connections on (default 179; 0: do not listen)\n"
+		"      --status FILE       keep the state (sessions, L2 owners) as JSON in FILE\n"
+		"      --l2-interval MS    L2 liveness heartbeat interval (default 100, at least 10)\n"
+		"      --l2-port PORT      L2 liveness UDP port (default 7946)\n"
+		"  -v, --log-level LEVEL   error, warn, info (default) or debug\n"
+		"  -h, --help              this text\n"
+		"  -V, --version           print the version\n");
+}
+
+struct loop {
+	struct event_base *base;
+	struct speaker *sp;
+	struct event *stop_wait;
+	struct timespec stop_at;
+};
+
+static void stop_wait(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct loop *l = arg;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (now.tv_sec - l->stop_at.tv_sec) * 1000 + (now.tv_nsec - l->stop_at.tv_nsec) / 1000000;
+	if (bgp_closing_count() == 0 || ms >= STOP_FLUSH_MS) {
+		event_base_loopexit(l->base, NULL);
+		return;
+	}
+	struct timeval tv = {0, 20000};
+	evtimer_add(l->stop_wait, &tv);
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct loop *l = arg;
+	if (speaker_stopped(l->sp))
+		return;
+	log_info("speaker", "%s: closing sessions and handing VIPs over", strsignal((int)sig));
+	speaker_stop(l->sp);
+	clock_gettime(CLOCK_MONOTONIC, &l->stop_at);
+	stop_wait(-1, 0, l);
+}
+
+static void on_usr1(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig, (void)what;
+	struct loop *l = arg;
+	char *text = speaker_status(l->sp);
+	fprintf(stderr, "%s\n", text);
+	free(text);
+}
+
+static void on_status_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct loop *l = arg;
+	speaker_write_status(l->sp);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},     {"node", required_argument, NULL, 'n'},
+		{"lb-class", required_argument, NULL, 'L'},   {"bgp-port", required_argument, NULL, 'P'},
+		{"status", required_argument, NULL, 'S'},     {"l2-interval", required_argument, NULL, 'I'},
+		{"l2-port", required_argument, NULL, 'U'},    {"log-level", required_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct speaker_options o = {.bgp_port = 179};
+	o.l2.interval_ms = 100;
+	o.l2.detect_mult = 3;
+	o.l2.port = 7946;
+	unsigned long v;
+
+	for (int ch; (ch = getopt_long(argc, argv, "c:n:v:hV", opts, NULL)) != -1;) {
+		switch (ch) {
+		case 'c':
+			o.config_path = optarg;
+			break;
+		case 'n':
+			o.node = optarg;
+			break;
+		case 'L':
+			o.lb_class = optarg;
+			break;
+		case 'P':
+			if (!parse_uint(optarg, 65535, &v))
+				goto bad;
+			o.bgp_port = (uint16_t)v;
+			break;
+		case 'S':
+			o.status_path = optarg;
+			break;
+		case 'I':
+			if (!parse_uint(optarg, 60000, &v) || v < 10)
+				goto bad;
+			o.l2.interval_ms = (unsigned)v;
+			break;
+		case 'U':
+			if (!parse_uint(optarg, 65535, &v) || !v)
+				goto bad;
+			o.l2.port = (uint16_t)v;
+			break;
+		case 'v':
+			if (!strcmp(optarg, "error"))
+				log_set_level(LOG_ERROR);
+			else if (!strcmp(optarg, "warn"))
+				log_set_level(LOG_WARN);
+			else if (!strcmp(optarg, "info"))
+				log_set_level(LOG_INFO);
+			else if (!strcmp(optarg, "debug"))
+				log_set_level(LOG_DEBUG);
+			else
+				goto bad;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vipcast-speaker %s\n", VIPCAST_VERSION);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (!o.config_path || !o.node || optind != argc)
+		goto bad;
+
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	struct loop l = {0};
+	l.base = event_base_new();
+	if (!l.base) {
+		fprintf(stderr, "vipcast-speaker: cannot create the event loop\n");
+		return 1;
+	}
+	log_info("speaker", "vipcast-speaker %s starting: node %s, configuration %s", VIPCAST_VERSION, o.node,
+		 o.config_path);
+	l.sp = speaker_new(l.base, &o);
+	speaker_reload(l.sp);
+
+	struct event *sigs[3] = {evsignal_new(l.base, SIGTERM, on_stop, &l), evsignal_new(l.base, SIGINT, on_stop, &l),
+				 evsignal_new(l.base, SIGUSR1, on_usr1, &l)};
+	for (int i = 0; i < 3; i++)
+		evsignal_add(sigs[i], NULL);
+	l.stop_wait = evtimer_new(l.base, stop_wait, &l);
+	struct event *tick = NULL;
+	if (o.status_path) {
+		tick = event_new(l.base, -1, EV_PERSIST, on_status_tick, &l);
+		struct timeval tv = {1, 0};
+		event_add(tick, &tv);
+	}
+
+	event_base_dispatch(l.base);
+
+	if (tick)
+		event_free(tick);
+	for (int i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	event_free(l.stop_wait);
+	speaker_free(l.sp);
+	event_base_free(l.base);
+	log_info("speaker", "stopped");
+	return 0;
+bad:
+	usage(stderr);
+	return EXIT_USAGE;
+}

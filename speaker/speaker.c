@@ -1,0 +1,329 @@
+#include "speaker.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "bgp.h"
+#include "bgp_listener.h"
+#include "bgp_session.h"
+#include "config_watch.h"
+#include "diag.h"
+#include "load.h"
+#include "log.h"
+#include "plan.h"
+#include "reconcile.h"
+#include "xalloc.h"
+
+/* One configuration in force, with everything derived from it. */
+struct generation {
+	struct config *cfg;
+	struct alloc *alloc;
+	struct svc_outcome *svcs;
+	size_t nsvcs;
+	struct plan *plan;
+};
+
+struct speaker {
+	struct event_base *base;
+	struct speaker_options o;
+	struct generation gen;
+	bool loaded_once, stopped;
+	struct bgp_session **sessions;
+	size_t nsessions;
+	struct bgp_listener *listener;
+	struct config_watch *watch;
+	struct l2 *l2;
+	unsigned reloads, refused;
+};
+
+static void generation_free(struct generation *g)
+{
+	plan_free(g->plan);
+	if (g->svcs)
+		reconcile_free(g->svcs, g->nsvcs);
+	if (g->alloc)
+		alloc_free(g->alloc);
+	if (g->cfg)
+		config_free(g->cfg);
+	memset(g, 0, sizeof(*g));
+}
+
+/* ---- BGPPeer -> session parameters ---- */
+
+static const struct ipaddr *node_address(const struct object *node, uint8_t family)
+{
+	const struct ipaddr *any = NULL;
+	for (size_t i = 0; i < node->node.naddrs; i++) {
+		const struct node_address *a = &node->node.addrs[i];
+		if (a->ip.family != family)
+			continue;
+		if (a->type && strcmp(a->type, "InternalIP") == 0)
+			return &a->ip;
+		if (!any)
+			any = &a->ip;
+	}
+	return any;
+}
+
+static bool session_config(const struct object *peer, const struct object *node, struct bgp_session_config *c)
+{
+	const struct bgp_peer *p = &peer->peer;
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s/%s", peer->meta.namespace, peer->meta.name);
+	c->local_as = (uint32_t)p->my_asn.v;
+	c->peer_as = p->peer_asn.set ? (uint32_t)p->peer_asn.v : 0;
+	c->dynamic = p->dynamic_asn;
+	c->peer = p->peer_address.a;
+	if (p->source_address.set)
+		c->source = p->source_address.a;
+	c->port = p->peer_port.set ? (uint16_t)p->peer_port.v : BGP_PORT;
+	int64_t hold = p->hold_time.v / 1000000000, ka = p->keepalive_time.v / 1000000000;
+	c->hold_time = (uint16_t)(hold > 0 && hold < 3 ? 3 : hold);
+	c->keepalive_time = (uint16_t)ka;
+	if (p->connect_time.set && p->connect_time.v > 0)
+		c->connect_retry_ms = (uint32_t)(p->connect_time.v / 1000000);
+	c->multihop = p->ebgp_multihop.v;
+	c->graceful_restart = p->graceful_restart.v;
+	c->disable_mp = p->disable_mp.v;
+	c->dual_stack = p->dual_stack_af.v;
+	if (p->md5_password)
+		snprintf(c->password, sizeof(c->password), "%s", p->md5_password);
+
+	const struct ipaddr *v4 = node_address(node, IPF_V4);
+	if (p->router_id.set)
+		c->router_id = (uint32_t)p->router_id.a.b[0] << 24 | (uint32_t)p->router_id.a.b[1] << 16 |
+			       (uint32_t)p->router_id.a.b[2] << 8 | p->router_id.a.b[3];
+	else if (v4)
+		c->router_id = (uint32_t)v4->b[0] << 24 | (uint32_t)v4->b[1] << 16 | (uint32_t)v4->b[2] << 8 | v4->b[3];
+	else {
+		log_error("bgp", "BGPPeer %s: Node %s has no IPv4 address to use as router ID; set spec.routerID",
+			  c->name, node->meta.name);
+		return false;
+	}
+	const struct ipaddr *other = node_address(node, c->peer.family == IPF_V4 ? IPF_V6 : IPF_V4);
+	if (other)
+		c->other_next_hop = *other;
+	if (p->vrf.s && *p->vrf.s)
+		log_warn("bgp", "BGPPeer %s: spec.vrf is not supported yet; the session uses the default VRF", c->name);
+	if (p->bfd_profile.s && *p->bfd_profile.s)
+		log_warn("bgp", "BGPPeer %s: spec.bfdProfile %s is not supported yet; the session runs without BFD",
+			 c->name, p->bfd_profile.s);
+	return true;
+}
+
+/* ---- applying a plan ---- */
+
+static struct bgp_session *find_by_name(struct speaker *s, const char *name, size_t *at)
+{
+	for (size_t i = 0; i < s->nsessions; i++)
+		if (strcmp(bgp_session_cfg(s->sessions[i])->name, name) == 0) {
+			*at = i;
+			return s->sessions[i];
+		}
+	return NULL;
+}
+
+static void *find_by_address(const struct ipaddr *peer, void *arg)
+{
+	struct speaker *s = arg;
+	for (size_t i = 0; i < s->nsessions; i++)
+		if (ipaddr_eq(&bgp_session_cfg(s->sessions[i])->peer, peer))
+			return s->sessions[i];
+	return NULL;
+}
+
+static void accept_for(void *session, int fd, void *arg)
+{
+	(void)arg;
+	bgp_session_accept(session, fd);
+}
+
+static void apply_bgp(struct speaker *s, const struct plan *p, const struct config *c)
+{
+	const struct object *node = config_find(c, KIND_NODE, NULL, s->o.node);
+	struct bgp_session **next = xcalloc(p->npeers + 1, sizeof(*next));
+	size_t nnext = 0;
+	bool *kept = xcalloc(s->nsessions + 1, sizeof(*kept));
+
+	for (size_t i = 0; node && i < p->npeers; i++) {
+		struct bgp_session_config cfg;
+		if (!session_config(p->peers[i].peer, node, &cfg))
+			continue;
+		size_t at = 0;
+		struct bgp_session *old = find_by_name(s, cfg.name, &at);
+		struct bgp_session *ses = NULL;
+		if (old && bgp_session_config_eq(bgp_session_cfg(old), &cfg)) {
+			ses = old;
+			kept[at] = true;
+		} else {
+			if (old) {
+				kept[at] = true;
+				log_info("bgp", "BGPPeer %s changed: restarting its session", cfg.name);
+				bgp_session_close(old, BGP_CEASE_CONFIG_CHANGE);
+			}
+			ses = bgp_session_new(s->base, &cfg, !s->loaded_once);
+		}
+		bgp_session_set_routes(ses, p->peers[i].routes, p->peers[i].nroutes, p->attrs, p->nattrs);
+		next[nnext++] = ses;
+	}
+	for (size_t i = 0; i < s->nsessions; i++)
+		if (!kept[i])
+			bgp_session_close(s->sessions[i], BGP_CEASE_PEER_DECONFIGURED);
+	free(kept);
+	free(s->sessions);
+	s->sessions = next;
+	s->nsessions = nnext;
+
+	if (s->nsessions && !s->listener && s->o.bgp_port)
+		s->listener = bgp_listener_new(s->base, s->o.bgp_port, find_by_address, accept_for, s);
+	if (s->listener) {
+		struct ipaddr *peers = xcalloc(s->nsessions + 1, sizeof(*peers));
+		const char **keys = xcalloc(s->nsessions + 1, sizeof(*keys));
+		size_t n = 0;
+		for (size_t i = 0; i < s->nsessions; i++) {
+			const struct bgp_session_config *cfg = bgp_session_cfg(s->sessions[i]);
+			if (cfg->password[0]) {
+				peers[n] = cfg->peer;
+				keys[n++] = cfg->password;
+			}
+		}
+		bgp_listener_set_keys(s->listener, peers, keys, n);
+		free(peers);
+		free(keys);
+	}
+}
+
+void speaker_write_status(struct speaker *s)
+{
+	if (!s->o.status_path)
+		return;
+	char *text = speaker_status(s);
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->o.status_path);
+	FILE *f = fopen(tmp, "w");
+	if (f) {
+		fputs(text, f);
+		fputc('\n', f);
+		if (fclose(f) == 0 && rename(tmp, s->o.status_path) == 0) {
+			free(text);
+			return;
+		}
+	}
+	log_warn("speaker", "cannot write the status to %s: %s", s->o.status_path, strerror(errno));
+	free(text);
+}
+
+bool speaker_reload(struct speaker *s)
+{
+	struct diags d;
+	size_t ignored = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	diags_init(&d);
+	struct generation g = {0};
+	g.cfg = config_read(s->o.config_path, &d, &ignored);
+	diags_print(&d, stderr);
+	if (!g.cfg) {
+		s->refused++;
+		log_error("config", "%s is invalid (%zu errors): %s", s->o.config_path, d.errors,
+			  s->loaded_once ? "keeping the configuration in force" : "announcing nothing until it is fixed");
+		diags_free(&d);
+		return false;
+	}
+	diags_free(&d);
+	g.alloc = alloc_new();
+	g.nsvcs = reconcile_all(g.alloc, g.cfg, s->o.lb_class, &g.svcs);
+	g.plan = plan_build(g.cfg, s->o.node, g.svcs, g.nsvcs);
+
+	const struct plan *p = g.plan;
+	if (!p->node_found)
+		log_warn("speaker", "Node %s is not in the configuration: announcing nothing", s->o.node);
+	else if (p->node_silent)
+		log_info("speaker", "Node %s announces nothing: %s", s->o.node, p->node_silent);
+	size_t routes = 0;
+	for (size_t i = 0; i < p->npeers; i++)
+		routes += p->peers[i].nroutes;
+
+	apply_bgp(s, p, g.cfg);
+	if (s->l2)
+		l2_apply(s->l2, p, g.cfg);
+	/* Sessions copied what they need; L2 keeps pointers into the new generation. */
+	generation_free(&s->gen);
+	s->gen = g;
+	s->loaded_once = true;
+	s->reloads++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("config", "loaded %s in %.3f s: %zu Services with addresses (%zu announced, %zu without a ready "
+			   "endpoint), %zu BGP peers for this node, %zu routes, %zu L2 VIPs",
+		 s->o.config_path, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		 p->services_announced + p->services_without_endpoints, p->services_announced,
+		 p->services_without_endpoints, p->npeers, routes, p->nl2);
+	speaker_write_status(s);
+	return true;
+}
+
+static void on_config_change(void *arg)
+{
+	struct speaker *s = arg;
+	if (!s->stopped)
+		speaker_reload(s);
+}
+
+struct speaker *speaker_new(struct event_base *base, const struct speaker_options *o)
+{
+	struct speaker *s = xcalloc(1, sizeof(*s));
+	s->base = base;
+	s->o = *o;
+	s->l2 = l2_new(base, o->node, &o->l2);
+	s->watch = config_watch_new(base, o->config_path, on_config_change, s);
+	return s;
+}
+
+void speaker_stop(struct speaker *s)
+{
+	if (s->stopped)
+		return;
+	s->stopped = true;
+	for (size_t i = 0; i < s->nsessions; i++)
+		bgp_session_close(s->sessions[i], BGP_CEASE_ADMIN_SHUTDOWN);
+	s->nsessions = 0;
+	if (s->l2)
+		l2_free(s->l2);
+	s->l2 = NULL;
+}
+
+bool speaker_stopped(const struct speaker *s)
+{
+	return s->stopped;
+}
+
+void speaker_free(struct speaker *s)
+{
+	if (!s)
+		return;
+	speaker_stop(s);
+	free(s->sessions);
+	bgp_listener_free(s->listener);
+	config_watch_free(s->watch);
+	generation_free(&s->gen);
+	free(s);
+}
+
+char *speaker_status(const struct speaker *s)
+{
+	json_t *sessions = json_array();
+	for (size_t i = 0; i < s->nsessions; i++)
+		json_array_append_new(sessions, bgp_session_status(s->sessions[i]));
+	json_t *j = json_pack("{s:s, s:I, s:I, s:o}", "node", s->o.node, "reloads", (json_int_t)s->reloads,
+			      "refused_reloads", (json_int_t)s->refused, "bgp", sessions);
+	if (s->l2)
+		json_object_set_new(j, "l2", l2_status(s->l2));
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(j);
+	return text;
+}

@@ -1,0 +1,45 @@
+/*
+ * The speaker: one node's view of the configuration turned into BGP
+ * sessions and L2 answers, in one libevent loop.
+ *
+ * Every (re)load reads the whole configuration, validates it (an invalid
+ * one is refused and the previous stays in force), gives Services without
+ * a status address one from the controller's allocator (deterministic, so
+ * every speaker agrees), builds the plan, and applies only the difference:
+ * sessions whose BGPPeer did not change stay up and get the UPDATEs that
+ * the new plan implies; changed ones are closed with Cease/Configuration
+ * Change and opened again; removed ones get Cease/Peer De-configured.
+ */
+#ifndef VIPCAST_SPEAKER_SPEAKER_H
+#define VIPCAST_SPEAKER_SPEAKER_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "l2.h"
+
+struct speaker_options {
+	const char *config_path;
+	const char *node;
+	const char *lb_class;     /* NULL: Services with no loadBalancerClass */
+	uint16_t bgp_port;        /* listening port; 0: do not listen */
+	const char *status_path;  /* JSON status written here on every change; NULL: none */
+	struct l2_options l2;
+};
+
+struct speaker;
+
+struct speaker *speaker_new(struct event_base *base, const struct speaker_options *o);
+/* Reads the configuration again and applies the difference. False when it was refused. */
+bool speaker_reload(struct speaker *s);
+/* Closes every session (Cease/Administrative Shutdown), hands L2 VIPs over; then the loop can end. */
+void speaker_stop(struct speaker *s);
+bool speaker_stopped(const struct speaker *s);
+void speaker_free(struct speaker *s);
+/* Rewrites the status file (options.status_path), if any. */
+void speaker_write_status(struct speaker *s);
+/* The whole state as JSON text (caller frees). */
+char *speaker_status(const struct speaker *s);
+
+#endif
