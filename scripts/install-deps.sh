@@ -7,7 +7,10 @@ BUILD="build-essential cmake pkg-config git ca-certificates
   libevent-dev libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev libssl-dev
   libjansson-dev libyaml-dev libcmocka-dev"
 FUZZ="clang libclang-rt-14-dev"
-LAB="iproute2"
+# The end-to-end tests, the BGP benchmark and the lab demo: real BGP routers in
+# network namespaces, L2 tools, packet capture.
+LAB="iproute2 procps python3
+  bird2 frr gobgpd exabgp keepalived arping ndisc6 tcpdump tshark"
 
 missing=""
 for p in $BUILD $FUZZ $LAB; do
