@@ -29,12 +29,12 @@ struct event_base;
 
 #define L2_DEFAULT_INTERVAL_MS 100
 #define L2_MIN_INTERVAL_MS 10
-#define L2_MAX_INTERVAL_MS 10000
+#define L2_MAX_INTERVAL_MS 60000
 #define L2_DEFAULT_DETECT_MULT 3
 #define L2_DEFAULT_PORT 7946
 
 struct l2_options {
-	unsigned interval_ms;  /* heartbeat interval; 0: 100; 10..10000 */
+	unsigned interval_ms;  /* heartbeat interval; 0: 100; 10..60000 */
 	unsigned detect_mult;  /* missed heartbeats before a speaker counts as dead; 0: 3; 2..50 */
 	uint16_t port;         /* UDP port of the heartbeats on every node; 0: 7946 */
 	struct l2_responder_options responder;

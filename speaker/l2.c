@@ -1,0 +1,792 @@
+/*
+ * L2 mode glue: the heartbeat sockets and timers around the liveness state
+ * (liveness.h), the owner rule over the plan's VIPs (owner.h), the responder
+ * (l2_responder.h), logs and status. The decisions are in liveness.c and
+ * owner.c; this file moves bytes and events and keeps the per-VIP record
+ * (owner, since when) that the logs and the status show.
+ *
+ * Heartbeats: one UDP socket per family bound to the port on every address
+ * (IPv6 only when the host has it), DSCP CS6 as routing protocols use. Every
+ * interval (jittered down by up to 10 %, RFC 5880 6.8.7), and at once after
+ * any change of the liveness state, one message to every InternalIP of every
+ * other Node. A clean stop sends "leaving" twice to each.
+ *
+ * Keys: the Secret memberlist's secretkey (at least 16 bytes). When it
+ * changes, the old key stays accepted for KEY_GRACE_MS and is used towards a
+ * peer that still sends with it, so speakers reloading the Secret a few
+ * seconds apart keep hearing each other.
+ */
+#include "l2.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "heartbeat.h"
+#include "liveness.h"
+#include "log.h"
+#include "owner.h"
+#include "rate_limit.h"
+#include "xalloc.h"
+
+#define MEMBERLIST_SECRET "memberlist"
+#define MEMBERLIST_KEY "secretkey"
+#define MEMBERLIST_NS "metallb-system"
+#define KEY_MIN_LEN 16
+#define KEY_GRACE_MS (10 * 60 * 1000)
+#define RX_BATCH 64
+#define DSCP_CS6 0xc0
+#define SELF_TAG (-1)
+
+struct l2_dest {
+	char *node;
+	struct sockaddr_storage *addrs;
+	size_t naddrs;
+};
+
+struct l2_vip {
+	struct ipaddr ip;
+	struct owner_rank *rank;  /* eligible nodes, best first; tag: peer index or SELF_TAG */
+	size_t nrank;
+	char **names;             /* the rank's node names (owned) */
+	char **ifaces;            /* where this node answers; none: everywhere suitable */
+	size_t nifaces;
+	char *owner;              /* who answers, as this node believes; NULL: nobody */
+	bool claimed;             /* this node answers */
+	double since;             /* wall clock of the last owner change */
+};
+
+struct l2_key {
+	uint8_t *p;
+	size_t len;
+};
+
+struct l2 {
+	struct event_base *base;
+	char *node;
+	struct l2_options opt;
+	struct l2_responder *resp;
+	int fd4, fd6;
+	struct event *ev4, *ev6, *tx, *deadline;
+	struct liveness *lv;     /* NULL without a key */
+	uint64_t lv_gen;
+	uint64_t rng;
+	struct l2_key key, prev_key;
+	uint64_t prev_key_until;
+	struct l2_dest *dests;   /* sorted by node */
+	size_t ndests;
+	struct l2_dest **dest_of_peer;  /* by liveness peer index */
+	struct l2_vip *vips;     /* sorted by ip */
+	size_t nvips;
+	struct rate_limit log_rl;
+	uint64_t log_dropped;
+	uint64_t rx_ok, rx_bad, tx_ok, tx_err;
+};
+
+/* ---- time ---- */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void add_timer_ms(struct event *ev, uint64_t ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(ev, &tv);
+}
+
+/* Logs that a remote party can trigger: at most 5 at once, then one a second. */
+static bool may_log(struct l2 *l)
+{
+	if (rate_limit_take(&l->log_rl, mono_ms()))
+		return true;
+	l->log_dropped++;
+	return false;
+}
+
+static void sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)len);
+}
+
+/* ---- sending ---- */
+
+static void send_to_peer(struct l2 *l, size_t i, enum hb_state st)
+{
+	const struct l2_dest *d = l->dest_of_peer[i];
+	if (!d)
+		return;
+	const struct lv_peer *p = liveness_peer(l->lv, i);
+	bool old_key = p->key == 1 && l->prev_key.p && mono_ms() < l->prev_key_until;
+	struct hb_key k = old_key ? (struct hb_key){l->prev_key.p, l->prev_key.len} : (struct hb_key){l->key.p, l->key.len};
+	for (size_t a = 0; a < d->naddrs; a++) {
+		struct hb_msg m;
+		uint8_t buf[HB_MAX_LEN];
+		liveness_message(l->lv, i, st, wall_ms(), &m);
+		size_t n = hb_encode(&m, k, buf, sizeof buf);
+		int fd = d->addrs[a].ss_family == AF_INET ? l->fd4 : l->fd6;
+		if (!n || fd < 0)
+			continue;
+		socklen_t alen = d->addrs[a].ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		if (sendto(fd, buf, n, 0, (const struct sockaddr *)&d->addrs[a], alen) == (ssize_t)n) {
+			l->tx_ok++;
+			continue;
+		}
+		l->tx_err++;
+		if (may_log(l)) {
+			char at[INET6_ADDRSTRLEN];
+			sockaddr_text(&d->addrs[a], at, sizeof at);
+			log_warn("l2", "heartbeat to %s at %s: %s", d->node, at, strerror(errno));
+		}
+	}
+}
+
+static void send_all(struct l2 *l, enum hb_state st)
+{
+	for (size_t i = 0; l->lv && i < liveness_npeers(l->lv); i++)
+		send_to_peer(l, i, st);
+}
+
+/* ---- ownership ---- */
+
+static const struct lv_peer *peer_of(const struct l2 *l, const struct owner_rank *r)
+{
+	return r->tag >= 0 ? liveness_peer(l->lv, (size_t)r->tag) : NULL;
+}
+
+/* Who answers for v as this node sees it, and whether it is this node. */
+static const char *decide(const struct l2 *l, const struct l2_vip *v, bool *claim)
+{
+	*claim = false;
+	if (!l->lv) {
+		/* No key: only a VIP that no other node may own. */
+		*claim = v->nrank == 1 && v->rank[0].tag == SELF_TAG;
+		return *claim ? l->node : NULL;
+	}
+	bool ready = liveness_ready(l->lv);
+	const struct owner_rank *first = NULL, *yield = NULL;
+	for (size_t k = 0; k < v->nrank; k++) {
+		const struct owner_rank *r = &v->rank[k];
+		const struct lv_peer *p = peer_of(l, r);
+		bool counts = r->tag == SELF_TAG ? ready : p && p->rel != LV_IGNORE;
+		if (p && p->rel == LV_YIELD && !yield)
+			yield = r;
+		if (counts && !first)
+			first = r;
+	}
+	if (!first)
+		return NULL;
+	if (first->tag == SELF_TAG) {
+		if (!yield) {
+			*claim = true;
+			return l->node;
+		}
+		return yield->node;
+	}
+	return first->node;
+}
+
+/* Why the owner of v moved from was to now (names, either may be NULL). */
+static void change_reason(const struct l2 *l, const struct l2_vip *v, const char *was, const char *now_owner,
+			  char *buf, size_t len)
+{
+	uint64_t now = mono_ms();
+	if (!l->lv) {
+		snprintf(buf, len, "no memberlist key: only VIPs no other node may own are answered");
+		return;
+	}
+	if (was) {
+		const struct owner_rank *r = NULL;
+		for (size_t k = 0; k < v->nrank && !r; k++)
+			if (strcmp(v->rank[k].node, was) == 0)
+				r = &v->rank[k];
+		if (!r) {
+			snprintf(buf, len, "%s is no longer eligible", was);
+			return;
+		}
+		if (r->tag == SELF_TAG && !liveness_ready(l->lv)) {
+			snprintf(buf, len, "this node is not ready: %s", liveness_why(l->lv));
+			return;
+		}
+		const struct lv_peer *p = peer_of(l, r);
+		if (p && p->state == LV_DOWN && p->cause == LV_CAUSE_TIMEOUT) {
+			snprintf(buf, len, "%s stopped answering heartbeats %" PRIu64 " ms ago", was, now - p->last_ms);
+			return;
+		}
+		if (p && p->state == LV_LEFT) {
+			snprintf(buf, len, "%s stopped cleanly", was);
+			return;
+		}
+		if (p && p->cause == LV_CAUSE_RESTARTED && p->state != LV_UP) {
+			snprintf(buf, len, "%s restarted", was);
+			return;
+		}
+		if (p && p->rel == LV_IGNORE) {
+			snprintf(buf, len, "%s is %s", was, p->ready ? "stepping back" : "not ready");
+			return;
+		}
+	}
+	if (now_owner) {
+		long i = liveness_find(l->lv, now_owner);
+		const struct lv_peer *p = i >= 0 ? liveness_peer(l->lv, (size_t)i) : NULL;
+		if (p && p->rel == LV_YIELD)
+			snprintf(buf, len, "%s does not hear this node", now_owner);
+		else
+			snprintf(buf, len, "%s is live and ranks first", strcmp(now_owner, l->node) ? now_owner : "this node");
+		return;
+	}
+	snprintf(buf, len, "no eligible node is live");
+}
+
+static void vip_changed(struct l2 *l, struct l2_vip *v, const char *owner, bool claim, bool is_new)
+{
+	char ip[IPADDR_STRLEN], why[HB_NAME_MAX + 200];
+	ipaddr_format(&v->ip, ip);
+	if (is_new)
+		snprintf(why, sizeof why, "new VIP");
+	else
+		change_reason(l, v, v->owner, owner, why, sizeof why);
+	log_info("l2", "%s owner %s%s (was %s: %s)", ip, owner ? owner : "none", claim ? ", answering here" : "",
+		 v->owner ? v->owner : "none", why);
+	free(v->owner);
+	v->owner = owner ? xstrdup(owner) : NULL;
+	v->claimed = claim;
+	v->since = (double)wall_ms() / 1000.0;
+}
+
+/* Recomputes every owner; tells the responder when what this node answers changed. */
+static void recompute(struct l2 *l, bool force_set)
+{
+	bool changed = force_set;
+	for (size_t i = 0; i < l->nvips; i++) {
+		struct l2_vip *v = &l->vips[i];
+		bool claim;
+		const char *owner = decide(l, v, &claim);
+		bool same = (owner == NULL) == (v->owner == NULL) && (!owner || strcmp(owner, v->owner) == 0);
+		if (!same || claim != v->claimed) {
+			changed |= claim != v->claimed;
+			vip_changed(l, v, owner, claim, v->since == 0);
+		} else if (v->since == 0) {
+			v->since = (double)wall_ms() / 1000.0;
+		}
+	}
+	if (!changed)
+		return;
+	struct l2_owned *own = xcalloc(l->nvips + 1, sizeof(*own));
+	size_t n = 0;
+	for (size_t i = 0; i < l->nvips; i++)
+		if (l->vips[i].claimed)
+			own[n++] = (struct l2_owned){l->vips[i].ip, (const char *const *)l->vips[i].ifaces,
+						     l->vips[i].nifaces};
+	l2_responder_set(l->resp, own, n);
+	free(own);
+}
+
+/* ---- timers ---- */
+
+static void arm_deadline(struct l2 *l)
+{
+	if (!l->lv)
+		return;
+	uint64_t d = liveness_next_deadline(l->lv), now = mono_ms();
+	if (d == LV_NEVER) {
+		evtimer_del(l->deadline);
+		return;
+	}
+	add_timer_ms(l->deadline, d > now ? d - now : 0);
+}
+
+/* After anything that may have changed the liveness state. */
+static void settle(struct l2 *l)
+{
+	if (l->lv && liveness_generation(l->lv) != l->lv_gen) {
+		l->lv_gen = liveness_generation(l->lv);
+		recompute(l, false);
+		send_all(l, HB_ALIVE);  /* tell the others at once */
+	}
+	arm_deadline(l);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct l2 *l = arg;
+	if (l->lv)
+		liveness_poll(l->lv, mono_ms());
+	settle(l);
+}
+
+static void arm_tx(struct l2 *l)
+{
+	/* xorshift64: jitter needs no cryptographic randomness */
+	l->rng ^= l->rng << 13, l->rng ^= l->rng >> 7, l->rng ^= l->rng << 17;
+	uint64_t iv = l->opt.interval_ms, jitter = iv / 10 ? l->rng % (iv / 10 + 1) : 0;
+	add_timer_ms(l->tx, iv - jitter);
+}
+
+static void on_tx(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct l2 *l = arg;
+	send_all(l, HB_ALIVE);
+	arm_tx(l);
+}
+
+/* ---- receiving ---- */
+
+static void on_rx(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct l2 *l = arg;
+	for (int b = 0; b < RX_BATCH; b++) {
+		uint8_t buf[HB_MAX_LEN + 1];
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof from;
+		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			break;
+		if (!l->lv)
+			continue;
+		struct hb_key keys[2] = {{l->key.p, l->key.len}, {l->prev_key.p, l->prev_key.len}};
+		size_t nkeys = l->prev_key.p && mono_ms() < l->prev_key_until ? 2 : 1, which = 0;
+		struct hb_msg m;
+		enum hb_error e = hb_decode(buf, (size_t)n > sizeof buf ? sizeof buf : (size_t)n, keys, nkeys, &m, &which);
+		enum lv_verdict vd = e == HB_OK ? liveness_receive(l->lv, &m, which, mono_ms(), wall_ms()) : LV_ACCEPTED;
+		if (e == HB_OK && vd == LV_ACCEPTED) {
+			l->rx_ok++;
+			continue;
+		}
+		l->rx_bad++;
+		if (may_log(l)) {
+			char at[INET6_ADDRSTRLEN];
+			sockaddr_text(&from, at, sizeof at);
+			if (e != HB_OK)
+				log_warn("l2", "heartbeat from %s dropped: %s", at, hb_error_name(e));
+			else
+				log_warn("l2", "heartbeat from %s (%s) dropped: %s", at, m.from, lv_verdict_name(vd));
+		}
+	}
+	settle(l);
+}
+
+static int open_socket(int family, uint16_t port)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1, tos = DSCP_CS6;
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		len = sizeof(*a);
+		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		len = sizeof(*a);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- configuration ---- */
+
+static const struct secret_entry *find_key(const struct config *c, const struct object **from)
+{
+	const struct objects *s = &c->kinds[KIND_SECRET];
+	const struct object *pick = config_find(c, KIND_SECRET, MEMBERLIST_NS, MEMBERLIST_SECRET);
+	for (size_t i = 0; i < s->n && !pick; i++)
+		if (strcmp(s->v[i]->meta.name, MEMBERLIST_SECRET) == 0)
+			pick = s->v[i];
+	*from = pick;
+	for (size_t i = 0; pick && i < pick->secret.n; i++)
+		if (strcmp(pick->secret.v[i].key, MEMBERLIST_KEY) == 0)
+			return &pick->secret.v[i];
+	return NULL;
+}
+
+static void key_clear(struct l2_key *k)
+{
+	if (k->p)
+		OPENSSL_cleanse(k->p, k->len);
+	free(k->p);
+	*k = (struct l2_key){0};
+}
+
+/* Takes the key from the configuration; false when there is no usable one. */
+static bool apply_key(struct l2 *l, const struct config *c)
+{
+	const struct object *o;
+	const struct secret_entry *e = find_key(c, &o);
+	if (!e || e->len < KEY_MIN_LEN) {
+		if (!o)
+			log_error("l2", "no Secret %s (key %s): speakers cannot authenticate each other's heartbeats, "
+					"so this node answers only for VIPs no other node may own",
+				  MEMBERLIST_SECRET, MEMBERLIST_KEY);
+		else
+			log_error("l2", "%s: key %s %s: this node answers only for VIPs no other node may own",
+				  o->meta.id, MEMBERLIST_KEY, e ? "is shorter than 16 bytes" : "is missing");
+		key_clear(&l->key);
+		key_clear(&l->prev_key);
+		return false;
+	}
+	if (l->key.p && l->key.len == e->len && memcmp(l->key.p, e->value, e->len) == 0)
+		return true;
+	if (l->key.p) {
+		log_info("l2", "memberlist key changed: the previous one stays accepted for %d s", KEY_GRACE_MS / 1000);
+		key_clear(&l->prev_key);
+		l->prev_key = l->key;
+		l->prev_key_until = mono_ms() + KEY_GRACE_MS;
+	}
+	l->key.p = xmalloc(e->len);
+	memcpy(l->key.p, e->value, e->len);
+	l->key.len = e->len;
+	return true;
+}
+
+static void dests_free(struct l2 *l)
+{
+	for (size_t i = 0; i < l->ndests; i++) {
+		free(l->dests[i].node);
+		free(l->dests[i].addrs);
+	}
+	free(l->dests);
+	l->dests = NULL;
+	l->ndests = 0;
+}
+
+/* Every Node but this one, with its InternalIP addresses; peers in liveness. */
+static void apply_nodes(struct l2 *l, const struct config *c)
+{
+	const struct objects *nodes = &c->kinds[KIND_NODE];
+	dests_free(l);
+	l->dests = xcalloc(nodes->n + 1, sizeof(*l->dests));
+	const char **names = xcalloc(nodes->n + 1, sizeof(*names));
+	size_t nn = 0;
+	for (size_t i = 0; i < nodes->n; i++) {
+		const struct object *o = nodes->v[i];
+		if (strcmp(o->meta.name, l->node) == 0)
+			continue;
+		struct l2_dest *d = &l->dests[l->ndests++];
+		d->node = xstrdup(o->meta.name);
+		d->addrs = xcalloc(o->node.naddrs + 1, sizeof(*d->addrs));
+		for (size_t a = 0; a < o->node.naddrs; a++) {
+			const struct node_address *na = &o->node.addrs[a];
+			if (!na->type || strcmp(na->type, "InternalIP") != 0 || na->ip.family == IPF_NONE)
+				continue;
+			struct sockaddr_storage *ss = &d->addrs[d->naddrs++];
+			if (na->ip.family == IPF_V4) {
+				struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+				s4->sin_family = AF_INET;
+				s4->sin_port = htons(l->opt.port);
+				memcpy(&s4->sin_addr, na->ip.b, 4);
+			} else {
+				struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+				s6->sin6_family = AF_INET6;
+				s6->sin6_port = htons(l->opt.port);
+				memcpy(&s6->sin6_addr, na->ip.b, 16);
+			}
+		}
+		if (!d->naddrs)
+			log_warn("l2", "%s has no InternalIP address: no heartbeats go to it", o->meta.id);
+		names[nn++] = o->meta.name;  /* nodes are sorted by name */
+	}
+	if (l->lv) {
+		liveness_set_peers(l->lv, names, nn, mono_ms());
+		free(l->dest_of_peer);
+		l->dest_of_peer = xcalloc(liveness_npeers(l->lv) + 1, sizeof(*l->dest_of_peer));
+		for (size_t i = 0, d = 0; i < liveness_npeers(l->lv); i++) {
+			const char *name = liveness_peer(l->lv, i)->name;
+			while (d < l->ndests && strcmp(l->dests[d].node, name) < 0)
+				d++;
+			if (d < l->ndests && strcmp(l->dests[d].node, name) == 0)
+				l->dest_of_peer[i] = &l->dests[d];
+		}
+	}
+	free(names);
+}
+
+static void vip_free(struct l2_vip *v)
+{
+	for (size_t k = 0; k < v->nrank; k++)
+		free(v->names[k]);
+	for (size_t k = 0; k < v->nifaces; k++)
+		free(v->ifaces[k]);
+	free(v->names);
+	free(v->ifaces);
+	free(v->rank);
+	free(v->owner);
+}
+
+static const struct l2_vip *find_vip(const struct l2_vip *v, size_t n, const struct ipaddr *ip)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = ipaddr_cmp(&v[mid].ip, ip);
+		if (!r)
+			return &v[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The plan's VIPs with their ranked nodes; owners and times carried over from before. */
+static void apply_vips(struct l2 *l, const struct plan *p)
+{
+	struct l2_vip *nv = xcalloc(p->nl2 + 1, sizeof(*nv));
+	for (size_t i = 0; i < p->nl2; i++) {
+		const struct plan_l2_vip *pv = &p->l2[i];
+		struct l2_vip *v = &nv[i];
+		v->ip = pv->ip;
+		v->rank = xcalloc(pv->nnodes + 1, sizeof(*v->rank));
+		v->names = xcalloc(pv->nnodes + 1, sizeof(*v->names));
+		for (size_t k = 0; k < pv->nnodes; k++) {
+			v->names[k] = xstrdup(pv->nodes[k].node);
+			long peer = l->lv ? liveness_find(l->lv, pv->nodes[k].node) : -2;
+			v->rank[k] = (struct owner_rank){v->names[k], pv->nodes[k].weight,
+							 owner_score(pv->nodes[k].node, &pv->ip),
+							 strcmp(pv->nodes[k].node, l->node) == 0 ? SELF_TAG
+								: (int)(peer >= 0 ? peer : -2)};
+		}
+		v->nrank = pv->nnodes;
+		owner_rank_sort(v->rank, v->nrank);
+		if (pv->here) {
+			v->ifaces = xcalloc(pv->ninterfaces + 1, sizeof(*v->ifaces));
+			for (size_t k = 0; k < pv->ninterfaces; k++)
+				v->ifaces[k] = xstrdup(pv->interfaces[k]);
+			v->nifaces = pv->ninterfaces;
+		}
+		const struct l2_vip *old = find_vip(l->vips, l->nvips, &v->ip);
+		if (old) {
+			v->owner = old->owner ? xstrdup(old->owner) : NULL;
+			v->claimed = old->claimed;
+			v->since = old->since;
+		}
+	}
+	/* A VIP gone from the plan that this node answered: say so. */
+	for (size_t i = 0; i < l->nvips; i++)
+		if (l->vips[i].claimed && !find_vip(nv, p->nl2, &l->vips[i].ip)) {
+			char ip[IPADDR_STRLEN];
+			ipaddr_format(&l->vips[i].ip, ip);
+			log_info("l2", "%s owner none (was %s: no longer in the plan)", ip, l->node);
+		}
+	struct l2_vip *old = l->vips;
+	size_t nold = l->nvips;
+	l->vips = nv;
+	l->nvips = p->nl2;
+	recompute(l, true);  /* the responder sees the new interface lists before the old ones are freed */
+	for (size_t i = 0; i < nold; i++)
+		vip_free(&old[i]);
+	free(old);
+}
+
+void l2_apply(struct l2 *l, const struct plan *p, const struct config *c)
+{
+	bool had_key = l->key.p != NULL;
+	bool key = apply_key(l, c);
+	if (key && !had_key) {
+		/* A fresh start: a boot id larger than any before, and the startup hold again. */
+		liveness_free(l->lv);
+		struct lv_options lo = {.interval_ms = l->opt.interval_ms, .detect_mult = l->opt.detect_mult};
+		l->lv = liveness_new(l->node, wall_us(), &lo, mono_ms());
+		l->lv_gen = liveness_generation(l->lv);
+		arm_tx(l);
+	} else if (!key && l->lv) {
+		send_all(l, HB_LEAVING);
+		liveness_free(l->lv);
+		l->lv = NULL;
+		free(l->dest_of_peer);
+		l->dest_of_peer = NULL;
+		evtimer_del(l->tx);
+		evtimer_del(l->deadline);
+	}
+	apply_nodes(l, c);
+	apply_vips(l, p);
+	if (key && !had_key)
+		send_all(l, HB_ALIVE);  /* the others hear of this speaker now, not an interval later */
+	if (l->lv)
+		l->lv_gen = liveness_generation(l->lv);
+	arm_deadline(l);
+}
+
+/* ---- life cycle ---- */
+
+struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_options *opt)
+{
+	struct l2 *l = xcalloc(1, sizeof(*l));
+	l->base = base;
+	l->node = xstrdup(node);
+	l->opt = *opt;
+	if (!l->opt.interval_ms)
+		l->opt.interval_ms = L2_DEFAULT_INTERVAL_MS;
+	if (l->opt.interval_ms < L2_MIN_INTERVAL_MS)
+		l->opt.interval_ms = L2_MIN_INTERVAL_MS;
+	if (l->opt.interval_ms > L2_MAX_INTERVAL_MS)
+		l->opt.interval_ms = L2_MAX_INTERVAL_MS;
+	if (!l->opt.detect_mult)
+		l->opt.detect_mult = L2_DEFAULT_DETECT_MULT;
+	if (l->opt.detect_mult < 2)
+		l->opt.detect_mult = 2;
+	if (l->opt.detect_mult > HB_MAX_DETECT_MULT)
+		l->opt.detect_mult = HB_MAX_DETECT_MULT;
+	if (!l->opt.port)
+		l->opt.port = L2_DEFAULT_PORT;
+	l->rng = wall_us() | 1;
+	l->fd4 = l->fd6 = -1;
+	rate_limit_init(&l->log_rl, 1, 5, mono_ms());
+
+	l->fd4 = open_socket(AF_INET, l->opt.port);
+	if (l->fd4 < 0)
+		log_error("l2", "heartbeat socket on UDP port %u (IPv4): %s", l->opt.port, strerror(errno));
+	l->fd6 = open_socket(AF_INET6, l->opt.port);
+	if (l->fd6 < 0 && errno != EAFNOSUPPORT)
+		log_error("l2", "heartbeat socket on UDP port %u (IPv6): %s", l->opt.port, strerror(errno));
+	if (l->fd4 < 0 && l->fd6 < 0)
+		goto fail;
+	l->resp = l2_responder_new(base, &l->opt.responder);
+	if (!l->resp)
+		goto fail;
+	if (l->fd4 >= 0) {
+		l->ev4 = event_new(base, l->fd4, EV_READ | EV_PERSIST, on_rx, l);
+		event_add(l->ev4, NULL);
+	}
+	if (l->fd6 >= 0) {
+		l->ev6 = event_new(base, l->fd6, EV_READ | EV_PERSIST, on_rx, l);
+		event_add(l->ev6, NULL);
+	}
+	l->tx = evtimer_new(base, on_tx, l);
+	l->deadline = evtimer_new(base, on_deadline, l);
+	log_info("l2", "heartbeats every %u ms on UDP port %u, a speaker is down after %u missed", l->opt.interval_ms,
+		 l->opt.port, l->opt.detect_mult);
+	return l;
+fail:
+	log_error("l2", "L2 mode is off on this node");
+	l2_free(l);
+	return NULL;
+}
+
+void l2_free(struct l2 *l)
+{
+	if (!l)
+		return;
+	/* Leaving, twice (a datagram may be lost): the others take over now, not after detection. */
+	send_all(l, HB_LEAVING);
+	send_all(l, HB_LEAVING);
+	if (l->resp) {
+		l2_responder_set(l->resp, NULL, 0);
+		l2_responder_free(l->resp);
+	}
+	if (l->ev4)
+		event_free(l->ev4);
+	if (l->ev6)
+		event_free(l->ev6);
+	if (l->tx)
+		event_free(l->tx);
+	if (l->deadline)
+		event_free(l->deadline);
+	if (l->fd4 >= 0)
+		close(l->fd4);
+	if (l->fd6 >= 0)
+		close(l->fd6);
+	liveness_free(l->lv);
+	for (size_t i = 0; i < l->nvips; i++)
+		vip_free(&l->vips[i]);
+	free(l->vips);
+	dests_free(l);
+	free(l->dest_of_peer);
+	key_clear(&l->key);
+	key_clear(&l->prev_key);
+	free(l->node);
+	free(l);
+}
+
+/* ---- status ---- */
+
+struct walk_ctx {
+	const struct ipaddr *ip;
+	json_t *ifaces;
+};
+
+static void walk_one(const struct ipaddr *ip, const char *ifname, double since, void *arg)
+{
+	(void)since;
+	struct walk_ctx *w = arg;
+	if (ipaddr_eq(ip, w->ip))
+		json_array_append_new(w->ifaces, json_string(ifname));
+}
+
+json_t *l2_status(const struct l2 *l)
+{
+	json_t *vips = json_array(), *speakers = json_array();
+	uint64_t now = mono_ms();
+	for (size_t i = 0; i < l->nvips; i++) {
+		const struct l2_vip *v = &l->vips[i];
+		char ip[IPADDR_STRLEN];
+		ipaddr_format(&v->ip, ip);
+		struct walk_ctx w = {&v->ip, json_array()};
+		if (v->claimed)
+			l2_responder_walk(l->resp, walk_one, &w);
+		json_array_append_new(vips, json_pack("{s:s, s:o, s:b, s:o, s:f}", "ip", ip, "owner",
+						      v->owner ? json_string(v->owner) : json_null(), "here",
+						      v->claimed, "interfaces", w.ifaces, "since", v->since));
+	}
+	for (size_t i = 0; l->lv && i < liveness_npeers(l->lv); i++) {
+		const struct lv_peer *p = liveness_peer(l->lv, i);
+		static const char *const rel[] = {"ignore", "rank", "yield"};
+		json_array_append_new(
+			speakers,
+			json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:o}", "node", p->name, "state", lv_state_name(p->state),
+				  "ready", p->ready, "relation", rel[p->rel], "sees_this_node", hb_view_name(p->sees_us),
+				  "speakers_up", (int)p->nup, "last_heard_ms",
+				  p->heard_ever ? json_integer((json_int_t)(now - p->last_ms)) : json_null()));
+	}
+	return json_pack("{s:s, s:b, s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "node", l->node, "key",
+			 l->lv != NULL, "ready", l->lv ? liveness_ready(l->lv) : false, "waiting_for",
+			 l->lv ? liveness_why(l->lv) : "memberlist key", "vips", vips, "speakers", speakers,
+			 "heartbeats", "sent", (json_int_t)l->tx_ok, "send_errors", (json_int_t)l->tx_err, "accepted",
+			 (json_int_t)l->rx_ok, "dropped", (json_int_t)l->rx_bad);
+}
