@@ -167,19 +167,23 @@ static void conn_close(struct bgp_conn *c, uint8_t code, uint8_t subcode, const 
 		evtimer_del(c->keepalive);
 	if (c->more)
 		evtimer_del(c->more);
-	if (!code || c->state == BS_CONNECT || !c->bev) {
-		conn_free(c);
+	/*
+	 * Never freed here: the caller may be this connection's own read
+	 * callback. A timer (the hold timer, reused) frees it from the loop.
+	 */
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setcb(c->bev, NULL, detached_flushed, detached_event, c);
+	closing_conns++;
+	event_assign(c->hold, bufferevent_get_base(c->bev), -1, 0, detached_timeout, c);
+	if (!code || c->state == BS_CONNECT) {
+		bufferevent_disable(c->bev, EV_WRITE);
+		timer_ms(c->hold, 0);
 		return;
 	}
 	uint8_t buf[BGP_HEADER_LEN + 2 + 64];
 	size_t n = bgp_notification_encode(code, subcode, data, len > 64 ? 64 : len, buf, sizeof(buf));
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setcb(c->bev, NULL, detached_flushed, detached_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_write(c->bev, buf, n);
-	closing_conns++;
-	/* The hold timer doubles as the flush deadline. */
-	event_assign(c->hold, bufferevent_get_base(c->bev), -1, 0, detached_timeout, c);
 	timer_ms(c->hold, CLOSE_FLUSH_S * 1000);
 }
 
