@@ -154,7 +154,7 @@ enum hb_error hb_decode(const uint8_t *buf, size_t n, const struct hb_key *keys,
 
 	/* Authenticated: now read the fields, within the bytes before the MAC. */
 	struct rd b = rd_init(buf + sizeof magic + 1, body - sizeof magic - 1);
-	uint8_t state, flags, view;
+	uint8_t state = 0, flags = 0, view = 0;  /* set before use; gcc -O2 cannot see b.bad guards them */
 	struct hb_msg m = {0};
 	bool from_ok = false, to_ok = false;
 	rd_u8(&b, &state);
