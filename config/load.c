@@ -104,6 +104,18 @@ static void io_error(struct diags *d, const char *path, const char *what)
 	diag_add(d, DIAG_ERROR, &m, NULL, NULL, "%s: %s", what, strerror(errno));
 }
 
+static bool has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), k = strlen(suffix);
+	return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* kubectl get -o json output. */
+static bool json_name(const char *name)
+{
+	return has_suffix(name, ".json");
+}
+
 static bool load_file(struct config *c, const char *path, struct diags *d, size_t *ignored)
 {
 	struct stat st;
@@ -133,6 +145,8 @@ static bool load_file(struct config *c, const char *path, struct diags *d, size_
 	bool ok = len < cap;  /* a file that grew while read is refused, not cut */
 	if (!ok)
 		io_error(d, path, "file changed while read");
+	else if (json_name(path))
+		ok = config_load_json(c, path, buf, len, d, ignored);
 	else
 		ok = config_load_yaml(c, path, buf, len, d, ignored);
 	free(buf);
@@ -140,11 +154,9 @@ static bool load_file(struct config *c, const char *path, struct diags *d, size_
 	return ok;
 }
 
-static bool yaml_name(const char *name)
+static bool config_name(const char *name)
 {
-	size_t n = strlen(name);
-	return name[0] != '.' && ((n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-				  (n > 4 && strcmp(name + n - 4, ".yml") == 0));
+	return name[0] != '.' && (has_suffix(name, ".yaml") || has_suffix(name, ".yml") || json_name(name));
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -164,7 +176,7 @@ static bool load_dir(struct config *c, const char *path, struct diags *d, size_t
 		return false;
 	}
 	for (struct dirent *e; (e = readdir(dir));) {
-		if (!yaml_name(e->d_name))
+		if (!config_name(e->d_name))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;

@@ -18,7 +18,7 @@ bool config_load_yaml(struct config *c, const char *name, const char *buf, size_
 		      struct diags *d, size_t *ignored);
 bool config_load_json(struct config *c, const char *name, const char *buf, size_t len,
 		      struct diags *d, size_t *ignored);
-/* A file, or every *.yaml and *.yml file directly in a directory, in name order. */
+/* A file, or every *.yaml, *.yml and *.json file directly in a directory, in name order. */
 bool config_load_path(struct config *c, const char *path, struct diags *d, size_t *ignored);
 
 /* Loads path and validates; NULL (with the reasons in d) unless it is all valid. */
