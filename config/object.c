@@ -1,6 +1,7 @@
 #include "object.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,19 +13,27 @@ static const char *const v_core[] = { "v1", NULL };
 static const char *const v_discovery[] = { "discovery.k8s.io/v1", NULL };
 static const char *const v_kubeovn[] = { "kubeovn.io/v1", NULL };
 
+/*
+ * An object is allocated only as large as its kind needs: a Service or an
+ * EndpointSlice does not pay for the BGPPeer member of the union (760 bytes
+ * against under 300; it matters with 100k Services). Nothing copies or
+ * clears a whole struct object, so the missing tail is never touched.
+ */
+#define OBJ_SIZE(member) (offsetof(struct object, member) + sizeof(((struct object *)0)->member))
+
 static const struct kind_info kinds[KIND_COUNT] = {
-	[KIND_IPADDRESSPOOL] = { "IPAddressPool", v_metallb, true, decode_ip_pool },
-	[KIND_L2ADVERTISEMENT] = { "L2Advertisement", v_metallb, true, decode_l2_adv },
-	[KIND_BGPADVERTISEMENT] = { "BGPAdvertisement", v_metallb, true, decode_bgp_adv },
-	[KIND_BGPPEER] = { "BGPPeer", v_metallb_peer, true, decode_bgp_peer },
-	[KIND_BFDPROFILE] = { "BFDProfile", v_metallb, true, decode_bfd_profile },
-	[KIND_COMMUNITY] = { "Community", v_metallb, true, decode_community },
-	[KIND_SECRET] = { "Secret", v_core, true, decode_secret },
-	[KIND_SERVICE] = { "Service", v_core, true, decode_service },
-	[KIND_NODE] = { "Node", v_core, false, decode_node },
-	[KIND_NAMESPACE] = { "Namespace", v_core, false, decode_namespace },
-	[KIND_ENDPOINTSLICE] = { "EndpointSlice", v_discovery, true, decode_endpoint_slice },
-	[KIND_SUBNET] = { "Subnet", v_kubeovn, false, decode_ovn_subnet },
+	[KIND_IPADDRESSPOOL] = { "IPAddressPool", v_metallb, true, decode_ip_pool, OBJ_SIZE(pool) },
+	[KIND_L2ADVERTISEMENT] = { "L2Advertisement", v_metallb, true, decode_l2_adv, OBJ_SIZE(l2adv) },
+	[KIND_BGPADVERTISEMENT] = { "BGPAdvertisement", v_metallb, true, decode_bgp_adv, OBJ_SIZE(bgpadv) },
+	[KIND_BGPPEER] = { "BGPPeer", v_metallb_peer, true, decode_bgp_peer, OBJ_SIZE(peer) },
+	[KIND_BFDPROFILE] = { "BFDProfile", v_metallb, true, decode_bfd_profile, OBJ_SIZE(bfd) },
+	[KIND_COMMUNITY] = { "Community", v_metallb, true, decode_community, OBJ_SIZE(communities) },
+	[KIND_SECRET] = { "Secret", v_core, true, decode_secret, OBJ_SIZE(secret) },
+	[KIND_SERVICE] = { "Service", v_core, true, decode_service, OBJ_SIZE(svc) },
+	[KIND_NODE] = { "Node", v_core, false, decode_node, OBJ_SIZE(node) },
+	[KIND_NAMESPACE] = { "Namespace", v_core, false, decode_namespace, offsetof(struct object, pool) },
+	[KIND_ENDPOINTSLICE] = { "EndpointSlice", v_discovery, true, decode_endpoint_slice, OBJ_SIZE(eps) },
+	[KIND_SUBNET] = { "Subnet", v_kubeovn, false, decode_ovn_subnet, OBJ_SIZE(subnet) },
 };
 
 const char *kind_name(enum kind k)
@@ -202,7 +211,7 @@ enum object_read object_read(const struct doc_node *root, const char *list_api, 
 		return OBJECT_INVALID;
 	}
 
-	struct object *o = xcalloc(1, sizeof(*o));
+	struct object *o = xcalloc(1, ki->size);
 	o->kind = (enum kind)k;
 	o->meta.mark = root->mark;
 	o->meta.mark.file = arena_strdup(&o->arena, root->mark.file ? root->mark.file : "");

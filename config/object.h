@@ -14,6 +14,7 @@ struct kind_info {
 	const char *const *api_versions;  /* NULL-terminated */
 	bool namespaced;
 	void (*decode)(struct dec *d, const struct doc_node *root, struct object *o);
+	size_t size;  /* bytes of struct object this kind uses: the header and its union member */
 };
 
 
