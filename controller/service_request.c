@@ -19,8 +19,10 @@ static const char *svc_annotation(const struct object *svc, const char *name)
 	return labels_get(&svc->meta.annotations, key);
 }
 
-static bool is_ours(const struct service *s, const char *lb_class)
+bool svc_is_ours(const struct object *svc, const char *lb_class)
 {
+	const struct service *s = &svc->svc;
+
 	if (strcmp(s->type.s, "LoadBalancer") != 0)
 		return false;
 	if (!s->load_balancer_class.s)
@@ -143,7 +145,7 @@ void svc_request_read(const struct object *svc, const char *lb_class, struct svc
 	const struct service *s = &svc->svc;
 
 	memset(r, 0, sizeof(*r));
-	r->ours = is_ours(s, lb_class);
+	r->ours = svc_is_ours(svc, lb_class);
 	r->pool = svc_annotation(svc, ANN_ADDRESS_POOL);
 	r->sharing_key = svc_annotation(svc, ANN_ALLOW_SHARED_IP);
 	if (r->sharing_key && !*r->sharing_key)

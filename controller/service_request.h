@@ -31,6 +31,9 @@ struct svc_request {
 	char error[256];               /* set when the request itself is unservable */
 };
 
+/* type LoadBalancer, and of the class served (lb_class NULL: Services with no class). */
+bool svc_is_ours(const struct object *svc, const char *lb_class);
+
 /* lb_class: the loadBalancerClass this controller serves, or NULL for "none". */
 void svc_request_read(const struct object *svc, const char *lb_class, struct svc_request *r);
 void svc_request_free(struct svc_request *r);

@@ -282,7 +282,7 @@ static void sort_merge_routes(struct builder *b, struct route_list *l)
 	l->n = k;
 }
 
-static void plan_bgp(struct builder *b, const struct object *node, const struct svc_outcome *svcs, size_t nsvcs)
+static void plan_bgp(struct builder *b, const struct object *node, const struct svc_addrs *svcs, size_t nsvcs)
 {
 	const struct config *c = b->c;
 	struct plan *p = b->p;
@@ -308,11 +308,11 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 	struct route_list *lists = xcalloc(p->npeers, sizeof(*lists));
 	for (size_t s = 0; s < nsvcs; s++) {
 		const struct object *svc = svcs[s].svc;
-		if (!svcs[s].res.ok || !svcs[s].res.nips || !svc_ready_anywhere(&b->ready, svc) ||
+		if (!svcs[s].nips || !svc_ready_anywhere(&b->ready, svc) ||
 		    !svc_may_use_node(&b->ready, svc, p->node))
 			continue;
-		for (size_t k = 0; k < svcs[s].res.nips; k++) {
-			const struct ipaddr *ip = &svcs[s].res.ips[k];
+		for (size_t k = 0; k < svcs[s].nips; k++) {
+			const struct ipaddr *ip = &svcs[s].ips[k];
 			const struct object *pool = pool_of(c, ip);
 			if (!pool)
 				continue;
@@ -405,7 +405,7 @@ static void l2_add_service(struct builder *b, struct plan_l2_vip *v, const struc
 	}
 }
 
-static void plan_l2(struct builder *b, const struct svc_outcome *svcs, size_t nsvcs)
+static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvcs)
 {
 	const struct config *c = b->c;
 	struct plan *p = b->p;
@@ -418,10 +418,10 @@ static void plan_l2(struct builder *b, const struct svc_outcome *svcs, size_t ns
 		max_ifaces += advs->v[i]->l2adv.interfaces.n;
 	struct l2_entry *e = xcalloc(2 * nsvcs + 1, sizeof(*e));
 	for (size_t s = 0; s < nsvcs; s++) {
-		if (!svcs[s].res.ok || !svc_ready_anywhere(&b->ready, svcs[s].svc))
+		if (!svcs[s].nips || !svc_ready_anywhere(&b->ready, svcs[s].svc))
 			continue;
-		for (size_t k = 0; k < svcs[s].res.nips; k++)
-			e[n++] = (struct l2_entry){svcs[s].res.ips[k], svcs[s].svc};
+		for (size_t k = 0; k < svcs[s].nips; k++)
+			e[n++] = (struct l2_entry){svcs[s].ips[k], svcs[s].svc};
 	}
 	qsort(e, n, sizeof(*e), l2_entry_cmp);
 
@@ -466,7 +466,7 @@ static void plan_l2(struct builder *b, const struct svc_outcome *svcs, size_t ns
 	free(e);
 }
 
-struct plan *plan_build(const struct config *c, const char *node, const struct svc_outcome *svcs, size_t nsvcs)
+struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct builder b = {.p = p, .c = c};
@@ -474,7 +474,7 @@ struct plan *plan_build(const struct config *c, const char *node, const struct s
 	ready_index_build(c, &b.ready);
 
 	for (size_t s = 0; s < nsvcs; s++) {
-		if (!svcs[s].res.ok || !svcs[s].res.nips)
+		if (!svcs[s].nips)
 			continue;
 		if (svc_ready_anywhere(&b.ready, svcs[s].svc))
 			p->services_announced++;

@@ -29,7 +29,7 @@
 #include "arena.h"
 #include "bgp.h"
 #include "config.h"
-#include "reconcile.h"
+#include "services.h"
 
 #define LABEL_EXCLUDE_LB "node.kubernetes.io/exclude-from-external-load-balancers"
 
@@ -84,8 +84,8 @@ struct plan {
 	size_t services_announced, services_without_endpoints;
 };
 
-/* svcs: the Services' addresses, as reconcile_all() gives them. */
-struct plan *plan_build(const struct config *c, const char *node, const struct svc_outcome *svcs, size_t nsvcs);
+/* svcs: the Services' addresses (service_addresses()). */
+struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs);
 void plan_free(struct plan *p);
 
 int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b);

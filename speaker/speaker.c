@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "alloc.h"
 #include "bgp.h"
 #include "bgp_listener.h"
 #include "bgp_session.h"
@@ -16,15 +15,12 @@
 #include "load.h"
 #include "log.h"
 #include "plan.h"
-#include "reconcile.h"
+#include "services.h"
 #include "xalloc.h"
 
 /* One configuration in force, with everything derived from it. */
 struct generation {
 	struct config *cfg;
-	struct alloc *alloc;
-	struct svc_outcome *svcs;
-	size_t nsvcs;
 	struct plan *plan;
 };
 
@@ -44,10 +40,6 @@ struct speaker {
 static void generation_free(struct generation *g)
 {
 	plan_free(g->plan);
-	if (g->svcs)
-		reconcile_free(g->svcs, g->nsvcs);
-	if (g->alloc)
-		alloc_free(g->alloc);
 	if (g->cfg)
 		config_free(g->cfg);
 	memset(g, 0, sizeof(*g));
@@ -236,9 +228,10 @@ bool speaker_reload(struct speaker *s)
 		return false;
 	}
 	diags_free(&d);
-	g.alloc = alloc_new();
-	g.nsvcs = reconcile_all(g.alloc, g.cfg, s->o.lb_class, &g.svcs);
-	g.plan = plan_build(g.cfg, s->o.node, g.svcs, g.nsvcs);
+	struct svc_addrs *svcs;
+	size_t allocated = 0, nsvcs = service_addresses(g.cfg, s->o.lb_class, &svcs, &allocated);
+	g.plan = plan_build(g.cfg, s->o.node, svcs, nsvcs);
+	free(svcs);
 
 	const struct plan *p = g.plan;
 	if (!p->node_found)
@@ -258,10 +251,10 @@ bool speaker_reload(struct speaker *s)
 	s->loaded_once = true;
 	s->reloads++;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_info("config", "loaded %s in %.3f s: %zu Services with addresses (%zu announced, %zu without a ready "
-			   "endpoint), %zu BGP peers for this node, %zu routes, %zu L2 VIPs",
+	log_info("config", "loaded %s in %.3f s: %zu Services with addresses (%zu from the allocator; %zu announced, "
+			   "%zu without a ready endpoint), %zu BGP peers for this node, %zu routes, %zu L2 VIPs",
 		 s->o.config_path, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		 p->services_announced + p->services_without_endpoints, p->services_announced,
+		 p->services_announced + p->services_without_endpoints, allocated, p->services_announced,
 		 p->services_without_endpoints, p->npeers, routes, p->nl2);
 	speaker_write_status(s);
 	return true;

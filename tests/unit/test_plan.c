@@ -8,15 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
 #include "plan.h"
-#include "reconcile.h"
+#include "services.h"
 #include "testutil.h"
 
 struct run {
 	struct config *c;
-	struct alloc *a;
-	struct svc_outcome *v;
+	struct svc_addrs *v;
 	size_t n;
 	struct plan *p;
 };
@@ -29,16 +27,15 @@ static void run(struct run *r, const char *yaml, const char *node)
 		print_diags(&d);
 	assert_int_equal(d.errors, 0);
 	diags_free(&d);
-	r->a = alloc_new();
-	r->n = reconcile_all(r->a, r->c, NULL, &r->v);
+	size_t allocated;
+	r->n = service_addresses(r->c, NULL, &r->v, &allocated);
 	r->p = plan_build(r->c, node, r->v, r->n);
 }
 
 static void done(struct run *r)
 {
 	plan_free(r->p);
-	reconcile_free(r->v, r->n);
-	alloc_free(r->a);
+	free(r->v);
 	config_free(r->c);
 }
 

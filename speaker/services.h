@@ -1,0 +1,31 @@
+/*
+ * The addresses the speaker announces for each Service it serves.
+ *
+ * As MetalLB's speaker does, it announces what a Service's status says: the
+ * controller (or, in file mode, whoever wrote the status) owns allocation.
+ * A Service with no address in its status yet gets one from the
+ * controller's allocator, run over the whole configuration so it sees every
+ * address already held; the allocator is deterministic, so every speaker
+ * gives such a Service the same address.
+ */
+#ifndef VIPCAST_SPEAKER_SERVICES_H
+#define VIPCAST_SPEAKER_SERVICES_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct svc_addrs {
+	const struct object *svc;
+	struct ipaddr ips[2];
+	size_t nips;
+};
+
+/*
+ * Every LoadBalancer Service of the class served, with its addresses (nips
+ * 0 when it has none and none could be allocated). *allocated counts those
+ * whose addresses came from the allocator. Free *out with free().
+ */
+size_t service_addresses(const struct config *c, const char *lb_class, struct svc_addrs **out, size_t *allocated);
+
+#endif
