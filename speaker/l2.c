@@ -45,7 +45,6 @@
 #define KEY_GRACE_MS (10 * 60 * 1000)
 #define RX_BATCH 64
 #define DSCP_CS6 0xc0
-#define SELF_TAG (-1)
 
 struct l2_dest {
 	char *node;
@@ -55,7 +54,7 @@ struct l2_dest {
 
 struct l2_vip {
 	struct ipaddr ip;
-	struct owner_rank *rank;  /* eligible nodes, best first; tag: peer index or SELF_TAG */
+	struct owner_rank *rank;  /* eligible nodes, best first; tag: peer index or LV_TAG_SELF */
 	size_t nrank;
 	char **names;             /* the rank's node names (owned) */
 	char **ifaces;            /* where this node answers; none: everywhere suitable */
@@ -186,33 +185,13 @@ static const struct lv_peer *peer_of(const struct l2 *l, const struct owner_rank
 /* Who answers for v as this node sees it, and whether it is this node. */
 static const char *decide(const struct l2 *l, const struct l2_vip *v, bool *claim)
 {
-	*claim = false;
 	if (!l->lv) {
 		/* No key: only a VIP that no other node may own. */
-		*claim = v->nrank == 1 && v->rank[0].tag == SELF_TAG;
+		*claim = v->nrank == 1 && v->rank[0].tag == LV_TAG_SELF;
 		return *claim ? l->node : NULL;
 	}
-	bool ready = liveness_ready(l->lv);
-	const struct owner_rank *first = NULL, *yield = NULL;
-	for (size_t k = 0; k < v->nrank; k++) {
-		const struct owner_rank *r = &v->rank[k];
-		const struct lv_peer *p = peer_of(l, r);
-		bool counts = r->tag == SELF_TAG ? ready : p && p->rel != LV_IGNORE;
-		if (p && p->rel == LV_YIELD && !yield)
-			yield = r;
-		if (counts && !first)
-			first = r;
-	}
-	if (!first)
-		return NULL;
-	if (first->tag == SELF_TAG) {
-		if (!yield) {
-			*claim = true;
-			return l->node;
-		}
-		return yield->node;
-	}
-	return first->node;
+	const struct owner_rank *r = liveness_decide(l->lv, v->rank, v->nrank, claim);
+	return r ? r->node : NULL;
 }
 
 /* Why the owner of v moved from was to now (names, either may be NULL). */
@@ -233,7 +212,7 @@ static void change_reason(const struct l2 *l, const struct l2_vip *v, const char
 			snprintf(buf, len, "%s is no longer eligible", was);
 			return;
 		}
-		if (r->tag == SELF_TAG && !liveness_ready(l->lv)) {
+		if (r->tag == LV_TAG_SELF && !liveness_ready(l->lv)) {
 			snprintf(buf, len, "this node is not ready: %s", liveness_why(l->lv));
 			return;
 		}
@@ -256,12 +235,7 @@ static void change_reason(const struct l2 *l, const struct l2_vip *v, const char
 		}
 	}
 	if (now_owner) {
-		long i = liveness_find(l->lv, now_owner);
-		const struct lv_peer *p = i >= 0 ? liveness_peer(l->lv, (size_t)i) : NULL;
-		if (p && p->rel == LV_YIELD)
-			snprintf(buf, len, "%s does not hear this node", now_owner);
-		else
-			snprintf(buf, len, "%s is live and ranks first", strcmp(now_owner, l->node) ? now_owner : "this node");
+		snprintf(buf, len, "%s is live and ranks first", strcmp(now_owner, l->node) ? now_owner : "this node");
 		return;
 	}
 	snprintf(buf, len, "no eligible node is live");
@@ -586,11 +560,11 @@ static void apply_vips(struct l2 *l, const struct plan *p)
 		v->names = xcalloc(pv->nnodes + 1, sizeof(*v->names));
 		for (size_t k = 0; k < pv->nnodes; k++) {
 			v->names[k] = xstrdup(pv->nodes[k].node);
-			long peer = l->lv ? liveness_find(l->lv, pv->nodes[k].node) : -2;
+			long peer = l->lv ? liveness_find(l->lv, pv->nodes[k].node) : -1;
 			v->rank[k] = (struct owner_rank){v->names[k], pv->nodes[k].weight,
 							 owner_score(pv->nodes[k].node, &pv->ip),
-							 strcmp(pv->nodes[k].node, l->node) == 0 ? SELF_TAG
-								: (int)(peer >= 0 ? peer : -2)};
+							 strcmp(pv->nodes[k].node, l->node) == 0 ? LV_TAG_SELF
+								: (int)(peer >= 0 ? peer : LV_TAG_UNKNOWN)};
 		}
 		v->nrank = pv->nnodes;
 		owner_rank_sort(v->rank, v->nrank);
@@ -776,7 +750,7 @@ json_t *l2_status(const struct l2 *l)
 	}
 	for (size_t i = 0; l->lv && i < liveness_npeers(l->lv); i++) {
 		const struct lv_peer *p = liveness_peer(l->lv, i);
-		static const char *const rel[] = {"ignore", "rank", "yield"};
+		static const char *const rel[] = {"ignore", "rank"};
 		json_array_append_new(
 			speakers,
 			json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:o}", "node", p->name, "state", lv_state_name(p->state),

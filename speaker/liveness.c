@@ -145,15 +145,19 @@ static void peer_rise(struct liveness *l, struct lv_peer *p, uint64_t now)
 	l->gen++;
 }
 
-static enum lv_relation relation(const struct liveness *l, const struct lv_peer *p, uint64_t now)
+static enum lv_relation relation(const struct liveness *l, const struct lv_peer *p)
 {
 	if (!heard(p) || !p->ready)
 		return LV_IGNORE;
 	if (p->nup < l->nup && p->state != LV_UP)
 		return LV_IGNORE;  /* it will step back: it sees fewer and we do not see it up */
-	if (p->sees_us == HB_VIEW_DOWN && now - p->first_ms >= p->detect_ms)
-		return LV_YIELD;
 	return LV_RANK;
+}
+
+/* A ready peer we have heard for a detection time that still does not hear us. */
+static bool deaf_to_us(const struct lv_peer *p, uint64_t now)
+{
+	return heard(p) && p->ready && p->sees_us == HB_VIEW_DOWN && now - p->first_ms >= p->detect_ms;
 }
 
 /* Recomputes nup, readiness and relations after any change. */
@@ -182,17 +186,25 @@ static void settle(struct liveness *l, uint64_t now)
 			snprintf(l->why, sizeof l->why, "waiting for %s to see this node up (it sees it %s)",
 				 blocker->name, hb_view_name(blocker->sees_us));
 	} else {
-		/* Staying ready: unless a ready peer that sees more speakers does not see us up. */
+		/*
+		 * Staying ready, unless a ready peer that sees more speakers does
+		 * not see us up, or a ready peer does not hear us at all.
+		 */
 		for (size_t i = 0; i < l->npeers && !blocker; i++) {
 			const struct lv_peer *p = &l->peers[i];
-			if (heard(p) && p->ready && p->nup > l->nup && p->sees_us != HB_VIEW_UP)
+			if (heard(p) && p->ready && p->nup > l->nup && p->sees_us != HB_VIEW_UP) {
 				blocker = p;
+				snprintf(l->why, sizeof l->why,
+					 "%s sees %u speakers up, this node %u, and does not see this node up: stepping back",
+					 p->name, p->nup, l->nup);
+			} else if (deaf_to_us(p, now)) {
+				blocker = p;
+				snprintf(l->why, sizeof l->why,
+					 "%s does not hear this node (heard it for %" PRIu64 " ms): stepping back", p->name,
+					 now - p->first_ms);
+			}
 		}
 		ready = !blocker;
-		if (blocker)
-			snprintf(l->why, sizeof l->why,
-				 "%s sees %u speakers up, this node %u, and does not see this node up: stepping back",
-				 blocker->name, blocker->nup, l->nup);
 	}
 	if (ready != l->ready) {
 		l->ready = ready;
@@ -206,7 +218,7 @@ static void settle(struct liveness *l, uint64_t now)
 	}
 
 	for (size_t i = 0; i < l->npeers; i++) {
-		enum lv_relation r = relation(l, &l->peers[i], now);
+		enum lv_relation r = relation(l, &l->peers[i]);
 		if (r != l->peers[i].rel) {
 			l->peers[i].rel = r;
 			l->gen++;
@@ -349,7 +361,7 @@ uint64_t liveness_next_deadline(const struct liveness *l)
 		earliest(&d, p->last_ms + p->detect_ms);
 		if (p->state == LV_RISING)
 			earliest(&d, p->first_ms + p->rise_ms);
-		if (p->ready && p->sees_us == HB_VIEW_DOWN && p->rel != LV_YIELD)
+		if (l->ready && p->ready && p->sees_us == HB_VIEW_DOWN)  /* when it would count as deaf to us */
 			earliest(&d, p->first_ms + p->detect_ms);
 	}
 	return d;
@@ -377,6 +389,19 @@ void liveness_message(struct liveness *l, size_t i, enum hb_state st, uint64_t w
 	};
 	snprintf(out->from, sizeof out->from, "%s", l->self);
 	snprintf(out->to, sizeof out->to, "%s", p->name);
+}
+
+const struct owner_rank *liveness_decide(const struct liveness *l, const struct owner_rank *r, size_t n, bool *claim)
+{
+	*claim = false;
+	for (size_t k = 0; k < n; k++) {
+		const struct lv_peer *p = r[k].tag >= 0 ? liveness_peer(l, (size_t)r[k].tag) : NULL;
+		if (r[k].tag == LV_TAG_SELF ? l->ready : p && p->rel == LV_RANK) {
+			*claim = r[k].tag == LV_TAG_SELF;
+			return &r[k];
+		}
+	}
+	return NULL;
 }
 
 bool liveness_ready(const struct liveness *l)

@@ -21,22 +21,24 @@
  * This speaker is ready (it claims what the owner rule gives it) when
  *  - it becomes ready: its startup hold (detection time + one interval, to
  *    hear everyone first) is over, and every ready peer it hears sees it up;
- *  - it stays ready until a ready peer that sees more speakers up than it
- *    does sees it not up: then this speaker is the one that was cut off (a
- *    node whose link came back, which counted itself alone), steps back and
- *    waits to be seen up again, so its VIPs come back once, not in a flap.
+ *  - it stays ready until
+ *     . a ready peer that sees more speakers up than it does sees it not up:
+ *       then this speaker is the one that was cut off (a node whose link
+ *       came back, which counted itself alone), steps back and waits to be
+ *       seen up again, so its VIPs come back once, not in a flap; or
+ *     . a ready peer it has heard for a detection time does not hear it (a
+ *       one-way break): that peer counts this speaker out and would answer
+ *       for the same VIPs. A node whose inbound heartbeats are all blocked
+ *       (a firewall on the port) thus makes the others step back and ends
+ *       up answering for every VIP it is eligible for, alone: degraded but
+ *       never two answers, and every other node logs why.
  *
  * Per VIP the owner rule (speaker/owner.h) then runs over this speaker (when
- * ready) and every peer whose relation is RANK; a YIELD peer takes every VIP
- * it is eligible for from this speaker. The relation to a peer is
- *   IGNORE  it is not heard, not ready, or it will step back (it sees fewer
- *           speakers up and this speaker does not see it up);
- *   YIELD   it is ready and has not heard this speaker although this speaker
- *           has heard it for a detection time (a one-way break: it counts
- *           this speaker out and would answer for the same VIPs);
- *   RANK    otherwise.
- * Two ready speakers that hear each other thus rank each other, and no VIP is
- * claimed by both (apart from a message's flight time when one becomes ready).
+ * ready) and every peer whose relation is RANK: a peer that is heard and
+ * ready, unless it will step back (it sees fewer speakers up and this speaker
+ * does not see it up). Two ready speakers that hear each other rank each
+ * other, so no VIP is claimed by both, apart from a message's flight time
+ * when one becomes ready.
  *
  * Replay protection: a peer's messages are accepted only with a larger boot
  * id than before (a restart) or the same boot id and a larger sequence number,
@@ -52,6 +54,7 @@
 #include <stdint.h>
 
 #include "heartbeat.h"
+#include "owner.h"
 
 #define LV_DEFAULT_MAX_SKEW_MS 30000
 #define LV_FLAP_WINDOW_MS 10000
@@ -59,7 +62,7 @@
 #define LV_NEVER UINT64_MAX
 
 enum lv_state { LV_DOWN, LV_LEFT, LV_RISING, LV_UP };
-enum lv_relation { LV_IGNORE, LV_RANK, LV_YIELD };
+enum lv_relation { LV_IGNORE, LV_RANK };
 
 /* Why a peer last went down. */
 enum lv_cause { LV_CAUSE_NONE, LV_CAUSE_TIMEOUT, LV_CAUSE_LEFT, LV_CAUSE_RESTARTED };
@@ -122,6 +125,16 @@ uint64_t liveness_generation(const struct liveness *l);
 
 /* The heartbeat for peer i (its sequence number taken now). */
 void liveness_message(struct liveness *l, size_t i, enum hb_state st, uint64_t wall_ms, struct hb_msg *out);
+
+/*
+ * Per VIP: r is its eligible nodes, best first (owner_rank_sort), each
+ * tagged with its peer index, LV_TAG_SELF for this node, or LV_TAG_UNKNOWN.
+ * Returns the node that answers for it as this speaker sees it (NULL: none)
+ * and sets *claim when that is this speaker.
+ */
+#define LV_TAG_SELF (-1)
+#define LV_TAG_UNKNOWN (-2)
+const struct owner_rank *liveness_decide(const struct liveness *l, const struct owner_rank *r, size_t n, bool *claim);
 
 bool liveness_ready(const struct liveness *l);
 /* Why not ready ("" when ready). */
