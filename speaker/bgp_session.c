@@ -22,6 +22,7 @@
 #define STABLE_S 30               /* Established this long: the backoff starts over */
 #define GR_RESTART_TIME 120       /* seconds the peer keeps our routes while we restart */
 #define MSGS_PER_WAKEUP 512       /* bound on work per read event (STYLE 9) */
+#define CONNECT_TIMEOUT_S 10       /* a TCP connection attempt gives up after this */
 #define CLOSE_FLUSH_S 2           /* how long a closing connection may take to flush its NOTIFICATION */
 
 struct bgp_conn {
@@ -311,13 +312,15 @@ static void send_end_of_rib(struct bgp_conn *c)
 			conn_send(c, buf, bgp_end_of_rib_encode((enum bgp_af)f, buf, sizeof(buf)));
 }
 
-static void send_full_table(struct bgp_session *s, struct bgp_conn *c)
+static void send_full_table(struct bgp_session *s, struct bgp_conn *c, bool end_of_rib)
 {
 	struct rib_diff_stats st = {0};
 	rib_diff(NULL, &s->desired, &s->rib, emit_to_conn, c, &st);
-	send_end_of_rib(c);
+	if (end_of_rib)
+		send_end_of_rib(c);
 	s->st.announced += st.announced;
-	log_info(s->name, "sent %zu routes in %zu UPDATEs, then End-of-RIB", st.announced, st.messages);
+	log_info(s->name, "sent %zu routes in %zu UPDATEs%s", st.announced, st.messages,
+		 end_of_rib ? ", then End-of-RIB" : " (route refresh)");
 }
 
 void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *routes, size_t n,
@@ -357,7 +360,7 @@ static void established(struct bgp_session *s, struct bgp_conn *c)
 		 (c->peer_open.bgp_id >> 8) & 255, c->peer_open.bgp_id & 255, c->hold_s, c->keepalive_s,
 		 ibgp(s, c) ? "iBGP" : "eBGP", nh);
 	rib_peer_setup(s, c);
-	send_full_table(s, c);
+	send_full_table(s, c, true);
 	s->restarted = false;
 }
 
@@ -529,7 +532,7 @@ static void on_message(struct bgp_conn *c, uint8_t type, const uint8_t *body, si
 			conn_fail(c, BGP_ERR_FSM, 0, NULL, 0, "ROUTE-REFRESH received in state %s",
 				  bgp_state_name(c->state));
 		else if (bgp_route_refresh_decode(body, len, &af, &err) && s->rib.af[af])
-			send_full_table(s, c);
+			send_full_table(s, c, false);  /* RFC 2918: the Adj-RIB-Out again; both families, harmless */
 		break;
 	}
 	}
@@ -599,6 +602,7 @@ static void send_open(struct bgp_conn *c)
 
 static void conn_connected(struct bgp_conn *c)
 {
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &sl) == 0)
@@ -619,7 +623,7 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 	int e = EVUTIL_SOCKET_ERROR();
 	if (c->state == BS_CONNECT)
 		conn_fail(c, 0, 0, NULL, 0, "connect to port %u: %s", c->s->cfg.port,
-			  what & BEV_EVENT_ERROR ? strerror(e) : "closed");
+			  what & BEV_EVENT_TIMEOUT ? "no answer" : what & BEV_EVENT_ERROR ? strerror(e) : "closed");
 	else
 		conn_fail(c, 0, 0, NULL, 0, "connection %s in state %s",
 			  what & BEV_EVENT_EOF ? "closed by the peer" : strerror(e), bgp_state_name(c->state));
@@ -680,6 +684,9 @@ static void session_dial(evutil_socket_t fd_unused, short what, void *arg)
 	sockaddr_from_ip(&s->cfg.peer, s->cfg.port, &ss, &sl);
 	if (s->state < BS_CONNECT || s->state == BS_ACTIVE)
 		session_state(s, BS_CONNECT);
+	/* Without a deadline a peer that drops SYNs holds the attempt for minutes of kernel retries. */
+	struct timeval deadline = {CONNECT_TIMEOUT_S, 0};
+	bufferevent_set_timeouts(c->bev, NULL, &deadline);
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sl) < 0)
 		conn_fail(c, 0, 0, NULL, 0, "connect: %s", strerror(errno));
 }
