@@ -26,7 +26,7 @@
 struct driver {
 	struct event_base *base;
 	struct l2_responder *r;
-	char line[8192];
+	char line[1 << 18];  /* a set of thousands of VIPs is one line */
 	size_t len;
 };
 
@@ -41,21 +41,24 @@ static bool parse_ip(const char *s, struct ipaddr *ip)
 	return ipaddr_parse(s, strlen(s), ip);
 }
 
+#define MAX_SET 8192
+#define MAX_IFS 8
+
 static void cmd_set(struct driver *d, char *args)
 {
-	struct l2_owned v[256];
-	const char *names[256][8];
+	static struct l2_owned v[MAX_SET];
+	static const char *names[MAX_SET][MAX_IFS];
 	size_t n = 0;
 
 	for (char *tok = strtok(args, " \t"); tok; tok = strtok(NULL, " \t")) {
-		if (n == 256)
+		if (n == MAX_SET)
 			die("too many VIPs");
 		char *at = strchr(tok, '@');
 		memset(&v[n], 0, sizeof v[n]);
 		if (at) {
 			*at++ = 0;
 			size_t k = 0;
-			for (char *save = NULL, *i = strtok_r(at, ",", &save); i && k < 8; i = strtok_r(NULL, ",", &save))
+			for (char *save = NULL, *i = strtok_r(at, ",", &save); i && k < MAX_IFS; i = strtok_r(NULL, ",", &save))
 				names[n][k++] = i;
 			v[n].interfaces = names[n];
 			v[n].ninterfaces = k;

@@ -68,11 +68,23 @@ ip -n "$NODE" link set cali5678 up
 ip -n "$NODE" link set eth0 up
 ip -n "$CLI" link set eth0 up
 
-# The driver, commands on a FIFO.
-mkfifo "$T/in"
-node "$DRV" --garp-count 3 --garp-interval-ms 300 --reply-rate 20 <"$T/in" >"$T/out" 2>"$T/err" &
-DRV_PID=$!
-exec 3>"$T/in"
+# start_driver OPTIONS...: the driver in the node namespace, commands on a FIFO (fd 3).
+start_driver() {
+	rm -f "$T/in"
+	mkfifo "$T/in"
+	: >"$T/out"
+	node "$DRV" "$@" <"$T/in" >"$T/out" 2>>"$T/err" &
+	DRV_PID=$!
+	exec 3>"$T/in"
+	wait_for 10 out_has '^ready' || { cat "$T/err"; echo "FAIL: driver did not start"; exit 1; }
+}
+# stop_driver: quit, and check it exited cleanly.
+stop_driver() {
+	echo quit >&3
+	exec 3>&-
+	wait "$DRV_PID" || bad "driver exited with $?"
+	DRV_PID=
+}
 
 # wait_for SECONDS COMMAND...: retries every 0.1 s.
 wait_for() {
@@ -99,7 +111,7 @@ stat() {
 neigh_mac() { cli ip neigh show "$1" dev eth0 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p'; }
 neigh_is() { [ "$(neigh_mac "$1")" = "$2" ]; }
 
-wait_for 10 out_has '^ready' || { cat "$T/err"; echo "FAIL: driver did not start"; exit 1; }
+start_driver --garp-count 3 --garp-interval-ms 300 --reply-rate 20
 
 # 1. Nothing owned: nobody answers.
 if cli arping -c 1 -i eth0 $VIP4 >/dev/null 2>&1; then bad "answered before owning"; else ok "no answer before owning"; fi
@@ -176,9 +188,16 @@ if cli arping -c 1 -i eth0 $VIP4 >/dev/null 2>&1; then bad "answered after givin
 if cli ndisc6 -1 -r 1 -w 300 $VIP6 eth0 >/dev/null 2>&1; then bad "NS answered after giving up"; else ok "no NA after giving up"; fi
 [ "$(stat malformed)" = 0 ] && ok "no malformed frame" || bad "malformed $(stat malformed)"
 
-echo quit >&3
-wait "$DRV_PID" || bad "driver exited with $?"
-DRV_PID=
+stop_driver
+
+# 11. Periodic refresh: one announcement at once, then one a second.
+start_driver --garp-count 1 --refresh-s 1
+send set $VIP4
+sleep 2.5
+g=$(stat garp_sent)
+[ "$g" -ge 6 ] && [ "$g" -le 8 ] && ok "refreshed every second" || bad "garp_sent $g after 2.5 s, want 6 (at once, 1 s, 2 s)"
+stop_driver
+
 if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$T/err"; then bad "sanitizer report"; cat "$T/err"; fi
 [ "$failures" = 0 ] || { echo "--- driver log"; cat "$T/err"; }
 echo "l2_responder: $passes passed, $failures failed"
