@@ -77,7 +77,7 @@ EOF
 	cfg_service web "$VWEB" Cluster node1,node2 | cfg_write "$C" svc-web.yaml
 	cfg_service local "$VLOC" Local node1 | cfg_write "$C" svc-local.yaml
 	cfg_service noep "$VNOEP" Cluster - | cfg_write "$C" svc-noep.yaml
-	cfg_service auto - Cluster node2 | cfg_write "$C" svc-auto.yaml
+	cfg_service auto "$([ "$fam" = 6 ] && echo -6 || echo -)" Cluster node2 | cfg_write "$C" svc-auto.yaml
 	cfg_check "$C"
 	VAUTO=$(dry_run_ip "$C" default/auto)
 	[ -n "$VAUTO" ] || die "the controller gives Service auto no address"

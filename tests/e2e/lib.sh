@@ -670,12 +670,12 @@ cfg_adv() {
 	done
 }
 
-# cfg_service NAME VIP|- ETP NODES [PORT] -> a LoadBalancer Service (VIP in its
-# status, or none for the allocator) plus its EndpointSlice with one ready endpoint
+# cfg_service NAME VIP|-|-6 ETP NODES [PORT] -> a LoadBalancer Service (VIP in its
+# status, or none for the allocator: "-" IPv4, "-6" IPv6) plus its EndpointSlice with one ready endpoint
 # on each node of NODES (comma-separated; "-" for none). ETP: Cluster or Local.
 cfg_service() {
 	local name=$1 vip=$2 etp=$3 nodes=$4 port=${5:-80} fam=IPv4 n i=0 a
-	case $vip in *:*) fam=IPv6 ;; esac
+	case $vip in *:* | -6) fam=IPv6 ;; esac
 	cat <<EOF
 ---
 apiVersion: v1
@@ -696,7 +696,7 @@ spec:
       targetPort: 8080
       protocol: TCP
 EOF
-	if [ "$vip" != - ]; then
+	if [ "$vip" != - ] && [ "$vip" != -6 ]; then
 		printf 'status:\n  loadBalancer:\n    ingress:\n      - ip: %s\n' "$vip"
 	fi
 	cat <<EOF
