@@ -57,6 +57,7 @@ struct walk {
 	struct bgp_update *u;
 	struct bgp_error *err;
 	bool as4, ibgp;
+	size_t nlri_len;         /* bytes of IPv4 NLRI */
 	enum bgp_action action;  /* the strongest so far */
 	uint8_t seen[32];        /* types met, for duplicates */
 };
@@ -414,6 +415,9 @@ static void attr_one(struct walk *w, struct attr *a)
 		return;
 	}
 	w->seen[a->type / 8] |= (uint8_t)(1u << (a->type % 8));
+	/* RFC 4760 3: without IPv4 NLRI, NEXT_HOP says nothing; it is ignored, whatever it holds. */
+	if (a->type == BGP_ATTR_NEXT_HOP && w->nlri_len == 0)
+		return;
 	if (!d) {
 		/* RFC 4271 5: an unrecognized optional attribute is ignored (vipcast passes nothing on). */
 		if (!(a->flags & BGP_ATTRF_OPTIONAL))
@@ -447,8 +451,9 @@ static void attr_one(struct walk *w, struct attr *a)
 }
 
 /* RFC 4271 5 and 6.3, RFC 4760 3, RFC 7606 3 d: what must come with reachable NLRI. */
-static void check_mandatory(struct walk *w, size_t nlri_len)
+static void check_mandatory(struct walk *w)
 {
+	size_t nlri_len = w->nlri_len;
 	static const uint8_t mandatory[] = {BGP_ATTR_ORIGIN, BGP_ATTR_AS_PATH, BGP_ATTR_NEXT_HOP, BGP_ATTR_LOCAL_PREF};
 	struct bgp_update *u = w->u;
 
@@ -484,7 +489,7 @@ static bool read_attr_header(struct rd *r, struct attr *a, uint16_t *len)
 enum bgp_action bgp_attrs_parse(const uint8_t *p, size_t len, size_t nlri_len, bool as4, bool ibgp,
 				struct bgp_update *u, struct bgp_error *err, unsigned *count)
 {
-	struct walk w = {.u = u, .err = err, .as4 = as4, .ibgp = ibgp};
+	struct walk w = {.u = u, .err = err, .as4 = as4, .ibgp = ibgp, .nlri_len = nlri_len};
 	struct rd r = rd_init(p, len);
 
 	*count = 0;
@@ -510,6 +515,6 @@ enum bgp_action bgp_attrs_parse(const uint8_t *p, size_t len, size_t nlri_len, b
 		attr_one(&w, &a);
 	}
 	if (w.action < BGP_ACT_RESET)
-		check_mandatory(&w, nlri_len);
+		check_mandatory(&w);
 	return w.action;
 }
