@@ -276,9 +276,10 @@ struct bgp_update {
  * session must be reset with that NOTIFICATION (RFC 7606 keeps this for
  * the few errors that leave the rest of the message unreadable).
  *
- * True with u->treat_as_withdraw set when RFC 7606 says treat-as-withdraw;
- * err then holds, for the log only, the NOTIFICATION RFC 4271 would have
- * sent. err may be NULL.
+ * True with u->treat_as_withdraw set when RFC 7606 says treat-as-withdraw
+ * (u->why says why), with u->discarded counting attributes dropped by
+ * attribute discard; err then holds, for the log only, the NOTIFICATION
+ * RFC 4271 would have sent for the worst of them. err may be NULL.
  */
 bool bgp_update_decode(const uint8_t *body, size_t len, bool as4, bool ibgp, struct bgp_update *u,
 		       struct bgp_error *err);

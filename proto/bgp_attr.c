@@ -499,6 +499,8 @@ enum bgp_action bgp_attrs_parse(const uint8_t *p, size_t len, size_t nlri_len, b
 
 		/* RFC 7606 4: too few bytes for an attribute header, or a value past the list. */
 		if (!read_attr_header(&r, &a, &alen)) {
+			/* Too short to be anything, an MP attribute included. */
+			a.type = 0;
 			a.raw_len = (size_t)(r.p - a.raw) + r.n;
 			attr_fault(&w, &a, FAULT_LIST, BGP_UPD_MALFORMED_ATTR_LIST, "%zu stray bytes after the attributes",
 				   a.raw_len);

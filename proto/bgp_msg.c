@@ -113,8 +113,9 @@ int bgp_header_check(const uint8_t *buf, size_t avail, size_t *msg_len, uint8_t 
 		}
 	}
 	/* The data of a length error is the length field itself (RFC 4271 6.1). */
+	uint8_t lenf[2] = {(uint8_t)(len >> 8), (uint8_t)len};
 	if (len < BGP_HEADER_LEN || len > BGP_MAX_LEN) {
-		bgp_err_set(err, BGP_ERR_HEADER, BGP_HDR_BAD_LENGTH, buf + 16, 2, "message length %u", len);
+		bgp_err_set(err, BGP_ERR_HEADER, BGP_HDR_BAD_LENGTH, lenf, 2, "message length %u", len);
 		return -1;
 	}
 	if (t < BGP_OPEN || t > BGP_ROUTE_REFRESH) {
@@ -122,7 +123,7 @@ int bgp_header_check(const uint8_t *buf, size_t avail, size_t *msg_len, uint8_t 
 		return -1;
 	}
 	if (len < msg_len_limits[t].min || len > msg_len_limits[t].max) {
-		bgp_err_set(err, BGP_ERR_HEADER, BGP_HDR_BAD_LENGTH, buf + 16, 2, "%s of length %u", bgp_type_name(t),
+		bgp_err_set(err, BGP_ERR_HEADER, BGP_HDR_BAD_LENGTH, lenf, 2, "%s of length %u", bgp_type_name(t),
 			    len);
 		return -1;
 	}
