@@ -18,6 +18,8 @@
 #                       then build); use a Release build without sanitizers
 #        BENCH_TIMEOUT  seconds allowed for one run (default 300)
 #        BENCH_ONLY     senders to run, e.g. "vipcast bird" (default: all three)
+#        BENCH_FORMAT   yaml (default) or json: how vipcast's Services are written
+#                       (json: kubectl-style List documents, read with jansson)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "${VIPCAST_BUILD:-}" ]; then
@@ -29,6 +31,7 @@ e2e_init bgpbench "$VIPCAST_BUILD"
 COUNTS=${*:-10000 100000}
 TIMEOUT=${BENCH_TIMEOUT:-300}
 ONLY=${BENCH_ONLY:-vipcast gobgpd bird}
+FORMAT=${BENCH_FORMAT:-yaml}
 
 ns_add rx tx
 link_add rx eth0 192.0.2.1/24 tx eth0 192.0.2.2/24
@@ -80,6 +83,10 @@ run_one() {
 	if est=$(rx_est_epoch) && [ -n "$tall" ]; then
 		RES_EST[$who.$n]=$(awk -v a="$t0" -v b="$tall" -v e="$est" 'BEGIN { printf "%.3f", a + b - e }')
 	fi
+	if [ "$who" = vipcast ]; then
+		RES_NOTE[$who.$n]="${RES_NOTE[$who.$n]:-}$(sed -n 's/.*config: loaded .* in \([0-9.]*\) s:.*/configuration loaded in \1 s/p' \
+			"$E2E_TMP/vipcast-$n.log" | head -n 1)"
+	fi
 	RES_ALL[$who.$n]=${tall:-"timeout ($c)"}
 	RES_99[$who.$n]=${t99:--}
 	RES_RSS[$who.$n]=${rss:--}
@@ -93,9 +100,9 @@ start_rx() { start_bird rx rx "$E2E_TMP/rx.conf"; }
 # ---------------------------------------------------------------- vipcast
 gen_vipcast() {  # N DIR
 	mkdir -p "$2"
-	$E2E_PY - "$1" "$2" <<'EOF'
+	$E2E_PY - "$1" "$2" "$FORMAT" <<'EOF'
 import ipaddress, os, sys
-n, d = int(sys.argv[1]), sys.argv[2]
+n, d, fmt = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 with open(os.path.join(d, "00-base.yaml"), "w") as f:
     f.write("""apiVersion: v1
 kind: Node
@@ -128,6 +135,25 @@ spec:
 """)
 base = int(ipaddress.ip_address("198.18.0.0"))
 per = 5000
+if fmt == "json":
+    import json
+    for k in range(0, n, per):
+        items = []
+        for i in range(k, min(n, k + per)):
+            ip = str(ipaddress.ip_address(base + i))
+            items.append({"apiVersion": "v1", "kind": "Service",
+                          "metadata": {"name": "s%d" % i, "namespace": "default"},
+                          "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]},
+                          "status": {"loadBalancer": {"ingress": [{"ip": ip}]}}})
+            items.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                          "metadata": {"name": "s%d-x" % i, "namespace": "default",
+                                       "labels": {"kubernetes.io/service-name": "s%d" % i}},
+                          "addressType": "IPv4",
+                          "endpoints": [{"addresses": ["10.0.0.1"], "conditions": {"ready": True},
+                                         "nodeName": "bench"}]})
+        with open(os.path.join(d, "svc-%06d.json" % k), "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "List", "items": items}, f)
+    sys.exit(0)
 for k in range(0, n, per):
     with open(os.path.join(d, "svc-%06d.yaml" % k), "w") as f:
         out = []
@@ -251,7 +277,8 @@ for n in $COUNTS; do
 				continue
 			fi
 			gen_vipcast "$n" "$E2E_TMP/vipcast-$n"
-			log "vipcast: configuration with $n Services and EndpointSlices, $(du -sh "$E2E_TMP/vipcast-$n" | cut -f1)"
+			RES_NOTE[vipcast.$n]="$FORMAT $(du -sh "$E2E_TMP/vipcast-$n" | cut -f1)B, "
+			log "vipcast: configuration with $n Services and EndpointSlices, ${RES_NOTE[vipcast.$n]}"
 			run_one vipcast "$n"
 			rm -rf "$E2E_TMP/vipcast-$n" ;;
 		gobgpd)
@@ -283,6 +310,9 @@ for n in $COUNTS; do
 			"$(ratio "${RES_ALL[$who.$n]:-}" "${RES_ALL[vipcast.$n]:-}")" \
 			"$(ratio "${RES_RSS[$who.$n]:-}" "${RES_RSS[vipcast.$n]:-}")"
 	done
+done
+for n in $COUNTS; do
+	[ -n "${RES_NOTE[vipcast.$n]:-}" ] && echo "vipcast N=$n: ${RES_NOTE[vipcast.$n]}"
 done
 echo
 echo "gobgpd is fed with 'gobgp mrt inject global' (one AddPathStream batch), started right after gobgpd;"

@@ -56,7 +56,8 @@ EOF
 	}
 	nodes_yaml
 	cfg_pool vips "$POOL" | cfg_write "$C" pool.yaml
-	cfg_peer rtr 64512 64512 "$RTR" connectTime=1s | cfg_write "$C" peer.yaml
+	# connectTime left at its default on purpose: defaults must survive reloads too
+	cfg_peer rtr 64512 64512 "$RTR" | cfg_write "$C" peer.yaml
 	{
 		cat <<EOF
 ---
@@ -95,6 +96,9 @@ EOF
 		test "$(bird_neighbor rtr node1 'Neighbor ID')" = 192.0.2.11
 	check "the negotiated hold time is the BGPPeer's 6 s (BIRD: Hold timer .../6)" \
 		eval 'bird_neighbor rtr node1 "Hold timer" | grep -q "/6$"'
+
+	local since0
+	since0=$(bird_since rtr node1)
 
 	scenario "IPv$P VIPs arrive with next hop, local-pref and communities"
 	check_within 15 "$VWEB/$L from node1: $N1 $ATTRS" has_route "$RIB" "$VWEB/$L" "$N1" $ATTRS
@@ -138,6 +142,8 @@ EOF
 	check "ETP Local $VLOC/$L (endpoint only on node2) is gone" no_route "$RIB" "$VLOC/$L"
 	nodes_yaml
 	check_within 10 "label removed: node2's paths come back" paths_are "$RIB" "$VWEB/$L" "$N1" "$N2"
+	check "node1's session was never reset by the reloads so far (Service, EndpointSlice and Node edits; BIRD: same Since)" \
+		test "$(bird_since rtr node1)" = "$since0"
 	N1OPTS=NetworkUnavailable=True nodes_yaml
 	check_within 10 "node1 NetworkUnavailable: its paths go" no_route "$RIB" '*' "$N1"
 	nodes_yaml

@@ -504,7 +504,7 @@ start_speaker() {
 		record fail "vipcast-speaker is not built ($SPEAKER missing)"
 		e2e_finish
 	fi
-	ip netns exec "$(ns "$s")" "$SPEAKER" --config "$dir" --node "$node" --log-level debug "$@" \
+	ip netns exec "$(ns "$s")" "$SPEAKER" --config "$dir" --node "$node" --log-level "${SPEAKER_LOG_LEVEL:-debug}" "$@" \
 		>>"$E2E_TMP/$name.log" 2>&1 &
 	track "$name" $! speaker "$s"
 	disown $!
