@@ -45,6 +45,7 @@
 #define KEY_GRACE_MS (10 * 60 * 1000)
 #define RX_BATCH 64
 #define DSCP_CS6 0xc0
+#define HANDOVER_MS 20  /* time for a live old owner to hear that we take over */
 
 struct l2_dest {
 	char *node;
@@ -62,6 +63,7 @@ struct l2_vip {
 	char *owner;              /* who answers, as this node believes; NULL: nobody */
 	bool claimed;             /* this node answers */
 	double since;             /* wall clock of the last owner change */
+	uint64_t handover_at;     /* when this node may start answering (taking over from a live peer) */
 };
 
 struct l2_key {
@@ -75,7 +77,7 @@ struct l2 {
 	struct l2_options opt;
 	struct l2_responder *resp;
 	int fd4, fd6;
-	struct event *ev4, *ev6, *tx, *deadline;
+	struct event *ev4, *ev6, *tx, *deadline, *handover;
 	struct liveness *lv;     /* NULL without a key */
 	uint64_t lv_gen;
 	uint64_t rng;
@@ -88,7 +90,7 @@ struct l2 {
 	size_t nvips;
 	struct rate_limit log_rl;
 	uint64_t log_dropped;
-	uint64_t rx_ok, rx_bad, tx_ok, tx_err;
+	uint64_t rx_ok, rx_dup, rx_bad, tx_ok, tx_err;
 };
 
 /* ---- time ---- */
@@ -147,13 +149,14 @@ static void send_to_peer(struct l2 *l, size_t i, enum hb_state st)
 	const struct lv_peer *p = liveness_peer(l->lv, i);
 	bool old_key = p->key == 1 && l->prev_key.p && mono_ms() < l->prev_key_until;
 	struct hb_key k = old_key ? (struct hb_key){l->prev_key.p, l->prev_key.len} : (struct hb_key){l->key.p, l->key.len};
-	for (size_t a = 0; a < d->naddrs; a++) {
-		struct hb_msg m;
-		uint8_t buf[HB_MAX_LEN];
-		liveness_message(l->lv, i, st, wall_ms(), &m);
-		size_t n = hb_encode(&m, k, buf, sizeof buf);
+	/* One message to each of its addresses: the copies share a sequence number, the second is a duplicate. */
+	struct hb_msg m;
+	uint8_t buf[HB_MAX_LEN];
+	liveness_message(l->lv, i, st, wall_ms(), &m);
+	size_t n = hb_encode(&m, k, buf, sizeof buf);
+	for (size_t a = 0; n && a < d->naddrs; a++) {
 		int fd = d->addrs[a].ss_family == AF_INET ? l->fd4 : l->fd6;
-		if (!n || fd < 0)
+		if (fd < 0)
 			continue;
 		socklen_t alen = d->addrs[a].ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 		if (sendto(fd, buf, n, 0, (const struct sockaddr *)&d->addrs[a], alen) == (ssize_t)n) {
@@ -257,14 +260,40 @@ static void vip_changed(struct l2 *l, struct l2_vip *v, const char *owner, bool 
 	v->since = (double)wall_ms() / 1000.0;
 }
 
+/*
+ * A VIP that a live, ready peer answers for now and that the rule gives this
+ * node (it just became ready, or ranks first again): that peer lets go when our
+ * heartbeat, sent at once, reaches it. Announcing before then would have it
+ * see our gratuitous ARP as a conflict and announce the VIP back.
+ */
+static bool handover_from_live_peer(const struct l2 *l, const struct l2_vip *v)
+{
+	if (!l->lv || !v->owner || strcmp(v->owner, l->node) == 0)
+		return false;
+	long i = liveness_find(l->lv, v->owner);
+	return i >= 0 && liveness_peer(l->lv, (size_t)i)->rel == LV_RANK;
+}
+
 /* Recomputes every owner; tells the responder when what this node answers changed. */
 static void recompute(struct l2 *l, bool force_set)
 {
 	bool changed = force_set;
+	uint64_t now = mono_ms(), next_handover = UINT64_MAX;
 	for (size_t i = 0; i < l->nvips; i++) {
 		struct l2_vip *v = &l->vips[i];
 		bool claim;
 		const char *owner = decide(l, v, &claim);
+		if (!claim || v->claimed) {
+			v->handover_at = 0;
+		} else if (v->handover_at || handover_from_live_peer(l, v)) {
+			if (!v->handover_at)
+				v->handover_at = now + HANDOVER_MS;
+			if (now < v->handover_at) {
+				next_handover = v->handover_at < next_handover ? v->handover_at : next_handover;
+				continue;  /* not yet: the old owner is letting go */
+			}
+			v->handover_at = 0;
+		}
 		bool same = (owner == NULL) == (v->owner == NULL) && (!owner || strcmp(owner, v->owner) == 0);
 		if (!same || claim != v->claimed) {
 			changed |= claim != v->claimed;
@@ -273,6 +302,8 @@ static void recompute(struct l2 *l, bool force_set)
 			v->since = (double)wall_ms() / 1000.0;
 		}
 	}
+	if (next_handover != UINT64_MAX)
+		add_timer_ms(l->handover, next_handover - now);
 	if (!changed)
 		return;
 	struct l2_owned *own = xcalloc(l->nvips + 1, sizeof(*own));
@@ -283,6 +314,12 @@ static void recompute(struct l2 *l, bool force_set)
 						     l->vips[i].nifaces};
 	l2_responder_set(l->resp, own, n);
 	free(own);
+}
+
+static void on_handover(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	recompute(arg, false);
 }
 
 /* ---- timers ---- */
@@ -304,8 +341,8 @@ static void settle(struct l2 *l)
 {
 	if (l->lv && liveness_generation(l->lv) != l->lv_gen) {
 		l->lv_gen = liveness_generation(l->lv);
+		send_all(l, HB_ALIVE);  /* tell the others at once, before announcing anything */
 		recompute(l, false);
-		send_all(l, HB_ALIVE);  /* tell the others at once */
 	}
 	arm_deadline(l);
 }
@@ -357,6 +394,10 @@ static void on_rx(evutil_socket_t fd, short what, void *arg)
 		enum lv_verdict vd = e == HB_OK ? liveness_receive(l->lv, &m, which, mono_ms(), wall_ms()) : LV_ACCEPTED;
 		if (e == HB_OK && vd == LV_ACCEPTED) {
 			l->rx_ok++;
+			continue;
+		}
+		if (e == HB_OK && vd == LV_DUPLICATE) {
+			l->rx_dup++;
 			continue;
 		}
 		l->rx_bad++;
@@ -674,6 +715,7 @@ struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_opt
 	}
 	l->tx = evtimer_new(base, on_tx, l);
 	l->deadline = evtimer_new(base, on_deadline, l);
+	l->handover = evtimer_new(base, on_handover, l);
 	log_info("l2", "heartbeats every %u ms on UDP port %u, a speaker is down after %u missed", l->opt.interval_ms,
 		 l->opt.port, l->opt.detect_mult);
 	return l;
@@ -702,6 +744,8 @@ void l2_free(struct l2 *l)
 		event_free(l->tx);
 	if (l->deadline)
 		event_free(l->deadline);
+	if (l->handover)
+		event_free(l->handover);
 	if (l->fd4 >= 0)
 		close(l->fd4);
 	if (l->fd6 >= 0)
@@ -758,9 +802,9 @@ json_t *l2_status(const struct l2 *l)
 				  "speakers_up", (int)p->nup, "last_heard_ms",
 				  p->heard_ever ? json_integer((json_int_t)(now - p->last_ms)) : json_null()));
 	}
-	return json_pack("{s:s, s:b, s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "node", l->node, "key",
+	return json_pack("{s:s, s:b, s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "node", l->node, "key",
 			 l->lv != NULL, "ready", l->lv ? liveness_ready(l->lv) : false, "waiting_for",
 			 l->lv ? liveness_why(l->lv) : "memberlist key", "vips", vips, "speakers", speakers,
 			 "heartbeats", "sent", (json_int_t)l->tx_ok, "send_errors", (json_int_t)l->tx_err, "accepted",
-			 (json_int_t)l->rx_ok, "dropped", (json_int_t)l->rx_bad);
+			 (json_int_t)l->rx_ok, "duplicates", (json_int_t)l->rx_dup, "dropped", (json_int_t)l->rx_bad);
 }

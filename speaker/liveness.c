@@ -50,6 +50,8 @@ const char *lv_verdict_name(enum lv_verdict v)
 		return "from a node not in the configuration";
 	case LV_SKEW:
 		return "timestamp too far from this clock";
+	case LV_DUPLICATE:
+		return "duplicate or late";
 	case LV_REPLAY:
 		return "replayed or out of order";
 	case LV_STALE:
@@ -281,8 +283,8 @@ enum lv_verdict liveness_receive(struct liveness *l, const struct hb_msg *m, siz
 	if (!p->heard_ever || m->boot > p->boot) {
 		fresh = true;
 	} else if (m->boot == p->boot) {
-		if (m->seq <= p->seq)
-			return LV_REPLAY;
+		if (m->seq <= p->seq)  /* never applied: it would take the state back */
+			return p->seq - m->seq <= LV_LATE_WINDOW ? LV_DUPLICATE : LV_REPLAY;
 		if (p->state == LV_LEFT)
 			return LV_STALE;
 	} else if (heard(p)) {

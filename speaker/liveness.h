@@ -60,6 +60,7 @@
 #define LV_FLAP_WINDOW_MS 10000
 #define LV_FLAP_MAX 4
 #define LV_NEVER UINT64_MAX
+#define LV_LATE_WINDOW 64
 
 enum lv_state { LV_DOWN, LV_LEFT, LV_RISING, LV_UP };
 enum lv_relation { LV_IGNORE, LV_RANK };
@@ -73,7 +74,8 @@ enum lv_verdict {
 	LV_FROM_US,     /* carries this node's name: two speakers with one --node? */
 	LV_UNKNOWN,     /* from a node that is not in the configuration */
 	LV_SKEW,        /* timestamp too far from this clock */
-	LV_REPLAY,      /* an old boot id or sequence number */
+	LV_DUPLICATE,   /* a copy (one goes to each of our addresses) or a late one, LV_LATE_WINDOW at most behind */
+	LV_REPLAY,      /* an old boot id, or a sequence number further behind */
 	LV_STALE,       /* from a boot that already said it was leaving */
 };
 

@@ -583,12 +583,16 @@ static void test_replay_skew_and_strangers_refused(void **state)
 	struct hb_msg m, first;
 	liveness_message(b, 0, HB_ALIVE, WALL0, &first);
 	assert_int_equal(liveness_receive(a, &first, 0, 1, WALL0), LV_ACCEPTED);
-	/* The same message again, and an older one: replays. */
-	assert_int_equal(liveness_receive(a, &first, 0, 2, WALL0), LV_REPLAY);
+	/* The same message again (a copy to another address of ours), then an older one: a replay. */
+	assert_int_equal(liveness_receive(a, &first, 0, 2, WALL0), LV_DUPLICATE);
 	liveness_message(b, 0, HB_ALIVE, WALL0, &m);
 	struct hb_msg second = m;
 	assert_int_equal(liveness_receive(a, &m, 0, 3, WALL0), LV_ACCEPTED);
-	assert_int_equal(liveness_receive(a, &first, 0, 4, WALL0), LV_REPLAY);
+	assert_int_equal(liveness_receive(a, &first, 0, 4, WALL0), LV_DUPLICATE);  /* late, never applied */
+	for (int k = 0; k < LV_LATE_WINDOW; k++)
+		liveness_message(b, 0, HB_ALIVE, WALL0, &m);
+	assert_int_equal(liveness_receive(a, &m, 0, 4, WALL0), LV_ACCEPTED);
+	assert_int_equal(liveness_receive(a, &first, 0, 4, WALL0), LV_REPLAY);     /* too far behind */
 	/* A recording from an earlier boot while the peer is heard: refused. */
 	struct hb_msg old = second;
 	old.boot = 1999, old.seq = 1000;
