@@ -157,8 +157,8 @@ static void test_open_decode_forms(void **state)
 	assert_int_equal(bgp_open_asn(&o), 65001);
 	free(b);
 
-	/* The pre-standard route refresh code 128; MP for a family vipcast does not speak (IPv4 multicast). */
-	b = hex_exact("04 fde9 005a c0000201 0c 02 0a 8000 010400010002 0200", &n);
+	/* The pre-standard route refresh code 128; MP for families vipcast does not speak (IPv4 multicast, AFI 3). */
+	b = hex_exact("04 fde9 005a c0000201 12 02 10 8000 010400010002 010400030001 0200", &n);
 	assert_true(bgp_open_decode(b, n, &o, &err));
 	assert_true(o.caps.route_refresh);
 	assert_false(o.caps.mp[BGP_AF_IPV4]);
@@ -406,6 +406,11 @@ static void test_notification_format(void **state)
 		{6, 2, "02 c328", "Cease / Administrative Shutdown: \"\\xc3(\""},
 		{6, 2, "03 22 5c 7f", "Cease / Administrative Shutdown: \"\\x22\\x5c\\x7f\""},
 		{6, 2, "05 6162", "Cease / Administrative Shutdown (data 05 61 62)"},
+		{6, 2, "07 e282ac f09f9880", "Cease / Administrative Shutdown: \"\xe2\x82\xac\xf0\x9f\x98\x80\""},
+		{6, 2, "02 c080", "Cease / Administrative Shutdown: \"\\xc0\\x80\""},           /* overlong */
+		{6, 2, "03 eda080", "Cease / Administrative Shutdown: \"\\xed\\xa0\\x80\""},     /* surrogate */
+		{6, 2, "04 f4908080", "Cease / Administrative Shutdown: \"\\xf4\\x90\\x80\\x80\""}, /* past U+10FFFF */
+		{6, 2, "03 ff e282", "Cease / Administrative Shutdown: \"\\xff\\xe2\\x82\""},    /* bad lead, cut */
 		{1, 2, "0012", "Message Header Error / Bad Message Length (length 18)"},
 		{1, 3, "07", "Message Header Error / Bad Message Type (type 7)"},
 		{2, 1, "0004", "OPEN Message Error / Unsupported Version Number (peer speaks version 4)"},
