@@ -133,8 +133,12 @@ static enum dec attr_fault(struct walk *w, const struct attr *a, enum fault f, u
 	return DEC_BAD;
 }
 
-/* AS_PATH and AS4_PATH segments (RFC 4271 4.3 b, RFC 6793 3, RFC 7606 7.2). */
-static bool as_path_valid(struct rd v, size_t asn_size, bool confed_ok, unsigned *count, char *why, size_t whylen)
+/*
+ * AS_PATH and AS4_PATH segments (RFC 4271 4.3 b, RFC 6793 3, RFC 7606 7.2).
+ * vipcast is in no confederation, so a confederation segment is an error
+ * from any peer (RFC 5065 5); AS4_PATH never carries one (RFC 6793 6).
+ */
+static bool as_path_valid(struct rd v, size_t asn_size, unsigned *count, char *why, size_t whylen)
 {
 	*count = 0;
 	while (v.n > 0) {
@@ -144,8 +148,11 @@ static bool as_path_valid(struct rd v, size_t asn_size, bool confed_ok, unsigned
 			snprintf(why, whylen, "a lone byte after the last segment");
 			return false;
 		}
-		if (type != BGP_AS_SET && type != BGP_AS_SEQUENCE &&
-		    !(confed_ok && (type == BGP_AS_CONFED_SEQUENCE || type == BGP_AS_CONFED_SET))) {
+		if (type == BGP_AS_CONFED_SEQUENCE || type == BGP_AS_CONFED_SET) {
+			snprintf(why, whylen, "confederation segment from outside any confederation");
+			return false;
+		}
+		if (type != BGP_AS_SET && type != BGP_AS_SEQUENCE) {
 			snprintf(why, whylen, "segment type %u", type);
 			return false;
 		}
@@ -157,8 +164,8 @@ static bool as_path_valid(struct rd v, size_t asn_size, bool confed_ok, unsigned
 			snprintf(why, whylen, "segment of %u ASNs runs past the attribute", n);
 			return false;
 		}
-		/* RFC 4271 9.1.2.2 a: a set counts as one; RFC 5065 5.3: confederation segments not at all. */
-		*count += type == BGP_AS_SEQUENCE ? n : type == BGP_AS_SET ? 1 : 0;
+		/* RFC 4271 9.1.2.2 a: a set counts as one. */
+		*count += type == BGP_AS_SEQUENCE ? n : 1;
 	}
 	return true;
 }
@@ -181,7 +188,7 @@ static enum dec dec_as_path(struct walk *w, struct attr *a)
 	unsigned count;
 	char why[80];
 
-	if (!as_path_valid(a->v, w->as4 ? 4 : 2, true, &count, why, sizeof(why)))
+	if (!as_path_valid(a->v, w->as4 ? 4 : 2, &count, why, sizeof(why)))
 		return attr_fault(w, a, FAULT_VALUE, BGP_UPD_MALFORMED_AS_PATH, "AS_PATH: %s", why);
 	rd_skip(&a->v, len);
 	w->u->as_path = p;
@@ -197,8 +204,8 @@ static enum dec dec_as4_path(struct walk *w, struct attr *a)
 	unsigned count;
 	char why[80];
 
-	/* RFC 6793 6: no confederation segments in AS4_PATH; a malformed one is discarded. */
-	if (!as_path_valid(a->v, 4, false, &count, why, sizeof(why)))
+	/* RFC 6793 6: a malformed AS4_PATH is discarded. */
+	if (!as_path_valid(a->v, 4, &count, why, sizeof(why)))
 		return attr_fault(w, a, FAULT_VALUE, BGP_UPD_OPTIONAL_ATTR, "AS4_PATH: %s", why);
 	rd_skip(&a->v, len);
 	w->u->as4_path = p;

@@ -59,8 +59,10 @@ static const struct upd_row upd_rows[] = {
 	 WITHDRAW, 11, ""},
 	{"AS_PATH of 2-octet ASNs on a 4-octet session", "", BASE2, NLRI, NULL, true, false, WITHDRAW, 11, ""},
 	{"AS_PATH of 4-octet ASNs on a 2-octet session", "", BASE4, NLRI, NULL, false, false, WITHDRAW, 11, ""},
-	{"AS_PATH with confederation segments: accepted", "", ORIGIN "40 02 08 03 01 fde9 02 01 fdea" NH, NLRI, NULL,
-	 false, false, OK, 0, ""},
+	{"AS_PATH with an AS_CONFED_SEQUENCE (RFC 5065 5)", "", ORIGIN "40 02 08 03 01 fde9 02 01 fdea" NH, NLRI, NULL,
+	 false, false, WITHDRAW, 11, ""},
+	{"AS_PATH with an AS_CONFED_SET, iBGP", "", ORIGIN "40 02 08 02 01 fde9 04 01 fdea" NH LP, NLRI, NULL, false, true,
+	 WITHDRAW, 11, ""},
 	{"AS_PATH empty: accepted (the first-AS check is the session's)", "", ORIGIN "40 02 00" NH, NLRI, NULL, false,
 	 false, OK, 0, ""},
 	{"AS_PATH optional", "", ORIGIN "c0 02 04 02 01 fde9" NH, NLRI, NULL, false, false, WITHDRAW, 4, NULL},
@@ -429,10 +431,19 @@ static void test_update_as4_path(void **state)
 	assert_int_equal(u.discarded, 1);
 	free(b);
 
-	/* AS_SET counts once; confederation segments not at all. */
-	b = body_of("", ORIGIN "40 02 10 02 02 fde9 fdea 01 02 0001 0002 03 01 0003" NH, NLRI, &n);
+	/* An AS_SET counts once. */
+	b = body_of("", ORIGIN "40 02 10 02 02 fde9 fdea 01 02 0001 0002 02 01 0003" NH, NLRI, &n);
 	assert_true(bgp_update_decode(b, n, false, false, &u, &err));
-	assert_int_equal(u.as_path_count, 3);
+	assert_int_equal(u.as_path_count, 4);
+	bgp_as_path_iter_init(&it, u.as_path, u.as_path_len, false);
+	for (int k = 0; k < 5; k++) {
+		static const uint32_t want[] = {65001, 65002, 1, 2, 3};
+		static const uint8_t seg_want[] = {BGP_AS_SEQUENCE, BGP_AS_SEQUENCE, BGP_AS_SET, BGP_AS_SET, BGP_AS_SEQUENCE};
+		assert_true(bgp_as_path_iter_next(&it, &seg, &asn));
+		assert_int_equal(asn, want[k]);
+		assert_int_equal(seg, seg_want[k]);
+	}
+	assert_false(bgp_as_path_iter_next(&it, &seg, &asn));
 	free(b);
 }
 
