@@ -203,6 +203,20 @@ sys.exit(1)
 ' "$E2E_TMP/$1.status" "$2"
 }
 
+# l2_status_speaker NAME PEER STATE[|STATE...] -> speaker NAME's status shows PEER in one of
+# these states (down, left, rising, up)
+l2_status_speaker() {
+	"$E2E_PY" -c '
+import json, sys
+try:
+    st = json.load(open(sys.argv[1]))
+except Exception:
+    sys.exit(1)
+sys.exit(0 if any(p["node"] == sys.argv[2] and p["state"] in sys.argv[3].split("|")
+                  for p in st.get("l2", {}).get("speakers", [])) else 1)
+' "$E2E_TMP/$1.status" "$2" "$3"
+}
+
 # start_l2_speaker I DIR [ARGS...] -> vipcast-speaker for node I in nI, status in $E2E_TMP/nodeI.status
 start_l2_speaker() {
 	local i=$1 dir=$2
