@@ -134,6 +134,24 @@ EOF
 	cfg_service local "$VLOC" Local node2 | cfg_write "$C" svc-local.yaml
 	check_within 10 "ready again on node2" paths_are "$RIB" "$VLOC/$L" "$N2"
 
+	scenario "IPv$P reload on SIGHUP"
+	# Rewrite svc-noep.yaml through a descriptor that stays open: no IN_CLOSE_WRITE
+	# or rename, so inotify has nothing to report; only SIGHUP makes node1 read it.
+	exec 9>"$C/svc-noep.yaml"
+	cfg_service noep "$VNOEP" Cluster node1 >&9
+	if holds_for 2 no_route "$RIB" "$VNOEP/$L"; then
+		signal_proc s1 HUP
+		check_within 5 "SIGHUP to node1: it re-reads the directory and announces $VNOEP/$L (now with a ready endpoint)" \
+			paths_are "$RIB" "$VNOEP/$L" "$N1"
+		exec 9>&-
+		check_within 5 "the file closed (inotify): node2 announces it as well" paths_are "$RIB" "$VNOEP/$L" "$N1" "$N2"
+	else
+		exec 9>&-
+		log "SIGHUP not tested: the speaker re-read the file before it was closed (watches IN_MODIFY?)"
+	fi
+	cfg_service noep "$VNOEP" Cluster - | cfg_write "$C" svc-noep.yaml
+	check_within 10 "$VNOEP/$L withdrawn again (no endpoint)" no_route "$RIB" "$VNOEP/$L"
+
 	scenario "IPv$P node label and condition changes"
 	nodes_yaml node.kubernetes.io/exclude-from-external-load-balancers=
 	check_within 10 "node2 labelled exclude-from-external-load-balancers: its paths go" \
@@ -142,7 +160,7 @@ EOF
 	check "ETP Local $VLOC/$L (endpoint only on node2) is gone" no_route "$RIB" "$VLOC/$L"
 	nodes_yaml
 	check_within 10 "label removed: node2's paths come back" paths_are "$RIB" "$VWEB/$L" "$N1" "$N2"
-	check "node1's session was never reset by the reloads so far (Service, EndpointSlice and Node edits; BIRD: same Since)" \
+	check "node1's session was never reset by the reloads so far (Service, EndpointSlice and Node edits, SIGHUP; BIRD: same Since)" \
 		test "$(bird_since rtr node1)" = "$since0"
 	N1OPTS=NetworkUnavailable=True nodes_yaml
 	check_within 10 "node1 NetworkUnavailable: its paths go" no_route "$RIB" '*' "$N1"
