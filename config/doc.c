@@ -30,8 +30,12 @@ struct doc_node *doc_node_new(struct doc *d, enum doc_type t, uint32_t line, uin
 	return n;
 }
 
+#define WORD_MAX 5  /* the longest word in the tables below */
+
 static bool text_in(const char *s, size_t len, const char *const *words)
 {
+	if (len > WORD_MAX)  /* most scalars: names, addresses */
+		return false;
 	for (; *words; words++)
 		if (strlen(*words) == len && memcmp(s, *words, len) == 0)
 			return true;
