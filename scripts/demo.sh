@@ -1,10 +1,16 @@
 #!/bin/sh
-# The main job: install what is missing, build, then for every example
-# configuration in deploy/examples/ check it the way a user would before
-# applying it, and show which VIPs the controller gives its Services.
-# (The BGP lab demo replaces this once the speaker exists.)
+# The main job, as the README's first command: installs what is missing,
+# builds, and runs the lab demo (scripts/lab-demo.sh): a BIRD router in a
+# network namespace learns the VIPs that three vipcast-speaker nodes announce,
+# with their communities, and a client reaches them. Needs root.
+# `scripts/demo.sh --examples` instead checks every example configuration in
+# deploy/examples/ and shows the VIPs the controller gives their Services.
 set -eu
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" != "--examples" ]; then
+	exec sh scripts/lab-demo.sh "$@"
+fi
 
 sh scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIPCAST_TESTS=OFF >/dev/null
