@@ -18,6 +18,7 @@
 #include "xalloc.h"
 
 #define OPEN_HOLD_S 240           /* hold time until the OPEN arrives (RFC 4271 8.2.2: "4 minutes") */
+#define RETRY_FIRST_MS 1000       /* first ConnectRetry interval unless connectTime says */
 #define RETRY_MAX_MS 60000        /* backoff ceiling */
 #define STABLE_S 30               /* Established this long: the backoff starts over */
 #define GR_RESTART_TIME 120       /* seconds the peer keeps our routes while we restart */
@@ -65,9 +66,28 @@ const char *bgp_state_name(enum bgp_state s)
 	return (unsigned)s < sizeof(state_names) / sizeof(*state_names) ? state_names[s] : "?";
 }
 
-bool bgp_session_config_eq(const struct bgp_session_config *a, const struct bgp_session_config *b)
+const char *bgp_session_config_diff(const struct bgp_session_config *a, const struct bgp_session_config *b)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+#define DIFF(f, what) if (memcmp(&a->f, &b->f, sizeof(a->f)) != 0) return what
+	DIFF(local_as, "myASN");
+	DIFF(peer_as, "peerASN");
+	DIFF(dynamic, "dynamicASN");
+	DIFF(peer, "peerAddress");
+	DIFF(source, "sourceAddress");
+	DIFF(port, "peerPort");
+	DIFF(router_id, "routerID (or the node's address)");
+	DIFF(hold_time, "holdTime");
+	DIFF(keepalive_time, "keepaliveTime");
+	DIFF(connect_retry_ms, "connectTime");
+	DIFF(multihop, "ebgpMultiHop");
+	DIFF(graceful_restart, "enableGracefulRestart");
+	DIFF(disable_mp, "disableMP");
+	DIFF(dual_stack, "dualStackAddressFamily");
+	DIFF(password, "the password");
+	DIFF(other_next_hop, "the node's other-family address");
+	DIFF(name, "name");
+#undef DIFF
+	return NULL;
 }
 
 /* ---- helpers ---- */
@@ -693,7 +713,7 @@ static void session_dial(evutil_socket_t fd_unused, short what, void *arg)
 
 static void session_retry_later(struct bgp_session *s)
 {
-	uint32_t ms = s->cfg.connect_retry_ms;
+	uint32_t ms = s->cfg.connect_retry_ms ? s->cfg.connect_retry_ms : RETRY_FIRST_MS;
 	for (unsigned k = 1; k < s->failures && ms < RETRY_MAX_MS; k++)
 		ms *= 2;
 	if (ms > RETRY_MAX_MS)
@@ -738,8 +758,6 @@ struct bgp_session *bgp_session_new(struct event_base *base, const struct bgp_se
 	char addr[IPADDR_STRLEN];
 	s->base = base;
 	s->cfg = *cfg;
-	if (!s->cfg.connect_retry_ms)
-		s->cfg.connect_retry_ms = 1000;
 	s->restarted = restarted;
 	ipaddr_format(&cfg->peer, addr);
 	snprintf(s->name, sizeof(s->name), "bgp %s", addr);

@@ -38,7 +38,8 @@ struct bgp_session_config {
 	struct ipaddr other_next_hop; /* the node's address of the other family (dualStackAddressFamily) */
 };
 
-bool bgp_session_config_eq(const struct bgp_session_config *a, const struct bgp_session_config *b);
+/* The first parameter that differs, by its BGPPeer name ("holdTime"), or NULL when none does. */
+const char *bgp_session_config_diff(const struct bgp_session_config *a, const struct bgp_session_config *b);
 
 enum bgp_state { BS_IDLE, BS_CONNECT, BS_ACTIVE, BS_OPENSENT, BS_OPENCONFIRM, BS_ESTABLISHED };
 const char *bgp_state_name(enum bgp_state s);

@@ -149,13 +149,14 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 		size_t at = 0;
 		struct bgp_session *old = find_by_name(s, cfg.name, &at);
 		struct bgp_session *ses = NULL;
-		if (old && bgp_session_config_eq(bgp_session_cfg(old), &cfg)) {
+		const char *changed = old ? bgp_session_config_diff(bgp_session_cfg(old), &cfg) : NULL;
+		if (old && !changed) {
 			ses = old;
 			kept[at] = true;
 		} else {
 			if (old) {
 				kept[at] = true;
-				log_info("bgp", "BGPPeer %s changed: restarting its session", cfg.name);
+				log_info("bgp", "BGPPeer %s changed (%s): restarting its session", cfg.name, changed);
 				bgp_session_close(old, BGP_CEASE_CONFIG_CHANGE);
 			}
 			ses = bgp_session_new(s->base, &cfg, !s->loaded_once);
