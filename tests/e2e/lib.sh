@@ -220,7 +220,18 @@ check_holds() {
 require_within() { check_within "$@" || { log "cannot continue"; e2e_finish; }; }
 
 e2e_finish() {
-	local r
+	local r n f
+	# Sanitizer builds (scripts/test.sh runs these tests in one): stop the speakers
+	# first so that leak reports reach their logs, then no log may hold a report.
+	for n in "${!E2E_KIND[@]}"; do
+		[ "${E2E_KIND[$n]}" = speaker ] || continue
+		stop "$n"
+		f="$E2E_TMP/$n.log"
+		if grep -qE 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$f" 2>/dev/null; then
+			E2E_SCEN="sanitizers"
+			record fail "sanitizer report in $f: $(grep -m1 -E 'ERROR: |runtime error:' "$f")"
+		fi
+	done
 	log "---- $E2E_NAME: $E2E_PASSES passed, $E2E_FAILS failed ($(elapsed "$E2E_T0") s)"
 	for r in "${E2E_RESULTS[@]}"; do printf '  %s\n' "$r" >&2; done
 	[ "$E2E_FAILS" = 0 ] && [ "$E2E_PASSES" -gt 0 ] && exit 0
