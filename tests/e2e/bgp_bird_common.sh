@@ -187,7 +187,7 @@ EOF
 		freeze rtr
 		local t0
 		t0=$(now)
-		check_holds 3 "the session lives on for a while (peer kernel still ACKs)" session_up s1 "$conn"
+		check_holds 2 "the session lives on for a while (peer kernel still ACKs)" session_up s1 "$conn"
 		# hold time 6 s, counted from the last message received (a keepalive <= 2 s
 		# before the freeze): the speaker must close within 6 s of the freeze + 2 s slack
 		if wait_until "$(awk -v e="$(elapsed "$t0")" 'BEGIN { printf "%.1f", 8 - e }')" not session_up s1 "$conn"; then

@@ -100,7 +100,7 @@ else
 	log "sessions: node1 $c1, node2 $c2; freezing ExaBGP (SIGSTOP)"
 	freeze rtr
 	t0=$(now)
-	check_holds 3 "the sessions live on for a while (peer kernel still ACKs)" \
+	check_holds 2 "the sessions live on for a while (peer kernel still ACKs)" \
 		eval 'session_up s1 "$c1" && session_up s2 "$c2"'
 	if wait_until "$(awk -v e="$(elapsed "$t0")" 'BEGIN { printf "%.1f", 8 - e }')" \
 		eval '! session_up s1 "$c1" && ! session_up s2 "$c2"'; then
