@@ -122,7 +122,7 @@ struct pfx_set {
  * end, in order or packed; decodes every message and collects the prefixes
  * in got. Checks the attributes vipcast sent came back.
  */
-static bool encode_all(const struct bgp_route_attrs *a, struct bgp_prefix *pfx, size_t n, bool pack,
+static bool encode_all(const struct bgp_route_attrs *a, struct bgp_prefix *pfx, size_t n, bool pack, size_t cap,
 		       struct pfx_set *got)
 {
 	uint8_t buf[BGP_MAX_LEN];
@@ -135,14 +135,14 @@ static bool encode_all(const struct bgp_route_attrs *a, struct bgp_prefix *pfx, 
 		struct bgp_error err;
 
 		if (a)
-			len = pack ? bgp_update_pack(a, pfx + done, n - done, &used, buf, sizeof(buf))
-				   : bgp_update_encode(a, pfx + done, n - done, &used, buf, sizeof(buf));
+			len = pack ? bgp_update_pack(a, pfx + done, n - done, &used, buf, cap)
+				   : bgp_update_encode(a, pfx + done, n - done, &used, buf, cap);
 		else
-			len = pack ? bgp_withdraw_pack(pfx + done, n - done, &used, buf, sizeof(buf))
-				   : bgp_withdraw_encode(pfx + done, n - done, &used, buf, sizeof(buf));
+			len = pack ? bgp_withdraw_pack(pfx + done, n - done, &used, buf, cap)
+				   : bgp_withdraw_encode(pfx + done, n - done, &used, buf, cap);
 		if (len == 0)
 			return false;
-		CHECK(used > 0 && used <= n - done && len <= BGP_MAX_LEN);
+		CHECK(used > 0 && used <= n - done && len <= cap);
 		CHECK(bgp_header_check(buf, len, &mlen, &type, &err) == 1 && mlen == len && type == BGP_UPDATE);
 		bool as4 = a ? a->peer_as4 : true, ibgp = a ? !a->ebgp : false;
 		CHECK(bgp_update_decode(buf + BGP_HEADER_LEN, len - BGP_HEADER_LEN, as4, ibgp, &u, &err));
@@ -184,23 +184,33 @@ static bool encode_all(const struct bgp_route_attrs *a, struct bgp_prefix *pfx, 
 	return true;
 }
 
-/* Sends the prefixes again, both ways, and requires exactly the same set back. */
+/*
+ * Sends the prefixes again, in order and packed, and requires exactly the
+ * same set back: into whole 4096-byte messages, and into a buffer of a few
+ * hundred bytes (chosen from the input) so that many messages are needed.
+ */
 static void round_trip(const struct bgp_route_attrs *a, const struct bgp_prefix *in, size_t n, size_t attr_bytes)
 {
 	static struct pfx_set got;
 	static struct bgp_prefix want[MAX_PFX], work[MAX_PFX];
+	size_t caps[2];
 
 	if (n == 0)
 		return;
+	caps[0] = BGP_MAX_LEN;
+	caps[1] = 64 + (n * 131 + in[0].len + attr_bytes) % 400;
 	memcpy(want, in, n * sizeof(*in));
 	qsort(want, n, sizeof(*want), prefix_cmp);
-	for (int pack = 0; pack < 2; pack++) {
+	for (int k = 0; k < 4; k++) {
+		bool pack = k & 1;
+		size_t cap = caps[k >> 1];
+
 		got.n = 0;
 		memcpy(work, in, n * sizeof(*in));
-		if (!encode_all(a, work, n, pack, &got)) {
-			/* Only attributes too large to leave room for a prefix may refuse. */
-			CHECK(a && attr_bytes > BGP_MAX_LEN - 160);
-			return;
+		if (!encode_all(a, work, n, pack, cap, &got)) {
+			/* Only a small buffer, or attributes too large to leave room for a prefix, may refuse. */
+			CHECK(cap < BGP_MAX_LEN || (a && attr_bytes > BGP_MAX_LEN - 160));
+			continue;
 		}
 		CHECK(got.n == n);
 		qsort(got.v, got.n, sizeof(*got.v), prefix_cmp);
