@@ -253,7 +253,7 @@ bool speaker_reload(struct speaker *s)
 	s->reloads++;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("config", "loaded %s in %.3f s: %zu Services with addresses (%zu from the allocator; %zu announced, "
-			   "%zu without a ready endpoint), %zu BGP peers for this node, %zu routes, %zu L2 VIPs",
+			   "%zu without a ready endpoint), %zu BGP peers for this node, %zu routes over all of them, %zu L2 VIPs",
 		 s->o.config_path, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		 p->services_announced + p->services_without_endpoints, allocated, p->services_announced,
 		 p->services_without_endpoints, p->npeers, routes, p->nl2);
