@@ -30,19 +30,26 @@ TAG=bgpv$$
 PIDS=()
 NETNS=()
 
-cleanup() {
-	local p i
+# Stops the processes of one scenario (by PID, TERM then KILL after 3 s) and
+# removes its namespaces and any veth end still in this namespace.
+teardown() {
+	local p n i alive
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for i in $(seq 1 30); do
-		local alive=0
+		alive=0
 		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
 		[ $alive = 0 ] && break
 		sleep 0.1
 	done
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+	ip link del "${TAG}x" 2>/dev/null || true
 	PIDS=()
 	NETNS=()
+}
+
+cleanup() {
+	teardown
 	if [ "${KEEP:-0}" = 1 ]; then echo "work files kept in $W" >&2; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -51,23 +58,7 @@ trap 'exit 1' INT TERM
 log() { echo "capture: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-# Stops the processes of one scenario (by PID) and removes its namespaces.
-teardown() {
-	local p n i
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for i in $(seq 1 30); do
-		local alive=0
-		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.1
-	done
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
-	PIDS=()
-	NETNS=()
-}
-
-# netpair A B: namespaces $TAG-A and $TAG-B, veth A0 <-> B0.
+# netpair A B V4 V6: namespaces $TAG-A and $TAG-B joined by a veth pair, eth0 in each.
 # Addresses: A gets .1 and ::1, B gets .2 and ::2 of the given prefixes.
 netpair() {
 	local a=$TAG-$1 b=$TAG-$2 v4=$3 v6=$4
