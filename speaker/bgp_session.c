@@ -551,8 +551,12 @@ static void on_message(struct bgp_conn *c, uint8_t type, const uint8_t *body, si
 		if (c->state != BS_ESTABLISHED)
 			conn_fail(c, BGP_ERR_FSM, 0, NULL, 0, "ROUTE-REFRESH received in state %s",
 				  bgp_state_name(c->state));
-		else if (bgp_route_refresh_decode(body, len, &af, &err) && s->rib.af[af])
-			send_full_table(s, c, false);  /* RFC 2918: the Adj-RIB-Out again; both families, harmless */
+		else if (bgp_route_refresh_decode(body, len, &af, &err)) {
+			if (s->rib.af[af])
+				send_full_table(s, c, false);  /* RFC 2918: the Adj-RIB-Out again */
+		} else if (err.code) {
+			conn_fail(c, err.code, err.subcode, err.data, err.len, "bad ROUTE-REFRESH: %s", err.why);
+		}
 		break;
 	}
 	}
