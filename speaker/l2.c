@@ -53,6 +53,13 @@ struct l2_dest {
 	size_t naddrs;
 };
 
+/* What the glue keeps per peer, by liveness peer index. */
+struct l2_peer {
+	struct l2_dest *dest;  /* where its heartbeats go, or NULL */
+	uint64_t episode;      /* the heard-again episode (lv_peer.first_ms) already handled */
+	bool again;            /* our VIPs it may own are to be announced once more */
+};
+
 struct l2_vip {
 	struct ipaddr ip;
 	struct owner_rank *rank;  /* eligible nodes, best first; tag: peer index or LV_TAG_SELF */
@@ -77,7 +84,7 @@ struct l2 {
 	struct l2_options opt;
 	struct l2_responder *resp;
 	int fd4, fd6;
-	struct event *ev4, *ev6, *tx, *deadline, *handover;
+	struct event *ev4, *ev6, *tx, *deadline, *handover, *again;
 	struct liveness *lv;     /* NULL without a key */
 	uint64_t lv_gen;
 	uint64_t rng;
@@ -85,7 +92,7 @@ struct l2 {
 	uint64_t prev_key_until;
 	struct l2_dest *dests;   /* sorted by node */
 	size_t ndests;
-	struct l2_dest **dest_of_peer;  /* by liveness peer index */
+	struct l2_peer *peers;   /* by liveness peer index */
 	struct l2_vip *vips;     /* sorted by ip */
 	size_t nvips;
 	struct rate_limit log_rl;
@@ -143,7 +150,7 @@ static void sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t l
 
 static void send_to_peer(struct l2 *l, size_t i, enum hb_state st)
 {
-	const struct l2_dest *d = l->dest_of_peer[i];
+	const struct l2_dest *d = l->peers[i].dest;
 	if (!d)
 		return;
 	const struct lv_peer *p = liveness_peer(l->lv, i);
@@ -336,6 +343,44 @@ static void arm_deadline(struct l2 *l)
 	add_timer_ms(l->deadline, d > now ? d - now : 0);
 }
 
+/*
+ * Announces again the VIPs this node answers for that peer i may own. Used
+ * when a peer is heard again with the boot id it had when it went unheard: it
+ * kept running, cut off from us, counted itself alone and answered for every
+ * VIP it may own; when its link came back it announced them all before it
+ * heard anyone and stepped back. Our announcement puts the LAN's neighbour
+ * entries right; a second one an interval later covers announcements of its
+ * that cross ours. (A restarted peer has a new boot id and claimed nothing.)
+ */
+static void announce_again(struct l2 *l, size_t i)
+{
+	unsigned n = 0;
+	for (size_t k = 0; k < l->nvips; k++) {
+		const struct l2_vip *v = &l->vips[k];
+		bool eligible = false;
+		for (size_t r = 0; r < v->nrank && !eligible; r++)
+			eligible = v->rank[r].tag == (int)i;
+		if (v->claimed && eligible) {
+			l2_responder_announce(l->resp, &v->ip);
+			n++;
+		}
+	}
+	if (n)
+		log_info("l2", "%s is back and was answering on its own: announcing our %u VIPs it may own again",
+			 liveness_peer(l->lv, i)->name, n);
+}
+
+static void on_again(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct l2 *l = arg;
+	for (size_t i = 0; l->lv && i < liveness_npeers(l->lv); i++)
+		if (l->peers[i].again) {
+			l->peers[i].again = false;
+			announce_again(l, i);
+		}
+}
+
 /* After anything that may have changed the liveness state. */
 static void settle(struct l2 *l)
 {
@@ -343,6 +388,17 @@ static void settle(struct l2 *l)
 		l->lv_gen = liveness_generation(l->lv);
 		send_all(l, HB_ALIVE);  /* tell the others at once, before announcing anything */
 		recompute(l, false);
+		for (size_t i = 0; i < liveness_npeers(l->lv); i++) {
+			const struct lv_peer *p = liveness_peer(l->lv, i);
+			if (p->state != LV_RISING || p->first_ms == l->peers[i].episode)
+				continue;
+			l->peers[i].episode = p->first_ms;
+			if (p->returned) {
+				announce_again(l, i);
+				l->peers[i].again = true;
+				add_timer_ms(l->again, l->opt.interval_ms);
+			}
+		}
 	}
 	arm_deadline(l);
 }
@@ -548,14 +604,15 @@ static void apply_nodes(struct l2 *l, const struct config *c)
 	}
 	if (l->lv) {
 		liveness_set_peers(l->lv, names, nn, mono_ms());
-		free(l->dest_of_peer);
-		l->dest_of_peer = xcalloc(liveness_npeers(l->lv) + 1, sizeof(*l->dest_of_peer));
+		free(l->peers);
+		l->peers = xcalloc(liveness_npeers(l->lv) + 1, sizeof(*l->peers));
 		for (size_t i = 0, d = 0; i < liveness_npeers(l->lv); i++) {
-			const char *name = liveness_peer(l->lv, i)->name;
-			while (d < l->ndests && strcmp(l->dests[d].node, name) < 0)
+			const struct lv_peer *p = liveness_peer(l->lv, i);
+			while (d < l->ndests && strcmp(l->dests[d].node, p->name) < 0)
 				d++;
-			if (d < l->ndests && strcmp(l->dests[d].node, name) == 0)
-				l->dest_of_peer[i] = &l->dests[d];
+			if (d < l->ndests && strcmp(l->dests[d].node, p->name) == 0)
+				l->peers[i].dest = &l->dests[d];
+			l->peers[i].episode = p->first_ms;
 		}
 	}
 	free(names);
@@ -654,8 +711,8 @@ void l2_apply(struct l2 *l, const struct plan *p, const struct config *c)
 		send_all(l, HB_LEAVING);
 		liveness_free(l->lv);
 		l->lv = NULL;
-		free(l->dest_of_peer);
-		l->dest_of_peer = NULL;
+		free(l->peers);
+		l->peers = NULL;
 		evtimer_del(l->tx);
 		evtimer_del(l->deadline);
 	}
@@ -716,6 +773,7 @@ struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_opt
 	l->tx = evtimer_new(base, on_tx, l);
 	l->deadline = evtimer_new(base, on_deadline, l);
 	l->handover = evtimer_new(base, on_handover, l);
+	l->again = evtimer_new(base, on_again, l);
 	log_info("l2", "heartbeats every %u ms on UDP port %u, a speaker is down after %u missed", l->opt.interval_ms,
 		 l->opt.port, l->opt.detect_mult);
 	return l;
@@ -746,6 +804,8 @@ void l2_free(struct l2 *l)
 		event_free(l->deadline);
 	if (l->handover)
 		event_free(l->handover);
+	if (l->again)
+		event_free(l->again);
 	if (l->fd4 >= 0)
 		close(l->fd4);
 	if (l->fd6 >= 0)
@@ -755,7 +815,7 @@ void l2_free(struct l2 *l)
 		vip_free(&l->vips[i]);
 	free(l->vips);
 	dests_free(l);
-	free(l->dest_of_peer);
+	free(l->peers);
 	key_clear(&l->key);
 	key_clear(&l->prev_key);
 	free(l->node);

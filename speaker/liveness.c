@@ -285,8 +285,8 @@ enum lv_verdict liveness_receive(struct liveness *l, const struct hb_msg *m, siz
 	} else if (m->boot == p->boot) {
 		if (m->seq <= p->seq)  /* never applied: it would take the state back */
 			return p->seq - m->seq <= LV_LATE_WINDOW ? LV_DUPLICATE : LV_REPLAY;
-		if (p->state == LV_LEFT)
-			return LV_STALE;
+		if (p->state == LV_LEFT)  /* leaving is said twice; anything else after it is odd */
+			return m->state == HB_LEAVING ? LV_DUPLICATE : LV_STALE;
 	} else if (heard(p)) {
 		return LV_REPLAY;
 	} else {
@@ -308,6 +308,7 @@ enum lv_verdict liveness_receive(struct liveness *l, const struct hb_msg *m, siz
 		return LV_ACCEPTED;
 	}
 	if (!heard(p)) {
+		p->returned = !fresh && p->state == LV_DOWN;
 		peer_rise(l, p, now);
 		log_info("l2", "speaker %s heard (boot %" PRIu64 "), up in %" PRIu64 " ms", p->name, m->boot,
 			 p->rise_ms);

@@ -97,6 +97,7 @@ struct lv_peer {
 	uint64_t detect_ms;      /* its interval x multiplier */
 	uint64_t rise_ms;        /* what it must be heard for to count as up */
 	unsigned flaps;
+	bool returned;           /* rising again with the boot it had when it went down: it kept running unheard */
 	/* From its last message; reset when it goes down. */
 	bool ready;
 	uint16_t nup;

@@ -37,8 +37,10 @@ l2_lab() {
 		s=n$i
 		lan_attach lan "$s" eth0 "192.0.2.1$i/24" "2001:db8::1$i/64"
 		ip -n "$(ns "$s")" link set eth0 address "$(l2_node_mac "$i")"
+		# keep_addr_on_down: a link set down and up again keeps its IPv6 addresses, as on a real node
 		nsx "$s" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
-			net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 >/dev/null
+			net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 \
+			net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.eth0.keep_addr_on_down=1 >/dev/null
 	done
 }
 
@@ -226,3 +228,53 @@ start_l2_speaker() {
 
 # l2_owner_changes NAME VIP -> how many "VIP owner" lines speaker NAME has logged
 l2_owner_changes() { grep -c " l2: $2 owner " "$(speaker_log "$1")" 2>/dev/null; }
+
+# l2_neigh_watch FILE SECONDS -> in the background for SECONDS, every change of the
+# client's neighbour table as "EPOCH VIP MAC|-" lines in FILE (from the kernel's
+# notifications, "ip -ts monitor neigh", so with the kernel's timing, not a poll's);
+# returns once the watcher is listening
+l2_neigh_watch() {
+	local f=$1 i
+	: >"$f"
+	nsx "$L2_CLIENT" "$E2E_PY" -u -c '
+import datetime, subprocess, sys, threading, time
+out = open(sys.argv[1], "a", buffering=1)
+p = subprocess.Popen(["ip", "-ts", "monitor", "neigh"], stdout=subprocess.PIPE, text=True)
+threading.Timer(float(sys.argv[2]), p.kill).start()
+time.sleep(0.1)
+out.write("ready\n")
+for line in p.stdout:  # until the timer kills ip
+    f = line.split()
+    if len(f) < 2 or not f[0].startswith("["):
+        continue
+    t = datetime.datetime.fromisoformat(f[0].strip("[]")).timestamp()
+    mac = f[f.index("lladdr") + 1].lower() if "lladdr" in f else "-"
+    out.write("%.6f %s %s\n" % (t, f[1], mac))
+' "$f" "$2" >>"$E2E_TMP/neigh-watch.log" 2>&1 &
+	track "neigh-watch-$RANDOM" $! watcher "$L2_CLIENT"
+	disown $!
+	for i in $(seq 1 50); do grep -q ready "$f" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+
+# l2_neigh_first FILE VIP MAC [T0] -> milliseconds from T0 (default $L2_T0, an
+# $EPOCHREALTIME) to the first change of VIP's entry to MAC in FILE; fails if none
+l2_neigh_first() {
+	local t0=${4:-$L2_T0}
+	awk -v v="$2" -v m="$3" -v t0="${t0/,/.}" '$2 == v && $3 == m && $1 >= t0 { printf "%d\n", ($1 - t0) * 1000; found = 1; exit }
+		END { exit !found }' "$1"
+}
+
+# l2_wait_neigh_change FILE VIP MAC SECONDS -> waits (bounded) until FILE shows it; prints the ms
+l2_wait_neigh_change() {
+	local i max
+	max=$(awk -v t="$4" 'BEGIN { printf "%d", t * 20 + 1 }')
+	for i in $(seq 1 "$max"); do
+		l2_neigh_first "$1" "$2" "$3" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# l2_owner_lines NAME -> every "VIP owner" line speaker NAME has logged, as "VIP OWNER"
+l2_owner_lines() { awk '/ l2: [0-9a-f.:]+ owner / { for (i = 1; i <= NF; i++) if ($i == "owner") { print $(i - 1), $(i + 1); break } }' "$(speaker_log "$1")" | tr -d ','; }

@@ -371,6 +371,8 @@ static void test_restart_takes_back_only_its_own(void **state)
 			if (s.claims_mask[v] & (1u << victim))
 				first_claim = s.now;
 	}
+	const struct lv_peer *seen = liveness_peer(s.nodes[0].lv, (size_t)liveness_find(s.nodes[0].lv, "node2"));
+	assert_false(seen->returned);  /* a new boot: it claimed nothing while unheard */
 	printf("restarted node2 claims its first VIP %llu ms after starting (hold %d ms)\n",
 	       (unsigned long long)(first_claim - t0), HOLD);
 	assert_true(first_claim - t0 >= HOLD);
@@ -409,6 +411,10 @@ static void test_link_down_and_back_no_flap(void **state)
 		if (!back && s.claims_mask[0] == 1u << victim && liveness_ready(s.nodes[victim].lv))
 			back = s.now;
 	}
+	/* The others know it kept running unheard (same boot): they announce their VIPs again. */
+	const struct lv_peer *seen = liveness_peer(s.nodes[(victim + 1) % 3].lv,
+						    (size_t)liveness_find(s.nodes[(victim + 1) % 3].lv, s.nodes[victim].name));
+	assert_true(seen->returned);
 	printf("link of node%d back: its VIPs back after %llu ms; longest double claim %llu ms\n", victim + 1,
 	       (unsigned long long)(back - t0), (unsigned long long)s.worst_double_ms);
 	assert_rule_holds(&s, 7);
