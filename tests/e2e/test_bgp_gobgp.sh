@@ -40,14 +40,14 @@ EOF
 	gobgp_nb 2001:db8:1::12 4200000001 4200000002 ipv6-unicast
 } >"$E2E_TMP/gobgp.toml"
 
-mkcfg() {  # N MYASN PEERASN
+mkcfg() {  # N MYASN PEERASN [FIELD=VALUE]
 	local n=$1 C="$E2E_TMP/config$1"
 	mkdir -p "$C"
 	cfg_node "node$n" "192.0.2.1$n" "2001:db8:1::1$n" | cfg_write "$C" nodes.yaml
 	cfg_pool vips 198.51.100.0/24 2001:db8:100::/120 | cfg_write "$C" pool.yaml
 	{
-		cfg_peer rtr4 "$2" "$3" 192.0.2.1 connectTime=1s
-		cfg_peer rtr6 "$2" "$3" 2001:db8:1::1 connectTime=1s
+		cfg_peer rtr4 "$2" "$3" 192.0.2.1 connectTime=1s $4
+		cfg_peer rtr6 "$2" "$3" 2001:db8:1::1 connectTime=1s $4
 	} | cfg_write "$C" peer.yaml
 	if [ "$2" = "$3" ]; then
 		cfg_adv adv pools=vips localPref=250 communities=64500:100,64500:200,large:64500:1:2,large:64500:3:4
@@ -60,7 +60,7 @@ mkcfg() {  # N MYASN PEERASN
 	cfg_check "$C"
 }
 mkcfg 1 64512 64512
-mkcfg 2 4200000001 4200000002
+mkcfg 2 4200000001 4200000002 enableGracefulRestart=true
 
 start_gobgp rtr rtr "$E2E_TMP/gobgp.toml"
 for i in 1 2; do start_speaker s$i n$i "$E2E_TMP/config$i" node$i; done
@@ -93,5 +93,10 @@ check_within 10 "198.51.100.12/32 via 192.0.2.12, AS path 4200000001, communitie
 	has_route "$R4" 198.51.100.12/32 192.0.2.12 '*' 64500:100 4200000001:1:2 4200000001
 check_within 10 "2001:db8:100::12/128 via 2001:db8:1::12, AS path 4200000001" \
 	has_route "$R6" 2001:db8:100::12/128 2001:db8:1::12 '*' 64500:100 4200000001:1:2 4200000001
+
+scenario "graceful restart (enableGracefulRestart on node2 only)"
+gr_received() { gobgp_ rtr neighbor "$1" | grep -q 'graceful-restart:.*received'; }
+check "GoBGP received node2's graceful restart capability" gr_received 192.0.2.12
+check "node1 did not send one" not gr_received 192.0.2.11
 
 e2e_finish
