@@ -219,6 +219,27 @@ sys.exit(0 if any(p["node"] == sys.argv[2] and p["state"] in sys.argv[3].split("
 ' "$E2E_TMP/$1.status" "$2" "$3"
 }
 
+# l2_settled SINCE NAME... -> every named speaker's status, written after SINCE (an
+# $EPOCHREALTIME), says it is ready and sees all its peers up (the status file is
+# rewritten every second)
+l2_settled() {
+	local since=${1/,/.}
+	shift
+	"$E2E_PY" -c '
+import json, os, sys
+since = float(sys.argv[1])
+for f in sys.argv[2:]:
+    try:
+        if os.stat(f).st_mtime < since:
+            sys.exit(1)
+        l2 = json.load(open(f))["l2"]
+    except Exception:
+        sys.exit(1)
+    if not l2.get("ready") or any(p["state"] != "up" for p in l2.get("speakers", [])):
+        sys.exit(1)
+' "$since" "${@/#/$E2E_TMP/}"
+}
+
 # start_l2_speaker I DIR [ARGS...] -> vipcast-speaker for node I in nI, status in $E2E_TMP/nodeI.status
 start_l2_speaker() {
 	local i=$1 dir=$2
