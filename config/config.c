@@ -18,6 +18,7 @@ void config_free(struct config *c)
 		for (size_t i = 0; i < c->kinds[k].n; i++)
 			object_free(c->kinds[k].v[i]);
 		free(c->kinds[k].v);
+		free(c->kinds[k].index);
 	}
 	arena_free(&c->resolved);
 	free(c);
@@ -29,75 +30,149 @@ static int key_cmp(const char *ns_a, const char *name_a, const char *ns_b, const
 	return r ? r : strcmp(name_a, name_b);
 }
 
-/* Index of the object with this key, or where it would go (*found false). */
-static size_t lookup(const struct objects *os, const char *ns, const char *name, bool *found)
+static int object_cmp(const void *x, const void *y)
+{
+	const struct object *a = *(struct object *const *)x, *b = *(struct object *const *)y;
+	return key_cmp(a->meta.namespace, a->meta.name, b->meta.namespace, b->meta.name);
+}
+
+/* ---- the hash index ---- */
+
+static uint64_t key_hash(const char *ns, const char *name)
+{
+	uint64_t h = 1469598103934665603u;  /* FNV-1a */
+	for (const char *p = ns ? ns : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	h = (h ^ 0xff) * 1099511628211u;  /* a byte no name holds: "a" + "bc" differs from "ab" + "c" */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return h;
+}
+
+static bool same_key(const struct object *o, const char *ns, const char *name)
+{
+	return key_cmp(o->meta.namespace, o->meta.name, ns, name) == 0;
+}
+
+/* The slot holding the key, or the empty slot where it would go. */
+static size_t index_slot(const struct objects *os, const char *ns, const char *name)
+{
+	size_t mask = os->index_cap - 1, i = (size_t)key_hash(ns, name) & mask;
+	while (os->index[i] && !same_key(os->index[i], ns, name))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void index_grow(struct objects *os)
+{
+	size_t cap = os->index_cap ? os->index_cap * 2 : 64;
+	free(os->index);
+	os->index = xcalloc(cap, sizeof(*os->index));
+	os->index_cap = cap;
+	for (size_t i = 0; i < os->n; i++)
+		os->index[index_slot(os, os->v[i]->meta.namespace, os->v[i]->meta.name)] = os->v[i];
+}
+
+static struct object *index_get(const struct objects *os, const char *ns, const char *name)
+{
+	return os->index_cap ? os->index[index_slot(os, ns, name)] : NULL;
+}
+
+/* Removes a key present in the index, shifting back the entries of its probe run. */
+static void index_del(struct objects *os, const char *ns, const char *name)
+{
+	size_t mask = os->index_cap - 1, i = index_slot(os, ns, name);
+	os->index[i] = NULL;
+	for (size_t j = (i + 1) & mask; os->index[j]; j = (j + 1) & mask) {
+		struct object *o = os->index[j];
+		os->index[j] = NULL;
+		os->index[index_slot(os, o->meta.namespace, o->meta.name)] = o;
+	}
+}
+
+/* ---- the ordered array ---- */
+
+static void objects_sort(struct objects *os)
+{
+	if (os->unsorted)
+		qsort(os->v, os->n, sizeof(*os->v), object_cmp);
+	os->unsorted = false;
+}
+
+void config_sort(struct config *c)
+{
+	for (int k = 0; k < KIND_COUNT; k++)
+		objects_sort(&c->kinds[k]);
+}
+
+/* Index in the sorted array of the object with this key, or where it would go. */
+static size_t lookup(const struct objects *os, const char *ns, const char *name)
 {
 	size_t lo = 0, hi = os->n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct object *o = os->v[mid];
-		int r = key_cmp(o->meta.namespace, o->meta.name, ns, name);
-		if (r == 0) {
-			*found = true;
-			return mid;
-		}
-		if (r < 0)
+		if (key_cmp(o->meta.namespace, o->meta.name, ns, name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*found = false;
 	return lo;
 }
 
-static void insert_at(struct objects *os, size_t at, struct object *o)
+static void append(struct objects *os, struct object *o)
 {
 	if (os->n == os->cap) {
 		os->cap = os->cap ? os->cap * 2 : 16;
 		os->v = xrealloc(os->v, os->cap, sizeof(*os->v));
 	}
-	memmove(&os->v[at + 1], &os->v[at], (os->n - at) * sizeof(*os->v));
-	os->v[at] = o;
-	os->n++;
+	if (os->n && object_cmp(&os->v[os->n - 1], &o) > 0)
+		os->unsorted = true;
+	os->v[os->n++] = o;
+	if (2 * os->n > os->index_cap)  /* load factor at most 1/2 */
+		index_grow(os);
+	else
+		os->index[index_slot(os, o->meta.namespace, o->meta.name)] = o;
 }
 
 struct object *config_add(struct config *c, struct object *o)
 {
 	struct objects *os = &c->kinds[o->kind];
-	bool found;
-	size_t at = lookup(os, o->meta.namespace, o->meta.name, &found);
+	struct object *old = index_get(os, o->meta.namespace, o->meta.name);
 
-	if (found)
-		return os->v[at];
-	insert_at(os, at, o);
+	if (old)
+		return old;
+	append(os, o);
 	return NULL;
 }
 
 struct object *config_put(struct config *c, struct object *o)
 {
 	struct objects *os = &c->kinds[o->kind];
-	bool found;
-	size_t at = lookup(os, o->meta.namespace, o->meta.name, &found);
+	struct object *old = index_get(os, o->meta.namespace, o->meta.name);
 
-	if (!found) {
-		insert_at(os, at, o);
+	if (!old) {
+		append(os, o);
+		objects_sort(os);  /* one event: the array stays in order */
 		return NULL;
 	}
-	struct object *old = os->v[at];
-	os->v[at] = o;
+	os->index[index_slot(os, o->meta.namespace, o->meta.name)] = o;
+	objects_sort(os);
+	os->v[lookup(os, o->meta.namespace, o->meta.name)] = o;
 	return old;
 }
 
 struct object *config_take(struct config *c, enum kind k, const char *ns, const char *name)
 {
 	struct objects *os = &c->kinds[k];
-	bool found;
-	size_t at = lookup(os, ns, name, &found);
+	struct object *o = index_get(os, ns, name);
 
-	if (!found)
+	if (!o)
 		return NULL;
-	struct object *o = os->v[at];
+	index_del(os, ns, name);
+	objects_sort(os);
+	size_t at = lookup(os, ns, name);
 	memmove(&os->v[at], &os->v[at + 1], (os->n - at - 1) * sizeof(*os->v));
 	os->n--;
 	return o;
@@ -105,9 +180,5 @@ struct object *config_take(struct config *c, enum kind k, const char *ns, const 
 
 struct object *config_find(const struct config *c, enum kind k, const char *ns, const char *name)
 {
-	const struct objects *os = &c->kinds[k];
-	bool found;
-	size_t at = lookup(os, ns, name, &found);
-
-	return found ? os->v[at] : NULL;
+	return index_get(&c->kinds[k], ns, name);
 }

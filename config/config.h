@@ -13,9 +13,18 @@
 #include "diag.h"
 #include "model.h"
 
+/*
+ * The objects of one kind: v in (namespace, name) order, and a hash index
+ * for lookups. Adding appends to v and leaves it unsorted until
+ * config_sort() (the loaders and config_validate() call it), so loading n
+ * objects in any order costs O(n log n), not O(n^2).
+ */
 struct objects {
 	struct object **v;
 	size_t n, cap;
+	bool unsorted;
+	struct object **index;  /* open addressing, linear probing; NULL: empty */
+	size_t index_cap;       /* a power of two, or 0 */
 };
 
 struct config {
@@ -34,7 +43,10 @@ struct object *config_put(struct config *c, struct object *o);
 struct object *config_take(struct config *c, enum kind k, const char *ns, const char *name);
 struct object *config_find(const struct config *c, enum kind k, const char *ns, const char *name);
 
-/* Cross-object checks and resolution; false when any error was reported. */
+/* Puts every kind back in (namespace, name) order after config_add()s. */
+void config_sort(struct config *c);
+
+/* Cross-object checks and resolution (sorts first); false when any error was reported. */
 bool config_validate(struct config *c, struct diags *d);
 
 /*

@@ -74,8 +74,9 @@ static void on_doc(struct doc *doc, void *arg)
 	doc_free(doc);
 }
 
-bool config_load_yaml(struct config *c, const char *name, const char *buf, size_t len,
-		      struct diags *d, size_t *ignored)
+/* The loaders leave the store unsorted; the public entry points sort once at the end. */
+static bool load_yaml(struct config *c, const char *name, const char *buf, size_t len, struct diags *d,
+		      size_t *ignored)
 {
 	struct load_ctx l = { c, d, 0, true };
 
@@ -86,8 +87,8 @@ bool config_load_yaml(struct config *c, const char *name, const char *buf, size_
 	return l.ok;
 }
 
-bool config_load_json(struct config *c, const char *name, const char *buf, size_t len,
-		      struct diags *d, size_t *ignored)
+static bool load_json(struct config *c, const char *name, const char *buf, size_t len, struct diags *d,
+		      size_t *ignored)
 {
 	struct load_ctx l = { c, d, 0, true };
 
@@ -96,6 +97,22 @@ bool config_load_json(struct config *c, const char *name, const char *buf, size_
 	if (ignored)
 		*ignored += l.ignored;
 	return l.ok;
+}
+
+bool config_load_yaml(struct config *c, const char *name, const char *buf, size_t len,
+		      struct diags *d, size_t *ignored)
+{
+	bool ok = load_yaml(c, name, buf, len, d, ignored);
+	config_sort(c);
+	return ok;
+}
+
+bool config_load_json(struct config *c, const char *name, const char *buf, size_t len,
+		      struct diags *d, size_t *ignored)
+{
+	bool ok = load_json(c, name, buf, len, d, ignored);
+	config_sort(c);
+	return ok;
 }
 
 static void io_error(struct diags *d, const char *path, const char *what)
@@ -146,9 +163,9 @@ static bool load_file(struct config *c, const char *path, struct diags *d, size_
 	if (!ok)
 		io_error(d, path, "file changed while read");
 	else if (json_name(path))
-		ok = config_load_json(c, path, buf, len, d, ignored);
+		ok = load_json(c, path, buf, len, d, ignored);
 	else
-		ok = config_load_yaml(c, path, buf, len, d, ignored);
+		ok = load_yaml(c, path, buf, len, d, ignored);
 	free(buf);
 	close(fd);
 	return ok;
@@ -206,7 +223,9 @@ bool config_load_path(struct config *c, const char *path, struct diags *d, size_
 		io_error(d, path, "cannot read");
 		return false;
 	}
-	return S_ISDIR(st.st_mode) ? load_dir(c, path, d, ignored) : load_file(c, path, d, ignored);
+	bool ok = S_ISDIR(st.st_mode) ? load_dir(c, path, d, ignored) : load_file(c, path, d, ignored);
+	config_sort(c);
+	return ok;
 }
 
 struct config *config_read(const char *path, struct diags *d, size_t *ignored)

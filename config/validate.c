@@ -364,6 +364,7 @@ bool config_validate(struct config *c, struct diags *d)
 {
 	size_t before = d->errors;
 
+	config_sort(c);
 	arena_free(&c->resolved);
 	check_pool_overlaps(c, d);
 	check_community_names(c, d);
