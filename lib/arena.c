@@ -31,7 +31,7 @@
 #endif
 
 /* Small first chunks: an object holds a few hundred bytes, and there may be 100k of them. */
-#define ARENA_CHUNK_MIN 512
+#define ARENA_CHUNK_MIN 384
 #define ARENA_CHUNK_MAX (64 * 1024)
 
 struct arena_chunk {
