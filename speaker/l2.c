@@ -1,61 +1,35 @@
 /*
- * L2 mode glue: the heartbeat sockets and timers around the liveness state
- * (liveness.h), the owner rule over the plan's VIPs (owner.h), the responder
- * (l2_responder.h), logs and status. The decisions are in liveness.c and
- * owner.c; this file moves bytes and events and keeps the per-VIP record
- * (owner, since when) that the logs and the status show.
+ * L2 mode glue: timers and the liveness state (liveness.h) around the
+ * heartbeat transport (l2_hb.h), the owner rule over the plan's VIPs
+ * (owner.h), the responder (l2_responder.h), logs and status. The decisions
+ * are in liveness.c and owner.c; this file turns events into calls and keeps
+ * the per-VIP record (owner, since when) that the logs and the status show.
  *
- * Heartbeats: one UDP socket per family bound to the port on every address
- * (IPv6 only when the host has it), DSCP CS6 as routing protocols use. Every
- * interval (jittered down by up to 10 %, RFC 5880 6.8.7), and at once after
- * any change of the liveness state, one message to every InternalIP of every
- * other Node. A clean stop sends "leaving" twice to each.
- *
- * Keys: the Secret memberlist's secretkey (at least 16 bytes). When it
- * changes, the old key stays accepted for KEY_GRACE_MS and is used towards a
- * peer that still sends with it, so speakers reloading the Secret a few
- * seconds apart keep hearing each other.
+ * Heartbeats go every interval (jittered down by up to 10 %, RFC 5880 6.8.7)
+ * and at once after any change of the liveness state, to every other Node; a
+ * clean stop sends "leaving" twice to each.
  */
 #include "l2.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <event2/event.h>
 #include <inttypes.h>
-#include <netinet/in.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "heartbeat.h"
+#include "l2_hb.h"
 #include "liveness.h"
 #include "log.h"
 #include "owner.h"
 #include "rate_limit.h"
 #include "xalloc.h"
 
-#define MEMBERLIST_SECRET "memberlist"
-#define MEMBERLIST_KEY "secretkey"
-#define MEMBERLIST_NS "metallb-system"
-#define KEY_MIN_LEN 16
-#define KEY_GRACE_MS (10 * 60 * 1000)
-#define RX_BATCH 64
-#define DSCP_CS6 0xc0
 #define HANDOVER_MS 20  /* time for a live old owner to hear that we take over */
-
-struct l2_dest {
-	char *node;
-	struct sockaddr_storage *addrs;
-	size_t naddrs;
-};
 
 /* What the glue keeps per peer, by liveness peer index. */
 struct l2_peer {
-	struct l2_dest *dest;  /* where its heartbeats go, or NULL */
 	uint64_t episode;      /* the heard-again episode (lv_peer.first_ms) already handled */
 	bool again;            /* our VIPs it may own are to be announced once more */
 };
@@ -73,31 +47,21 @@ struct l2_vip {
 	uint64_t handover_at;     /* when this node may start answering (taking over from a live peer) */
 };
 
-struct l2_key {
-	uint8_t *p;
-	size_t len;
-};
-
 struct l2 {
 	struct event_base *base;
 	char *node;
 	struct l2_options opt;
 	struct l2_responder *resp;
-	int fd4, fd6;
-	struct event *ev4, *ev6, *tx, *deadline, *handover, *again;
+	struct l2_hb *hb;
+	struct event *tx, *deadline, *handover, *again;
 	struct liveness *lv;     /* NULL without a key */
 	uint64_t lv_gen;
 	uint64_t rng;
-	struct l2_key key, prev_key;
-	uint64_t prev_key_until;
-	struct l2_dest *dests;   /* sorted by node */
-	size_t ndests;
 	struct l2_peer *peers;   /* by liveness peer index */
 	struct l2_vip *vips;     /* sorted by ip */
 	size_t nvips;
 	struct rate_limit log_rl;
-	uint64_t log_dropped;
-	uint64_t rx_ok, rx_dup, rx_bad, tx_ok, tx_err;
+	uint64_t rx_ok, rx_dup, rx_bad;
 };
 
 /* ---- time ---- */
@@ -132,51 +96,16 @@ static void add_timer_ms(struct event *ev, uint64_t ms)
 /* Logs that a remote party can trigger: at most 5 at once, then one a second. */
 static bool may_log(struct l2 *l)
 {
-	if (rate_limit_take(&l->log_rl, mono_ms()))
-		return true;
-	l->log_dropped++;
-	return false;
-}
-
-static void sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)len);
+	return rate_limit_take(&l->log_rl, mono_ms());
 }
 
 /* ---- sending ---- */
 
 static void send_to_peer(struct l2 *l, size_t i, enum hb_state st)
 {
-	const struct l2_dest *d = l->peers[i].dest;
-	if (!d)
-		return;
-	const struct lv_peer *p = liveness_peer(l->lv, i);
-	bool old_key = p->key == 1 && l->prev_key.p && mono_ms() < l->prev_key_until;
-	struct hb_key k = old_key ? (struct hb_key){l->prev_key.p, l->prev_key.len} : (struct hb_key){l->key.p, l->key.len};
-	/* One message to each of its addresses: the copies share a sequence number, the second is a duplicate. */
 	struct hb_msg m;
-	uint8_t buf[HB_MAX_LEN];
 	liveness_message(l->lv, i, st, wall_ms(), &m);
-	size_t n = hb_encode(&m, k, buf, sizeof buf);
-	for (size_t a = 0; n && a < d->naddrs; a++) {
-		int fd = d->addrs[a].ss_family == AF_INET ? l->fd4 : l->fd6;
-		if (fd < 0)
-			continue;
-		socklen_t alen = d->addrs[a].ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-		if (sendto(fd, buf, n, 0, (const struct sockaddr *)&d->addrs[a], alen) == (ssize_t)n) {
-			l->tx_ok++;
-			continue;
-		}
-		l->tx_err++;
-		if (may_log(l)) {
-			char at[INET6_ADDRSTRLEN];
-			sockaddr_text(&d->addrs[a], at, sizeof at);
-			log_warn("l2", "heartbeat to %s at %s: %s", d->node, at, strerror(errno));
-		}
-	}
+	l2_hb_send(l->hb, &m, liveness_peer(l->lv, i)->key);
 }
 
 static void send_all(struct l2 *l, enum hb_state st)
@@ -195,8 +124,12 @@ static const struct lv_peer *peer_of(const struct l2 *l, const struct owner_rank
 /* Who answers for v as this node sees it, and whether it is this node. */
 static const char *decide(const struct l2 *l, const struct l2_vip *v, bool *claim)
 {
-	if (!l->lv) {
-		/* No key: only a VIP that no other node may own. */
+	/*
+	 * A VIP no other node may own is answered whenever this speaker runs:
+	 * there is nobody to agree with, during the startup hold, after stepping
+	 * back, or without a key. Without a key nothing else is.
+	 */
+	if (!l->lv || (v->nrank == 1 && v->rank[0].tag == LV_TAG_SELF)) {
 		*claim = v->nrank == 1 && v->rank[0].tag == LV_TAG_SELF;
 		return *claim ? l->node : NULL;
 	}
@@ -430,192 +363,46 @@ static void on_tx(evutil_socket_t fd, short what, void *arg)
 
 /* ---- receiving ---- */
 
-static void on_rx(evutil_socket_t fd, short what, void *arg)
+static void on_heartbeat(void *arg, const struct hb_msg *m, size_t key, const char *from)
 {
-	(void)what;
 	struct l2 *l = arg;
-	for (int b = 0; b < RX_BATCH; b++) {
-		uint8_t buf[HB_MAX_LEN + 1];
-		struct sockaddr_storage from;
-		socklen_t flen = sizeof from;
-		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&from, &flen);
-		if (n < 0)
-			break;
-		if (!l->lv)
-			continue;
-		struct hb_key keys[2] = {{l->key.p, l->key.len}, {l->prev_key.p, l->prev_key.len}};
-		size_t nkeys = l->prev_key.p && mono_ms() < l->prev_key_until ? 2 : 1, which = 0;
-		struct hb_msg m;
-		enum hb_error e = hb_decode(buf, (size_t)n > sizeof buf ? sizeof buf : (size_t)n, keys, nkeys, &m, &which);
-		enum lv_verdict vd = e == HB_OK ? liveness_receive(l->lv, &m, which, mono_ms(), wall_ms()) : LV_ACCEPTED;
-		if (e == HB_OK && vd == LV_ACCEPTED) {
-			l->rx_ok++;
-			continue;
-		}
-		if (e == HB_OK && vd == LV_DUPLICATE) {
-			l->rx_dup++;
-			continue;
-		}
+	if (!l->lv)
+		return;
+	enum lv_verdict vd = liveness_receive(l->lv, m, key, mono_ms(), wall_ms());
+	if (vd == LV_ACCEPTED) {
+		l->rx_ok++;
+	} else if (vd == LV_DUPLICATE) {
+		l->rx_dup++;
+	} else {
 		l->rx_bad++;
-		if (may_log(l)) {
-			char at[INET6_ADDRSTRLEN];
-			sockaddr_text(&from, at, sizeof at);
-			if (e != HB_OK)
-				log_warn("l2", "heartbeat from %s dropped: %s", at, hb_error_name(e));
-			else
-				log_warn("l2", "heartbeat from %s (%s) dropped: %s", at, m.from, lv_verdict_name(vd));
-		}
+		if (may_log(l))
+			log_warn("l2", "heartbeat from %s (%s) dropped: %s", from, m->from, lv_verdict_name(vd));
 	}
-	settle(l);
 }
 
-static int open_socket(int family, uint16_t port)
+static void on_heartbeats_done(void *arg)
 {
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int one = 1, tos = DSCP_CS6;
-	struct sockaddr_storage ss = {0};
-	socklen_t len;
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		len = sizeof(*a);
-		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		len = sizeof(*a);
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		int err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
+	settle(arg);
 }
 
 /* ---- configuration ---- */
 
-static const struct secret_entry *find_key(const struct config *c, const struct object **from)
-{
-	const struct objects *s = &c->kinds[KIND_SECRET];
-	const struct object *pick = config_find(c, KIND_SECRET, MEMBERLIST_NS, MEMBERLIST_SECRET);
-	for (size_t i = 0; i < s->n && !pick; i++)
-		if (strcmp(s->v[i]->meta.name, MEMBERLIST_SECRET) == 0)
-			pick = s->v[i];
-	*from = pick;
-	for (size_t i = 0; pick && i < pick->secret.n; i++)
-		if (strcmp(pick->secret.v[i].key, MEMBERLIST_KEY) == 0)
-			return &pick->secret.v[i];
-	return NULL;
-}
-
-static void key_clear(struct l2_key *k)
-{
-	if (k->p)
-		OPENSSL_cleanse(k->p, k->len);
-	free(k->p);
-	*k = (struct l2_key){0};
-}
-
-/* Takes the key from the configuration; false when there is no usable one. */
-static bool apply_key(struct l2 *l, const struct config *c)
-{
-	const struct object *o;
-	const struct secret_entry *e = find_key(c, &o);
-	if (!e || e->len < KEY_MIN_LEN) {
-		if (!o)
-			log_error("l2", "no Secret %s (key %s): speakers cannot authenticate each other's heartbeats, "
-					"so this node answers only for VIPs no other node may own",
-				  MEMBERLIST_SECRET, MEMBERLIST_KEY);
-		else
-			log_error("l2", "%s: key %s %s: this node answers only for VIPs no other node may own",
-				  o->meta.id, MEMBERLIST_KEY, e ? "is shorter than 16 bytes" : "is missing");
-		key_clear(&l->key);
-		key_clear(&l->prev_key);
-		return false;
-	}
-	if (l->key.p && l->key.len == e->len && memcmp(l->key.p, e->value, e->len) == 0)
-		return true;
-	if (l->key.p) {
-		log_info("l2", "memberlist key changed: the previous one stays accepted for %d s", KEY_GRACE_MS / 1000);
-		key_clear(&l->prev_key);
-		l->prev_key = l->key;
-		l->prev_key_until = mono_ms() + KEY_GRACE_MS;
-	}
-	l->key.p = xmalloc(e->len);
-	memcpy(l->key.p, e->value, e->len);
-	l->key.len = e->len;
-	return true;
-}
-
-static void dests_free(struct l2 *l)
-{
-	for (size_t i = 0; i < l->ndests; i++) {
-		free(l->dests[i].node);
-		free(l->dests[i].addrs);
-	}
-	free(l->dests);
-	l->dests = NULL;
-	l->ndests = 0;
-}
-
-/* Every Node but this one, with its InternalIP addresses; peers in liveness. */
+/* Every Node but this one: where heartbeats go, and the peers in liveness. */
 static void apply_nodes(struct l2 *l, const struct config *c)
 {
 	const struct objects *nodes = &c->kinds[KIND_NODE];
-	dests_free(l);
-	l->dests = xcalloc(nodes->n + 1, sizeof(*l->dests));
+	l2_hb_set_nodes(l->hb, c, l->node);
+	if (!l->lv)
+		return;
 	const char **names = xcalloc(nodes->n + 1, sizeof(*names));
-	size_t nn = 0;
-	for (size_t i = 0; i < nodes->n; i++) {
-		const struct object *o = nodes->v[i];
-		if (strcmp(o->meta.name, l->node) == 0)
-			continue;
-		struct l2_dest *d = &l->dests[l->ndests++];
-		d->node = xstrdup(o->meta.name);
-		d->addrs = xcalloc(o->node.naddrs + 1, sizeof(*d->addrs));
-		for (size_t a = 0; a < o->node.naddrs; a++) {
-			const struct node_address *na = &o->node.addrs[a];
-			if (!na->type || strcmp(na->type, "InternalIP") != 0 || na->ip.family == IPF_NONE)
-				continue;
-			struct sockaddr_storage *ss = &d->addrs[d->naddrs++];
-			if (na->ip.family == IPF_V4) {
-				struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-				s4->sin_family = AF_INET;
-				s4->sin_port = htons(l->opt.port);
-				memcpy(&s4->sin_addr, na->ip.b, 4);
-			} else {
-				struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-				s6->sin6_family = AF_INET6;
-				s6->sin6_port = htons(l->opt.port);
-				memcpy(&s6->sin6_addr, na->ip.b, 16);
-			}
-		}
-		if (!d->naddrs)
-			log_warn("l2", "%s has no InternalIP address: no heartbeats go to it", o->meta.id);
-		names[nn++] = o->meta.name;  /* nodes are sorted by name */
-	}
-	if (l->lv) {
-		liveness_set_peers(l->lv, names, nn, mono_ms());
-		free(l->peers);
-		l->peers = xcalloc(liveness_npeers(l->lv) + 1, sizeof(*l->peers));
-		for (size_t i = 0, d = 0; i < liveness_npeers(l->lv); i++) {
-			const struct lv_peer *p = liveness_peer(l->lv, i);
-			while (d < l->ndests && strcmp(l->dests[d].node, p->name) < 0)
-				d++;
-			if (d < l->ndests && strcmp(l->dests[d].node, p->name) == 0)
-				l->peers[i].dest = &l->dests[d];
-			l->peers[i].episode = p->first_ms;
-		}
-	}
+	for (size_t i = 0; i < nodes->n; i++)
+		names[i] = nodes->v[i]->meta.name;  /* liveness skips this node's own */
+	liveness_set_peers(l->lv, names, nodes->n, mono_ms());
 	free(names);
+	free(l->peers);
+	l->peers = xcalloc(liveness_npeers(l->lv) + 1, sizeof(*l->peers));
+	for (size_t i = 0; i < liveness_npeers(l->lv); i++)
+		l->peers[i].episode = liveness_peer(l->lv, i)->first_ms;
 }
 
 static void vip_free(struct l2_vip *v)
@@ -698,8 +485,8 @@ static void apply_vips(struct l2 *l, const struct plan *p)
 
 void l2_apply(struct l2 *l, const struct plan *p, const struct config *c)
 {
-	bool had_key = l->key.p != NULL;
-	bool key = apply_key(l, c);
+	bool had_key = l->lv != NULL;
+	bool key = l2_hb_set_key(l->hb, c);
 	if (key && !had_key) {
 		/* A fresh start: a boot id larger than any before, and the startup hold again. */
 		liveness_free(l->lv);
@@ -748,28 +535,13 @@ struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_opt
 	if (!l->opt.port)
 		l->opt.port = L2_DEFAULT_PORT;
 	l->rng = wall_us() | 1;
-	l->fd4 = l->fd6 = -1;
 	rate_limit_init(&l->log_rl, 1, 5, mono_ms());
-
-	l->fd4 = open_socket(AF_INET, l->opt.port);
-	if (l->fd4 < 0)
-		log_error("l2", "heartbeat socket on UDP port %u (IPv4): %s", l->opt.port, strerror(errno));
-	l->fd6 = open_socket(AF_INET6, l->opt.port);
-	if (l->fd6 < 0 && errno != EAFNOSUPPORT)
-		log_error("l2", "heartbeat socket on UDP port %u (IPv6): %s", l->opt.port, strerror(errno));
-	if (l->fd4 < 0 && l->fd6 < 0)
+	l->hb = l2_hb_new(base, l->opt.port, on_heartbeat, on_heartbeats_done, l);
+	if (!l->hb)
 		goto fail;
 	l->resp = l2_responder_new(base, &l->opt.responder);
 	if (!l->resp)
 		goto fail;
-	if (l->fd4 >= 0) {
-		l->ev4 = event_new(base, l->fd4, EV_READ | EV_PERSIST, on_rx, l);
-		event_add(l->ev4, NULL);
-	}
-	if (l->fd6 >= 0) {
-		l->ev6 = event_new(base, l->fd6, EV_READ | EV_PERSIST, on_rx, l);
-		event_add(l->ev6, NULL);
-	}
 	l->tx = evtimer_new(base, on_tx, l);
 	l->deadline = evtimer_new(base, on_deadline, l);
 	l->handover = evtimer_new(base, on_handover, l);
@@ -788,16 +560,14 @@ void l2_free(struct l2 *l)
 	if (!l)
 		return;
 	/* Leaving, twice (a datagram may be lost): the others take over now, not after detection. */
-	send_all(l, HB_LEAVING);
-	send_all(l, HB_LEAVING);
+	if (l->hb) {
+		send_all(l, HB_LEAVING);
+		send_all(l, HB_LEAVING);
+	}
 	if (l->resp) {
 		l2_responder_set(l->resp, NULL, 0);
 		l2_responder_free(l->resp);
 	}
-	if (l->ev4)
-		event_free(l->ev4);
-	if (l->ev6)
-		event_free(l->ev6);
 	if (l->tx)
 		event_free(l->tx);
 	if (l->deadline)
@@ -806,18 +576,12 @@ void l2_free(struct l2 *l)
 		event_free(l->handover);
 	if (l->again)
 		event_free(l->again);
-	if (l->fd4 >= 0)
-		close(l->fd4);
-	if (l->fd6 >= 0)
-		close(l->fd6);
+	l2_hb_free(l->hb);
 	liveness_free(l->lv);
 	for (size_t i = 0; i < l->nvips; i++)
 		vip_free(&l->vips[i]);
 	free(l->vips);
-	dests_free(l);
 	free(l->peers);
-	key_clear(&l->key);
-	key_clear(&l->prev_key);
 	free(l->node);
 	free(l);
 }
@@ -862,9 +626,12 @@ json_t *l2_status(const struct l2 *l)
 				  "speakers_up", (int)p->nup, "last_heard_ms",
 				  p->heard_ever ? json_integer((json_int_t)(now - p->last_ms)) : json_null()));
 	}
+	struct l2_hb_stats hs;
+	l2_hb_stats(l->hb, &hs);
 	return json_pack("{s:s, s:b, s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "node", l->node, "key",
 			 l->lv != NULL, "ready", l->lv ? liveness_ready(l->lv) : false, "waiting_for",
 			 l->lv ? liveness_why(l->lv) : "memberlist key", "vips", vips, "speakers", speakers,
-			 "heartbeats", "sent", (json_int_t)l->tx_ok, "send_errors", (json_int_t)l->tx_err, "accepted",
-			 (json_int_t)l->rx_ok, "duplicates", (json_int_t)l->rx_dup, "dropped", (json_int_t)l->rx_bad);
+			 "heartbeats", "sent", (json_int_t)hs.sent, "send_errors", (json_int_t)hs.send_errors, "accepted",
+			 (json_int_t)l->rx_ok, "duplicates", (json_int_t)l->rx_dup, "dropped",
+			 (json_int_t)(hs.dropped + l->rx_bad));
 }

@@ -4,7 +4,8 @@
 #
 # For each system and each kind of failure, N times (default 20):
 #   kill   the owner's process is killed (vipcast: kill -9 of the speaker;
-#          keepalived: kill -9 of its VRRP child, as a crash; its parent respawns it)
+#          keepalived: kill -9 of its VRRP child, as a crash, since killing the
+#          parent is a clean handover)
 #   link   the owner's eth0 is set down
 # the time from the failure (just before the kill(2) or the netlink request) to
 # the client's neighbour entry for the VIP changing to the new owner's MAC, from
@@ -13,6 +14,8 @@
 # Also the ARP reply latency as arping reports it (vipcast answers from user
 # space over AF_PACKET; keepalived puts the VIP on the interface and the kernel
 # answers).
+#
+# keepalived runs with -R (no respawn) and is started afresh after each kill.
 #
 # Usage: sh tests/bench/l2_failover_bench.sh BUILD_DIR [-n N] [--only vipcast|keepalived]
 # Needs root, iproute2, arping, keepalived; a Release build is best (no sanitizers).
@@ -171,7 +174,9 @@ ka_start() {  # K ADVERT_INT
 	mkdir -p "$d"
 	ka_conf "$k" $(( k == 1 ? 150 : 100 )) "$2" >"$d/keepalived.conf"
 	rm -f "$d/vrrp.pid"
-	ip netns exec "$(ns "k$k")" keepalived -n -l -D -P -f "$d/keepalived.conf" -p "$d/parent.pid" \
+	# -R: no respawn of a killed VRRP child (the parent throttles respawns to one a minute
+	# after a few); each kill round starts a fresh keepalived on k1 instead.
+	ip netns exec "$(ns "k$k")" keepalived -n -l -D -P -R -f "$d/keepalived.conf" -p "$d/parent.pid" \
 		-r "$d/vrrp.pid" -c "$d/checkers.pid" -b "$d/bfd.pid" >>"$d/log" 2>&1 &
 	track "ka$k" $! keepalived "k$k"
 	disown $!
@@ -193,8 +198,9 @@ keepalived_round() {  # ADVERT_INT (s)
 			if [ $kind = kill ]; then
 				pid=$(ka_child 1)
 				[ -n "$pid" ] && [ -d "/proc/$pid" ] || die "$sys: no VRRP child pid"
-				# The parent respawns the child, which takes the VIP back (preemption).
 				measure "$sys" kill $KVIP 02:00:5e:00:03:02 kill -KILL "$pid"
+				stop ka1  # the parent (it exits once its child is gone)
+				ka_start 1 "$adv"  # takes the VIP back (preemption)
 			else
 				measure "$sys" link $KVIP 02:00:5e:00:03:02 ip -n "$(ns k1)" link set eth0 down
 				ip -n "$(ns k1)" link set eth0 up

@@ -1,0 +1,348 @@
+/* The L2 heartbeat transport: see l2_hb.h. */
+#include "l2_hb.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rate_limit.h"
+#include "xalloc.h"
+
+#define MEMBERLIST_SECRET "memberlist"
+#define MEMBERLIST_KEY "secretkey"
+#define MEMBERLIST_NS "metallb-system"
+#define RX_BATCH 64
+#define DSCP_CS6 0xc0
+
+struct hb_dest {
+	char *node;
+	struct sockaddr_storage *addrs;
+	size_t naddrs;
+};
+
+struct hb_keybuf {
+	uint8_t *p;
+	size_t len;
+};
+
+struct l2_hb {
+	uint16_t port;
+	int fd4, fd6;
+	struct event *ev4, *ev6;
+	l2_hb_recv_fn recv;
+	l2_hb_batch_fn batch;
+	void *arg;
+	struct hb_keybuf key, prev_key;
+	uint64_t prev_key_until;  /* monotonic ms */
+	struct hb_dest *dests;    /* sorted by node */
+	size_t ndests;
+	struct rate_limit log_rl;
+	struct l2_hb_stats st;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Logs that a remote party can trigger: at most 5 at once, then one a second. */
+static bool may_log(struct l2_hb *h)
+{
+	return rate_limit_take(&h->log_rl, mono_ms());
+}
+
+static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)len);
+}
+
+static bool prev_key_valid(const struct l2_hb *h)
+{
+	return h->prev_key.p && mono_ms() < h->prev_key_until;
+}
+
+/* ---- receiving ---- */
+
+static void on_rx(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct l2_hb *h = arg;
+	for (int b = 0; b < RX_BATCH; b++) {
+		uint8_t buf[HB_MAX_LEN + 1];
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof from;
+		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			break;
+		if (!h->key.p)
+			continue;  /* no key: nothing can be authenticated */
+		struct hb_key keys[2] = {{h->key.p, h->key.len}, {h->prev_key.p, h->prev_key.len}};
+		size_t which = 0;
+		struct hb_msg m;
+		char at[INET6_ADDRSTRLEN];
+		addr_text(&from, at, sizeof at);
+		/* MSG_TRUNC: n is the datagram's real length; a longer one than fits is refused by its length. */
+		enum hb_error e = hb_decode(buf, (size_t)n > sizeof buf ? sizeof buf : (size_t)n, keys,
+					    prev_key_valid(h) ? 2 : 1, &m, &which);
+		if (e != HB_OK) {
+			h->st.dropped++;
+			if (may_log(h))
+				log_warn("l2", "heartbeat from %s dropped: %s", at, hb_error_name(e));
+			continue;
+		}
+		h->st.received++;
+		h->recv(h->arg, &m, which, at);
+	}
+	h->batch(h->arg);
+}
+
+/* ---- sending ---- */
+
+static const struct hb_dest *find_dest(const struct l2_hb *h, const char *node)
+{
+	size_t lo = 0, hi = h->ndests;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(h->dests[mid].node, node);
+		if (!r)
+			return &h->dests[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void l2_hb_send(struct l2_hb *h, const struct hb_msg *m, size_t key)
+{
+	const struct hb_dest *d = find_dest(h, m->to);
+	if (!d || !h->key.p)
+		return;
+	struct hb_key k = key == 1 && prev_key_valid(h) ? (struct hb_key){h->prev_key.p, h->prev_key.len}
+						       : (struct hb_key){h->key.p, h->key.len};
+	uint8_t buf[HB_MAX_LEN];
+	size_t n = hb_encode(m, k, buf, sizeof buf);
+	/* The copies share a sequence number: the receiver takes the first and drops the others quietly. */
+	for (size_t a = 0; n && a < d->naddrs; a++) {
+		int fd = d->addrs[a].ss_family == AF_INET ? h->fd4 : h->fd6;
+		if (fd < 0)
+			continue;
+		socklen_t alen = d->addrs[a].ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		if (sendto(fd, buf, n, 0, (const struct sockaddr *)&d->addrs[a], alen) == (ssize_t)n) {
+			h->st.sent++;
+			continue;
+		}
+		h->st.send_errors++;
+		if (may_log(h)) {
+			char at[INET6_ADDRSTRLEN];
+			addr_text(&d->addrs[a], at, sizeof at);
+			log_warn("l2", "heartbeat to %s at %s: %s", d->node, at, strerror(errno));
+		}
+	}
+}
+
+/* ---- the key ---- */
+
+static const struct secret_entry *find_key(const struct config *c, const struct object **from)
+{
+	const struct objects *s = &c->kinds[KIND_SECRET];
+	const struct object *pick = config_find(c, KIND_SECRET, MEMBERLIST_NS, MEMBERLIST_SECRET);
+	for (size_t i = 0; i < s->n && !pick; i++)  /* file mode: any namespace */
+		if (strcmp(s->v[i]->meta.name, MEMBERLIST_SECRET) == 0)
+			pick = s->v[i];
+	*from = pick;
+	for (size_t i = 0; pick && i < pick->secret.n; i++)
+		if (strcmp(pick->secret.v[i].key, MEMBERLIST_KEY) == 0)
+			return &pick->secret.v[i];
+	return NULL;
+}
+
+static void key_clear(struct hb_keybuf *k)
+{
+	if (k->p)
+		OPENSSL_cleanse(k->p, k->len);
+	free(k->p);
+	*k = (struct hb_keybuf){0};
+}
+
+bool l2_hb_set_key(struct l2_hb *h, const struct config *c)
+{
+	const struct object *o;
+	const struct secret_entry *e = find_key(c, &o);
+	if (!e || e->len < L2_HB_KEY_MIN_LEN) {
+		if (!o)
+			log_error("l2", "no Secret %s (key %s): speakers cannot authenticate each other's heartbeats, "
+					"so this node answers only for VIPs no other node may own",
+				  MEMBERLIST_SECRET, MEMBERLIST_KEY);
+		else
+			log_error("l2", "%s: key %s %s: this node answers only for VIPs no other node may own",
+				  o->meta.id, MEMBERLIST_KEY, e ? "is shorter than 16 bytes" : "is missing");
+		key_clear(&h->key);
+		key_clear(&h->prev_key);
+		return false;
+	}
+	if (h->key.p && h->key.len == e->len && memcmp(h->key.p, e->value, e->len) == 0)
+		return true;
+	if (h->key.p) {
+		log_info("l2", "memberlist key changed: the previous one stays accepted for %d s",
+			 L2_HB_KEY_GRACE_MS / 1000);
+		key_clear(&h->prev_key);
+		h->prev_key = h->key;
+		h->prev_key_until = mono_ms() + L2_HB_KEY_GRACE_MS;
+	}
+	h->key.p = xmalloc(e->len);
+	memcpy(h->key.p, e->value, e->len);
+	h->key.len = e->len;
+	return true;
+}
+
+/* ---- destinations ---- */
+
+static void dests_free(struct l2_hb *h)
+{
+	for (size_t i = 0; i < h->ndests; i++) {
+		free(h->dests[i].node);
+		free(h->dests[i].addrs);
+	}
+	free(h->dests);
+	h->dests = NULL;
+	h->ndests = 0;
+}
+
+static void sockaddr_of(const struct ipaddr *ip, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ip->family == IPF_V4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, ip->b, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, ip->b, 16);
+	}
+}
+
+void l2_hb_set_nodes(struct l2_hb *h, const struct config *c, const char *self)
+{
+	const struct objects *nodes = &c->kinds[KIND_NODE];
+	dests_free(h);
+	h->dests = xcalloc(nodes->n + 1, sizeof(*h->dests));
+	for (size_t i = 0; i < nodes->n; i++) {  /* kept sorted by name */
+		const struct object *o = nodes->v[i];
+		if (strcmp(o->meta.name, self) == 0)
+			continue;
+		struct hb_dest *d = &h->dests[h->ndests++];
+		d->node = xstrdup(o->meta.name);
+		d->addrs = xcalloc(o->node.naddrs + 1, sizeof(*d->addrs));
+		for (size_t a = 0; a < o->node.naddrs; a++) {
+			const struct node_address *na = &o->node.addrs[a];
+			if (na->type && strcmp(na->type, "InternalIP") == 0 && na->ip.family != IPF_NONE)
+				sockaddr_of(&na->ip, h->port, &d->addrs[d->naddrs++]);
+		}
+		if (!d->naddrs)
+			log_warn("l2", "%s has no InternalIP address: no heartbeats go to it", o->meta.id);
+	}
+}
+
+/* ---- life cycle ---- */
+
+static int open_socket(int family, uint16_t port)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1, tos = DSCP_CS6;
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		len = sizeof(*a);
+		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		len = sizeof(*a);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+struct l2_hb *l2_hb_new(struct event_base *base, uint16_t port, l2_hb_recv_fn recv, l2_hb_batch_fn batch,
+			void *arg)
+{
+	struct l2_hb *h = xcalloc(1, sizeof(*h));
+	h->port = port;
+	h->recv = recv;
+	h->batch = batch;
+	h->arg = arg;
+	rate_limit_init(&h->log_rl, 1, 5, mono_ms());
+	h->fd4 = open_socket(AF_INET, port);
+	if (h->fd4 < 0)
+		log_error("l2", "heartbeat socket on UDP port %u (IPv4): %s", port, strerror(errno));
+	h->fd6 = open_socket(AF_INET6, port);
+	if (h->fd6 < 0 && errno != EAFNOSUPPORT)
+		log_error("l2", "heartbeat socket on UDP port %u (IPv6): %s", port, strerror(errno));
+	if (h->fd4 < 0 && h->fd6 < 0) {
+		l2_hb_free(h);
+		return NULL;
+	}
+	if (h->fd4 >= 0) {
+		h->ev4 = event_new(base, h->fd4, EV_READ | EV_PERSIST, on_rx, h);
+		event_add(h->ev4, NULL);
+	}
+	if (h->fd6 >= 0) {
+		h->ev6 = event_new(base, h->fd6, EV_READ | EV_PERSIST, on_rx, h);
+		event_add(h->ev6, NULL);
+	}
+	return h;
+}
+
+void l2_hb_free(struct l2_hb *h)
+{
+	if (!h)
+		return;
+	if (h->ev4)
+		event_free(h->ev4);
+	if (h->ev6)
+		event_free(h->ev6);
+	if (h->fd4 >= 0)
+		close(h->fd4);
+	if (h->fd6 >= 0)
+		close(h->fd6);
+	dests_free(h);
+	key_clear(&h->key);
+	key_clear(&h->prev_key);
+	free(h);
+}
+
+void l2_hb_stats(const struct l2_hb *h, struct l2_hb_stats *out)
+{
+	*out = h->st;
+}
