@@ -9,14 +9,16 @@
 #          router's OPEN with a NOTIFICATION (BIRD: "Received: Bad peer AS") and log it
 #   node5  the router expects another AS than the BGPPeer's myASN: BIRD refuses; no
 #          session, and the speaker logs a clear line (ASN mismatch / Bad Peer AS)
+#   node6  dynamicASN: external (no peerASN) toward the router's AS 64500: Established
+#   node7  dynamicASN: internal toward the same external router: refused (Bad Peer AS)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 e2e_init bird_ebgp "$1"
 
-ns_add rtr n1 n2 n3 n4 n5
+ns_add rtr n1 n2 n3 n4 n5 n6 n7
 lan_add lan
 lan_attach lan rtr eth0 192.0.2.1/24 2001:db8:1::1/64
-for i in 1 2 3 4 5; do lan_attach lan n$i eth0 192.0.2.1$i/24 2001:db8:1::1$i/64; done
+for i in 1 2 3 4 5 6 7; do lan_attach lan n$i eth0 192.0.2.1$i/24 2001:db8:1::1$i/64; done
 
 # ---- BIRD: one protocol per node and family
 bird_proto() {  # NAME LOCALAS NEIGHBOR NEIGHAS FAMILY [EXTRA]
@@ -46,6 +48,8 @@ EOF
 	bird_proto node4_6 64500 2001:db8:1::14 64512 ipv6
 	bird_proto node5 64500 192.0.2.15 64999 ipv4
 	bird_proto node5_6 64500 2001:db8:1::15 64999 ipv6
+	bird_proto node6 64500 192.0.2.16 64512 ipv4
+	bird_proto node7 64500 192.0.2.17 64512 ipv4
 } >"$E2E_TMP/bird.conf"
 
 # ---- one configuration directory per node
@@ -71,9 +75,18 @@ mkcfg 2 64512 64512 password=s3cret-md5
 mkcfg 3 64512 64512 password=wrong-password
 mkcfg 4 64512 64999
 mkcfg 5 64512 64500
+# dynamicASN has no peerASN: the BGPPeer is written out here (IPv4 only).
+for n in 6 7; do
+	mkcfg $n 64512 64500
+	kind=external
+	[ $n = 7 ] && kind=internal
+	printf -- '---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: rtr4, namespace: metallb-system}\nspec:\n  myASN: 64512\n  dynamicASN: %s\n  peerAddress: 192.0.2.1\n  connectTime: 1s\n  holdTime: 6s\n  keepaliveTime: 2s\n' \
+		"$kind" | cfg_write "$E2E_TMP/config$n" peer.yaml
+	cfg_check "$E2E_TMP/config$n"
+done
 
 start_bird rtr rtr "$E2E_TMP/bird.conf"
-for i in 1 2 3 4 5; do start_speaker s$i n$i "$E2E_TMP/config$i" node$i; done
+for i in 1 2 3 4 5 6 7; do start_speaker s$i n$i "$E2E_TMP/config$i" node$i; done
 RIB="bird_rib rtr"
 
 scenario "eBGP with 4-octet ASNs"
@@ -112,6 +125,12 @@ check "BIRD refused the speaker's OPEN (BIRD last error: Bad peer AS)" \
 	eval 'bird_last_error rtr node5 | grep -qi "bad peer as"'
 check_within 5 "the speaker logs a clear line (ASN mismatch / Bad Peer AS)" \
 	grep -qiE 'asn mismatch|bad peer as' "$(speaker_log s5)"
+scenario "dynamicASN"
+check_within 20 "dynamicASN external: Established with the router's AS 64500" bird_established rtr node6
+check_within 10 "198.51.100.16/32 via 192.0.2.16 arrives" has_route "$RIB" 198.51.100.16/32 192.0.2.16 '*' 64500:100
+check_holds 4 "dynamicASN internal toward an external router: never Established" not bird_established rtr node7
+check "the speaker refused it: ASN mismatch logged" grep -qi 'asn mismatch.*dynamicASN internal' "$(speaker_log s7)"
+
 log "speaker s4: $(grep -iE 'asn mismatch|bad peer as' "$(speaker_log s4)" | head -n 1)"
 log "speaker s5: $(grep -iE 'asn mismatch|bad peer as' "$(speaker_log s5)" | head -n 1)"
 
