@@ -48,7 +48,6 @@ struct l2_vip {
 };
 
 struct l2 {
-	struct event_base *base;
 	char *node;
 	struct l2_options opt;
 	struct l2_responder *resp;
@@ -517,7 +516,6 @@ void l2_apply(struct l2 *l, const struct plan *p, const struct config *c)
 struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_options *opt)
 {
 	struct l2 *l = xcalloc(1, sizeof(*l));
-	l->base = base;
 	l->node = xstrdup(node);
 	l->opt = *opt;
 	if (!l->opt.interval_ms)
