@@ -494,7 +494,9 @@ void l2_apply(struct l2 *l, const struct plan *p, const struct config *c)
 		l->lv_gen = liveness_generation(l->lv);
 		arm_tx(l);
 	} else if (!key && l->lv) {
+		send_all(l, HB_LEAVING);  /* with the old key, so the others move our VIPs now */
 		send_all(l, HB_LEAVING);
+		l2_hb_drop_key(l->hb);
 		liveness_free(l->lv);
 		l->lv = NULL;
 		free(l->peers);

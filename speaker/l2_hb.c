@@ -191,9 +191,7 @@ bool l2_hb_set_key(struct l2_hb *h, const struct config *c)
 		else
 			log_error("l2", "%s: key %s %s: this node answers only for VIPs no other node may own",
 				  o->meta.id, MEMBERLIST_KEY, e ? "is shorter than 16 bytes" : "is missing");
-		key_clear(&h->key);
-		key_clear(&h->prev_key);
-		return false;
+		return false;  /* the caller says goodbye with the old key, then drops it */
 	}
 	if (h->key.p && h->key.len == e->len && memcmp(h->key.p, e->value, e->len) == 0)
 		return true;
@@ -340,6 +338,12 @@ void l2_hb_free(struct l2_hb *h)
 	key_clear(&h->key);
 	key_clear(&h->prev_key);
 	free(h);
+}
+
+void l2_hb_drop_key(struct l2_hb *h)
+{
+	key_clear(&h->key);
+	key_clear(&h->prev_key);
 }
 
 void l2_hb_stats(const struct l2_hb *h, struct l2_hb_stats *out)

@@ -41,8 +41,13 @@ struct l2_hb *l2_hb_new(struct event_base *base, uint16_t port, l2_hb_recv_fn re
 			void *arg);
 void l2_hb_free(struct l2_hb *h);
 
-/* Takes the key from the configuration; false (logged) when there is no usable one. */
+/*
+ * Takes the key from the configuration; false (logged) when there is no usable
+ * one: the key in use, if any, stays until l2_hb_drop_key() (to send the last
+ * "leaving" with it). Without a key nothing is sent and everything received is dropped.
+ */
 bool l2_hb_set_key(struct l2_hb *h, const struct config *c);
+void l2_hb_drop_key(struct l2_hb *h);
 /* Every Node of the configuration but self, with its InternalIP addresses. */
 void l2_hb_set_nodes(struct l2_hb *h, const struct config *c, const char *self);
 
