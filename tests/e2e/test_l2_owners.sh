@@ -11,7 +11,9 @@
 #     are never answered;
 #   - an L2Advertisement naming eth1 is answered on the second LAN only;
 #   - without the memberlist Secret, a speaker answers only the VIPs no other
-#     node may own; with it back, the rule again.
+#     node may own; with it back, the rule again;
+#   - Nodes with only an IPv6 InternalIP: heartbeats over IPv6 keep everyone up;
+#   - a speaker with another key is never counted up.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/l2lib.sh"
@@ -150,6 +152,18 @@ for v in "${V4[@]}" "${V6[0]}"; do
 	o=$(l2_expected_owner "$v" "${ALL[@]}")
 	check_within 5 "key back: $v answered by $o only" l2_answered_by "$v" "$(l2_node_mac "${o#node}")"
 done
+
+scenario "heartbeats over IPv6 alone"
+# The Nodes now list only their IPv6 InternalIP: heartbeats go over IPv6 only, and
+# every speaker keeps seeing the others up (any gap of 300 ms would show).
+{ for i in 1 2 3; do cfg_node "node$i" - "2001:db8::1$i"; done; } | cfg_write "$C" nodes.yaml
+t=$EPOCHREALTIME
+check_within 5 "every speaker ready, all peers up (status written after the change)" \
+	l2_settled "$t" node1.status node2.status node3.status
+check_holds 3 "and they stay so" l2_settled "$t" node1.status node2.status node3.status
+o=$(l2_expected_owner "${V4[0]}" "${ALL[@]}")
+check "${V4[0]}: still answered by $o only" l2_answered_by "${V4[0]}" "$(l2_node_mac "${o#node}")"
+{ for i in 1 2 3; do cfg_node "node$i" "192.0.2.1$i" "2001:db8::1$i"; done; } | cfg_write "$C" nodes.yaml
 
 scenario "a wrong key is refused"
 # node3's speaker restarts with another key in a configuration of its own: node1
