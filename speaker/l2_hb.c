@@ -1,17 +1,18 @@
 /* The L2 heartbeat transport: see l2_hb.h. */
 #include "l2_hb.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bgp_socket.h"
 #include "log.h"
 #include "rate_limit.h"
 #include "xalloc.h"
@@ -22,9 +23,14 @@
 #define RX_BATCH 64
 #define DSCP_CS6 0xc0
 
+struct hb_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
 struct hb_dest {
 	char *node;
-	struct sockaddr_storage *addrs;
+	struct hb_addr *addrs;  /* its InternalIPs */
 	size_t naddrs;
 };
 
@@ -61,12 +67,13 @@ static bool may_log(struct l2_hb *h)
 	return rate_limit_take(&h->log_rl, mono_ms());
 }
 
-static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+static void addr_text(const struct sockaddr_storage *ss, char buf[IPADDR_STRLEN])
 {
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
+	struct ipaddr ip;
+	if (ip_from_sockaddr((const struct sockaddr *)ss, &ip, NULL))
+		ipaddr_format(&ip, buf);
 	else
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)len);
+		snprintf(buf, IPADDR_STRLEN, "?");
 }
 
 static bool prev_key_valid(const struct l2_hb *h)
@@ -92,8 +99,8 @@ static void on_rx(evutil_socket_t fd, short what, void *arg)
 		struct hb_key keys[2] = {{h->key.p, h->key.len}, {h->prev_key.p, h->prev_key.len}};
 		size_t which = 0;
 		struct hb_msg m;
-		char at[INET6_ADDRSTRLEN];
-		addr_text(&from, at, sizeof at);
+		char at[IPADDR_STRLEN];
+		addr_text(&from, at);
 		/* MSG_TRUNC: n is the datagram's real length; a longer one than fits is refused by its length. */
 		enum hb_error e = hb_decode(buf, (size_t)n > sizeof buf ? sizeof buf : (size_t)n, keys,
 					    prev_key_valid(h) ? 2 : 1, &m, &which);
@@ -138,18 +145,18 @@ void l2_hb_send(struct l2_hb *h, const struct hb_msg *m, size_t key)
 	size_t n = hb_encode(m, k, buf, sizeof buf);
 	/* The copies share a sequence number: the receiver takes the first and drops the others quietly. */
 	for (size_t a = 0; n && a < d->naddrs; a++) {
-		int fd = d->addrs[a].ss_family == AF_INET ? h->fd4 : h->fd6;
+		const struct hb_addr *to = &d->addrs[a];
+		int fd = to->ss.ss_family == AF_INET ? h->fd4 : h->fd6;
 		if (fd < 0)
 			continue;
-		socklen_t alen = d->addrs[a].ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-		if (sendto(fd, buf, n, 0, (const struct sockaddr *)&d->addrs[a], alen) == (ssize_t)n) {
+		if (sendto(fd, buf, n, 0, (const struct sockaddr *)&to->ss, to->len) == (ssize_t)n) {
 			h->st.sent++;
 			continue;
 		}
 		h->st.send_errors++;
 		if (may_log(h)) {
-			char at[INET6_ADDRSTRLEN];
-			addr_text(&d->addrs[a], at, sizeof at);
+			char at[IPADDR_STRLEN];
+			addr_text(&to->ss, at);
 			log_warn("l2", "heartbeat to %s at %s: %s", d->node, at, strerror(errno));
 		}
 	}
@@ -221,22 +228,6 @@ static void dests_free(struct l2_hb *h)
 	h->ndests = 0;
 }
 
-static void sockaddr_of(const struct ipaddr *ip, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ip->family == IPF_V4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, ip->b, 4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, ip->b, 16);
-	}
-}
-
 void l2_hb_set_nodes(struct l2_hb *h, const struct config *c, const char *self)
 {
 	const struct objects *nodes = &c->kinds[KIND_NODE];
@@ -251,8 +242,10 @@ void l2_hb_set_nodes(struct l2_hb *h, const struct config *c, const char *self)
 		d->addrs = xcalloc(o->node.naddrs + 1, sizeof(*d->addrs));
 		for (size_t a = 0; a < o->node.naddrs; a++) {
 			const struct node_address *na = &o->node.addrs[a];
-			if (na->type && strcmp(na->type, "InternalIP") == 0 && na->ip.family != IPF_NONE)
-				sockaddr_of(&na->ip, h->port, &d->addrs[d->naddrs++]);
+			if (na->type && strcmp(na->type, "InternalIP") == 0 && na->ip.family != IPF_NONE) {
+				struct hb_addr *to = &d->addrs[d->naddrs++];
+				sockaddr_from_ip(&na->ip, h->port, &to->ss, &to->len);
+			}
 		}
 		if (!d->naddrs)
 			log_warn("l2", "%s has no InternalIP address: no heartbeats go to it", o->meta.id);
@@ -267,19 +260,13 @@ static int open_socket(int family, uint16_t port)
 	if (fd < 0)
 		return -1;
 	int one = 1, tos = DSCP_CS6;
-	struct sockaddr_storage ss = {0};
+	struct ipaddr any = {.family = family == AF_INET ? IPF_V4 : IPF_V6};
+	struct sockaddr_storage ss;
 	socklen_t len;
+	sockaddr_from_ip(&any, port, &ss, &len);
 	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		len = sizeof(*a);
 		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
 	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		len = sizeof(*a);
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
 	}
