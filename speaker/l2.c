@@ -485,7 +485,7 @@ static void apply_vips(struct l2 *l, const struct plan *p)
 void l2_apply(struct l2 *l, const struct plan *p, const struct config *c)
 {
 	bool had_key = l->lv != NULL;
-	bool key = l2_hb_set_key(l->hb, c);
+	bool key = l2_hb_set_key(l->hb, c, c->kinds[KIND_L2ADVERTISEMENT].n > 0);
 	if (key && !had_key) {
 		/* A fresh start: a boot id larger than any before, and the startup hold again. */
 		liveness_free(l->lv);

@@ -186,17 +186,18 @@ static void key_clear(struct hb_keybuf *k)
 	*k = (struct hb_keybuf){0};
 }
 
-bool l2_hb_set_key(struct l2_hb *h, const struct config *c)
+bool l2_hb_set_key(struct l2_hb *h, const struct config *c, bool needed)
 {
+	enum log_level lvl = needed ? LOG_ERROR : LOG_DEBUG;  /* BGP-only: nothing depends on the key */
 	const struct object *o;
 	const struct secret_entry *e = find_key(c, &o);
 	if (!e || e->len < L2_HB_KEY_MIN_LEN) {
 		if (!o)
-			log_error("l2", "no Secret %s (key %s): speakers cannot authenticate each other's heartbeats, "
+			log_msg(lvl, "l2", "no Secret %s (key %s): speakers cannot authenticate each other's heartbeats, "
 					"so this node answers only for VIPs no other node may own",
 				  MEMBERLIST_SECRET, MEMBERLIST_KEY);
 		else
-			log_error("l2", "%s: key %s %s: this node answers only for VIPs no other node may own",
+			log_msg(lvl, "l2", "%s: key %s %s: this node answers only for VIPs no other node may own",
 				  o->meta.id, MEMBERLIST_KEY, e ? "is shorter than 16 bytes" : "is missing");
 		return false;  /* the caller says goodbye with the old key, then drops it */
 	}

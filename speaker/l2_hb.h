@@ -42,11 +42,12 @@ struct l2_hb *l2_hb_new(struct event_base *base, uint16_t port, l2_hb_recv_fn re
 void l2_hb_free(struct l2_hb *h);
 
 /*
- * Takes the key from the configuration; false (logged) when there is no usable
- * one: the key in use, if any, stays until l2_hb_drop_key() (to send the last
+ * Takes the key from the configuration; false when there is no usable one,
+ * logged as an error when needed (an L2Advertisement exists), else only at
+ * debug level (a BGP-only configuration needs no key). The key in use, if any, stays until l2_hb_drop_key() (to send the last
  * "leaving" with it). Without a key nothing is sent and everything received is dropped.
  */
-bool l2_hb_set_key(struct l2_hb *h, const struct config *c);
+bool l2_hb_set_key(struct l2_hb *h, const struct config *c, bool needed);
 void l2_hb_drop_key(struct l2_hb *h);
 /* Every Node of the configuration but self, with its InternalIP addresses. */
 void l2_hb_set_nodes(struct l2_hb *h, const struct config *c, const char *self);
