@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bgp_socket.h"
+#include "clock.h"
 #include "log.h"
 #include "rate_limit.h"
 #include "xalloc.h"
@@ -53,13 +54,6 @@ struct l2_hb {
 	struct rate_limit log_rl;
 	struct l2_hb_stats st;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Logs that a remote party can trigger: at most 5 at once, then one a second. */
 static bool may_log(struct l2_hb *h)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "arp.h"
+#include "clock.h"
 #include "l2_links.h"
 #include "l2_socket.h"
 #include "log.h"
@@ -97,20 +98,6 @@ struct l2_responder {
 	struct sock_filter *prog;  /* scratch, L2_BPF_MAX_INSNS */
 	struct l2_responder_stats st;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static double now_real(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* True at most once per period: for log lines a remote party can trigger. */
 static bool quiet_ok(uint64_t *last, uint64_t period, uint64_t now)
@@ -191,13 +178,13 @@ static void send_frame(struct l2_responder *r, struct ifc *c, const uint8_t *fra
 	if (r->tx < 0) {
 		r->tx = l2_socket_open_tx();
 		if (r->tx < 0) {
-			if (quiet_ok(&r->tx_err_logged, ERROR_LOG_MS, now_ms()))
+			if (quiet_ok(&r->tx_err_logged, ERROR_LOG_MS, mono_ms()))
 				log_error(COMP, "cannot open the AF_PACKET send socket: %s", strerror(errno));
 			return;
 		}
 	}
 	if (l2_socket_send(r->tx, c->ifindex, frame, len) < 0) {
-		if (quiet_ok(&c->err_logged, ERROR_LOG_MS, now_ms()))
+		if (quiet_ok(&c->err_logged, ERROR_LOG_MS, mono_ms()))
 			log_warn(COMP, "interface %s: sending: %s", c->name, strerror(errno));
 		return;
 	}
@@ -233,7 +220,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg);
 
 static void run_announcements(struct l2_responder *r)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = mono_ms(), next = UINT64_MAX;
 	size_t done = 0;
 
 	for (size_t i = 0; i < r->nvips; i++) {
@@ -277,7 +264,7 @@ static void restart_series(struct l2_responder *r, struct vip *v, uint64_t now)
 static void conflict(struct l2_responder *r, struct vip *v, struct ifc *c, const uint8_t mac[ETHER_ADDR_LEN],
 		     const char *what)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 
 	r->st.conflicts++;
 	if (quiet_ok(&v->conflict_logged, CONFLICT_LOG_MS, now)) {
@@ -297,7 +284,7 @@ static void conflict(struct l2_responder *r, struct vip *v, struct ifc *c, const
 
 static bool take_token(struct l2_responder *r, struct vip *v)
 {
-	if (rate_limit_take(&v->replies, now_ms()))
+	if (rate_limit_take(&v->replies, mono_ms()))
 		return true;
 	r->st.rate_limited++;
 	return false;
@@ -380,7 +367,7 @@ static void on_rx(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENETDOWN &&
-			    quiet_ok(&c->err_logged, ERROR_LOG_MS, now_ms()))
+			    quiet_ok(&c->err_logged, ERROR_LOG_MS, mono_ms()))
 				log_warn(COMP, "interface %s: receiving: %s", c->name, strerror(errno));
 			return;
 		}
@@ -519,11 +506,11 @@ static void ifc_sync(struct l2_responder *r, struct ifc *c)
 	/* The exact filter first; if the kernel refuses it (option memory), the protocol-only one. */
 	if (!rx_sync(r, c, &c->arp, ETH_P_ARP, n4 ? l2_bpf_arp((const uint8_t(*)[4])v4, n4, r->prog, L2_BPF_MAX_INSNS) : 0) &&
 	    !rx_sync(r, c, &c->arp, ETH_P_ARP, l2_bpf_arp(NULL, 0, r->prog, L2_BPF_MAX_INSNS)) &&
-	    quiet_ok(&c->err_logged, ERROR_LOG_MS, now_ms()))
+	    quiet_ok(&c->err_logged, ERROR_LOG_MS, mono_ms()))
 		log_error(COMP, "interface %s: ARP socket: %s", c->name, strerror(errno));
 	if (!rx_sync(r, c, &c->nd, ETH_P_IPV6, n6 ? l2_bpf_nd((const uint8_t(*)[16])v6, n6, r->prog, L2_BPF_MAX_INSNS) : 0) &&
 	    !rx_sync(r, c, &c->nd, ETH_P_IPV6, l2_bpf_nd(NULL, 0, r->prog, L2_BPF_MAX_INSNS)) &&
-	    quiet_ok(&c->err_logged, ERROR_LOG_MS, now_ms()))
+	    quiet_ok(&c->err_logged, ERROR_LOG_MS, mono_ms()))
 		log_error(COMP, "interface %s: IPv6 socket: %s", c->name, strerror(errno));
 	groups_sync(c, (const uint8_t(*)[16])v6, n6);
 	free(v4);
@@ -582,7 +569,7 @@ static void link_changed(void *arg, int ifindex)
 	c->usable = l2_link_usable(l);
 	c->default_ok = l2_link_default_ok(l->name, l->flags, l->arptype, l->master, &why);
 	if (c->usable && !was_usable) {
-		c->since = now_real();
+		c->since = wall_s();
 		log_debug(COMP, "interface %s is usable%s%s", c->name, c->default_ok ? "" : "; by default not answered: ",
 			  c->default_ok ? "" : why);
 	}
@@ -590,7 +577,7 @@ static void link_changed(void *arg, int ifindex)
 	if (!c->usable || (was_usable && !renamed && !new_mac))
 		return;
 	/* Newly usable, renamed into a VIP's list, or a new MAC: tell the LAN. */
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	size_t n = 0;
 	for (size_t i = 0; i < r->nvips; i++)
 		if (vip_on(&r->vips[i], c)) {
@@ -634,8 +621,8 @@ void l2_responder_set(struct l2_responder *r, const struct l2_owned *in, size_t 
 {
 	struct vip *nv = xcalloc(n ? n : 1, sizeof *nv);
 	size_t k = 0;
-	uint64_t now = now_ms();
-	double real = now_real();
+	uint64_t now = mono_ms();
+	double real = wall_s();
 
 	for (size_t i = 0; i < n; i++) {
 		if (in[i].ip.family != IPF_V4 && in[i].ip.family != IPF_V6)
@@ -707,7 +694,7 @@ void l2_responder_announce(struct l2_responder *r, const struct ipaddr *ip)
 	struct vip *v = vip_find(r, ip);
 	if (!v)
 		return;
-	restart_series(r, v, now_ms());
+	restart_series(r, v, mono_ms());
 	run_announcements(r);
 }
 
