@@ -291,6 +291,9 @@ bool bgp_update_decode(const uint8_t *body, size_t len, bool as4, bool ibgp, str
  */
 bool bgp_nlri_next(const uint8_t **p, size_t *len, uint8_t family, struct bgp_prefix *out);
 
+/* Orders prefixes by family, address, then length. */
+int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b);
+
 /* Community i of a decoded UPDATE (RFC 1997: high 16 bits the ASN). */
 uint32_t bgp_community_at(const struct bgp_update *u, size_t i);
 /* Large community i (RFC 8092): global administrator, local data 1, local data 2. */

@@ -175,3 +175,13 @@ bool bgp_as_path_iter_next(struct bgp_as_path_iter *it, uint8_t *seg_type, uint3
 	*seg_type = it->seg_type;
 	return true;
 }
+
+int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	int r = memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
+	if (r)
+		return r;
+	return a->len < b->len ? -1 : a->len > b->len;
+}

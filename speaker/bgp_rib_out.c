@@ -143,13 +143,8 @@ void rib_diff(const struct rib_set *from, const struct rib_set *to, const struct
 			group[ng++] = todo[m++].pfx;
 		const struct plan_attrs *pa = &to->attrs[todo[k].attrs];
 		struct bgp_route_attrs a = peer->base;
-		a.has_local_pref = !a.ebgp && pa->has_local_pref;
+		a.has_local_pref = pa->has_local_pref;  /* the encoder sends LOCAL_PREF to iBGP peers only */
 		a.local_pref = pa->local_pref;
-		if (!a.ebgp && !pa->has_local_pref) {
-			/* iBGP routes carry LOCAL_PREF (RFC 4271 5.1.5); 100 is the usual default. */
-			a.has_local_pref = true;
-			a.local_pref = 100;
-		}
 		a.communities = pa->communities;
 		a.ncommunities = pa->ncommunities;
 		a.large_communities = (const uint32_t(*)[3])pa->large;

@@ -35,7 +35,6 @@ struct bgp_conn {
 	struct event *hold, *keepalive, *more;
 	uint16_t hold_s, keepalive_s;
 	struct ipaddr local;
-	char name[64];
 };
 
 struct bgp_session {
@@ -701,7 +700,6 @@ static void session_dial(evutil_socket_t fd_unused, short what, void *arg)
 		session_retry_later(s);
 		return;
 	}
-	snprintf(c->name, sizeof(c->name), "outgoing");
 	s->out = c;
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -750,7 +748,6 @@ void bgp_session_accept(struct bgp_session *s, int fd)
 	struct bgp_conn *c = conn_new(s, fd, false);
 	if (!c)
 		return;
-	snprintf(c->name, sizeof(c->name), "incoming");
 	s->in = c;
 	evtimer_del(s->retry);
 	conn_connected(c);

@@ -209,16 +209,6 @@ static uint32_t attrs_merge(struct builder *b, uint32_t x, uint32_t y)
 
 /* ---- BGP routes ---- */
 
-int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	int r = memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
-	if (r)
-		return r;
-	return a->len < b->len ? -1 : a->len > b->len;
-}
-
 static int route_cmp(const void *x, const void *y)
 {
 	const struct plan_route *a = x, *b = y;

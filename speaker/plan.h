@@ -88,7 +88,6 @@ struct plan {
 struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs);
 void plan_free(struct plan *p);
 
-int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b);
 bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b);
 /* The plan's peer entry for a BGPPeer of that namespace/name, or NULL. */
 const struct plan_peer *plan_find_peer(const struct plan *p, const char *ns, const char *name);
