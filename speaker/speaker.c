@@ -135,12 +135,19 @@ static void accept_for(void *session, int fd, void *arg)
 	bgp_session_accept(session, fd);
 }
 
+/*
+ * The new set of sessions is built beside the old one, and only then are the
+ * old sessions that are not carried over closed: nothing is freed while a
+ * list that still holds it is being searched.
+ */
 static void apply_bgp(struct speaker *s, const struct plan *p, const struct config *c)
 {
 	const struct object *node = config_find(c, KIND_NODE, NULL, s->o.node);
 	struct bgp_session **next = xcalloc(p->npeers + 1, sizeof(*next));
 	size_t nnext = 0;
 	bool *kept = xcalloc(s->nsessions + 1, sizeof(*kept));
+	/* Old sessions to close once the new set stands, with the Cease subcode that says why. */
+	uint8_t *cease = xcalloc(s->nsessions + 1, sizeof(*cease));
 
 	for (size_t i = 0; node && i < p->npeers; i++) {
 		struct bgp_session_config cfg;
@@ -155,9 +162,8 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 			kept[at] = true;
 		} else {
 			if (old) {
-				kept[at] = true;
+				cease[at] = BGP_CEASE_CONFIG_CHANGE;
 				log_info("bgp", "BGPPeer %s changed (%s): restarting its session", cfg.name, changed);
-				bgp_session_close(old, BGP_CEASE_CONFIG_CHANGE);
 			}
 			ses = bgp_session_new(s->base, &cfg, !s->loaded_once);
 		}
@@ -166,7 +172,8 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 	}
 	for (size_t i = 0; i < s->nsessions; i++)
 		if (!kept[i])
-			bgp_session_close(s->sessions[i], BGP_CEASE_PEER_DECONFIGURED);
+			bgp_session_close(s->sessions[i], cease[i] ? cease[i] : BGP_CEASE_PEER_DECONFIGURED);
+	free(cease);
 	free(kept);
 	free(s->sessions);
 	s->sessions = next;

@@ -1,0 +1,100 @@
+#!/bin/sh
+# Editing one of several BGPPeers restarts that session only (issue 17: the
+# restart used to free the session while the reload still searched the list).
+#  1. The reproduction: two peers (IPv4 and IPv6) not reachable yet, holdTime of
+#     the first edited, SIGHUP: the speaker stays alive and sanitizer-clean.
+#  2. With BIRD holding both sessions: every field that restarts a session is
+#     edited in turn on one peer, in either order of the peers in the file; the
+#     other session never flaps and the edited one comes back with its routes.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "$(dirname "$0")/lib.sh"
+e2e_init reload_peers "$1"
+
+ns_add rtr n1
+link_add n1 e0 192.0.2.11/24,2001:db8:0:1::11/64 rtr e1 192.0.2.1/24,2001:db8:0:1::1/64
+
+C=$E2E_TMP/config
+mkdir -p "$C"
+VIP=198.51.100.10
+VIP6=2001:db8:100::10
+# peers HOLD4 [PORT4] [HOLD6] [ORDER] -> both BGPPeers in one file
+peers() {
+	local h4=$1 port4=${2:-179} h6=${3:-9s} order=${4:-46} a b
+	a=$(cfg_peer rtr 64512 64512 192.0.2.1 holdTime="$h4" keepaliveTime=1s connectTime=1s peerPort="$port4")
+	b=$(cfg_peer rtr6 64512 64512 2001:db8:0:1::1 holdTime="$h6" keepaliveTime=1s connectTime=1s)
+	if [ "$order" = 46 ]; then printf '%s\n%s\n' "$a" "$b"; else printf '%s\n%s\n' "$b" "$a"; fi
+}
+{
+	cfg_node n1 192.0.2.11 2001:db8:0:1::11
+	cfg_pool vips 198.51.100.0/24 2001:db8:100::/120
+	cfg_adv adv pools=vips
+	cfg_service web "$VIP" Cluster n1
+	cfg_service web6 "$VIP6" Cluster n1
+} | cfg_write "$C" base.yaml
+peers 9s | cfg_write "$C" peers.yaml
+cfg_check "$C"
+
+scenario "the reproduction: peers unreachable, holdTime edited, SIGHUP"
+start_speaker sp n1 "$C" n1 --bgp-port 0
+peers 12s | cfg_write "$C" peers.yaml
+signal_proc sp HUP
+sleep 1
+check "the speaker is alive after the restart of one of two sessions" is_running sp
+check "it logged the restart" grep -q 'BGPPeer metallb-system/rtr changed (holdTime): restarting its session' "$(speaker_log sp)"
+peers 12s 179 9s 64 | cfg_write "$C" peers.yaml
+sleep 0.5
+peers 15s 179 12s 64 | cfg_write "$C" peers.yaml
+signal_proc sp HUP
+sleep 1
+check "alive after both sessions restart in one reload, peers in the other order" is_running sp
+stop sp
+
+scenario "BIRD holds both sessions; one BGPPeer edited field by field"
+{
+	bird_head 192.0.2.1
+	cat <<EOF
+protocol bgp n1v4 {
+	local 192.0.2.1 as 64512; neighbor 192.0.2.11 as 64512; direct;
+	hold time 9; connect delay time 1; connect retry time 1; error wait time 1, 2;
+	ipv4 { import all; export none; };
+}
+protocol bgp n1v6 {
+	local 2001:db8:0:1::1 as 64512; neighbor 2001:db8:0:1::11 as 64512; direct;
+	hold time 9; connect delay time 1; connect retry time 1; error wait time 1, 2;
+	ipv6 { import all; export none; };
+}
+EOF
+} >"$E2E_TMP/bird.conf"
+start_bird bird rtr "$E2E_TMP/bird.conf"
+peers 9s | cfg_write "$C" peers.yaml
+start_speaker sp2 n1 "$C" n1
+require_within 15 "IPv4 session Established" bird_established bird n1v4
+require_within 15 "IPv6 session Established" bird_established bird n1v6
+RIB="bird_rib bird"
+check_within 5 "the IPv4 VIP is at BIRD" has_route "$RIB" "$VIP/32" 192.0.2.11
+check_within 5 "the IPv6 VIP is at BIRD" has_route "$RIB" "$VIP6/128" 2001:db8:0:1::11
+# edit: the peers' fields; which sessions it restarts (4, 6, both or none)
+i=0
+for edit in "12s 179 9s 46:4" "12s 179 9s 64:none" "12s 179 12s 64:6" "15s 179 15s 46:both"; do
+	i=$((i + 1))
+	since4=$(bird_since bird n1v4)
+	since6=$(bird_since bird n1v6)
+	sleep 1.1  # BIRD's "since" has a resolution of milliseconds; a restart must show
+	# shellcheck disable=SC2086
+	peers ${edit%%:*} | cfg_write "$C" peers.yaml
+	signal_proc sp2 HUP
+	sleep 0.5
+	check "edit $i (${edit%%:*}): the speaker is alive" is_running sp2
+	check_within 15 "edit $i: IPv4 session Established" bird_established bird n1v4
+	check_within 15 "edit $i: IPv6 session Established" bird_established bird n1v6
+	check_within 5 "edit $i: the IPv4 VIP at BIRD" has_route "$RIB" "$VIP/32" 192.0.2.11
+	check_within 5 "edit $i: the IPv6 VIP at BIRD" has_route "$RIB" "$VIP6/128" 2001:db8:0:1::11
+	case ${edit#*:} in 4 | both) w4=restarted ;; *) w4=kept ;; esac
+	case ${edit#*:} in 6 | both) w6=restarted ;; *) w6=kept ;; esac
+	g4=kept g6=kept
+	[ "$(bird_since bird n1v4)" = "$since4" ] || g4=restarted
+	[ "$(bird_since bird n1v6)" = "$since6" ] || g6=restarted
+	check "edit $i: the IPv4 session was $w4" test "$g4" = "$w4"
+	check "edit $i: the IPv6 session was $w6" test "$g6" = "$w6"
+done
+e2e_finish
