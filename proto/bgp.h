@@ -42,7 +42,7 @@ enum bgp_type {
 	BGP_ROUTE_REFRESH = 5,
 };
 
-/* NOTIFICATION error codes (RFC 4271 4.5) and the subcodes of RFC 4271, 4486, 8203, 7313. */
+/* NOTIFICATION error codes (RFC 4271 4.5, RFC 9687) and the subcodes of RFC 4271, 4486, 8203, 7313. */
 enum bgp_err_code {
 	BGP_ERR_HEADER = 1,
 	BGP_ERR_OPEN = 2,
@@ -51,6 +51,7 @@ enum bgp_err_code {
 	BGP_ERR_FSM = 5,
 	BGP_ERR_CEASE = 6,
 	BGP_ERR_ROUTE_REFRESH = 7,
+	BGP_ERR_SEND_HOLD = 8,         /* RFC 9687 */
 };
 /* Subcode 0 of any code: "Unspecific" (RFC 4271 6.2 for a malformed optional parameter). */
 enum { BGP_SUBCODE_UNSPECIFIC = 0 };

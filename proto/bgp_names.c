@@ -1,7 +1,7 @@
 /*
  * Names of BGP message types and NOTIFICATION codes and subcodes, for logs
  * (RFC 4271 4.5 and 6, RFC 4486, RFC 5492, RFC 6608, RFC 7313, RFC 8538,
- * RFC 9234, RFC 9384), and one formatter for a whole NOTIFICATION that shows
+ * RFC 9234, RFC 9384, RFC 9687), and one formatter for a whole NOTIFICATION that shows
  * its data the way each RFC defines it, an RFC 8203/9003 shutdown
  * communication included.
  */
@@ -29,6 +29,7 @@ static const char *const code_names[] = {
 	[BGP_ERR_FSM] = "Finite State Machine Error",
 	[BGP_ERR_CEASE] = "Cease",
 	[BGP_ERR_ROUTE_REFRESH] = "ROUTE-REFRESH Message Error",
+	[BGP_ERR_SEND_HOLD] = "Send Hold Timer Expired",
 };
 
 static const char *const header_names[] = {

@@ -12,51 +12,92 @@
 #include <unistd.h>
 
 #include "bgp.h"
+#include "bgp_linger.h"
 #include "bgp_rib_out.h"
 #include "bgp_socket.h"
+#include "clock.h"
 #include "log.h"
 #include "xalloc.h"
 
 #define OPEN_HOLD_S 240           /* hold time until the OPEN arrives (RFC 4271 8.2.2: "4 minutes") */
 #define RETRY_FIRST_MS 1000       /* first ConnectRetry interval unless connectTime says */
 #define RETRY_MAX_MS 60000        /* backoff ceiling */
-#define STABLE_S 30               /* Established this long: the backoff starts over */
+#define STABLE_MS 30000           /* Established this long: the backoff starts over */
 #define GR_RESTART_TIME 120       /* seconds the peer keeps our routes while we restart */
 #define MSGS_PER_WAKEUP 512       /* bound on work per read event (STYLE 9) */
-#define CONNECT_TIMEOUT_S 10       /* a TCP connection attempt gives up after this */
-#define CLOSE_FLUSH_S 2           /* how long a closing connection may take to flush its NOTIFICATION */
+#define CONNECT_TIMEOUT_S 10      /* a TCP connection attempt gives up after this */
+#define CLOSE_FLUSH_MS 2000       /* how long a closing connection may take to flush its NOTIFICATION */
+#define OUT_MAX (32u << 20)       /* output one connection may queue; past it the peer is not reading */
+
+enum { SLOT_OUT, SLOT_IN, SLOTS };
+static const char *const slot_names[SLOTS] = {"outgoing", "incoming"};
+
+/* The events of a connection's state machine (RFC 4271 8.1, those this speaker tells apart). */
+enum conn_event {
+	CE_TCP_UP,             /* connected, or accepted */
+	CE_TCP_FAIL,           /* connect failed, or the connection closed or broke */
+	CE_HOLD_EXPIRED,       /* in Connect: the connect deadline */
+	CE_SEND_HOLD_EXPIRED,  /* RFC 9687: the peer read nothing for the hold time */
+	CE_KEEPALIVE_TIMER,
+	CE_OPEN,
+	CE_KEEPALIVE,
+	CE_UPDATE,
+	CE_NOTIFICATION,
+	CE_ROUTE_REFRESH,
+	CE_MSG_ERROR,          /* a malformed message: the input carries the NOTIFICATION */
+	CE_STOP,               /* a local decision (stop, de-configure, collision, takeover, output full) */
+	CE_COUNT
+};
+static const char *const event_names[CE_COUNT] = {
+	"TCP up", "TCP failed", "hold timer", "send hold timer", "keepalive timer", "OPEN", "KEEPALIVE",
+	"UPDATE", "NOTIFICATION", "ROUTE-REFRESH", "malformed message", "stop",
+};
+
+/*
+ * What an event carries: a received message's body, or why the connection
+ * closes and the NOTIFICATION that says so (err.code 0: none).
+ */
+struct fsm_input {
+	const uint8_t *body;
+	size_t len;
+	struct bgp_error err;
+	char why[256];
+};
 
 struct bgp_conn {
-	struct bgp_session *s;     /* NULL once detached to flush a NOTIFICATION */
-	struct bufferevent *bev;
-	bool outgoing;
-	enum bgp_state state;      /* BS_CONNECT, BS_OPENSENT, BS_OPENCONFIRM or BS_ESTABLISHED */
+	struct bgp_session *s;
+	int slot;
+	enum bgp_state state;          /* BS_IDLE: the slot is empty */
+	struct bufferevent *bev;       /* set exactly when state != BS_IDLE */
+	struct evbuffer_cb_entry *out_watch;
+	struct event *hold, *keepalive, *send_hold, *more, *overflow;
 	struct bgp_open peer_open;
-	struct event *hold, *keepalive, *more;
-	uint16_t hold_s, keepalive_s;
+	uint16_t hold_s, keepalive_s;  /* negotiated */
 	struct ipaddr local;
+	bool overflowed;
 };
 
 struct bgp_session {
 	struct event_base *base;
 	struct bgp_session_config cfg;
-	char name[80];              /* "bgp 192.0.2.1" for logs */
-	enum bgp_state state;
-	struct bgp_conn *out, *in, *est;
+	char name[80];                 /* "bgp 192.0.2.1" for logs */
+	enum bgp_state state;          /* derived from the slots by session_derive() */
+	struct bgp_conn conn[SLOTS];
 	struct event *retry;
+	int (*dial)(void *arg);
+	void *dial_arg;
 	unsigned failures;
-	time_t established_at, state_since;
-	bool restarted;
+	uint64_t established_ms;       /* monotonic */
+	time_t state_since;            /* wall clock, for the status */
+	bool restarted, stopping;
 	struct rib_set desired;
 	struct rib_peer rib;
 	struct {
 		uint64_t msgs_in, msgs_out, updates_in, prefixes_in, withdrawn_in, treat_as_withdraw, eor_in;
-		uint64_t announced, withdrawn, flaps;
-		char last_error[200];
+		uint64_t announced, withdrawn, flaps, rejected;
+		char last_error[256];
 	} st;
 };
-
-static unsigned closing_conns;
 
 static const char *const state_names[] = {"Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established"};
 
@@ -103,165 +144,129 @@ static void timer_ms(struct event *ev, uint32_t ms)
 	evtimer_add(ev, &tv);
 }
 
-static void session_state(struct bgp_session *s, enum bgp_state to)
+static bool ibgp(const struct bgp_session *s, const struct bgp_conn *c)
 {
-	if (s->state == to)
+	return bgp_open_asn(&c->peer_open) == s->cfg.local_as;
+}
+
+static struct bgp_conn *established_conn(struct bgp_session *s)
+{
+	for (int i = 0; i < SLOTS; i++)
+		if (s->conn[i].state == BS_ESTABLISHED)
+			return &s->conn[i];
+	return NULL;
+}
+
+static void input_why(struct fsm_input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void input_why(struct fsm_input *in, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(in->why, sizeof(in->why), fmt, ap);
+	va_end(ap);
+}
+
+static void input_notify(struct fsm_input *in, uint8_t code, uint8_t subcode)
+{
+	in->err.code = code;
+	in->err.subcode = subcode;
+	in->err.len = 0;
+}
+
+static void conn_send(struct bgp_conn *c, const uint8_t *msg, size_t len)
+{
+	if (!len || !c->bev || c->overflowed)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) + len > OUT_MAX ||
+	    bufferevent_write(c->bev, msg, len) < 0) {
+		/* Closed from the loop: the caller may be in the middle of a table dump. */
+		c->overflowed = true;
+		event_active(c->overflow, EV_TIMEOUT, 0);
+		return;
+	}
+	c->s->st.msgs_out++;
+}
+
+static void session_retry_later(struct bgp_session *s)
+{
+	uint32_t ms = s->cfg.connect_retry_ms ? s->cfg.connect_retry_ms : RETRY_FIRST_MS;
+	for (unsigned k = 1; k < s->failures && ms < RETRY_MAX_MS; k++)
+		ms *= 2;
+	if (ms > RETRY_MAX_MS)
+		ms = RETRY_MAX_MS;
+	ms = jittered_ms(ms);
+	log_debug(s->name, "next connection attempt in %u ms", ms);
+	timer_ms(s->retry, ms);
+}
+
+/*
+ * The session's state is its most advanced connection's; with none it is
+ * Active (waiting to dial again, and listening) or, once stopping, Idle.
+ * When the last connection goes, the next attempt is scheduled here.
+ */
+static void session_derive(struct bgp_session *s)
+{
+	enum bgp_state to = BS_IDLE;
+	for (int i = 0; i < SLOTS; i++)
+		if (s->conn[i].state > to)
+			to = s->conn[i].state;
+	if (to == BS_IDLE && !s->stopping) {
+		to = BS_ACTIVE;
+		if (s->state != BS_ACTIVE && s->state != BS_IDLE) {
+			if (s->state == BS_ESTABLISHED && mono_ms() - s->established_ms >= STABLE_MS)
+				s->failures = 0;
+			else
+				s->failures++;
+			session_retry_later(s);
+		}
+	}
+	if (to == s->state)
 		return;
 	log_info(s->name, "%s -> %s", bgp_state_name(s->state), bgp_state_name(to));
 	s->state = to;
 	s->state_since = time(NULL);
 }
 
-static bool ibgp(const struct bgp_session *s, const struct bgp_conn *c)
-{
-	return bgp_open_asn(&c->peer_open) == s->cfg.local_as;
-}
+/* ---- teardown: the one way a connection ends ---- */
 
-static void conn_send(struct bgp_conn *c, const uint8_t *msg, size_t len)
-{
-	if (!len)
-		return;
-	bufferevent_write(c->bev, msg, len);
-	if (c->s)
-		c->s->st.msgs_out++;
-}
-
-/* ---- closing ---- */
-
-static void conn_free(struct bgp_conn *c)
-{
-	if (c->hold)
-		event_free(c->hold);
-	if (c->keepalive)
-		event_free(c->keepalive);
-	if (c->more)
-		event_free(c->more);
-	if (c->bev)
-		bufferevent_free(c->bev);
-	free(c);
-}
-
-static void detached_flushed(struct bufferevent *bev, void *arg)
-{
-	(void)bev;
-	struct bgp_conn *c = arg;
-	closing_conns--;
-	conn_free(c);
-}
-
-static void detached_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)what;
-	detached_flushed(bev, arg);
-}
-
-static void detached_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	detached_flushed(NULL, arg);
-}
-
-static void session_retry_later(struct bgp_session *s);
-
-/*
- * Takes c out of its session. With code, the NOTIFICATION goes out first and
- * the connection lingers until it is flushed (or CLOSE_FLUSH_S pass).
- */
-static void conn_close(struct bgp_conn *c, uint8_t code, uint8_t subcode, const void *data, size_t len)
+static void conn_teardown(struct bgp_conn *c, enum bgp_state from, const struct fsm_input *in)
 {
 	struct bgp_session *s = c->s;
-	if (s) {
-		if (s->out == c)
-			s->out = NULL;
-		if (s->in == c)
-			s->in = NULL;
-		if (s->est == c) {
-			s->est = NULL;
-			s->st.flaps++;
+	bool notify = in->err.code && from >= BS_OPENSENT;
+	if (in->why[0]) {
+		snprintf(s->st.last_error, sizeof(s->st.last_error), "%s", in->why);
+		if (notify) {
+			char text[200];
+			bgp_notification_format(in->err.code, in->err.subcode, in->err.data, in->err.len, text,
+						sizeof(text));
+			log_warn(s->name, "%s; sending NOTIFICATION %s", in->why, text);
+		} else {
+			log_warn(s->name, "%s", in->why);
 		}
-		c->s = NULL;
 	}
-	if (c->hold)
-		evtimer_del(c->hold);
-	if (c->keepalive)
-		evtimer_del(c->keepalive);
-	if (c->more)
-		evtimer_del(c->more);
-	/*
-	 * Never freed here: the caller may be this connection's own read
-	 * callback. A timer (the hold timer, reused) frees it from the loop.
-	 */
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setcb(c->bev, NULL, detached_flushed, detached_event, c);
-	closing_conns++;
-	event_assign(c->hold, bufferevent_get_base(c->bev), -1, 0, detached_timeout, c);
-	if (!code || c->state == BS_CONNECT) {
-		bufferevent_disable(c->bev, EV_WRITE);
-		timer_ms(c->hold, 0);
-		return;
-	}
-	uint8_t buf[BGP_HEADER_LEN + 2 + 64];
-	size_t n = bgp_notification_encode(code, subcode, data, len > 64 ? 64 : len, buf, sizeof(buf));
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_write(c->bev, buf, n);
-	timer_ms(c->hold, CLOSE_FLUSH_S * 1000);
+	evtimer_del(c->hold);
+	evtimer_del(c->keepalive);
+	evtimer_del(c->send_hold);
+	event_del(c->more);
+	event_del(c->overflow);
+	evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_watch);
+	uint8_t buf[BGP_HEADER_LEN + 2 + sizeof(in->err.data)];
+	size_t n = notify ? bgp_notification_encode(in->err.code, in->err.subcode, in->err.data,
+						    in->err.len > sizeof(in->err.data) ? sizeof(in->err.data)
+											: in->err.len,
+						    buf, sizeof(buf))
+			  : 0;
+	bgp_linger(c->bev, n ? buf : NULL, n, CLOSE_FLUSH_MS);
+	c->bev = NULL;
+	c->out_watch = NULL;
+	c->overflowed = false;
+	c->hold_s = c->keepalive_s = 0;
+	memset(&c->peer_open, 0, sizeof(c->peer_open));
+	if (from == BS_ESTABLISHED)
+		s->st.flaps++;
 }
 
-/* After a connection of s ends: the session's state, and when to dial again. */
-static void session_after_close(struct bgp_session *s, bool was_established)
-{
-	if (s->est)
-		return;
-	if (s->out || s->in) {
-		enum bgp_state best = BS_CONNECT;
-		if (s->out && s->out->state > best)
-			best = s->out->state;
-		if (s->in && s->in->state > best)
-			best = s->in->state;
-		session_state(s, best);
-		return;
-	}
-	if (was_established && time(NULL) - s->established_at >= STABLE_S)
-		s->failures = 0;
-	else
-		s->failures++;
-	session_state(s, BS_ACTIVE);
-	session_retry_later(s);
-}
-
-static void conn_fail(struct bgp_conn *c, uint8_t code, uint8_t subcode, const void *data, size_t len,
-		      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void conn_fail(struct bgp_conn *c, uint8_t code, uint8_t subcode, const void *data, size_t len,
-		      const char *fmt, ...)
-{
-	struct bgp_session *s = c->s;
-	bool was_est = s && s->est == c;
-	if (s) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(s->st.last_error, sizeof(s->st.last_error), fmt, ap);
-		va_end(ap);
-		if (code)
-			log_warn(s->name, "%s; sending NOTIFICATION %s / %s", s->st.last_error, bgp_err_code_name(code),
-				 bgp_err_subcode_name(code, subcode));
-		else
-			log_warn(s->name, "%s", s->st.last_error);
-	}
-	conn_close(c, code, subcode, data, len);
-	if (s)
-		session_after_close(s, was_est);
-}
-
-/* ---- timers ---- */
-
-static void hold_expired(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	struct bgp_conn *c = arg;
-	conn_fail(c, BGP_ERR_HOLD, 0, NULL, 0, "hold timer expired: nothing received for %u s",
-		  c->state == BS_OPENSENT ? OPEN_HOLD_S : c->hold_s);
-}
+/* ---- the state machine ---- */
 
 static void hold_restart(struct bgp_conn *c)
 {
@@ -273,14 +278,169 @@ static void hold_restart(struct bgp_conn *c)
 		evtimer_del(c->hold);
 }
 
-static void send_keepalive(evutil_socket_t fd, short what, void *arg)
+static void keepalive_arm(struct bgp_conn *c)
+{
+	if (c->keepalive_s)
+		timer_ms(c->keepalive, jittered_ms(c->keepalive_s * 1000u));
+}
+
+/* The one place a connection's state changes. */
+static void change_state(struct bgp_conn *c, enum bgp_state to, const struct fsm_input *in)
+{
+	enum bgp_state from = c->state;
+	if (from == to)
+		return;
+	log_debug(c->s->name, "%s connection: %s -> %s", slot_names[c->slot], bgp_state_name(from),
+		  bgp_state_name(to));
+	c->state = to;
+	switch (to) {
+	case BS_IDLE:
+		conn_teardown(c, from, in);
+		break;
+	case BS_CONNECT:
+		timer_ms(c->hold, CONNECT_TIMEOUT_S * 1000);
+		break;
+	case BS_OPENSENT:
+	case BS_OPENCONFIRM:
+		hold_restart(c);
+		keepalive_arm(c);
+		break;
+	case BS_ESTABLISHED:
+	case BS_ACTIVE:
+		break;
+	}
+	session_derive(c->s);
+}
+
+typedef bool (*fsm_action)(struct bgp_conn *c, struct fsm_input *in);
+
+static bool act_send_open(struct bgp_conn *c, struct fsm_input *in);
+static bool act_open(struct bgp_conn *c, struct fsm_input *in);
+static bool act_established(struct bgp_conn *c, struct fsm_input *in);
+static bool act_update(struct bgp_conn *c, struct fsm_input *in);
+static bool act_route_refresh(struct bgp_conn *c, struct fsm_input *in);
+static bool act_notification(struct bgp_conn *c, struct fsm_input *in);
+static bool act_keepalive(struct bgp_conn *c, struct fsm_input *in);
+
+/* An action returning false ends the connection with the NOTIFICATION it put in the input. */
+struct fsm_row {
+	fsm_action act;
+	enum bgp_state next;
+	bool expected;   /* false: RFC 6608 Finite State Machine Error */
+};
+#define T(a, n) {a, n, true}
+
+/* Rows for events every open state treats alike. */
+#define OPEN_STATE_COMMON                                   \
+	[CE_TCP_FAIL] = T(NULL, BS_IDLE),                   \
+	[CE_HOLD_EXPIRED] = T(NULL, BS_IDLE),               \
+	[CE_SEND_HOLD_EXPIRED] = T(NULL, BS_IDLE),          \
+	[CE_NOTIFICATION] = T(act_notification, BS_IDLE),   \
+	[CE_MSG_ERROR] = T(NULL, BS_IDLE),                  \
+	[CE_STOP] = T(NULL, BS_IDLE)
+
+static const struct fsm_row fsm[BS_ESTABLISHED + 1][CE_COUNT] = {
+	[BS_CONNECT] = {
+		[CE_TCP_UP] = T(act_send_open, BS_OPENSENT),
+		[CE_TCP_FAIL] = T(NULL, BS_IDLE),
+		[CE_HOLD_EXPIRED] = T(NULL, BS_IDLE),
+		[CE_STOP] = T(NULL, BS_IDLE),
+	},
+	[BS_OPENSENT] = {
+		OPEN_STATE_COMMON,
+		[CE_KEEPALIVE_TIMER] = T(NULL, BS_OPENSENT),
+		[CE_OPEN] = T(act_open, BS_OPENCONFIRM),
+	},
+	[BS_OPENCONFIRM] = {
+		OPEN_STATE_COMMON,
+		[CE_KEEPALIVE_TIMER] = T(act_keepalive, BS_OPENCONFIRM),
+		[CE_KEEPALIVE] = T(act_established, BS_ESTABLISHED),
+	},
+	[BS_ESTABLISHED] = {
+		OPEN_STATE_COMMON,
+		[CE_KEEPALIVE_TIMER] = T(act_keepalive, BS_ESTABLISHED),
+		[CE_KEEPALIVE] = T(NULL, BS_ESTABLISHED),
+		[CE_UPDATE] = T(act_update, BS_ESTABLISHED),
+		[CE_ROUTE_REFRESH] = T(act_route_refresh, BS_ESTABLISHED),
+	},
+};
+
+static const uint8_t fsm_error_subcode[BS_ESTABLISHED + 1] = {
+	[BS_OPENSENT] = BGP_FSM_IN_OPENSENT,
+	[BS_OPENCONFIRM] = BGP_FSM_IN_OPENCONFIRM,
+	[BS_ESTABLISHED] = BGP_FSM_IN_ESTABLISHED,
+};
+
+static void conn_fsm(struct bgp_conn *c, enum conn_event ev, struct fsm_input *in)
+{
+	if (c->state == BS_IDLE || c->state > BS_ESTABLISHED)
+		return;  /* an empty slot has no events: its timers are off, its socket gone */
+	const struct fsm_row *r = &fsm[c->state][ev];
+	enum bgp_state to = r->next;
+	if (!r->expected) {
+		/* RFC 6608: which state the unexpected message arrived in. */
+		input_notify(in, BGP_ERR_FSM, fsm_error_subcode[c->state]);
+		input_why(in, "unexpected %s in state %s", event_names[ev], bgp_state_name(c->state));
+		to = BS_IDLE;
+	} else if (r->act && !r->act(c, in)) {
+		to = BS_IDLE;
+	}
+	change_state(c, to, in);
+}
+
+/* ---- timers ---- */
+
+static void on_hold(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
 	struct bgp_conn *c = arg;
-	uint8_t buf[BGP_HEADER_LEN];
-	conn_send(c, buf, bgp_keepalive_encode(buf, sizeof(buf)));
-	if (c->keepalive_s)
-		timer_ms(c->keepalive, jittered_ms(c->keepalive_s * 1000u));
+	struct fsm_input in = {0};
+	if (c->state == BS_CONNECT) {
+		input_why(&in, "connect to port %u: no answer within %u s", c->s->cfg.port, CONNECT_TIMEOUT_S);
+	} else {
+		input_notify(&in, BGP_ERR_HOLD, 0);
+		input_why(&in, "hold timer expired: nothing received for %u s",
+			  c->state == BS_OPENSENT ? OPEN_HOLD_S : c->hold_s);
+	}
+	conn_fsm(c, CE_HOLD_EXPIRED, &in);
+}
+
+static void on_send_hold(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct bgp_conn *c = arg;
+	struct fsm_input in = {0};
+	input_notify(&in, BGP_ERR_SEND_HOLD, 0);
+	input_why(&in, "the peer has read nothing for %u s (send hold timer, RFC 9687); %zu bytes queued",
+		  c->hold_s ? c->hold_s : OPEN_HOLD_S, evbuffer_get_length(bufferevent_get_output(c->bev)));
+	conn_fsm(c, CE_SEND_HOLD_EXPIRED, &in);
+}
+
+static void on_overflow(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct bgp_conn *c = arg;
+	struct fsm_input in = {0};
+	input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES);
+	input_why(&in, "output backlog reached %u MiB: the peer does not read fast enough", OUT_MAX >> 20);
+	conn_fsm(c, CE_STOP, &in);
+}
+
+static void on_keepalive_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct fsm_input in = {0};
+	conn_fsm(arg, CE_KEEPALIVE_TIMER, &in);
+}
+
+/* The send hold timer runs while output is queued and nothing of it leaves. */
+static void on_output_change(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct bgp_conn *c = arg;
+	if (info->n_deleted && evbuffer_get_length(buf) == 0)
+		evtimer_del(c->send_hold);
+	else if (info->n_deleted || !evtimer_pending(c->send_hold, NULL))
+		timer_ms(c->send_hold, (c->hold_s ? c->hold_s : OPEN_HOLD_S) * 1000u);
 }
 
 /* ---- sending routes ---- */
@@ -323,20 +483,16 @@ static void rib_peer_setup(struct bgp_session *s, struct bgp_conn *c)
 	r->base.peer_as4 = caps->as4;
 }
 
-static void send_end_of_rib(struct bgp_conn *c)
-{
-	uint8_t buf[64];
-	for (int f = 0; f < BGP_AF_COUNT; f++)
-		if (c->s->rib.af[f])
-			conn_send(c, buf, bgp_end_of_rib_encode((enum bgp_af)f, buf, sizeof(buf)));
-}
-
 static void send_full_table(struct bgp_session *s, struct bgp_conn *c, bool end_of_rib)
 {
 	struct rib_diff_stats st = {0};
 	rib_diff(NULL, &s->desired, &s->rib, emit_to_conn, c, &st);
-	if (end_of_rib)
-		send_end_of_rib(c);
+	if (end_of_rib) {
+		uint8_t buf[64];
+		for (int f = 0; f < BGP_AF_COUNT; f++)
+			if (s->rib.af[f])
+				conn_send(c, buf, bgp_end_of_rib_encode((enum bgp_af)f, buf, sizeof(buf)));
+	}
 	s->st.announced += st.announced;
 	log_info(s->name, "sent %zu routes in %zu UPDATEs%s", st.announced, st.messages,
 		 end_of_rib ? ", then End-of-RIB" : " (route refresh)");
@@ -347,9 +503,10 @@ void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *rout
 {
 	struct rib_set next = {0};
 	rib_set_copy(&next, routes, n, attrs, nattrs);
-	if (s->est) {
+	struct bgp_conn *est = established_conn(s);
+	if (est) {
 		struct rib_diff_stats st = {0};
-		rib_diff(&s->desired, &next, &s->rib, emit_to_conn, s->est, &st);
+		rib_diff(&s->desired, &next, &s->rib, emit_to_conn, est, &st);
 		s->st.announced += st.announced;
 		s->st.withdrawn += st.withdrawn;
 		if (st.messages)
@@ -360,241 +517,7 @@ void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *rout
 	s->desired = next;
 }
 
-/* ---- receiving ---- */
-
-static void established(struct bgp_session *s, struct bgp_conn *c)
-{
-	c->state = BS_ESTABLISHED;
-	s->est = c;
-	struct bgp_conn *other = c == s->out ? s->in : s->out;
-	if (other)
-		conn_close(other, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0);
-	s->established_at = time(NULL);
-	s->st.last_error[0] = 0;
-	session_state(s, BS_ESTABLISHED);
-	char nh[IPADDR_STRLEN];
-	ipaddr_format(&c->local, nh);
-	log_info(s->name, "established: AS %u, router ID %u.%u.%u.%u, hold %u s, keepalive %u s, %s, local address %s",
-		 bgp_open_asn(&c->peer_open), c->peer_open.bgp_id >> 24, (c->peer_open.bgp_id >> 16) & 255,
-		 (c->peer_open.bgp_id >> 8) & 255, c->peer_open.bgp_id & 255, c->hold_s, c->keepalive_s,
-		 ibgp(s, c) ? "iBGP" : "eBGP", nh);
-	rib_peer_setup(s, c);
-	send_full_table(s, c, true);
-	s->restarted = false;
-}
-
-/* RFC 4271 6.8: the connection the BGP speaker with the higher Identifier opened survives. */
-static bool resolve_collision(struct bgp_session *s, struct bgp_conn *c)
-{
-	struct bgp_conn *other = c == s->out ? s->in : s->out;
-	if (!other)
-		return true;
-	if (other->state == BS_CONNECT) {
-		conn_close(other, 0, 0, NULL, 0);
-		return true;
-	}
-	bool keep_outgoing = s->cfg.router_id > c->peer_open.bgp_id;
-	struct bgp_conn *loser = (c->outgoing == keep_outgoing) ? other : c;
-	log_info(s->name, "connection collision: keeping the connection %s opened",
-		 keep_outgoing ? "we" : "the peer");
-	conn_close(loser, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0);
-	return loser != c;
-}
-
-static bool check_peer_as(struct bgp_session *s, struct bgp_conn *c)
-{
-	uint32_t as = bgp_open_asn(&c->peer_open);
-	const char *want = NULL;
-	char wbuf[64];
-	if (s->cfg.peer_as && as != s->cfg.peer_as) {
-		snprintf(wbuf, sizeof(wbuf), "peerASN %u", s->cfg.peer_as);
-		want = wbuf;
-	} else if (!s->cfg.peer_as && s->cfg.dynamic == DYNAMIC_ASN_INTERNAL && as != s->cfg.local_as) {
-		snprintf(wbuf, sizeof(wbuf), "an internal peer (AS %u, dynamicASN internal)", s->cfg.local_as);
-		want = wbuf;
-	} else if (!s->cfg.peer_as && s->cfg.dynamic == DYNAMIC_ASN_EXTERNAL && as == s->cfg.local_as) {
-		want = "an external peer (dynamicASN external)";
-	}
-	if (!want)
-		return true;
-	uint8_t data[2] = {(uint8_t)(c->peer_open.my_as >> 8), (uint8_t)c->peer_open.my_as};
-	conn_fail(c, BGP_ERR_OPEN, BGP_OPEN_BAD_PEER_AS, data, 2,
-		  "ASN mismatch: the peer's OPEN says AS %u, BGPPeer %s expects %s", as, s->cfg.name, want);
-	return false;
-}
-
-static void on_open(struct bgp_conn *c, const uint8_t *body, size_t len)
-{
-	struct bgp_session *s = c->s;
-	struct bgp_error err = {0};
-	if (c->state != BS_OPENSENT) {
-		conn_fail(c, BGP_ERR_FSM, 0, NULL, 0, "OPEN received in state %s", bgp_state_name(c->state));
-		return;
-	}
-	if (!bgp_open_decode(body, len, &c->peer_open, &err)) {
-		conn_fail(c, err.code, err.subcode, err.data, err.len, "bad OPEN: %s", err.why);
-		return;
-	}
-	if (!check_peer_as(s, c))
-		return;
-	if (c->peer_open.bgp_id == s->cfg.router_id && ibgp(s, c)) {
-		uint8_t id[4] = {c->peer_open.bgp_id >> 24, c->peer_open.bgp_id >> 16, c->peer_open.bgp_id >> 8,
-				 c->peer_open.bgp_id};
-		conn_fail(c, BGP_ERR_OPEN, BGP_OPEN_BAD_BGP_ID, id, 4,
-			  "the peer's BGP Identifier equals our router ID (RFC 6286: not allowed within an AS)");
-		return;
-	}
-	if (!resolve_collision(s, c))
-		return;
-	uint16_t ph = c->peer_open.hold_time, mine = s->cfg.hold_time;
-	c->hold_s = ph < mine ? ph : mine;
-	c->keepalive_s = 0;
-	if (c->hold_s) {
-		c->keepalive_s = s->cfg.keepalive_time ? s->cfg.keepalive_time : c->hold_s / 3;
-		if (c->keepalive_s > c->hold_s / 3)
-			c->keepalive_s = c->hold_s / 3;
-		if (!c->keepalive_s)
-			c->keepalive_s = 1;
-	}
-	c->state = BS_OPENCONFIRM;
-	session_state(s, BS_OPENCONFIRM);
-	send_keepalive(-1, 0, c);
-	hold_restart(c);
-}
-
-static void count_nlri(const uint8_t *p, size_t len, uint8_t family, uint64_t *counter)
-{
-	struct bgp_prefix pfx;
-	while (bgp_nlri_next(&p, &len, family, &pfx))
-		(*counter)++;
-}
-
-static void on_update(struct bgp_conn *c, const uint8_t *body, size_t len)
-{
-	struct bgp_session *s = c->s;
-	struct bgp_update u;
-	struct bgp_error err = {0};
-	if (c->state != BS_ESTABLISHED) {
-		conn_fail(c, BGP_ERR_FSM, 0, NULL, 0, "UPDATE received in state %s", bgp_state_name(c->state));
-		return;
-	}
-	if (!bgp_update_decode(body, len, c->peer_open.caps.as4, ibgp(s, c), &u, &err)) {
-		conn_fail(c, err.code, err.subcode, err.data, err.len, "bad UPDATE: %s", err.why);
-		return;
-	}
-	s->st.updates_in++;
-	if (u.end_of_rib) {
-		s->st.eor_in++;
-		return;
-	}
-	uint64_t gone = 0, came = 0;
-	count_nlri(u.withdrawn, u.withdrawn_len, 4, &gone);
-	if (u.mp_unreach)
-		count_nlri(u.mp_withdrawn, u.mp_withdrawn_len, u.mp_unreach_af == BGP_AF_IPV4 ? 4 : 6, &gone);
-	count_nlri(u.nlri, u.nlri_len, 4, &came);
-	if (u.mp_reach)
-		count_nlri(u.mp_nlri, u.mp_nlri_len, u.mp_reach_af == BGP_AF_IPV4 ? 4 : 6, &came);
-	if (u.treat_as_withdraw) {
-		s->st.treat_as_withdraw++;
-		log_warn(s->name, "UPDATE treated as withdraw (RFC 7606): %s", u.why);
-		gone += came;
-		came = 0;
-	}
-	s->st.prefixes_in += came;
-	s->st.withdrawn_in += gone;
-}
-
-static void on_notification(struct bgp_conn *c, const uint8_t *body, size_t len)
-{
-	struct bgp_session *s = c->s;
-	uint8_t code = 0, sub = 0;
-	const uint8_t *data = NULL;
-	size_t dlen = 0;
-	bgp_notification_decode(body, len, &code, &sub, &data, &dlen);
-	const char *hint = "";
-	if (code == BGP_ERR_OPEN && sub == BGP_OPEN_BAD_PEER_AS)
-		hint = " (ASN mismatch: the peer expects another AS than our myASN)";
-	else if (code == BGP_ERR_OPEN && sub == BGP_OPEN_BAD_BGP_ID)
-		hint = " (the peer refuses our router ID)";
-	conn_fail(c, 0, 0, NULL, 0, "peer sent NOTIFICATION %s / %s%s, %zu bytes of data", bgp_err_code_name(code),
-		  bgp_err_subcode_name(code, sub), hint, dlen);
-	(void)s;
-}
-
-static void on_message(struct bgp_conn *c, uint8_t type, const uint8_t *body, size_t len)
-{
-	struct bgp_session *s = c->s;
-	s->st.msgs_in++;
-	if (type != BGP_NOTIFICATION)
-		hold_restart(c);
-	switch (type) {
-	case BGP_OPEN:
-		on_open(c, body, len);
-		break;
-	case BGP_UPDATE:
-		on_update(c, body, len);
-		break;
-	case BGP_NOTIFICATION:
-		on_notification(c, body, len);
-		break;
-	case BGP_KEEPALIVE:
-		if (c->state == BS_OPENCONFIRM)
-			established(s, c);
-		else if (c->state != BS_ESTABLISHED)
-			conn_fail(c, BGP_ERR_FSM, 0, NULL, 0, "KEEPALIVE received in state %s",
-				  bgp_state_name(c->state));
-		break;
-	case BGP_ROUTE_REFRESH: {
-		enum bgp_af af;
-		struct bgp_error err = {0};
-		if (c->state != BS_ESTABLISHED)
-			conn_fail(c, BGP_ERR_FSM, 0, NULL, 0, "ROUTE-REFRESH received in state %s",
-				  bgp_state_name(c->state));
-		else if (bgp_route_refresh_decode(body, len, &af, &err)) {
-			if (s->rib.af[af])
-				send_full_table(s, c, false);  /* RFC 2918: the Adj-RIB-Out again */
-		} else if (err.code) {
-			conn_fail(c, err.code, err.subcode, err.data, err.len, "bad ROUTE-REFRESH: %s", err.why);
-		}
-		break;
-	}
-	}
-}
-
-static void conn_read(struct bufferevent *bev, void *arg)
-{
-	struct bgp_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	for (int k = 0; k < MSGS_PER_WAKEUP && c->s; k++) {
-		size_t avail = evbuffer_get_length(in), mlen = 0;
-		if (avail < BGP_HEADER_LEN)
-			return;
-		uint8_t type = 0;
-		struct bgp_error err = {0};
-		const uint8_t *hdr = evbuffer_pullup(in, BGP_HEADER_LEN);
-		int r = bgp_header_check(hdr, avail, &mlen, &type, &err);
-		if (r < 0) {
-			conn_fail(c, err.code, err.subcode, err.data, err.len, "bad message header: %s", err.why);
-			return;
-		}
-		if (r == 0 || avail < mlen)
-			return;
-		const uint8_t *msg = evbuffer_pullup(in, (ev_ssize_t)mlen);
-		on_message(c, type, msg + BGP_HEADER_LEN, mlen - BGP_HEADER_LEN);
-		if (!c->s)
-			return;  /* closed: c is detached, its input no longer matters */
-		evbuffer_drain(in, mlen);
-	}
-	if (c->s && evbuffer_get_length(in) >= BGP_HEADER_LEN)
-		event_active(c->more, EV_TIMEOUT, 0);
-}
-
-static void conn_more(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	struct bgp_conn *c = arg;
-	conn_read(c->bev, c);
-}
+/* ---- actions ---- */
 
 static void send_open(struct bgp_conn *c)
 {
@@ -619,57 +542,320 @@ static void send_open(struct bgp_conn *c)
 	}
 	uint8_t buf[BGP_MAX_LEN];
 	conn_send(c, buf, bgp_open_encode(&o, buf, sizeof(buf)));
-	c->state = BS_OPENSENT;
-	hold_restart(c);
 }
 
-static void conn_connected(struct bgp_conn *c)
+static bool act_send_open(struct bgp_conn *c, struct fsm_input *in)
 {
-	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	(void)in;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &sl) == 0)
 		ip_from_sockaddr((struct sockaddr *)&ss, &c->local, NULL);
+	bufferevent_enable(c->bev, EV_READ);
 	send_open(c);
-	if (c->s->state < BS_OPENSENT)
-		session_state(c->s, BS_OPENSENT);
+	return true;
+}
+
+static bool act_keepalive(struct bgp_conn *c, struct fsm_input *in)
+{
+	(void)in;
+	uint8_t buf[BGP_HEADER_LEN];
+	conn_send(c, buf, bgp_keepalive_encode(buf, sizeof(buf)));
+	keepalive_arm(c);
+	return true;
+}
+
+static bool check_peer_as(struct bgp_session *s, struct bgp_conn *c, struct fsm_input *in)
+{
+	uint32_t as = bgp_open_asn(&c->peer_open);
+	char want[80] = "";
+	if (s->cfg.peer_as && as != s->cfg.peer_as)
+		snprintf(want, sizeof(want), "peerASN %u", s->cfg.peer_as);
+	else if (!s->cfg.peer_as && s->cfg.dynamic == DYNAMIC_ASN_INTERNAL && as != s->cfg.local_as)
+		snprintf(want, sizeof(want), "an internal peer (AS %u, dynamicASN internal)", s->cfg.local_as);
+	else if (!s->cfg.peer_as && s->cfg.dynamic == DYNAMIC_ASN_EXTERNAL && as == s->cfg.local_as)
+		snprintf(want, sizeof(want), "an external peer (dynamicASN external)");
+	if (!want[0])
+		return true;
+	input_notify(in, BGP_ERR_OPEN, BGP_OPEN_BAD_PEER_AS);
+	in->err.data[0] = (uint8_t)(c->peer_open.my_as >> 8);
+	in->err.data[1] = (uint8_t)c->peer_open.my_as;
+	in->err.len = 2;
+	input_why(in, "ASN mismatch: the peer's OPEN says AS %u, BGPPeer %s expects %s", as, s->cfg.name, want);
+	return false;
+}
+
+/*
+ * RFC 4271 6.8: with two connections open, the one opened by the speaker
+ * with the higher BGP Identifier survives. The peer's Identifier is known
+ * from this OPEN, so the other connection is compared in OpenSent too.
+ * Returns false when c is the one to close (the input says why).
+ */
+static bool resolve_collision(struct bgp_conn *c, struct fsm_input *in)
+{
+	struct bgp_session *s = c->s;
+	struct bgp_conn *other = &s->conn[!c->slot];
+	struct fsm_input o = {0};
+	if (other->state == BS_IDLE)
+		return true;
+	if (other->state == BS_CONNECT) {
+		input_why(&o, "the %s connection came up first: dropping the %s attempt", slot_names[c->slot],
+			  slot_names[other->slot]);
+		conn_fsm(other, CE_STOP, &o);
+		return true;
+	}
+	bool keep_outgoing = other->state != BS_ESTABLISHED && s->cfg.router_id > c->peer_open.bgp_id;
+	bool c_loses = other->state == BS_ESTABLISHED || (c->slot == SLOT_OUT) != keep_outgoing;
+	struct fsm_input *loser_in = c_loses ? in : &o;
+	input_notify(loser_in, BGP_ERR_CEASE, BGP_CEASE_COLLISION);
+	input_why(loser_in, "connection collision: keeping the connection %s opened",
+		  (c_loses ? other->slot : c->slot) == SLOT_OUT ? "we" : "the peer");
+	if (c_loses)
+		return false;
+	conn_fsm(other, CE_STOP, &o);
+	return true;
+}
+
+static bool act_open(struct bgp_conn *c, struct fsm_input *in)
+{
+	struct bgp_session *s = c->s;
+	if (!bgp_open_decode(in->body, in->len, &c->peer_open, &in->err)) {
+		input_why(in, "bad OPEN: %s", in->err.why);
+		return false;
+	}
+	if (!check_peer_as(s, c, in))
+		return false;
+	uint32_t id = c->peer_open.bgp_id;
+	if (id == s->cfg.router_id && ibgp(s, c)) {
+		input_notify(in, BGP_ERR_OPEN, BGP_OPEN_BAD_BGP_ID);
+		uint8_t b[4] = {id >> 24, id >> 16, id >> 8, id};
+		memcpy(in->err.data, b, 4);
+		in->err.len = 4;
+		input_why(in, "the peer's BGP Identifier equals our router ID (RFC 6286: not allowed within an AS)");
+		return false;
+	}
+	if (!resolve_collision(c, in))
+		return false;
+	uint16_t ph = c->peer_open.hold_time, mine = s->cfg.hold_time;
+	c->hold_s = ph < mine ? ph : mine;
+	c->keepalive_s = 0;
+	if (c->hold_s) {
+		c->keepalive_s = s->cfg.keepalive_time ? s->cfg.keepalive_time : c->hold_s / 3;
+		if (c->keepalive_s > c->hold_s / 3)
+			c->keepalive_s = c->hold_s / 3;
+		if (!c->keepalive_s)
+			c->keepalive_s = 1;
+	}
+	uint8_t buf[BGP_HEADER_LEN];
+	conn_send(c, buf, bgp_keepalive_encode(buf, sizeof(buf)));
+	return true;
+}
+
+static bool act_established(struct bgp_conn *c, struct fsm_input *in)
+{
+	(void)in;
+	struct bgp_session *s = c->s;
+	struct bgp_conn *other = &s->conn[!c->slot];
+	if (other->state != BS_IDLE) {
+		struct fsm_input o = {0};
+		input_notify(&o, BGP_ERR_CEASE, BGP_CEASE_COLLISION);
+		input_why(&o, "connection collision: the %s connection is Established", slot_names[c->slot]);
+		conn_fsm(other, CE_STOP, &o);
+	}
+	s->established_ms = mono_ms();
+	s->st.last_error[0] = 0;
+	char nh[IPADDR_STRLEN];
+	ipaddr_format(&c->local, nh);
+	uint32_t id = c->peer_open.bgp_id;
+	log_info(s->name, "established: AS %u, router ID %u.%u.%u.%u, hold %u s, keepalive %u s, %s, local address %s",
+		 bgp_open_asn(&c->peer_open), id >> 24, (id >> 16) & 255, (id >> 8) & 255, id & 255, c->hold_s,
+		 c->keepalive_s, ibgp(s, c) ? "iBGP" : "eBGP", nh);
+	rib_peer_setup(s, c);
+	send_full_table(s, c, true);
+	s->restarted = false;
+	return true;
+}
+
+static void count_nlri(const uint8_t *p, size_t len, uint8_t family, uint64_t *counter)
+{
+	struct bgp_prefix pfx;
+	while (bgp_nlri_next(&p, &len, family, &pfx))
+		(*counter)++;
+}
+
+static bool act_update(struct bgp_conn *c, struct fsm_input *in)
+{
+	struct bgp_session *s = c->s;
+	struct bgp_update u;
+	if (!bgp_update_decode(in->body, in->len, c->peer_open.caps.as4, ibgp(s, c), &u, &in->err)) {
+		input_why(in, "bad UPDATE: %s", in->err.why);
+		return false;
+	}
+	s->st.updates_in++;
+	if (u.end_of_rib) {
+		s->st.eor_in++;
+		return true;
+	}
+	uint64_t gone = 0, came = 0;
+	count_nlri(u.withdrawn, u.withdrawn_len, 4, &gone);
+	if (u.mp_unreach)
+		count_nlri(u.mp_withdrawn, u.mp_withdrawn_len, u.mp_unreach_af == BGP_AF_IPV4 ? 4 : 6, &gone);
+	count_nlri(u.nlri, u.nlri_len, 4, &came);
+	if (u.mp_reach)
+		count_nlri(u.mp_nlri, u.mp_nlri_len, u.mp_reach_af == BGP_AF_IPV4 ? 4 : 6, &came);
+	if (u.treat_as_withdraw) {
+		s->st.treat_as_withdraw++;
+		log_warn(s->name, "UPDATE treated as withdraw (RFC 7606): %s", u.why);
+		gone += came;
+		came = 0;
+	}
+	s->st.prefixes_in += came;
+	s->st.withdrawn_in += gone;
+	return true;
+}
+
+static bool act_route_refresh(struct bgp_conn *c, struct fsm_input *in)
+{
+	enum bgp_af af;
+	if (bgp_route_refresh_decode(in->body, in->len, &af, &in->err)) {
+		if (c->s->rib.af[af])
+			send_full_table(c->s, c, false);  /* RFC 2918: the Adj-RIB-Out again */
+		return true;
+	}
+	if (!in->err.code)
+		return true;  /* RFC 7313 5: an unknown AFI/SAFI is ignored */
+	input_why(in, "bad ROUTE-REFRESH: %s", in->err.why);
+	return false;
+}
+
+static bool act_notification(struct bgp_conn *c, struct fsm_input *in)
+{
+	uint8_t code = 0, sub = 0;
+	const uint8_t *data = NULL;
+	size_t dlen = 0;
+	char text[200];
+	if (!bgp_notification_decode(in->body, in->len, &code, &sub, &data, &dlen)) {
+		input_why(in, "peer sent a malformed NOTIFICATION (%zu bytes)", in->len);
+		return true;
+	}
+	/* The text of an RFC 8203/9003 shutdown communication comes out escaped. */
+	bgp_notification_format(code, sub, data, dlen, text, sizeof(text));
+	const char *hint = "";
+	if (code == BGP_ERR_OPEN && sub == BGP_OPEN_BAD_PEER_AS)
+		hint = " (ASN mismatch: the peer expects another AS than our myASN)";
+	else if (code == BGP_ERR_OPEN && sub == BGP_OPEN_BAD_BGP_ID)
+		hint = " (the peer refuses our router ID)";
+	input_why(in, "peer sent NOTIFICATION %s%s", text, hint);
+	(void)c;
+	return true;
+}
+
+/* ---- connections ---- */
+
+static enum conn_event message_event(uint8_t type)
+{
+	switch (type) {
+	case BGP_OPEN:
+		return CE_OPEN;
+	case BGP_UPDATE:
+		return CE_UPDATE;
+	case BGP_NOTIFICATION:
+		return CE_NOTIFICATION;
+	case BGP_KEEPALIVE:
+		return CE_KEEPALIVE;
+	default:
+		return CE_ROUTE_REFRESH;  /* bgp_header_check lets no other type through */
+	}
+}
+
+static void conn_read(struct bufferevent *bev, void *arg)
+{
+	struct bgp_conn *c = arg;
+	struct evbuffer *input = bufferevent_get_input(bev);
+	for (int k = 0; k < MSGS_PER_WAKEUP; k++) {
+		size_t avail = evbuffer_get_length(input), mlen = 0;
+		if (avail < BGP_HEADER_LEN)
+			return;
+		uint8_t type = 0;
+		struct fsm_input in = {0};
+		const uint8_t *hdr = evbuffer_pullup(input, BGP_HEADER_LEN);
+		int r = hdr ? bgp_header_check(hdr, avail, &mlen, &type, &in.err) : -1;
+		if (r < 0) {
+			input_why(&in, "bad message header: %s", hdr ? in.err.why : "out of memory");
+			conn_fsm(c, CE_MSG_ERROR, &in);
+			return;
+		}
+		if (r == 0 || avail < mlen)
+			return;
+		const uint8_t *msg = evbuffer_pullup(input, (ev_ssize_t)mlen);
+		if (!msg) {
+			input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES);
+			input_why(&in, "out of memory reading a %zu-byte message", mlen);
+			conn_fsm(c, CE_STOP, &in);
+			return;
+		}
+		c->s->st.msgs_in++;
+		if (type != BGP_NOTIFICATION)
+			hold_restart(c);
+		in.body = msg + BGP_HEADER_LEN;
+		in.len = mlen - BGP_HEADER_LEN;
+		conn_fsm(c, message_event(type), &in);
+		if (c->bev != bev)
+			return;  /* closed: the socket and its input went to the linger */
+		evbuffer_drain(input, mlen);
+	}
+	if (evbuffer_get_length(input) >= BGP_HEADER_LEN)
+		event_active(c->more, EV_TIMEOUT, 0);
+}
+
+static void conn_more(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct bgp_conn *c = arg;
+	if (c->bev)
+		conn_read(c->bev, c);
 }
 
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	struct bgp_conn *c = arg;
+	struct fsm_input in = {0};
 	if (what & BEV_EVENT_CONNECTED) {
-		conn_connected(c);
+		conn_fsm(c, CE_TCP_UP, &in);
 		return;
 	}
 	int e = EVUTIL_SOCKET_ERROR();
 	if (c->state == BS_CONNECT)
-		conn_fail(c, 0, 0, NULL, 0, "connect to port %u: %s", c->s->cfg.port,
-			  what & BEV_EVENT_TIMEOUT ? "no answer" : what & BEV_EVENT_ERROR ? strerror(e) : "closed");
+		input_why(&in, "connect to port %u: %s", c->s->cfg.port,
+			  what & BEV_EVENT_ERROR ? strerror(e) : "closed");
 	else
-		conn_fail(c, 0, 0, NULL, 0, "connection %s in state %s",
+		input_why(&in, "connection %s in state %s",
 			  what & BEV_EVENT_EOF ? "closed by the peer" : strerror(e), bgp_state_name(c->state));
+	conn_fsm(c, CE_TCP_FAIL, &in);
 }
 
-static struct bgp_conn *conn_new(struct bgp_session *s, int fd, bool outgoing)
+/* Puts fd into the empty slot c (state Connect). On failure fd is closed. */
+static bool conn_open(struct bgp_conn *c, int fd)
 {
-	struct bgp_conn *c = xcalloc(1, sizeof(*c));
-	c->s = s;
-	c->outgoing = outgoing;
-	c->state = BS_CONNECT;
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_socket_new(c->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
 		close(fd);
-		free(c);
-		return NULL;
+		log_error(c->s->name, "out of memory for a connection");
+		return false;
 	}
-	c->hold = evtimer_new(s->base, hold_expired, c);
-	c->keepalive = evtimer_new(s->base, send_keepalive, c);
-	c->more = evtimer_new(s->base, conn_more, c);
+	c->out_watch = evbuffer_add_cb(bufferevent_get_output(c->bev), on_output_change, c);
+	if (!c->out_watch) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+		log_error(c->s->name, "out of memory for a connection");
+		return false;
+	}
 	bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	return c;
+	/* Reading starts with the OPEN we send: nothing may be read before the connection is up. */
+	bufferevent_enable(c->bev, EV_WRITE);
+	change_state(c, BS_CONNECT, NULL);
+	return true;
 }
 
 static int session_ttl(const struct bgp_session *s)
@@ -679,83 +865,132 @@ static int session_ttl(const struct bgp_session *s)
 	return s->cfg.multihop ? BGP_TTL_MULTIHOP : BGP_TTL_EBGP;
 }
 
+static void dial_failed(struct bgp_session *s, const char *what, int e)
+{
+	snprintf(s->st.last_error, sizeof(s->st.last_error), "%s: %s", what, strerror(e));
+	log_warn(s->name, "cannot dial: %s", s->st.last_error);
+	s->failures++;
+	session_retry_later(s);
+	session_derive(s);
+}
+
 static void session_dial(evutil_socket_t fd_unused, short what, void *arg)
 {
 	(void)fd_unused, (void)what;
 	struct bgp_session *s = arg;
-	if (s->out || s->est)
+	struct bgp_conn *c = &s->conn[SLOT_OUT];
+	if (s->stopping || c->state != BS_IDLE || established_conn(s))
 		return;
-	const char *why = "";
-	int fd = bgp_socket_client(&s->cfg.peer, &s->cfg.source, s->cfg.password, session_ttl(s), &why);
+	const char *why = "dial";
+	int fd = s->dial ? s->dial(s->dial_arg)
+			 : bgp_socket_client(&s->cfg.peer, &s->cfg.source, s->cfg.password, session_ttl(s), &why);
 	if (fd < 0) {
-		snprintf(s->st.last_error, sizeof(s->st.last_error), "%s: %s", why, strerror(errno));
-		log_warn(s->name, "cannot dial: %s", s->st.last_error);
-		s->failures++;
-		session_retry_later(s);
+		dial_failed(s, why, errno);
 		return;
 	}
-	struct bgp_conn *c = conn_new(s, fd, true);
-	if (!c) {
-		s->failures++;
-		session_retry_later(s);
+	if (!conn_open(c, fd)) {
+		dial_failed(s, "connection", ENOMEM);
 		return;
 	}
-	s->out = c;
+	struct fsm_input in = {0};
+	if (s->dial) {
+		conn_fsm(c, CE_TCP_UP, &in);
+		return;
+	}
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	sockaddr_from_ip(&s->cfg.peer, s->cfg.port, &ss, &sl);
-	if (s->state < BS_CONNECT || s->state == BS_ACTIVE)
-		session_state(s, BS_CONNECT);
-	/* Without a deadline a peer that drops SYNs holds the attempt for minutes of kernel retries. */
-	struct timeval deadline = {CONNECT_TIMEOUT_S, 0};
-	bufferevent_set_timeouts(c->bev, NULL, &deadline);
-	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sl) < 0)
-		conn_fail(c, 0, 0, NULL, 0, "connect: %s", strerror(errno));
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sl) < 0) {
+		input_why(&in, "connect: %s", strerror(errno));
+		conn_fsm(c, CE_TCP_FAIL, &in);
+	}
 }
 
-static void session_retry_later(struct bgp_session *s)
+/* RFC 4486: a connection we will not run gets Cease / Connection Rejected on the bare socket. */
+static void refuse(struct bgp_session *s, int fd, const char *why)
 {
-	uint32_t ms = s->cfg.connect_retry_ms ? s->cfg.connect_retry_ms : RETRY_FIRST_MS;
-	for (unsigned k = 1; k < s->failures && ms < RETRY_MAX_MS; k++)
-		ms *= 2;
-	if (ms > RETRY_MAX_MS)
-		ms = RETRY_MAX_MS;
-	ms = jittered_ms(ms);
-	log_debug(s->name, "next connection attempt in %u ms", ms);
-	timer_ms(s->retry, ms);
+	uint8_t buf[BGP_NOTIFICATION_MIN_LEN];
+	size_t n = bgp_notification_encode(BGP_ERR_CEASE, BGP_CEASE_CONNECTION_REJECTED, NULL, 0, buf, sizeof(buf));
+	ssize_t w = send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)w;  /* best effort: the socket is fresh, its buffer empty */
+	close(fd);
+	s->st.rejected++;
+	if (s->st.rejected <= 10 || s->st.rejected % 1000 == 0)
+		log_info(s->name, "refused a connection from the peer (%s): Cease / Connection Rejected "
+				  "(%llu so far)", why, (unsigned long long)s->st.rejected);
 }
 
 void bgp_session_accept(struct bgp_session *s, int fd)
 {
-	if (s->est) {
-		if (!s->est->peer_open.caps.graceful_restart) {
-			log_info(s->name, "refusing a second connection: the session is Established");
-			struct bgp_conn *c = conn_new(s, fd, false);
-			if (c) {
-				c->state = BS_OPENSENT;  /* so that the NOTIFICATION is sent */
-				s->in = c;
-				conn_close(c, BGP_ERR_CEASE, BGP_CEASE_CONNECTION_REJECTED, NULL, 0);
-			}
-			return;
-		}
-		/* RFC 4724 4.2: a new connection from a restarting peer replaces the old one. */
-		log_info(s->name, "the peer reconnected (graceful restart): dropping the old connection");
-		conn_close(s->est, 0, 0, NULL, 0);
-	}
-	if (s->in)
-		conn_close(s->in, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0);
-	bgp_socket_ttl(fd, s->cfg.peer.family, session_ttl(s));
-	struct bgp_conn *c = conn_new(s, fd, false);
-	if (!c)
+	struct bgp_conn *est = established_conn(s);
+	struct fsm_input in = {0};
+	if (s->stopping) {
+		refuse(s, fd, "the session is closing");
 		return;
-	s->in = c;
+	}
+	if (est && !est->peer_open.caps.graceful_restart) {
+		refuse(s, fd, "the session is Established");
+		return;
+	}
+	if (est) {
+		/* RFC 4724 4.2: a new connection from a restarting peer replaces the old one. */
+		input_why(&in, "the peer reconnected (graceful restart): dropping the old connection");
+		conn_fsm(est, CE_STOP, &in);
+	}
+	struct bgp_conn *c = &s->conn[SLOT_IN];
+	if (c->state != BS_IDLE) {
+		struct fsm_input o = {0};
+		input_notify(&o, BGP_ERR_CEASE, BGP_CEASE_COLLISION);
+		input_why(&o, "the peer opened another connection: closing its previous one");
+		conn_fsm(c, CE_STOP, &o);
+	}
+	bgp_socket_ttl(fd, s->cfg.peer.family, session_ttl(s));
+	if (!conn_open(c, fd))
+		return;
 	evtimer_del(s->retry);
-	conn_connected(c);
+	struct fsm_input up = {0};
+	conn_fsm(c, CE_TCP_UP, &up);
+}
+
+/* ---- the session ---- */
+
+static bool slot_init(struct bgp_session *s, int slot)
+{
+	struct bgp_conn *c = &s->conn[slot];
+	c->s = s;
+	c->slot = slot;
+	c->state = BS_IDLE;
+	c->hold = evtimer_new(s->base, on_hold, c);
+	c->keepalive = evtimer_new(s->base, on_keepalive_timer, c);
+	c->send_hold = evtimer_new(s->base, on_send_hold, c);
+	c->more = evtimer_new(s->base, conn_more, c);
+	c->overflow = evtimer_new(s->base, on_overflow, c);
+	return c->hold && c->keepalive && c->send_hold && c->more && c->overflow;
+}
+
+static void slot_free(struct bgp_conn *c)
+{
+	struct event *evs[] = {c->hold, c->keepalive, c->send_hold, c->more, c->overflow};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(*evs); i++)
+		if (evs[i])
+			event_free(evs[i]);
+}
+
+static void session_free(struct bgp_session *s)
+{
+	for (int i = 0; i < SLOTS; i++)
+		slot_free(&s->conn[i]);
+	if (s->retry)
+		event_free(s->retry);
+	rib_set_clear(&s->desired);
+	free(s);
 }
 
 struct bgp_session *bgp_session_new(struct event_base *base, const struct bgp_session_config *cfg, bool restarted)
 {
-	struct bgp_session *s = xcalloc(1, sizeof(*s));
+	struct bgp_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
 	char addr[IPADDR_STRLEN];
 	s->base = base;
 	s->cfg = *cfg;
@@ -765,10 +1000,21 @@ struct bgp_session *bgp_session_new(struct event_base *base, const struct bgp_se
 	s->state = BS_IDLE;
 	s->state_since = time(NULL);
 	s->retry = evtimer_new(base, session_dial, s);
+	if (!s->retry || !slot_init(s, SLOT_OUT) || !slot_init(s, SLOT_IN)) {
+		log_error(s->name, "out of memory: no session for BGPPeer %s", cfg->name);
+		session_free(s);
+		return NULL;
+	}
 	log_info(s->name, "new session for BGPPeer %s: AS %u -> AS %u%s, port %u", cfg->name, cfg->local_as,
 		 cfg->peer_as, cfg->peer_as ? "" : " (dynamic)", cfg->port);
 	event_active(s->retry, EV_TIMEOUT, 0);
 	return s;
+}
+
+void bgp_session_set_dialer(struct bgp_session *s, int (*dial)(void *arg), void *arg)
+{
+	s->dial = dial;
+	s->dial_arg = arg;
 }
 
 const struct bgp_session_config *bgp_session_cfg(const struct bgp_session *s)
@@ -784,29 +1030,30 @@ enum bgp_state bgp_session_state(const struct bgp_session *s)
 void bgp_session_close(struct bgp_session *s, uint8_t cease_subcode)
 {
 	log_info(s->name, "closing: Cease / %s", bgp_err_subcode_name(BGP_ERR_CEASE, cease_subcode));
-	if (s->out)
-		conn_close(s->out, BGP_ERR_CEASE, cease_subcode, NULL, 0);
-	if (s->in)
-		conn_close(s->in, BGP_ERR_CEASE, cease_subcode, NULL, 0);
-	event_free(s->retry);
-	rib_set_clear(&s->desired);
-	free(s);
+	s->stopping = true;
+	for (int i = 0; i < SLOTS; i++) {
+		struct fsm_input in = {0};
+		input_notify(&in, BGP_ERR_CEASE, cease_subcode);
+		conn_fsm(&s->conn[i], CE_STOP, &in);
+	}
+	session_free(s);
 }
 
 unsigned bgp_closing_count(void)
 {
-	return closing_conns;
+	return bgp_linger_count();
 }
 
 json_t *bgp_session_status(const struct bgp_session *s)
 {
 	char addr[IPADDR_STRLEN];
 	ipaddr_format(&s->cfg.peer, addr);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "peer", s->cfg.name, "address", addr,
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "peer", s->cfg.name, "address", addr,
 			      "state", bgp_state_name(s->state), "since", (json_int_t)s->state_since, "routes",
 			      (json_int_t)s->desired.n, "prefixes_received", (json_int_t)s->st.prefixes_in,
-			      "updates_received", (json_int_t)s->st.updates_in, "flaps", (json_int_t)s->st.flaps);
-	if (s->st.last_error[0])
+			      "updates_received", (json_int_t)s->st.updates_in, "flaps", (json_int_t)s->st.flaps,
+			      "connections_rejected", (json_int_t)s->st.rejected);
+	if (j && s->st.last_error[0])
 		json_object_set_new(j, "last_error", json_string(s->st.last_error));
 	return j;
 }

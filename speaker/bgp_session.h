@@ -2,14 +2,20 @@
  * One BGP session to one peer (RFC 4271): the finite state machine, its
  * timers, and the Adj-RIB-Out it keeps in step with the plan.
  *
- * A session owns up to two TCP connections while it opens: the one it
- * dialled and one the peer dialled (accepted by the speaker's listener and
- * handed over). The connection collision rule of RFC 4271 6.8 keeps one.
- * Every close sends the NOTIFICATION that says why; after a failure the
- * session waits ConnectRetry with exponential backoff and jitter before it
- * dials again (RFC 4271 8.2.1.3, 10), so a peer that refuses never causes
- * a busy loop. The hold timer runs on what is received: a silent peer is
- * dropped after the hold time.
+ * A session has two connection slots, embedded in it and never freed on
+ * their own: the connection it dialled and the one the peer dialled
+ * (accepted by the speaker's listener and handed over). Each runs the RFC
+ * 4271 state machine as a table of (state, event) -> action, next state;
+ * one function changes a connection's state, arms its timers and derives
+ * the session's state from its two slots. The collision rule of RFC 4271
+ * 6.8 keeps one connection. Every close goes through one teardown that
+ * sends the NOTIFICATION saying why (RFC 6608 subcodes for unexpected
+ * messages) and hands the socket to a linger that flushes it. After a
+ * failure the session waits ConnectRetry with exponential backoff and
+ * jitter before it dials again (RFC 4271 8.2.1.3, 10), so a peer that
+ * refuses never causes a busy loop. The hold timer runs on what is
+ * received; a send hold timer (RFC 9687) drops a peer that stops reading,
+ * and the output a connection may queue is bounded.
  */
 #ifndef VIPCAST_SPEAKER_BGP_SESSION_H
 #define VIPCAST_SPEAKER_BGP_SESSION_H
@@ -51,11 +57,22 @@ struct bgp_session *bgp_session_new(struct event_base *base, const struct bgp_se
 const struct bgp_session_config *bgp_session_cfg(const struct bgp_session *s);
 enum bgp_state bgp_session_state(const struct bgp_session *s);
 
+/*
+ * Replaces the TCP connect: dial returns a connected socket (or -1 with
+ * errno). For tests over socketpairs; set it before the loop runs.
+ */
+void bgp_session_set_dialer(struct bgp_session *s, int (*dial)(void *arg), void *arg);
+
 /* The routes the plan gives this peer; an Established session sends the difference at once. */
 void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *routes, size_t n,
 			    const struct plan_attrs *attrs, size_t nattrs);
 
-/* A connection the listener accepted from this peer's address; the session owns fd from now on. */
+/*
+ * A connection the listener accepted from this peer's address; the session
+ * owns fd from now on. While a connection is Established a second one is
+ * refused on the socket itself (Cease / Connection Rejected), unless the
+ * peer does graceful restart: then it replaces the old one (RFC 4724 4.2).
+ */
 void bgp_session_accept(struct bgp_session *s, int fd);
 
 /*

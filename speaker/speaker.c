@@ -166,6 +166,8 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 				log_info("bgp", "BGPPeer %s changed (%s): restarting its session", cfg.name, changed);
 			}
 			ses = bgp_session_new(s->base, &cfg, !s->loaded_once);
+			if (!ses)
+				continue;
 		}
 		bgp_session_set_routes(ses, p->peers[i].routes, p->peers[i].nroutes, p->attrs, p->nattrs);
 		next[nnext++] = ses;

@@ -373,7 +373,8 @@ static void test_names(void **state)
 		{3, 12, "UPDATE Message Error", "Unknown Subcode"},
 		{4, 1, "Hold Timer Expired", "Unknown Subcode"},
 		{0, 1, "Unknown Error Code", "Unknown Subcode"},
-		{8, 1, "Unknown Error Code", "Unknown Subcode"},
+		{8, 0, "Send Hold Timer Expired", "Unspecific"},
+		{9, 1, "Unknown Error Code", "Unknown Subcode"},
 		{255, 255, "Unknown Error Code", "Unknown Subcode"},
 	};
 
