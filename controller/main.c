@@ -4,16 +4,20 @@
  * This build reads configuration from files (the YAML a MetalLB user applies
  * with kubectl): --check loads and validates it; --dry-run also allocates for
  * every Service in it, honouring the addresses their statuses already show,
- * and prints the outcome.
+ * and prints the outcome. It needs no privilege: every capability is
+ * dropped before anything is read.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "caps.h"
 #include "diag.h"
 #include "load.h"
+#include "log.h"
 #include "reconcile.h"
 #include "report.h"
 #include "summary.h"
@@ -32,7 +36,7 @@ static void usage(FILE *out)
 		"  -o, --output FORMAT   table (default) or json, for --dry-run\n"
 		"      --lb-class CLASS  serve Services of this loadBalancerClass (default: those with none)\n"
 		"exit status: 0 when the configuration is valid (whatever the Services got),\n"
-		"2 when it is not (the errors on stderr), 64 on a usage error\n"
+		"2 when it is not (the errors on stderr), 64 on a usage error, 1 when privileges cannot be dropped\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      print the version\n");
 }
@@ -99,6 +103,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+
+	/* The controller needs no privilege at all. */
+	struct caps_outcome caps;
+	const char *why = "";
+	if (caps_restrict(0, &caps, &why) < 0) {
+		fprintf(stderr, "vipcast-controller: cannot drop privileges (%s: %s)\n", why, strerror(errno));
+		return 1;
+	}
+	if (caps.had)
+		log_info("controller", "capabilities kept: none (%d dropped); no_new_privs set",
+			 __builtin_popcountll(caps.had));
 
 	struct diags d;
 	size_t ignored = 0;

@@ -7,6 +7,7 @@
  * changes. SIGTERM or SIGINT closes every session with a Cease NOTIFICATION
  * and hands the L2 VIPs over before exiting; SIGUSR1 prints the state.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,11 +17,20 @@
 #include <unistd.h>
 
 #include "bgp_session.h"
+#include "caps.h"
 #include "log.h"
 #include "speaker.h"
 
 #define EXIT_USAGE 64
 #define STOP_FLUSH_MS 2000
+
+/*
+ * What the speaker needs once running, as BIRD keeps: packet sockets for
+ * ARP/NDP, opened whenever an interface appears (CAP_NET_RAW); TCP MD5 keys,
+ * SO_BINDTODEVICE and the like (CAP_NET_ADMIN); the BGP port, whose listener
+ * opens when the first BGPPeer appears (CAP_NET_BIND_SERVICE).
+ */
+#define SPEAKER_CAPS (CAPS_BIT(CAP_NET_BIND_SERVICE) | CAPS_BIT(CAP_NET_ADMIN) | CAPS_BIT(CAP_NET_RAW))
 
 static void usage(FILE *out)
 {
@@ -87,6 +97,26 @@ static void on_status_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	struct loop *l = arg;
 	speaker_write_status(l->sp);
+}
+
+static bool drop_privileges(void)
+{
+	struct caps_outcome c;
+	const char *why = "";
+	char kept[128], missing[128] = "";
+	if (caps_restrict(SPEAKER_CAPS, &c, &why) < 0) {
+		log_error("speaker", "cannot drop privileges (%s: %s)", why, strerror(errno));
+		return false;
+	}
+	caps_format(c.kept, kept, sizeof kept);
+	if (c.kept != SPEAKER_CAPS) {
+		char names[100];
+		caps_format(SPEAKER_CAPS & ~c.kept, names, sizeof names);
+		snprintf(missing, sizeof missing, " (not held, so not kept: %s)", names);
+	}
+	log_info("speaker", "capabilities kept: %s%s; bounding set %s; no_new_privs set", kept, missing,
+		 c.bounding_cut ? "cut to the same" : "left as it was (no CAP_SETPCAP)");
+	return true;
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -180,6 +210,12 @@ int main(int argc, char **argv)
 	log_info("speaker", "vipcast-speaker %s starting: node %s, configuration %s", VIPCAST_VERSION, o.node,
 		 o.config_path);
 	l.sp = speaker_new(l.base, &o);
+	/* After the L2 sockets opened, before the first load: every load runs with the same privileges. */
+	if (!drop_privileges()) {
+		speaker_free(l.sp);
+		event_base_free(l.base);
+		return 1;
+	}
 	speaker_reload(l.sp);
 
 	struct event *sigs[3] = {evsignal_new(l.base, SIGTERM, on_stop, &l), evsignal_new(l.base, SIGINT, on_stop, &l),
