@@ -105,10 +105,29 @@ bool l2_links_mac_is_ours(const struct l2_links *ls, const uint8_t mac[6])
 	return false;
 }
 
+/*
+ * The interface's own entry (family AF_UNSPEC). The cache keeps one entry per
+ * (ifindex, family), and the kernel's IPv6 notifications (RTM_NEWLINK, family
+ * AF_INET6) add a second one that later link changes, a new MAC among them,
+ * never update: rtnl_link_get(), which returns the first entry of any family,
+ * can return that stale one.
+ */
+static struct rtnl_link *link_entry(struct l2_links *ls, int ifindex)
+{
+	struct rtnl_link *needle = rtnl_link_alloc();
+	if (!needle)
+		return NULL;
+	rtnl_link_set_ifindex(needle, ifindex);
+	rtnl_link_set_family(needle, AF_UNSPEC);
+	struct nl_object *o = nl_cache_search(ls->links, (struct nl_object *)needle);
+	rtnl_link_put(needle);
+	return (struct rtnl_link *)o;
+}
+
 /* Reads one interface's state from the caches: false when it is gone. */
 static bool read_link(struct l2_links *ls, int ifindex, struct l2_link *out)
 {
-	struct rtnl_link *l = rtnl_link_get(ls->links, ifindex);
+	struct rtnl_link *l = link_entry(ls, ifindex);
 	if (!l)
 		return false;
 	memset(out, 0, sizeof *out);
