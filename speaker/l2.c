@@ -526,6 +526,10 @@ struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_opt
 	l->deadline = evtimer_new(base, on_deadline, l);
 	l->handover = evtimer_new(base, on_handover, l);
 	l->again = evtimer_new(base, on_again, l);
+	if (!l->tx || !l->deadline || !l->handover || !l->again) {
+		log_error("l2", "cannot create the L2 timers");
+		goto fail;
+	}
 	log_info("l2", "heartbeats every %u ms on UDP port %u, a speaker is down after %u missed", l->opt.interval_ms,
 		 l->opt.port, l->opt.detect_mult);
 	return l;

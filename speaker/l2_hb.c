@@ -293,13 +293,15 @@ struct l2_hb *l2_hb_new(struct event_base *base, uint16_t port, l2_hb_recv_fn re
 		l2_hb_free(h);
 		return NULL;
 	}
-	if (h->fd4 >= 0) {
+	if (h->fd4 >= 0)
 		h->ev4 = event_new(base, h->fd4, EV_READ | EV_PERSIST, on_rx, h);
-		event_add(h->ev4, NULL);
-	}
-	if (h->fd6 >= 0) {
+	if (h->fd6 >= 0)
 		h->ev6 = event_new(base, h->fd6, EV_READ | EV_PERSIST, on_rx, h);
-		event_add(h->ev6, NULL);
+	if ((h->fd4 >= 0 && (!h->ev4 || event_add(h->ev4, NULL) < 0)) ||
+	    (h->fd6 >= 0 && (!h->ev6 || event_add(h->ev6, NULL) < 0))) {
+		log_error("l2", "cannot watch the heartbeat sockets");
+		l2_hb_free(h);
+		return NULL;
 	}
 	return h;
 }

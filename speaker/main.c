@@ -18,6 +18,7 @@
 
 #include "bgp_session.h"
 #include "caps.h"
+#include "clock.h"
 #include "log.h"
 #include "speaker.h"
 
@@ -53,17 +54,14 @@ struct loop {
 	struct event_base *base;
 	struct speaker *sp;
 	struct event *stop_wait;
-	struct timespec stop_at;
+	uint64_t stop_at;  /* mono_ms() */
 };
 
 static void stop_wait(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
 	struct loop *l = arg;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (now.tv_sec - l->stop_at.tv_sec) * 1000 + (now.tv_nsec - l->stop_at.tv_nsec) / 1000000;
-	if (bgp_closing_count() == 0 || ms >= STOP_FLUSH_MS) {
+	if (bgp_closing_count() == 0 || mono_ms() - l->stop_at >= STOP_FLUSH_MS) {
 		event_base_loopexit(l->base, NULL);
 		return;
 	}
@@ -79,7 +77,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 		return;
 	log_info("speaker", "%s: closing sessions and handing VIPs over", strsignal((int)sig));
 	speaker_stop(l->sp);
-	clock_gettime(CLOCK_MONOTONIC, &l->stop_at);
+	l->stop_at = mono_ms();
 	stop_wait(-1, 0, l);
 }
 
@@ -88,6 +86,10 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 	(void)sig, (void)what;
 	struct loop *l = arg;
 	char *text = speaker_status(l->sp);
+	if (!text) {
+		log_error("speaker", "cannot build the status: out of memory");
+		return;
+	}
 	fprintf(stderr, "%s\n", text);
 	free(text);
 }
@@ -220,27 +222,31 @@ int main(int argc, char **argv)
 
 	struct event *sigs[3] = {evsignal_new(l.base, SIGTERM, on_stop, &l), evsignal_new(l.base, SIGINT, on_stop, &l),
 				 evsignal_new(l.base, SIGUSR1, on_usr1, &l)};
-	for (int i = 0; i < 3; i++)
-		evsignal_add(sigs[i], NULL);
 	l.stop_wait = evtimer_new(l.base, stop_wait, &l);
-	struct event *tick = NULL;
-	if (o.status_path) {
-		tick = event_new(l.base, -1, EV_PERSIST, on_status_tick, &l);
-		struct timeval tv = {1, 0};
-		event_add(tick, &tv);
+	struct event *tick = o.status_path ? event_new(l.base, -1, EV_PERSIST, on_status_tick, &l) : NULL;
+	struct timeval second = {1, 0};
+	bool ready = l.stop_wait && (tick || !o.status_path) && (!tick || event_add(tick, &second) == 0);
+	for (int i = 0; i < 3; i++)
+		ready = ready && sigs[i] && evsignal_add(sigs[i], NULL) == 0;
+	int status = 0;
+	if (ready) {
+		event_base_dispatch(l.base);
+	} else {
+		log_error("speaker", "cannot set up the signal and timer events");
+		status = 1;
 	}
-
-	event_base_dispatch(l.base);
 
 	if (tick)
 		event_free(tick);
 	for (int i = 0; i < 3; i++)
-		event_free(sigs[i]);
-	event_free(l.stop_wait);
+		if (sigs[i])
+			event_free(sigs[i]);
+	if (l.stop_wait)
+		event_free(l.stop_wait);
 	speaker_free(l.sp);
 	event_base_free(l.base);
 	log_info("speaker", "stopped");
-	return 0;
+	return status;
 bad:
 	usage(stderr);
 	return EXIT_USAGE;

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bgp.h"
 #include "bgp_listener.h"
 #include "bgp_session.h"
+#include "clock.h"
 #include "config_watch.h"
 #include "diag.h"
 #include "load.h"
@@ -205,6 +205,10 @@ void speaker_write_status(struct speaker *s)
 	if (!s->o.status_path)
 		return;
 	char *text = speaker_status(s);
+	if (!text) {
+		log_warn("speaker", "cannot build the status for %s: out of memory", s->o.status_path);
+		return;
+	}
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->o.status_path);
 	FILE *f = fopen(tmp, "w");
@@ -224,8 +228,7 @@ bool speaker_reload(struct speaker *s)
 {
 	struct diags d;
 	size_t ignored = 0;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	diags_init(&d);
 	struct generation g = {0};
 	g.cfg = config_read(s->o.config_path, &d, &ignored);
@@ -260,10 +263,9 @@ bool speaker_reload(struct speaker *s)
 	s->gen = g;
 	s->loaded_once = true;
 	s->reloads++;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("config", "loaded %s in %.3f s: %zu Services with addresses (%zu from the allocator; %zu announced, "
 			   "%zu without a ready endpoint), %zu BGP peers for this node, %zu routes over all of them, %zu L2 VIPs",
-		 s->o.config_path, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		 s->o.config_path, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
 		 p->services_announced + p->services_without_endpoints, allocated, p->services_announced,
 		 p->services_without_endpoints, p->npeers, routes, p->nl2);
 	speaker_write_status(s);

@@ -39,7 +39,7 @@ bool speaker_stopped(const struct speaker *s);
 void speaker_free(struct speaker *s);
 /* Rewrites the status file (options.status_path), if any. */
 void speaker_write_status(struct speaker *s);
-/* The whole state as JSON text (caller frees). */
+/* The whole state as JSON text (caller frees); NULL when out of memory. */
 char *speaker_status(const struct speaker *s);
 
 #endif
