@@ -353,6 +353,15 @@ size_t bgp_withdraw_encode(const struct bgp_prefix *pfx, size_t n, size_t *used,
 size_t bgp_end_of_rib_encode(enum bgp_af af, uint8_t *buf, size_t cap);
 
 /*
+ * The length of the UPDATE bgp_update_encode would write to announce pfx
+ * alone with attributes a, even when it is over BGP_MAX_LEN (then the route
+ * cannot be sent at all); 0 for a prefix that is not valid or an attribute
+ * too long for its 16-bit length. For checks before encoding: configuration
+ * validation, the Adj-RIB-Out's reasons.
+ */
+size_t bgp_update_size(const struct bgp_route_attrs *a, const struct bgp_prefix *pfx);
+
+/*
  * Like bgp_update_encode / bgp_withdraw_encode, but free to reorder pfx: it
  * picks from all of pfx[0..n) of pfx[0]'s family the prefixes that fill the
  * message to the last byte when they can, and moves them to pfx[0..*used).

@@ -78,9 +78,8 @@ static void put_attr_header(struct wr *w, uint8_t flags, uint8_t type, size_t le
  * local AS for eBGP, empty for iBGP (RFC 4271 5.1.2). A peer without 4-octet
  * ASNs gets AS_TRANS there and the real ASN in AS4_PATH (RFC 6793 4.2.2).
  */
-static size_t put_path_attrs(const struct bgp_route_attrs *a, uint8_t family, uint8_t *buf, size_t cap)
+static size_t put_path_attrs(const struct bgp_route_attrs *a, uint8_t family, struct wr w)
 {
-	struct wr w = wr_init(buf, cap);
 	bool as4_path = a->ebgp && !a->peer_as4 && a->local_as > 0xffff;
 
 	put_attr_header(&w, BGP_ATTRF_TRANSITIVE, BGP_ATTR_ORIGIN, 1);
@@ -141,13 +140,21 @@ static size_t next_hop6_len(const struct bgp_route_attrs *a)
 	return a->has_next_hop6_ll ? 32 : 16;
 }
 
-/* Room for NLRI bytes in an announcement, or 0. */
-static size_t announce_room(const struct bgp_route_attrs *a, uint8_t family, size_t attrs_len, size_t cap)
+/* An announcement's bytes but its NLRI: header, length fields, attributes, MP_REACH_NLRI's fixed part. */
+static size_t announce_fixed(const struct bgp_route_attrs *a, uint8_t family, size_t attrs_len)
 {
 	size_t fixed = BGP_UPDATE_MIN_LEN + attrs_len;
 
 	if (family == 6)
 		fixed += ATTR_EXT_HDR + MP_REACH_FIXED + next_hop6_len(a);
+	return fixed;
+}
+
+/* Room for NLRI bytes in an announcement, or 0. */
+static size_t announce_room(const struct bgp_route_attrs *a, uint8_t family, size_t attrs_len, size_t cap)
+{
+	size_t fixed = announce_fixed(a, family, attrs_len);
+
 	return limit_of(cap) > fixed ? limit_of(cap) - fixed : 0;
 }
 
@@ -312,7 +319,7 @@ static size_t announce(const struct bgp_route_attrs *a, const struct bgp_prefix 
 	*used = 0;
 	if (n == 0 || !prefix_ok(first))
 		return 0;
-	attrs_len = put_path_attrs(a, first->family, attrs, sizeof(attrs));
+	attrs_len = put_path_attrs(a, first->family, wr_init(attrs, sizeof(attrs)));
 	if (attrs_len == 0)
 		return 0;
 	room = announce_room(a, first->family, attrs_len, cap);
@@ -342,6 +349,16 @@ static size_t withdraw(const struct bgp_prefix *cpfx, struct bgp_prefix *pfx, si
 	if (len)
 		*used = k;
 	return len;
+}
+
+size_t bgp_update_size(const struct bgp_route_attrs *a, const struct bgp_prefix *pfx)
+{
+	size_t attrs_len;
+
+	if (!prefix_ok(pfx))
+		return 0;
+	attrs_len = put_path_attrs(a, pfx->family, wr_measure());
+	return attrs_len ? announce_fixed(a, pfx->family, attrs_len) + prefix_size(pfx) : 0;
 }
 
 size_t bgp_update_encode(const struct bgp_route_attrs *a, const struct bgp_prefix *pfx, size_t n, size_t *used,

@@ -5,6 +5,8 @@
  * untouched and marks the reader bad, so a decoder can chain reads and test
  * once. A writer never writes past its capacity: an overflowing write is
  * dropped and marks the writer full, so an encoder can check once at the end.
+ * A writer without a buffer (wr_measure) only counts: the same encoder code
+ * then says how long its output would be.
  */
 #ifndef VIPCAST_PROTO_WIRE_H
 #define VIPCAST_PROTO_WIRE_H
@@ -99,6 +101,12 @@ static inline struct wr wr_init(void *p, size_t cap)
 	return (struct wr){.p = p, .cap = cap, .len = 0, .full = false};
 }
 
+/* Counts the bytes an encoder would write, without writing them. */
+static inline struct wr wr_measure(void)
+{
+	return (struct wr){.p = NULL, .cap = SIZE_MAX, .len = 0, .full = false};
+}
+
 static inline bool wr_room(struct wr *w, size_t k)
 {
 	if (w->full || w->cap - w->len < k) {
@@ -110,38 +118,47 @@ static inline bool wr_room(struct wr *w, size_t k)
 
 static inline void wr_u8(struct wr *w, uint8_t v)
 {
-	if (wr_room(w, 1))
-		w->p[w->len++] = v;
+	if (!wr_room(w, 1))
+		return;
+	if (w->p)
+		w->p[w->len] = v;
+	w->len++;
 }
 
 static inline void wr_u16(struct wr *w, uint16_t v)
 {
 	if (!wr_room(w, 2))
 		return;
-	w->p[w->len++] = (uint8_t)(v >> 8);
-	w->p[w->len++] = (uint8_t)v;
+	if (w->p) {
+		w->p[w->len] = (uint8_t)(v >> 8);
+		w->p[w->len + 1] = (uint8_t)v;
+	}
+	w->len += 2;
 }
 
 static inline void wr_u32(struct wr *w, uint32_t v)
 {
 	if (!wr_room(w, 4))
 		return;
-	for (int s = 24; s >= 0; s -= 8)
-		w->p[w->len++] = (uint8_t)(v >> s);
+	if (w->p)
+		for (int s = 24, i = 0; s >= 0; s -= 8, i++)
+			w->p[w->len + (size_t)i] = (uint8_t)(v >> s);
+	w->len += 4;
 }
 
 static inline void wr_bytes(struct wr *w, const void *src, size_t k)
 {
 	if (!wr_room(w, k))
 		return;
-	memcpy(w->p + w->len, src, k);
+	if (w->p)
+		memcpy(w->p + w->len, src, k);
 	w->len += k;
 }
 
 /* Overwrites a 16-bit field written earlier (a length known only at the end). */
 static inline void wr_put_u16_at(struct wr *w, size_t at, uint16_t v)
 {
-	if (at + 2 <= w->len) {
+	if (w->p && at + 2 <= w->len) {
 		w->p[at] = (uint8_t)(v >> 8);
 		w->p[at + 1] = (uint8_t)v;
 	}

@@ -172,6 +172,56 @@ static void test_encode_refusals(void **state)
 	assert_int_equal(bgp_community_at(&u, 63), 63);
 }
 
+/*
+ * bgp_update_size says what bgp_update_encode writes for one prefix, on
+ * both sides of the 4096-byte limit, for every shape of attributes: eBGP
+ * with AS4_PATH, iBGP with LOCAL_PREF, IPv4 and IPv6 with a link-local next
+ * hop, communities of both kinds around the 255-byte extended length.
+ */
+static void test_update_size(void **state)
+{
+	static uint32_t many[1100], lots[400][3];
+	uint8_t buf[BGP_MAX_LEN];
+	struct bgp_prefix p4 = pfx_text("198.51.100.7/32"), p6 = pfx_text("2001:db8::7/128"), p6s = pfx_text("2001:db8::/48");
+	struct bgp_route_attrs shapes[] = {ebgp4(), ebgp6_as_trans(), {.local_as = 64500, .has_local_pref = true}};
+	const struct bgp_prefix *pfx[] = {&p4, &p6, &p6s};
+	size_t fits_max[N(shapes)][N(pfx)] = {{0}};
+
+	(void)state;
+	for (size_t i = 0; i < N(many); i++)
+		many[i] = (uint32_t)i;
+	for (size_t i = 0; i < N(lots); i++)
+		lots[i][0] = (uint32_t)i, lots[i][1] = lots[i][2] = 1;
+	for (size_t s = 0; s < N(shapes); s++)
+		for (size_t k = 0; k < N(pfx); k++)
+			for (size_t nc = 0; nc <= N(many); nc += nc < 60 || nc > 1000 ? 1 : 7) {
+				struct bgp_route_attrs a = shapes[s];
+				size_t used = 0;
+				a.communities = many, a.ncommunities = nc;
+				a.large_communities = (const uint32_t(*)[3])lots, a.nlarge_communities = nc % 3;
+				size_t want = bgp_update_encode(&a, pfx[k], 1, &used, buf, sizeof(buf));
+				size_t got = bgp_update_size(&a, pfx[k]);
+				if (want) {
+					assert_int_equal(got, want);
+					fits_max[s][k] = nc;
+				} else {
+					assert_true(got > BGP_MAX_LEN);
+				}
+			}
+	/* Some fit, some do not; a shorter prefix leaves room for more. */
+	for (size_t s = 0; s < N(shapes); s++) {
+		assert_true(fits_max[s][0] > 1000 && fits_max[s][0] < N(many));
+		assert_true(fits_max[s][1] < fits_max[s][0]);
+		assert_true(fits_max[s][2] >= fits_max[s][1]);
+	}
+	/* Large communities alone: 12 bytes each. */
+	struct bgp_route_attrs a = ebgp4();
+	a.ncommunities = 0, a.large_communities = (const uint32_t(*)[3])lots, a.nlarge_communities = N(lots);
+	assert_true(bgp_update_size(&a, &p4) > BGP_MAX_LEN);
+	struct bgp_prefix bad = {.family = 4, .len = 33};
+	assert_int_equal(bgp_update_size(&a, &bad), 0);
+}
+
 /* The packer */
 
 static int prefix_cmp(const void *x, const void *y)
@@ -551,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_encode_exact),
 		cmocka_unit_test(test_withdraw_and_eor_exact),
 		cmocka_unit_test(test_encode_refusals),
+		cmocka_unit_test(test_update_size),
 		cmocka_unit_test(test_pack_one),
 		cmocka_unit_test(test_pack_exact_fit),
 		cmocka_unit_test(test_pack_10k),
