@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "log.h"
 #include "xalloc.h"
 
 void rib_set_copy(struct rib_set *dst, const struct plan_route *routes, size_t n, const struct plan_attrs *attrs,
@@ -25,6 +27,7 @@ void rib_set_copy(struct rib_set *dst, const struct plan_route *routes, size_t n
 			memcpy(a->large, attrs[i].large, attrs[i].nlarge * 12);
 	}
 	dst->nattrs = nattrs;
+	dst->unsent = arena_calloc(&dst->arena, n + 1, sizeof(*dst->unsent));
 }
 
 void rib_set_clear(struct rib_set *s)
@@ -39,10 +42,24 @@ static enum bgp_af prefix_af(const struct bgp_prefix *p)
 	return p->family == 4 ? BGP_AF_IPV4 : BGP_AF_IPV6;
 }
 
-/* One announcement to make: the prefix and the index of its attribute set in `to`. */
+static void prefix_format(const struct bgp_prefix *p, char buf[IPADDR_STRLEN + 4])
+{
+	struct ipaddr ip = {.family = p->family == 4 ? IPF_V4 : IPF_V6};
+	char addr[IPADDR_STRLEN];
+
+	memcpy(ip.b, p->addr, sizeof(ip.b));
+	ipaddr_format(&ip, addr);
+	snprintf(buf, IPADDR_STRLEN + 4, "%s/%u", addr, p->len);
+}
+
+/* One announcement to make: the prefix, the index of its attribute set and of the route in `to`. */
 struct pending {
 	struct bgp_prefix pfx;
 	uint32_t attrs;
+	size_t at;
+	bool had_old;  /* the peer holds an older version of the prefix */
+	bool logged;   /* that it cannot be sent is already in the log */
+	bool skip;
 };
 
 static int pending_cmp(const void *x, const void *y)
@@ -59,16 +76,29 @@ struct emitter {
 	void (*emit)(const uint8_t *msg, size_t len, void *arg);
 	void *arg;
 	struct rib_diff_stats *st;
+	const char *name;
 	uint8_t buf[BGP_MAX_LEN];
 };
+
+/* Skips v[0], which the encoder refused although it should not have: says so, and counts it. */
+static void encoder_refused(struct emitter *e, const struct bgp_prefix *p, const char *what)
+{
+	char pb[IPADDR_STRLEN + 4];
+	prefix_format(p, pb);
+	log_error(e->name, "cannot %s %s: the encoder refused it; skipped", what, pb);
+	e->st->skipped++;
+}
 
 static void emit_withdrawals(struct emitter *e, const struct bgp_prefix *v, size_t n)
 {
 	while (n) {
 		size_t used = 0;
 		size_t len = bgp_withdraw_encode(v, n, &used, e->buf, sizeof(e->buf));
-		if (!len || !used)
-			abort();  /* a single prefix always fits: an encoder bug */
+		if (!len || !used) {
+			encoder_refused(e, v, "withdraw");
+			v++, n--;
+			continue;
+		}
 		e->emit(e->buf, len, e->arg);
 		e->st->messages++;
 		e->st->withdrawn += used;
@@ -82,8 +112,11 @@ static void emit_announcements(struct emitter *e, const struct bgp_route_attrs *
 	while (n) {
 		size_t used = 0;
 		size_t len = bgp_update_encode(a, v, n, &used, e->buf, sizeof(e->buf));
-		if (!len || !used)
-			abort();
+		if (!len || !used) {
+			encoder_refused(e, v, "announce");
+			v++, n--;
+			continue;
+		}
 		e->emit(e->buf, len, e->arg);
 		e->st->messages++;
 		e->st->announced += used;
@@ -91,10 +124,104 @@ static void emit_announcements(struct emitter *e, const struct bgp_route_attrs *
 	}
 }
 
-void rib_diff(const struct rib_set *from, const struct rib_set *to, const struct rib_peer *peer,
+static struct bgp_route_attrs route_attrs(const struct rib_peer *peer, const struct plan_attrs *pa)
+{
+	struct bgp_route_attrs a = peer->base;
+	a.has_local_pref = pa->has_local_pref;  /* the encoder sends LOCAL_PREF to iBGP peers only */
+	a.local_pref = pa->local_pref;
+	a.communities = pa->communities;
+	a.ncommunities = pa->ncommunities;
+	a.large_communities = (const uint32_t(*)[3])pa->large;
+	a.nlarge_communities = pa->nlarge;
+	return a;
+}
+
+static void log_unsendable(const struct emitter *e, const struct pending *p, const struct bgp_route_attrs *a,
+			   size_t size)
+{
+	char pb[IPADDR_STRLEN + 4];
+	prefix_format(&p->pfx, pb);
+	if (size)
+		log_error(e->name,
+			  "cannot announce %s: with its %zu communities and %zu large communities one UPDATE would "
+			  "take %zu bytes, over the %d a BGP message may have; not sent%s",
+			  pb, a->ncommunities, a->nlarge_communities, size, BGP_MAX_LEN,
+			  p->had_old ? ", and the version the peer holds is withdrawn" : "");
+	else
+		log_error(e->name, "cannot announce %s: not a valid prefix, or an attribute over 65535 bytes; not sent%s",
+			  pb, p->had_old ? ", and the version the peer holds is withdrawn" : "");
+}
+
+/*
+ * Marks the announcements in todo[k..m) (one attribute set and family) that
+ * cannot be encoded: skipped, flagged in `to`, logged unless they were
+ * already, and their older version, if the peer has one, withdrawn.
+ */
+static void check_group(struct emitter *e, const struct bgp_route_attrs *a, struct pending *todo, size_t k,
+			size_t m, struct rib_set *to, struct bgp_prefix *gone, size_t *ngone)
+{
+	size_t size_by_len[129];
+	bool known[129] = {false};
+
+	for (size_t i = k; i < m; i++) {
+		struct pending *p = &todo[i];
+		size_t size;
+		if (p->pfx.len > 128) {
+			size = bgp_update_size(a, &p->pfx);  /* not a prefix: 0 */
+		} else {
+			if (!known[p->pfx.len])
+				size_by_len[p->pfx.len] = bgp_update_size(a, &p->pfx);
+			known[p->pfx.len] = true;
+			size = size_by_len[p->pfx.len];
+		}
+		p->skip = !size || size > BGP_MAX_LEN;
+		to->unsent[p->at] = p->skip;
+		if (!p->skip)
+			continue;
+		e->st->skipped++;
+		if (!p->logged)
+			log_unsendable(e, p, a, size);
+		if (p->had_old)
+			gone[(*ngone)++] = p->pfx;
+	}
+}
+
+/*
+ * Walks both sorted sets: prefixes only in `from` that the peer holds go to
+ * gone[family]; new or changed ones to todo; unchanged ones keep their flag.
+ */
+static size_t walk(const struct rib_set *from, struct rib_set *to, const struct rib_peer *peer,
+		   struct bgp_prefix *gone[BGP_AF_COUNT], size_t ngone[BGP_AF_COUNT], struct pending *todo)
+{
+	size_t i = 0, j = 0, ntodo = 0;
+	while (i < from->n || j < to->n) {
+		int c = i == from->n ? 1 : j == to->n ? -1 : bgp_prefix_cmp(&from->routes[i].pfx, &to->routes[j].pfx);
+		if (c < 0) {
+			const struct bgp_prefix *p = &from->routes[i].pfx;
+			if (peer->af[prefix_af(p)] && !from->unsent[i])
+				gone[prefix_af(p)][ngone[prefix_af(p)]++] = *p;
+			i++;
+		} else if (c > 0 || !plan_attrs_eq(&from->attrs[from->routes[i].attrs], &to->attrs[to->routes[j].attrs])) {
+			const struct plan_route *r = &to->routes[j];
+			bool old = c == 0 && !from->unsent[i], logged = c == 0 ? from->unsent[i] : to->unsent[j];
+			if (c == 0)
+				i++;
+			if (peer->af[prefix_af(&r->pfx)])
+				todo[ntodo++] = (struct pending){r->pfx, r->attrs, j, old, logged, false};
+			j++;
+		} else {
+			to->unsent[j] = from->unsent[i];
+			i++, j++;
+		}
+	}
+	return ntodo;
+}
+
+void rib_diff(const struct rib_set *from, struct rib_set *to, const struct rib_peer *peer,
 	      void (*emit)(const uint8_t *msg, size_t len, void *arg), void *arg, struct rib_diff_stats *st)
 {
-	static const struct rib_set empty;
+	static bool no_flags[1];
+	static struct rib_set empty = {.unsent = no_flags};  /* n = 0: never written */
 	if (!from)
 		from = &empty;
 	if (!to)
@@ -106,51 +233,34 @@ void rib_diff(const struct rib_set *from, const struct rib_set *to, const struct
 	struct bgp_prefix *gone[BGP_AF_COUNT];
 	size_t ngone[BGP_AF_COUNT] = {0};
 	for (int f = 0; f < BGP_AF_COUNT; f++)
-		gone[f] = xcalloc(from->n + 1, sizeof(struct bgp_prefix));
+		gone[f] = xcalloc(from->n + to->n + 1, sizeof(struct bgp_prefix));
 	struct pending *todo = xcalloc(to->n + 1, sizeof(*todo));
-	size_t ntodo = 0;
-
-	size_t i = 0, j = 0;
-	while (i < from->n || j < to->n) {
-		int c = i == from->n ? 1 : j == to->n ? -1 : bgp_prefix_cmp(&from->routes[i].pfx, &to->routes[j].pfx);
-		if (c < 0) {
-			const struct bgp_prefix *p = &from->routes[i++].pfx;
-			if (peer->af[prefix_af(p)])
-				gone[prefix_af(p)][ngone[prefix_af(p)]++] = *p;
-		} else if (c > 0 || !plan_attrs_eq(&from->attrs[from->routes[i].attrs], &to->attrs[to->routes[j].attrs])) {
-			const struct plan_route *r = &to->routes[j++];
-			if (c == 0)
-				i++;
-			if (peer->af[prefix_af(&r->pfx)])
-				todo[ntodo++] = (struct pending){r->pfx, r->attrs};
-		} else {
-			i++, j++;
-		}
-	}
+	size_t ntodo = walk(from, to, peer, gone, ngone, todo);
 
 	struct emitter *e = xmalloc(sizeof(*e));
 	e->emit = emit, e->arg = arg, e->st = st;
+	e->name = peer->log_name ? peer->log_name : "bgp";
+	qsort(todo, ntodo, sizeof(*todo), pending_cmp);
+	for (size_t k = 0, m; k < ntodo; k = m) {
+		for (m = k; m < ntodo && todo[m].attrs == todo[k].attrs && todo[m].pfx.family == todo[k].pfx.family;)
+			m++;
+		struct bgp_route_attrs a = route_attrs(peer, &to->attrs[todo[k].attrs]);
+		enum bgp_af af = prefix_af(&todo[k].pfx);
+		check_group(e, &a, todo, k, m, to, gone[af], &ngone[af]);
+	}
 	for (int f = 0; f < BGP_AF_COUNT; f++) {
 		emit_withdrawals(e, gone[f], ngone[f]);
 		free(gone[f]);
 	}
 
-	qsort(todo, ntodo, sizeof(*todo), pending_cmp);
 	struct bgp_prefix *group = xcalloc(ntodo + 1, sizeof(*group));
-	for (size_t k = 0; k < ntodo;) {
-		size_t m = k, ng = 0;
-		while (m < ntodo && todo[m].attrs == todo[k].attrs && todo[m].pfx.family == todo[k].pfx.family)
-			group[ng++] = todo[m++].pfx;
-		const struct plan_attrs *pa = &to->attrs[todo[k].attrs];
-		struct bgp_route_attrs a = peer->base;
-		a.has_local_pref = pa->has_local_pref;  /* the encoder sends LOCAL_PREF to iBGP peers only */
-		a.local_pref = pa->local_pref;
-		a.communities = pa->communities;
-		a.ncommunities = pa->ncommunities;
-		a.large_communities = (const uint32_t(*)[3])pa->large;
-		a.nlarge_communities = pa->nlarge;
+	for (size_t k = 0, m; k < ntodo; k = m) {
+		size_t ng = 0;
+		for (m = k; m < ntodo && todo[m].attrs == todo[k].attrs && todo[m].pfx.family == todo[k].pfx.family; m++)
+			if (!todo[m].skip)
+				group[ng++] = todo[m].pfx;
+		struct bgp_route_attrs a = route_attrs(peer, &to->attrs[todo[k].attrs]);
 		emit_announcements(e, &a, group, ng);
-		k = m;
 	}
 	free(group);
 	free(todo);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bgp.h"
 #include "bgp_rib_out.h"
@@ -200,11 +201,124 @@ static void test_family_filter(void **state)
 	free(pv);
 }
 
+/*
+ * Routes whose attributes leave no room for them in a 4096-byte UPDATE
+ * (1100 communities on an IPv4 /32; 340 large ones on an IPv6 /128) are
+ * skipped and counted; every other route still goes out, and the peer never
+ * hears of the skipped ones, not even as withdrawals.
+ */
+static uint32_t comm_many[1100], large_many[340][3];
+
+/* Sends stderr (where the log goes) to a temporary file until stderr_count(). */
+static FILE *stderr_capture(int *saved)
+{
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	fflush(stderr);
+	*saved = dup(2);
+	assert_true(*saved >= 0 && dup2(fileno(f), 2) == 2);
+	return f;
+}
+
+/* Restores stderr, echoes what was captured and counts the lines holding needle. */
+static size_t stderr_count(FILE *f, int saved, const char *needle)
+{
+	char line[1024];
+	size_t n = 0;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		fputs(line, stderr);
+		n += strstr(line, needle) != NULL;
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_unsendable_skipped(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 1100; i++)
+		comm_many[i] = 64500u << 16 | (uint32_t)i;
+	for (size_t i = 0; i < 340; i++)
+		large_many[i][0] = 64500, large_many[i][1] = (uint32_t)i, large_many[i][2] = 1;
+	struct plan_attrs attrs[3] = {
+		{.communities = comm_a, .ncommunities = 1},
+		{.communities = comm_many, .ncommunities = 1100},
+		{.large = large_many, .nlarge = 340},
+	};
+	struct plan_route r[] = {
+		{v4(1, 32), 0}, {v4(2, 32), 1}, {v4(3, 32), 0}, {v4(4, 32), 1}, {v4(256, 24), 0},
+		{v6(1), 2}, {v6(2), 0}, {v6(3), 2},
+	};
+	qsort(r, sizeof(r) / sizeof(r[0]), sizeof(r[0]), route_sort);
+	struct rib_set a = {0}, b = {0};
+	rib_set_copy(&a, r, sizeof(r) / sizeof(r[0]), attrs, 3);
+	struct rib_peer rp = ibgp_peer();
+	rp.log_name = "bgp test-peer";
+	struct peer_view *pv = calloc(1, sizeof(*pv));
+	struct rib_diff_stats st = {0};
+	int saved;
+	FILE *log = stderr_capture(&saved);
+
+	rib_diff(NULL, &a, &rp, peer_receive, pv, &st);
+	assert_int_equal(st.announced, 4);
+	assert_int_equal(st.skipped, 4);
+	assert_int_equal(pv->announced, 4);
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		struct seen *s = slot(pv, &r[i].pfx);
+		assert_int_equal(s->present, r[i].attrs == 0);
+	}
+
+	/* The same set again (a new session): still skipped, still counted; nothing else sent. */
+	memset(&st, 0, sizeof(st));
+	rib_diff(NULL, &a, &rp, peer_receive, pv, &st);
+	assert_int_equal(st.announced, 4);
+	assert_int_equal(st.skipped, 4);
+	/* Each unsendable route is in the log once, with the peer and the reason. */
+	assert_int_equal(stderr_count(log, saved, "bgp test-peer: cannot announce"), 4);
+
+	/*
+	 * Next: v4(2) gets attributes that fit, v4(1) gets the oversized ones
+	 * (the peer had it: it is withdrawn), v6(3) goes (never sent: no
+	 * withdrawal).
+	 */
+	struct plan_route r2[] = {
+		{v4(1, 32), 1}, {v4(2, 32), 0}, {v4(3, 32), 0}, {v4(4, 32), 1}, {v4(256, 24), 0}, {v6(1), 2}, {v6(2), 0},
+	};
+	qsort(r2, sizeof(r2) / sizeof(r2[0]), sizeof(r2[0]), route_sort);
+	rib_set_copy(&b, r2, sizeof(r2) / sizeof(r2[0]), attrs, 3);
+	memset(&st, 0, sizeof(st));
+	pv->announced = pv->withdrawn = 0;
+	rib_diff(&a, &b, &rp, peer_receive, pv, &st);
+	assert_int_equal(st.announced, 1);
+	assert_int_equal(st.withdrawn, 1);
+	assert_int_equal(st.skipped, 1);
+	assert_int_equal(pv->withdrawn, 1);
+	assert_false(slot(pv, &r2[0].pfx)->present);  /* v4(1) */
+	assert_true(slot(pv, &r2[1].pfx)->present);   /* v4(2) */
+
+	/* Withdrawing everything sends only what the peer holds. */
+	memset(&st, 0, sizeof(st));
+	pv->withdrawn = 0;
+	rib_diff(&b, NULL, &rp, peer_receive, pv, &st);
+	assert_int_equal(st.withdrawn, 4);
+	assert_int_equal(pv->withdrawn, 4);
+	for (size_t i = 0; i < pv->n; i++)
+		assert_false(pv->v[i].present);
+	rib_set_clear(&a);
+	rib_set_clear(&b);
+	free(pv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_then_changes),
 		cmocka_unit_test(test_family_filter),
+		cmocka_unit_test(test_unsendable_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
