@@ -49,4 +49,13 @@ bool selector_matches(const struct selector *s, const struct labels *l);
 bool selectors_match_any(const struct selectors *s, const struct labels *l);
 const char *sel_op_name(enum sel_op op);
 
+/*
+ * Whether one set of labels can match every list of lists[0..n) at once
+ * (each ORed as selectors_match_any reads it): one selector of each
+ * non-empty list, all their requirements true together. Exact for every
+ * operator; past a bound on the selectors combined it answers true, the
+ * cautious answer to "could these ever apply together".
+ */
+bool selectors_can_all_match(const struct selectors *const *lists, size_t n);
+
 #endif

@@ -259,6 +259,65 @@ static void test_selectors_match_any(void **state)
 	assert_true(selectors_match_any(&with_empty, &none_l));
 }
 
+/* ---- selectors_can_all_match: could one node match every list ---- */
+
+/* Up to three lists of up to two one-requirement selectors each; a NULL key ends a list. */
+struct sat_row {
+	const char *name;
+	struct req_spec lists[3][2];
+	bool want;
+};
+
+static const struct sat_row sat_rows[] = {
+	{ "nothing", { { { 0 } } }, true },
+	{ "different values", { { { "app", SEL_IN, { "web" } } }, { { "app", SEL_IN, { "db" } } } }, false },
+	{ "a shared value", { { { "app", SEL_IN, { "web", "db" } } }, { { "app", SEL_IN, { "db" } } } }, true },
+	{ "exists and absent", { { { "app", SEL_EXISTS, { 0 } } }, { { "app", SEL_DOES_NOT_EXIST, { 0 } } } }, false },
+	{ "in and not in", { { { "app", SEL_IN, { "web" } } }, { { "app", SEL_NOT_IN, { "web" } } } }, false },
+	{ "not in and absent", { { { "app", SEL_NOT_IN, { "web" } } }, { { "app", SEL_DOES_NOT_EXIST, { 0 } } } }, true },
+	{ "not in and exists", { { { "app", SEL_NOT_IN, { "web", "x" } } }, { { "app", SEL_EXISTS, { 0 } } } }, true },
+	{ "gt and lt leave 6", { { { "n", SEL_GT, { "5" } } }, { { "n", SEL_LT, { "7" } } } }, true },
+	{ "gt and lt leave none", { { { "n", SEL_GT, { "5" } } }, { { "n", SEL_LT, { "6" } } } }, false },
+	{ "not in takes the only integer",
+	  { { { "n", SEL_GT, { "5" } } }, { { "n", SEL_LT, { "7" } } }, { { "n", SEL_NOT_IN, { "6" } } } }, false },
+	{ "not in takes one of two",
+	  { { { "n", SEL_GT, { "5" } } }, { { "n", SEL_LT, { "8" } } }, { { "n", SEL_NOT_IN, { "6" } } } }, true },
+	{ "in and gt", { { { "n", SEL_IN, { "3", "9" } } }, { { "n", SEL_GT, { "5" } } } }, true },
+	{ "in below gt", { { { "n", SEL_IN, { "3" } } }, { { "n", SEL_GT, { "5" } } } }, false },
+	{ "gt needs the label", { { { "n", SEL_GT, { "5" } } }, { { "n", SEL_DOES_NOT_EXIST, { 0 } } } }, false },
+	{ "other keys", { { { "app", SEL_IN, { "web" } } }, { { "zone", SEL_IN, { "a" } } } }, true },
+	{ "second selector of a list",
+	  { { { "app", SEL_IN, { "web" } }, { "app", SEL_IN, { "db" } } }, { { "app", SEL_IN, { "db" } } } }, true },
+	{ "pairwise but not all three",
+	  { { { "n", SEL_IN, { "1", "2" } } }, { { "n", SEL_IN, { "2", "3" } } }, { { "n", SEL_IN, { "1", "3" } } } },
+	  false },
+};
+
+static void test_selectors_can_all_match(void **state)
+{
+	(void)state;
+	for (size_t r = 0; r < N(sat_rows); r++) {
+		const struct sat_row *row = &sat_rows[r];
+		struct built_sel b[3][2];
+		struct selector v[3][2];
+		struct selectors lists[3];
+		const struct selectors *ptrs[3];
+		for (size_t i = 0; i < 3; i++) {
+			size_t n = 0;
+			while (n < 2 && row->lists[i][n].key) {
+				build_selector(&b[i][n], &row->lists[i][n], 1);
+				v[i][n] = b[i][n].sel;
+				n++;
+			}
+			lists[i] = (struct selectors){ v[i], n, { 0 } };
+			ptrs[i] = &lists[i];
+		}
+		bool got = selectors_can_all_match(ptrs, 3);
+		if (got != row->want)
+			fail_msg("%s: got %d, want %d", row->name, got, row->want);
+	}
+}
+
 static void test_sel_op_name(void **state)
 {
 	(void)state;
@@ -788,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_labels_get),
 		cmocka_unit_test(test_selector_matches),
 		cmocka_unit_test(test_selectors_match_any),
+		cmocka_unit_test(test_selectors_can_all_match),
 		cmocka_unit_test(test_sel_op_name),
 		cmocka_unit_test(test_decode_selector),
 		cmocka_unit_test(test_decode_selector_order_and_empty),
