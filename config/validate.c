@@ -6,7 +6,9 @@
  *  - communities are literals or names a Community object defines;
  *  - two BGPAdvertisements do not give the same prefixes different localPref
  *    toward the same peer;
- *  - a BGPPeer's bfdProfile and passwordSecret exist.
+ *  - a BGPPeer's bfdProfile and passwordSecret exist;
+ *  - every route the BGPAdvertisements give a peer fits in one BGP UPDATE
+ *    (validate_sendable.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 
 #include "config.h"
 #include "object.h"
+#include "validate.h"
 #include "xalloc.h"
 
 #define OBJS(c, k) ((c)->kinds[k])
@@ -315,6 +318,7 @@ static void check_advertisements(struct config *c, struct diags *d)
 		}
 	}
 	check_local_prefs(c, d);
+	validate_sendable(c, d);
 }
 
 static void resolve_password(struct config *c, struct object *o, struct diags *d)
