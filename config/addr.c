@@ -126,6 +126,16 @@ bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b)
 	return ipaddr_cmp(a, b) == 0;
 }
 
+bool ipaddr_is_unspecified(const struct ipaddr *a)
+{
+	if (a->family != IPF_V4 && a->family != IPF_V6)
+		return true;
+	for (unsigned i = 0; i < ipaddr_bits(a) / 8; i++)
+		if (a->b[i])
+			return false;
+	return true;
+}
+
 /* Adds delta (+1 or -1) with carry; false, leaving a as it was, when every byte is `stop`. */
 static bool step(struct ipaddr *a, uint8_t stop, int delta)
 {

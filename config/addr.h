@@ -38,6 +38,8 @@ bool ipaddr_parse(const char *s, size_t len, struct ipaddr *out);
 void ipaddr_format(const struct ipaddr *a, char buf[IPADDR_STRLEN]);
 int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b);
 bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b);
+/* 0.0.0.0, ::, or no address at all (family IPF_NONE): nothing a connection can go to. */
+bool ipaddr_is_unspecified(const struct ipaddr *a);
 /* a + 1 / a - 1 within the family; false on wrap-around. */
 bool ipaddr_next(struct ipaddr *a);
 bool ipaddr_prev(struct ipaddr *a);

@@ -127,6 +127,17 @@ static void check_addresses(struct dec *d, struct object *o)
 
 	if (!p->peer_address.set && !p->interface.s)
 		dec_error(d, &o->meta.mark, "spec.peerAddress is required");
+	if (p->peer_address.set && ipaddr_is_unspecified(&p->peer_address.a))
+		dec_error(d, &p->peer_address.mark,
+			  "spec.peerAddress is the unspecified address: a session needs the peer's own address");
+	if (p->interface.s && !p->peer_address.set)
+		dec_warn(d, &p->interface.mark,
+			 "spec.interface (unnumbered BGP) is not supported yet: without spec.peerAddress no session is "
+			 "made with this peer");
+	else if (p->interface.s)
+		dec_warn(d, &p->interface.mark,
+			 "spec.interface (unnumbered BGP) is not supported yet and is ignored: the session goes to "
+			 "spec.peerAddress");
 	if (p->router_id.set && p->router_id.a.family != IPF_V4)
 		dec_error(d, &p->router_id.mark, "spec.routerID must be an IPv4 address");
 	if (p->source_address.set && p->peer_address.set &&

@@ -67,6 +67,12 @@ static bool session_config(const struct object *peer, const struct object *node,
 	const struct bgp_peer *p = &peer->peer;
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s/%s", peer->meta.namespace, peer->meta.name);
+	if (!p->peer_address.set || ipaddr_is_unspecified(&p->peer_address.a)) {  /* never dial this host */
+		log_warn("bgp", "BGPPeer %s: no session: %s", c->name,
+			 p->interface.s ? "spec.interface (unnumbered BGP) is not supported yet; set spec.peerAddress"
+					: "spec.peerAddress is not an address a connection can go to");
+		return false;
+	}
 	c->local_as = (uint32_t)p->my_asn.v;
 	c->peer_as = p->peer_asn.set ? (uint32_t)p->peer_asn.v : 0;
 	c->dynamic = p->dynamic_asn;

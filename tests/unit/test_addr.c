@@ -316,6 +316,20 @@ static const struct {
 	{ "::", false, NULL },
 };
 
+static void test_ipaddr_is_unspecified(void **state)
+{
+	(void)state;
+	struct ipaddr none = {0};
+	assert_true(ipaddr_is_unspecified(&none));
+	struct ipaddr v4 = addr("0.0.0.0"), v6 = addr("::"), one = addr("0.0.0.1"), six = addr("::1"),
+		      hi = addr("8000::");
+	assert_true(ipaddr_is_unspecified(&v4));
+	assert_true(ipaddr_is_unspecified(&v6));
+	assert_false(ipaddr_is_unspecified(&one));
+	assert_false(ipaddr_is_unspecified(&six));
+	assert_false(ipaddr_is_unspecified(&hi));
+}
+
 static void test_ipaddr_step(void **state)
 {
 	(void)state;
@@ -892,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_ipaddr_format),
 		cmocka_unit_test(test_ipaddr_format_round_trip),
 		cmocka_unit_test(test_ipaddr_cmp),
+		cmocka_unit_test(test_ipaddr_is_unspecified),
 		cmocka_unit_test(test_ipaddr_step),
 		cmocka_unit_test(test_ipaddr_mask_fill),
 		cmocka_unit_test(test_iprange_parse_ok),
