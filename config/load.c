@@ -171,7 +171,7 @@ static bool load_file(struct config *c, const char *path, struct diags *d, size_
 	return ok;
 }
 
-static bool config_name(const char *name)
+bool config_reads_name(const char *name)
 {
 	return name[0] != '.' && (has_suffix(name, ".yaml") || has_suffix(name, ".yml") || json_name(name));
 }
@@ -193,7 +193,7 @@ static bool load_dir(struct config *c, const char *path, struct diags *d, size_t
 		return false;
 	}
 	for (struct dirent *e; (e = readdir(dir));) {
-		if (!config_name(e->d_name))
+		if (!config_reads_name(e->d_name))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;

@@ -20,6 +20,8 @@ bool config_load_json(struct config *c, const char *name, const char *buf, size_
 		      struct diags *d, size_t *ignored);
 /* A file, or every *.yaml, *.yml and *.json file directly in a directory, in name order. */
 bool config_load_path(struct config *c, const char *path, struct diags *d, size_t *ignored);
+/* Whether the directory loader reads an entry of that name: *.yaml, *.yml, *.json, not hidden. */
+bool config_reads_name(const char *name);
 
 /* Loads path and validates; NULL (with the reasons in d) unless it is all valid. */
 struct config *config_read(const char *path, struct diags *d, size_t *ignored);
