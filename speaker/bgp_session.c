@@ -94,7 +94,7 @@ struct bgp_session {
 	struct rib_peer rib;
 	struct {
 		uint64_t msgs_in, msgs_out, updates_in, prefixes_in, withdrawn_in, treat_as_withdraw, eor_in;
-		uint64_t announced, withdrawn, flaps, rejected;
+		uint64_t announced, withdrawn, skipped, flaps, rejected;
 		char last_error[256];
 	} st;
 };
@@ -458,6 +458,7 @@ static void rib_peer_setup(struct bgp_session *s, struct bgp_conn *c)
 	uint8_t fam = s->cfg.peer.family;
 
 	memset(r, 0, sizeof(*r));
+	r->log_name = s->name;
 	r->af[BGP_AF_IPV4] = any_mp ? caps->mp[BGP_AF_IPV4] : true;
 	r->af[BGP_AF_IPV6] = caps->mp[BGP_AF_IPV6];
 	if (s->cfg.disable_mp)
@@ -494,6 +495,7 @@ static void send_full_table(struct bgp_session *s, struct bgp_conn *c, bool end_
 				conn_send(c, buf, bgp_end_of_rib_encode((enum bgp_af)f, buf, sizeof(buf)));
 	}
 	s->st.announced += st.announced;
+	s->st.skipped += st.skipped;
 	log_info(s->name, "sent %zu routes in %zu UPDATEs%s", st.announced, st.messages,
 		 end_of_rib ? ", then End-of-RIB" : " (route refresh)");
 }
@@ -509,6 +511,7 @@ void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *rout
 		rib_diff(&s->desired, &next, &s->rib, emit_to_conn, est, &st);
 		s->st.announced += st.announced;
 		s->st.withdrawn += st.withdrawn;
+		s->st.skipped += st.skipped;
 		if (st.messages)
 			log_info(s->name, "announced %zu, withdrew %zu routes in %zu UPDATEs", st.announced,
 				 st.withdrawn, st.messages);
@@ -1048,11 +1051,12 @@ json_t *bgp_session_status(const struct bgp_session *s)
 {
 	char addr[IPADDR_STRLEN];
 	ipaddr_format(&s->cfg.peer, addr);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "peer", s->cfg.name, "address", addr,
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "peer", s->cfg.name, "address", addr,
 			      "state", bgp_state_name(s->state), "since", (json_int_t)s->state_since, "routes",
 			      (json_int_t)s->desired.n, "prefixes_received", (json_int_t)s->st.prefixes_in,
 			      "updates_received", (json_int_t)s->st.updates_in, "flaps", (json_int_t)s->st.flaps,
-			      "connections_rejected", (json_int_t)s->st.rejected);
+			      "connections_rejected", (json_int_t)s->st.rejected, "routes_not_encodable",
+			      (json_int_t)s->st.skipped);
 	if (j && s->st.last_error[0])
 		json_object_set_new(j, "last_error", json_string(s->st.last_error));
 	return j;
