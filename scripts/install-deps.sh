@@ -1,6 +1,9 @@
 #!/bin/sh
-# Installs every Debian 12 package that vipcast's build, tests and lab need.
-# Idempotent; run as root.
+# Installs every Debian 12 package that vipcast's build, tests and lab need, then
+# builds the test control plane (scripts/kube-build.sh: etcd and Kubernetes from
+# the Go module proxy, cached by version; needs Go, /usr/local/go/bin/go or in PATH).
+# Idempotent; run as root. VIPCAST_KUBE_OPTIONAL=1: a failed control plane build
+# is reported but not fatal (its tests are then skipped).
 set -eu
 
 BUILD="build-essential cmake pkg-config git ca-certificates
@@ -11,15 +14,23 @@ FUZZ="clang libclang-rt-14-dev"
 # network namespaces, L2 tools, packet capture.
 LAB="iproute2 procps python3
   bird2 frr gobgpd exabgp keepalived arping ndisc6 tcpdump tshark"
+# The test control plane (scripts/kube-env.sh): certificates, health probes.
+KUBE="openssl curl"
 
 missing=""
-for p in $BUILD $FUZZ $LAB; do
+for p in $BUILD $FUZZ $LAB $KUBE; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
 
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi
+
+sh "$(dirname "$0")/kube-build.sh" || {
+	[ "${VIPCAST_KUBE_OPTIONAL:-}" = 1 ] || exit 1
+	echo "install-deps: the test control plane is not built (VIPCAST_KUBE_OPTIONAL=1)" >&2
+}
