@@ -36,7 +36,10 @@ SERVICE_RANGE=${KUBE_ENV_SERVICE_RANGE:-198.18.128.0/24}
 SERVICE_IP1=${SERVICE_RANGE%.*}.1
 READY_TIMEOUT=${KUBE_ENV_TIMEOUT:-90}
 
-log() { printf '%s kube-env: %s\n' "$(date +%H:%M:%S.%3N)" "$*" >&2; }
+# Messages go to fd 3, the caller's stderr, so that a trap that fires inside a
+# redirected probe still reaches the caller; the daemons do not inherit it.
+exec 3>&2
+log() { printf '%s kube-env: %s\n' "$(date +%H:%M:%S.%3N)" "$*" >&3; }
 die() { log "$*"; exit 1; }
 usage() { echo "usage: $0 up [--addr ADDR] DIR | down DIR" >&2; exit 1; }
 
@@ -156,7 +159,7 @@ url_host() { case $1 in *:*) printf '[%s]' "$1" ;; *) printf '%s' "$1" ;; esac; 
 spawn() {
 	local name=$1 pid st
 	shift
-	nohup "$@" </dev/null >"$DIR/$name.log" 2>&1 &
+	nohup "$@" </dev/null >"$DIR/$name.log" 2>&1 3>&- &
 	pid=$!
 	st=$(pid_start "$pid") || die "$name exited at once; see $DIR/$name.log"
 	echo "$name $pid $st" >>"$DIR/pids"
@@ -182,7 +185,7 @@ wait_for() {
 		for n in etcd kube-apiserver kube-controller-manager; do
 			if grep -q "^$n " "$DIR/pids" && ! running "$n"; then
 				log "$n exited while waiting for $what; last lines of $DIR/$n.log:"
-				tail -n 15 "$DIR/$n.log" >&2
+				tail -n 15 "$DIR/$n.log" >&3
 				return 1
 			fi
 		done
@@ -221,6 +224,8 @@ up() {
 	echo "$ADDR" >"$DIR/addr"
 	DEADLINE=$(($(date +%s) + READY_TIMEOUT))
 	trap 'up_failed' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 
 	make_pki
 	etcd_port=$(free_port 127.0.0.1)
@@ -272,7 +277,7 @@ up() {
 	wait_for "kube-controller-manager /healthz" insecure_ok "https://127.0.0.1:$kcm_port/healthz"
 	wait_for "the default service account" \
 		"$DIR/kubectl" --kubeconfig "$DIR/kubeconfig" -n default get serviceaccount default
-	trap - EXIT
+	trap - EXIT INT TERM
 	log "ready in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s: https://$(url_host "$ADDR"):$API_PORT (logs in $DIR)"
 	echo "export KUBECONFIG=$DIR/kubeconfig"
 }

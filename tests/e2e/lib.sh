@@ -11,6 +11,8 @@
 # Processes are stopped by PID only (checked against their start time), and
 # namespaces are only the ones this test created (names carry the test name and $$).
 #
+# A test can define e2e_cleanup_extra (run first on exit) and e2e_diag_extra.
+#
 # Set E2E_KEEP=1 to keep the temporary directory (logs, configs) after a pass; it
 # is always kept after a failure and its path is printed.
 
@@ -131,6 +133,9 @@ e2e_cleanup() {
 	local rc=$? p ns i pid
 	set +e
 	trap - EXIT INT TERM
+	# A test that starts processes the registry cannot know of (a script that
+	# records their PIDs in a file) stops them in e2e_cleanup_extra.
+	if declare -F e2e_cleanup_extra >/dev/null; then e2e_cleanup_extra; fi
 	for ((i = ${#E2E_PIDLIST[@]} - 1; i >= 0; i--)); do
 		stop_pidst "${E2E_PIDLIST[$i]}"
 	done

@@ -43,18 +43,23 @@ ip link set "$VETH" up
 ip -n "$(ns c)" addr add "198.19.$N.2/30" dev eth0
 ip -n "$(ns c)" link set eth0 up
 
-# kube_up DIR [--addr A] -> starts a control plane; its processes join the
-# cleanup registry, so a failing test stops them too
+# kube_up DIR [--addr A] -> starts a control plane
 kube_up() {
-	local dir=$1 name pid st out
+	local dir=$1 out rc
 	shift
-	out=$("$KUBE_ENV" up "$@" "$dir" 2>"$E2E_TMP/$(basename "$dir")-up.log")
-	local rc=$?
-	cat "$E2E_TMP/$(basename "$dir")-up.log" >&2
-	if [ -f "$dir/pids" ]; then
-		while read -r name pid st; do track "$(basename "$dir")-$name" "$pid" kube ""; done <"$dir/pids"
-	fi
+	out=$("$KUBE_ENV" up "$@" "$dir" 2>"$dir.up.log")
+	rc=$?
+	cat "$dir.up.log" >&2
 	[ "$rc" = 0 ] && [ "$out" = "export KUBECONFIG=$dir/kubeconfig" ]
+}
+# On exit, pass or fail, every process a control plane recorded is stopped (by
+# PID and start time); its files stay for diagnosis.
+e2e_cleanup_extra() {
+	local d name pid st
+	for d in "$LDIR" "$KDIR"; do
+		[ -f "$d/pids" ] || continue
+		while read -r name pid st; do stop_pidst "$pid:$st"; done < <(tac "$d/pids")
+	done
 }
 k() { "$KUBECTL" --kubeconfig "$KDIR/kubeconfig" "$@"; }
 quiet() { "$@" >/dev/null 2>&1; }
