@@ -46,6 +46,15 @@ if cached "$KUBE_BIN" $KUBE_TOOLS && cached "$ETCD_BIN" $ETCD_TOOLS; then
 	exit 0
 fi
 
+# One build at a time per cache; a run that waited finds the binaries made.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.build.lock"
+flock 9
+if cached "$KUBE_BIN" $KUBE_TOOLS && cached "$ETCD_BIN" $ETCD_TOOLS; then
+	log "cached (built by a concurrent run): $KUBE_BIN, $ETCD_BIN"
+	exit 0
+fi
+
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 [ -x "$GO" ] || { log "no Go toolchain (looked for go in PATH and /usr/local/go/bin/go)"; exit 1; }
 
