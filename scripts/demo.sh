@@ -12,7 +12,7 @@ if [ "${1:-}" != "--examples" ]; then
 	exec sh scripts/lab-demo.sh "$@"
 fi
 
-sh scripts/install-deps.sh
+sh scripts/install-deps.sh --no-kube
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIPCAST_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 

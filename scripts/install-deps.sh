@@ -3,7 +3,8 @@
 # builds the test control plane (scripts/kube-build.sh: etcd and Kubernetes from
 # the Go module proxy, cached by version; needs Go, /usr/local/go/bin/go or in PATH).
 # Idempotent; run as root. VIPCAST_KUBE_OPTIONAL=1: a failed control plane build
-# is reported but not fatal (its tests are then skipped).
+# is reported but not fatal (its tests are then skipped). --no-kube: packages only
+# (the lab demo needs no control plane).
 set -eu
 
 BUILD="build-essential cmake pkg-config git ca-certificates
@@ -30,6 +31,8 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing
 fi
 
+# The lab demo needs no Kubernetes: `--no-kube` leaves the control plane unbuilt.
+[ "${1:-}" = --no-kube ] && exit 0
 sh "$(dirname "$0")/kube-build.sh" || {
 	[ "${VIPCAST_KUBE_OPTIONAL:-}" = 1 ] || exit 1
 	echo "install-deps: the test control plane is not built (VIPCAST_KUBE_OPTIONAL=1)" >&2

@@ -36,7 +36,7 @@ done
 
 if [ "$DO_BUILD" = 1 ]; then
 	echo "== installing dependencies (scripts/install-deps.sh)"
-	sh scripts/install-deps.sh || exit 1
+	sh scripts/install-deps.sh --no-kube || exit 1
 	echo "== building (Release) in $BUILD_DIR"
 	cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DVIPCAST_TESTS=OFF >/dev/null || exit 1
 	cmake --build "$BUILD_DIR" -j"$(nproc)" --target vipcast-controller vipcast-speaker >/dev/null || exit 1
