@@ -11,18 +11,13 @@
 #include "bgp_session.h"
 #include "clock.h"
 #include "config_watch.h"
+#include "generation.h"
 #include "diag.h"
 #include "load.h"
 #include "log.h"
 #include "plan.h"
-#include "services.h"
+#include "reload_worker.h"
 #include "xalloc.h"
-
-/* One configuration in force, with everything derived from it. */
-struct generation {
-	struct config *cfg;
-	struct plan *plan;
-};
 
 struct speaker {
 	struct event_base *base;
@@ -33,17 +28,10 @@ struct speaker {
 	size_t nsessions;
 	struct bgp_listener *listener;
 	struct config_watch *watch;
+	struct reload_worker *worker;
 	struct l2 *l2;
 	unsigned reloads, refused;
 };
-
-static void generation_free(struct generation *g)
-{
-	plan_free(g->plan);
-	if (g->cfg)
-		config_free(g->cfg);
-	memset(g, 0, sizeof(*g));
-}
 
 /* ---- BGPPeer -> session parameters ---- */
 
@@ -230,29 +218,17 @@ void speaker_write_status(struct speaker *s)
 	free(text);
 }
 
-bool speaker_reload(struct speaker *s)
+static void refused(struct speaker *s, const struct diags *d)
 {
-	struct diags d;
-	size_t ignored = 0;
-	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
-	diags_init(&d);
-	struct generation g = {0};
-	g.cfg = config_read(s->o.config_path, &d, &ignored);
-	diags_print(&d, stderr);
-	if (!g.cfg) {
-		s->refused++;
-		log_error("config", "%s is invalid (%zu errors): %s", s->o.config_path, d.errors,
-			  s->loaded_once ? "keeping the configuration in force" : "announcing nothing until it is fixed");
-		diags_free(&d);
-		return false;
-	}
-	diags_free(&d);
-	struct svc_addrs *svcs;
-	size_t allocated = 0, nsvcs = service_addresses(g.cfg, s->o.lb_class, &svcs, &allocated);
-	g.plan = plan_build(g.cfg, s->o.node, svcs, nsvcs);
-	free(svcs);
+	s->refused++;
+	log_error("config", "%s is invalid (%zu errors): %s", s->o.config_path, d->errors,
+		  s->loaded_once ? "keeping the configuration in force" : "announcing nothing until it is fixed");
+}
 
-	const struct plan *p = g.plan;
+/* Puts g in force: only the difference reaches the sessions and L2. Takes g. */
+static void apply_generation(struct speaker *s, struct generation *g)
+{
+	const struct plan *p = g->plan;
 	if (!p->node_found)
 		log_warn("speaker", "Node %s is not in the configuration: announcing nothing", s->o.node);
 	else if (p->node_silent)
@@ -261,27 +237,58 @@ bool speaker_reload(struct speaker *s)
 	for (size_t i = 0; i < p->npeers; i++)
 		routes += p->peers[i].nroutes;
 
-	apply_bgp(s, p, g.cfg);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	apply_bgp(s, p, g->cfg);
 	if (s->l2)
-		l2_apply(s->l2, p, g.cfg);
+		l2_apply(s->l2, p, g->cfg);
 	/* Sessions copied what they need; L2 keeps pointers into the new generation. */
 	generation_free(&s->gen);
-	s->gen = g;
+	s->gen = *g;
 	s->loaded_once = true;
 	s->reloads++;
-	log_info("config", "loaded %s in %.3f s: %zu Services with addresses (%zu from the allocator; %zu announced, "
-			   "%zu without a ready endpoint), %zu BGP peers for this node, %zu routes over all of them, %zu L2 VIPs",
-		 s->o.config_path, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
-		 p->services_announced + p->services_without_endpoints, allocated, p->services_announced,
+	log_info("config", "loaded %s in %.3f s (applied in %.3f s): %zu Services with addresses (%zu from the "
+			   "allocator; %zu announced, %zu without a ready endpoint), %zu BGP peers for this node, %zu "
+			   "routes over all of them, %zu L2 VIPs",
+		 s->o.config_path, s->gen.seconds, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
+		 p->services_announced + p->services_without_endpoints, s->gen.allocated, p->services_announced,
 		 p->services_without_endpoints, p->npeers, routes, p->nl2);
 	speaker_write_status(s);
-	return true;
 }
 
+bool speaker_reload(struct speaker *s)
+{
+	struct diags d;
+	struct generation g;
+	diags_init(&d);
+	bool ok = generation_build(&g, s->o.config_path, s->o.node, s->o.lb_class, &d);
+	diags_print(&d, stderr);
+	if (ok)
+		apply_generation(s, &g);
+	else
+		refused(s, &d);
+	diags_free(&d);
+	return ok;
+}
+
+static void on_built(struct generation *g, bool ok, const struct diags *d, void *arg)
+{
+	struct speaker *s = arg;
+	diags_print(d, stderr);
+	if (!ok)
+		refused(s, d);
+	else if (s->stopped)
+		generation_free(g);
+	else
+		apply_generation(s, g);
+}
+
+/* Reloads triggered while running are built off the loop and applied when ready. */
 static void on_config_change(void *arg)
 {
 	struct speaker *s = arg;
-	if (!s->stopped)
+	if (s->stopped)
+		return;
+	if (!s->worker || !reload_worker_request(s->worker))
 		speaker_reload(s);
 }
 
@@ -291,6 +298,7 @@ struct speaker *speaker_new(struct event_base *base, const struct speaker_option
 	s->base = base;
 	s->o = *o;
 	s->l2 = l2_new(base, o->node, &o->l2);
+	s->worker = reload_worker_new(base, o->config_path, o->node, o->lb_class, on_built, s);
 	s->watch = config_watch_new(base, o->config_path, on_config_change, s);
 	return s;
 }
@@ -319,6 +327,7 @@ void speaker_free(struct speaker *s)
 		return;
 	speaker_stop(s);
 	free(s->sessions);
+	reload_worker_free(s->worker);
 	bgp_listener_free(s->listener);
 	config_watch_free(s->watch);
 	generation_free(&s->gen);

@@ -2,7 +2,8 @@
  * The speaker: one node's view of the configuration turned into BGP
  * sessions and L2 answers, in one libevent loop.
  *
- * Every (re)load reads the whole configuration, validates it (an invalid
+ * Every (re)load reads the whole configuration (off the event loop, on
+ * the reload thread, except the first), validates it (an invalid
  * one is refused and the previous stays in force), gives Services without
  * a status address one from the controller's allocator (deterministic, so
  * every speaker agrees), builds the plan, and applies only the difference:
@@ -31,7 +32,7 @@ struct speaker_options {
 struct speaker;
 
 struct speaker *speaker_new(struct event_base *base, const struct speaker_options *o);
-/* Reads the configuration again and applies the difference. False when it was refused. */
+/* Reads the configuration again, in place, and applies the difference. False when it was refused. */
 bool speaker_reload(struct speaker *s);
 /* Closes every session (Cease/Administrative Shutdown), hands L2 VIPs over; then the loop can end. */
 void speaker_stop(struct speaker *s);

@@ -118,6 +118,12 @@ ip -n "$(ns n1)" link set eth1 address "$N1_MAC2"
 check_within 10 "$VIP_LAN2 answered by node1 on the new eth1" l2_answered_by $VIP_LAN2 "$N1_MAC2" eth1
 check "no permission error in the speaker log" not grep -qi 'not permitted' "$LOG"
 check_masks "speaker, still" "$SP" $SPEAKER_CAPS
+# Capabilities are per thread: the reload thread (started by the first reload, after the drop)
+# must hold no more than the main thread.
+check "the speaker runs more than one thread (the reload thread)" test "$(ls /proc/"$SP"/task | wc -l)" -gt 1
+for task in /proc/"$SP"/task/*; do
+	check_masks "speaker thread ${task##*/}" "$SP/task/${task##*/}" $SPEAKER_CAPS
+done
 
 scenario "vipcast-controller keeps nothing"
 mkfifo "$E2E_TMP/config.yaml"

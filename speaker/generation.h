@@ -1,0 +1,31 @@
+/*
+ * A generation: one configuration read, validated and planned for one node.
+ * Building one touches nothing but its inputs, so it may run on any thread;
+ * the speaker applies it on the event loop and keeps it while in force.
+ */
+#ifndef VIPCAST_SPEAKER_GENERATION_H
+#define VIPCAST_SPEAKER_GENERATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "diag.h"
+#include "plan.h"
+
+struct generation {
+	struct config *cfg;
+	struct plan *plan;
+	size_t allocated;   /* Services whose addresses came from the allocator */
+	double seconds;     /* how long reading and planning took */
+};
+
+/*
+ * Reads path and plans it for node. False when the configuration is
+ * invalid (the reasons are in d, g is left empty).
+ */
+bool generation_build(struct generation *g, const char *path, const char *node, const char *lb_class,
+		      struct diags *d);
+void generation_free(struct generation *g);
+
+#endif

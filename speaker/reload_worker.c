@@ -1,0 +1,153 @@
+#include "reload_worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+struct reload_worker {
+	char *path, *node, *lb_class;
+	reload_done_fn done;
+	void *arg;
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool started, requested, quit;
+	/* The latest result, until the loop takes it. */
+	bool have_result, ok;
+	struct generation result;
+	struct diags diags;
+
+	int wake[2];           /* the thread writes a byte when a result is ready */
+	struct event *on_wake;
+};
+
+static void *worker_main(void *arg)
+{
+	struct reload_worker *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->requested && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		w->requested = false;
+		pthread_mutex_unlock(&w->mu);
+
+		struct generation g;
+		struct diags d;
+		diags_init(&d);
+		bool ok = generation_build(&g, w->path, w->node, w->lb_class, &d);
+
+		pthread_mutex_lock(&w->mu);
+		if (w->have_result) {
+			/* Superseded before the loop took it: only the newest configuration matters. */
+			generation_free(&w->result);
+			diags_free(&w->diags);
+		}
+		w->result = g;
+		w->diags = d;
+		w->ok = ok;
+		w->have_result = true;
+		ssize_t n = write(w->wake[1], "", 1);
+		(void)n;  /* a full pipe already holds a wake-up */
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void on_result(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct reload_worker *w = arg;
+	char buf[64];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&w->mu);
+	bool have = w->have_result, ok = w->ok;
+	struct generation g = w->result;
+	struct diags d = w->diags;
+	w->have_result = false;
+	memset(&w->result, 0, sizeof(w->result));
+	diags_init(&w->diags);
+	pthread_mutex_unlock(&w->mu);
+	if (!have)
+		return;
+	w->done(&g, ok, &d, w->arg);
+	diags_free(&d);
+}
+
+struct reload_worker *reload_worker_new(struct event_base *base, const char *path, const char *node,
+					const char *lb_class, reload_done_fn done, void *arg)
+{
+	struct reload_worker *w = xcalloc(1, sizeof(*w));
+	w->path = xstrdup(path);
+	w->node = xstrdup(node);
+	w->lb_class = lb_class ? xstrdup(lb_class) : NULL;
+	w->done = done;
+	w->arg = arg;
+	diags_init(&w->diags);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->wake[0] = w->wake[1] = -1;
+	if (pipe2(w->wake, O_NONBLOCK | O_CLOEXEC) < 0 ||
+	    !(w->on_wake = event_new(base, w->wake[0], EV_READ | EV_PERSIST, on_result, w)) ||
+	    event_add(w->on_wake, NULL) < 0) {
+		log_error("config", "cannot set up background reloads (%s): reloads run in the event loop",
+			  strerror(errno));
+		reload_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+bool reload_worker_request(struct reload_worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	if (!w->started) {
+		int e = pthread_create(&w->thread, NULL, worker_main, w);
+		if (e) {
+			pthread_mutex_unlock(&w->mu);
+			log_error("config", "cannot start the reload thread: %s", strerror(e));
+			return false;
+		}
+		w->started = true;
+	}
+	w->requested = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return true;
+}
+
+void reload_worker_free(struct reload_worker *w)
+{
+	if (!w)
+		return;
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->quit = true;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	if (w->have_result)
+		generation_free(&w->result);
+	diags_free(&w->diags);
+	if (w->on_wake)
+		event_free(w->on_wake);
+	for (int i = 0; i < 2; i++)
+		if (w->wake[i] >= 0)
+			close(w->wake[i]);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w->path);
+	free(w->node);
+	free(w->lb_class);
+	free(w);
+}
