@@ -118,14 +118,18 @@ static bool rd_u64(struct rd *r, uint64_t *v)
 	return true;
 }
 
-/* A length-prefixed name, cut as a sub-reader and consumed whole. */
-static bool rd_name(struct rd *r, char out[HB_NAME_MAX + 1], bool *valid)
+bool hb_name_read(struct rd *r, char out[HB_NAME_MAX + 1], bool *valid)
 {
 	uint8_t n;
 	struct rd sub;
+	out[0] = '\0';
+	*valid = false;
 	if (!rd_u8(r, &n) || !rd_sub(r, n, &sub))
 		return false;
-	*valid = n >= 1 && rd_bytes(&sub, out, n) && sub.n == 0 && name_ok(out, n);
+	/* Checked where it lies, before any byte is copied: the length byte may say 255. */
+	if (!name_ok((const char *)sub.p, n))
+		return true;
+	*valid = rd_bytes(&sub, out, n);
 	out[*valid ? n : 0] = '\0';
 	return true;
 }
@@ -165,8 +169,8 @@ enum hb_error hb_decode(const uint8_t *buf, size_t n, const struct hb_key *keys,
 	rd_u64(&b, &m.boot);
 	rd_u64(&b, &m.seq);
 	rd_u64(&b, &m.time_ms);
-	rd_name(&b, m.from, &from_ok);
-	rd_name(&b, m.to, &to_ok);
+	hb_name_read(&b, m.from, &from_ok);
+	hb_name_read(&b, m.to, &to_ok);
 	rd_u8(&b, &view);
 	rd_u64(&b, &m.to_boot);
 	if (b.bad || b.n != 0)

@@ -89,4 +89,15 @@ size_t hb_encode(const struct hb_msg *m, struct hb_key key, uint8_t *buf, size_t
 enum hb_error hb_decode(const uint8_t *buf, size_t n, const struct hb_key *keys, size_t nkeys,
 			struct hb_msg *out, size_t *which);
 
+/*
+ * Reads one name as the message carries it (a length byte, then the bytes)
+ * from r into out: NUL-terminated when it is a valid name (1..HB_NAME_MAX
+ * printable ASCII, no space), else out is "" and *valid false; either way the
+ * name's bytes are consumed and nothing is written past out[HB_NAME_MAX].
+ * False when the name runs past the end of r. hb_decode's reader, declared
+ * here for the tests (struct rd: wire.h).
+ */
+struct rd;
+bool hb_name_read(struct rd *r, char out[HB_NAME_MAX + 1], bool *valid);
+
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "heartbeat.h"
+#include "wire.h"
 
 static const uint8_t key1[] = "0123456789abcdef0123456789abcdef";
 static const uint8_t key2[] = "another key, 32 bytes long......";
@@ -205,8 +206,8 @@ struct bad_row {
 	const char *what;
 	uint8_t version, state, flags, mult;
 	uint16_t interval;
-	const char *from, *to;
-	int from_len, to_len;  /* -1: the name's length */
+	const char *from, *to;  /* NULL: as many letters 'a' as the length says */
+	int from_len, to_len;   /* -1: the name's length; else the length byte, with at most 5 bytes of the name */
 	uint8_t view;
 	size_t extra;          /* bytes between the last field and the MAC */
 	enum hb_error want;
@@ -230,7 +231,24 @@ static const struct bad_row bad_rows[] = {
 	{"sender length past the end", 1, 1, 0, 3, 100, "node1", "node2", 200, -1, 2, 0, HB_E_FRAMING},
 	{"receiver length past the end", 1, 1, 0, 3, 100, "node1", "node2", -1, 40, 2, 0, HB_E_FRAMING},
 	{"a byte left before the MAC", 1, 1, 0, 3, 100, "node1", "node2", -1, -1, 2, 1, HB_E_FRAMING},
+	{"sender of 254 bytes", 1, 1, 0, 3, 100, NULL, "node2", HB_NAME_MAX + 1, -1, 2, 0, HB_E_FIELD},
+	{"sender of 255 bytes", 1, 1, 0, 3, 100, NULL, "node2", 255, -1, 2, 0, HB_E_FIELD},
+	{"receiver of 255 bytes", 1, 1, 0, 3, 100, "node1", NULL, -1, 255, 2, 0, HB_E_FIELD},
 };
+
+/* The name as a row gives it: its length byte, then its bytes. */
+static void put_name(struct raw *r, const char *name, int len)
+{
+	if (!name) {
+		put8(r, (uint8_t)len);
+		for (int i = 0; i < len; i++)
+			put8(r, 'a');
+		return;
+	}
+	size_t n = len < 0 ? strlen(name) : (size_t)len;
+	put8(r, (uint8_t)n);
+	put(r, name, len < 0 ? n : (n > 5 ? 5 : n));
+}
 
 static void test_authenticated_malformed(void **state)
 {
@@ -246,12 +264,8 @@ static void test_authenticated_malformed(void **state)
 		put16(&r, row->interval);
 		put16(&r, 1);
 		put64(&r, 7), put64(&r, 8), put64(&r, 9);
-		size_t fl = row->from_len < 0 ? strlen(row->from) : (size_t)row->from_len;
-		size_t tl = row->to_len < 0 ? strlen(row->to) : (size_t)row->to_len;
-		put8(&r, (uint8_t)fl);
-		put(&r, row->from, row->from_len < 0 ? fl : (fl > 5 ? 5 : fl));
-		put8(&r, (uint8_t)tl);
-		put(&r, row->to, row->to_len < 0 ? tl : 5);
+		put_name(&r, row->from, row->from_len);
+		put_name(&r, row->to, row->to_len);
 		put8(&r, row->view);
 		put64(&r, 10);
 		for (size_t k = 0; k < row->extra; k++)
@@ -266,6 +280,36 @@ static void test_authenticated_malformed(void **state)
 	}
 }
 
+/*
+ * A length byte saying 254 or 255 (255 is one byte more than out holds with
+ * its NUL): refused, consumed, and not a byte written past out. The decoder
+ * once copied the name first and checked its length after.
+ */
+static void test_name_longer_than_out(void **state)
+{
+	(void)state;
+	for (unsigned n = HB_NAME_MAX; n <= 255; n++) {
+		struct {
+			char name[HB_NAME_MAX + 1];
+			uint8_t canary[8];
+		} out;
+		uint8_t wire[1 + 255];
+		bool valid = n > HB_NAME_MAX;
+		wire[0] = (uint8_t)n;
+		memset(wire + 1, 'a', n);
+		memset(&out, 0x5a, sizeof out);
+		struct rd r = rd_init(wire, 1 + n);
+		assert_true(hb_name_read(&r, out.name, &valid));
+		assert_int_equal(r.n, 0);
+		assert_int_equal(valid, n <= HB_NAME_MAX);
+		assert_int_equal(strlen(out.name), valid ? n : 0);
+		for (size_t i = 0; i < sizeof out.canary; i++)
+			if (out.canary[i] != 0x5a)
+				fail_msg("a name of %u bytes: canary byte %zu is %#x, written past the name", n, i,
+					 out.canary[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_every_truncation_and_extension),
 		cmocka_unit_test(test_every_bit_flip),
 		cmocka_unit_test(test_authenticated_malformed),
+		cmocka_unit_test(test_name_longer_than_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
