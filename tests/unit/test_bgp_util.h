@@ -130,12 +130,16 @@ static inline struct bgp_prefix pfx_text(const char *s)
 	return p;
 }
 
-static inline void prefix_format(const struct bgp_prefix *p, char *out, size_t cap)
-{
-	char a[64];
+/* The longest text prefix_format writes, "ffff:...:255.255.255.255/255", with its NUL. */
+#define PREFIX_STRLEN (INET6_ADDRSTRLEN + 4)
 
-	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, a, sizeof(a));
-	snprintf(out, cap, "%s/%u", a, p->len);
+static inline void prefix_format(const struct bgp_prefix *p, char out[PREFIX_STRLEN])
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, a, sizeof(a)))
+		strcpy(a, "?");
+	snprintf(out, PREFIX_STRLEN, "%s/%u", a, p->len);
 }
 
 /* The prefixes of an NLRI block as "a/b c/d ...", for comparisons. */
@@ -145,10 +149,11 @@ static inline void nlri_format(const uint8_t *p, size_t len, uint8_t family, cha
 	size_t k = 0;
 
 	out[0] = '\0';
-	while (bgp_nlri_next(&p, &len, family, &x) && k + 48 < cap) {
-		char one[64];
+	/* Room for a space, a prefix and the NUL; k stays below cap. */
+	while (bgp_nlri_next(&p, &len, family, &x) && k + PREFIX_STRLEN < cap) {
+		char one[PREFIX_STRLEN];
 
-		prefix_format(&x, one, sizeof(one));
+		prefix_format(&x, one);
 		k += (size_t)snprintf(out + k, cap - k, "%s%s", k ? " " : "", one);
 	}
 	if (len)

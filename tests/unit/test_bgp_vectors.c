@@ -156,9 +156,9 @@ static void add_prefixes(struct line *l, const char *name, const uint8_t *p, siz
 
 	add(l, " %s=[", name);
 	while (bgp_nlri_next(&p, &len, family, &x)) {
-		char s[64];
+		char s[PREFIX_STRLEN];
 
-		prefix_format(&x, s, sizeof(s));
+		prefix_format(&x, s);
 		add(l, "%s%s", first ? "" : " ", s);
 		first = false;
 	}
