@@ -94,9 +94,22 @@ static const struct open_row open_rows[] = {
 	 MARKER "001d 01 04 fde9 00b4 c0000201 00"},
 };
 
+/* Field by field (struct bgp_open has padding); a new field must be added here. */
+_Static_assert(sizeof(struct bgp_caps) == 20 && sizeof(struct bgp_open) == 32, "compare the new field below");
+
+static bool caps_eq(const struct bgp_caps *a, const struct bgp_caps *b)
+{
+	return !memcmp(a->mp, b->mp, sizeof a->mp) && a->route_refresh == b->route_refresh && a->as4 == b->as4 &&
+	       a->as4_number == b->as4_number && a->graceful_restart == b->graceful_restart &&
+	       a->gr_restarting == b->gr_restarting && a->gr_time == b->gr_time &&
+	       !memcmp(a->gr_af, b->gr_af, sizeof a->gr_af) &&
+	       !memcmp(a->gr_af_forwarding, b->gr_af_forwarding, sizeof a->gr_af_forwarding) && a->unknown == b->unknown;
+}
+
 static void expect_open_eq(const char *name, const struct bgp_open *got, const struct bgp_open *want)
 {
-	if (memcmp(got, want, sizeof(*got)) != 0)
+	if (got->version != want->version || got->my_as != want->my_as || got->hold_time != want->hold_time ||
+	    got->bgp_id != want->bgp_id || !caps_eq(&got->caps, &want->caps))
 		fail_msg("%s: decoded OPEN differs: AS %u hold %u id %08x as4 %d/%u mp %d%d rr %d gr %d/%d/%u unknown %u",
 			 name, got->my_as, got->hold_time, got->bgp_id, got->caps.as4, got->caps.as4_number,
 			 got->caps.mp[0], got->caps.mp[1], got->caps.route_refresh, got->caps.graceful_restart,

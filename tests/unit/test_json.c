@@ -48,7 +48,7 @@ static void test_same_pool(void **state)
 	assert_non_null(j);
 	assert_int_equal(y->pool.naddrs, j->pool.naddrs);
 	for (size_t i = 0; i < y->pool.naddrs; i++)
-		assert_memory_equal(&y->pool.addrs[i].r, &j->pool.addrs[i].r, sizeof(struct iprange));
+		assert_true(iprange_same(&y->pool.addrs[i].r, &j->pool.addrs[i].r));
 	assert_int_equal(y->pool.auto_assign.v, j->pool.auto_assign.v);
 	assert_int_equal(y->pool.alloc.priority.v, j->pool.alloc.priority.v);
 	assert_string_equal(labels_get(&j->meta.labels, "a"), "b");

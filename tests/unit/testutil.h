@@ -32,4 +32,12 @@ static inline void print_diags(const struct diags *d)
 	diags_print(d, stderr);
 }
 
+/* Field by field: struct iprange has padding, which memcmp would compare too. */
+static inline bool iprange_same(const struct iprange *a, const struct iprange *b)
+{
+	return a->first.family == b->first.family && memcmp(a->first.b, b->first.b, sizeof a->first.b) == 0 &&
+	       a->last.family == b->last.family && memcmp(a->last.b, b->last.b, sizeof a->last.b) == 0 &&
+	       a->prefix == b->prefix;
+}
+
 #endif
