@@ -11,9 +11,10 @@ BUILD="build-essential cmake pkg-config git ca-certificates
   libevent-dev libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev libssl-dev
   libjansson-dev libyaml-dev libcmocka-dev"
 FUZZ="clang libclang-rt-14-dev"
-# The end-to-end tests, the BGP benchmark and the lab demo: real BGP routers in
-# network namespaces, L2 tools, packet capture.
-LAB="iproute2 procps python3
+# The end-to-end tests, the benchmarks and the lab demo: real BGP routers in
+# network namespaces, L2 tools, packet capture. Every program they run is in
+# tests/e2e/deps.sh with its package, and that package is here.
+LAB="iproute2 procps mawk iputils-ping curl python3
   bird2 frr gobgpd exabgp keepalived arping ndisc6 tcpdump tshark"
 # The test control plane (scripts/kube-env.sh): certificates, health probes.
 KUBE="openssl curl"

@@ -43,7 +43,7 @@ if [ "$DO_BUILD" = 1 ]; then
 fi
 
 . "$ROOT/tests/e2e/lib.sh"
-e2e_init lab "$BUILD_DIR"
+e2e_init lab "$BUILD_DIR" bird birdc curl
 SPEAKER_LOG_LEVEL=info
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }

@@ -27,7 +27,7 @@ if [ -z "${VIPCAST_BUILD:-}" ]; then
 	[ -x "$ROOT/build-release/vipcast-speaker" ] && VIPCAST_BUILD=$ROOT/build-release
 fi
 . "$ROOT/tests/e2e/lib.sh"
-e2e_init bgpbench "$VIPCAST_BUILD"
+e2e_init bgpbench "$VIPCAST_BUILD" bird birdc gobgpd gobgp
 COUNTS=${*:-10000 100000}
 TIMEOUT=${BENCH_TIMEOUT:-300}
 ONLY=${BENCH_ONLY:-vipcast gobgpd bird}

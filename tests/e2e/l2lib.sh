@@ -15,6 +15,7 @@
 # the interface it came in on. A Python listener on port 8080 in each node answers
 # every TCP connection with the node's name, so the client sees who took it.
 
+E2E_NEEDS="$E2E_NEEDS arping ndisc6 ping"
 L2_MAC_PREFIX=02:00:5e:00:01:0
 L2_CLIENT=c
 

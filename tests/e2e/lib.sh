@@ -5,8 +5,11 @@
 # A test starts with
 #     [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 #     . "$(dirname "$0")/lib.sh"
-#     e2e_init NAME "$1"          # $1: the build directory (ctest passes it)
-# and ends with e2e_finish. Everything it creates (namespaces, processes, the
+#     e2e_init NAME "$1" [PROGRAM...]   # $1: the build directory (ctest passes it)
+# and ends with e2e_finish. PROGRAMs are what the test runs beyond what this
+# library runs itself (the routers: bird birdc, /usr/lib/frr/bgpd vtysh, gobgpd
+# gobgp, exabgp); e2e_init fails at once, naming the Debian package, when one is
+# missing (tests/e2e/deps.sh has the table). Everything it creates (namespaces, processes, the
 # temporary directory) is registered here and removed on exit, failure or signal.
 # Processes are stopped by PID only (checked against their start time), and
 # namespaces are only the ones this test created (names carry the test name and $$).
@@ -17,8 +20,12 @@
 # is always kept after a failure and its path is printed.
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$E2E_DIR/deps.sh"
+# Debian's python3 (the tests use its standard library only), before any other on PATH
 E2E_PY=/usr/bin/python3
-[ -x "$E2E_PY" ] || E2E_PY=$(command -v python3)
+[ -x "$E2E_PY" ] || E2E_PY=$(command -v python3) || E2E_PY=python3
+# The programs this library runs; l2lib.sh adds its own, a test names its routers in e2e_init.
+E2E_NEEDS="ip ss sysctl awk"
 PEERRIB="$E2E_PY $E2E_DIR/peerrib.py"
 
 declare -a E2E_NETNS=() E2E_PIDLIST=()
@@ -40,6 +47,8 @@ e2e_init() {
 	E2E_NAME=$1
 	[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
 	[ -n "${2:-}" ] || die "usage: $0 BUILD_DIR"
+	# shellcheck disable=SC2086
+	e2e_require $E2E_NEEDS "$E2E_PY" "${@:3}" || die "missing programs (above)"
 	BUILD=$(cd "$2" && pwd) || die "no build directory $2"
 	SPEAKER=${VIPCAST_SPEAKER:-$BUILD/vipcast-speaker}
 	CONTROLLER=$BUILD/vipcast-controller

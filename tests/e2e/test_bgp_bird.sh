@@ -6,6 +6,6 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bgp_bird_common.sh"
-e2e_init bird "$1"
+e2e_init bird "$1" bird birdc
 bird_ibgp_suite 4
 e2e_finish

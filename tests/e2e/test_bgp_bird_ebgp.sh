@@ -13,7 +13,7 @@
 #   node7  dynamicASN: internal toward the same external router: refused (Bad Peer AS)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init bird_ebgp "$1"
+e2e_init bird_ebgp "$1" bird birdc
 
 ns_add rtr n1 n2 n3 n4 n5 n6 n7
 lan_add lan

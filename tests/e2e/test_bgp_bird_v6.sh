@@ -6,6 +6,6 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bgp_bird_common.sh"
-e2e_init bird_v6 "$1"
+e2e_init bird_v6 "$1" bird birdc
 bird_ibgp_suite 6
 e2e_finish

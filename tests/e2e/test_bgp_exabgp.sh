@@ -11,7 +11,7 @@
 #          BGPAdvertisement sets localPref
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init exabgp "$1"
+e2e_init exabgp "$1" exabgp
 
 ns_add rtr n1 n2
 lan_add lan

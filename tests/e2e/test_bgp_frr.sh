@@ -8,7 +8,7 @@
 # Assertions read FRR's own table (vtysh show bgp ... json).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init frr "$1"
+e2e_init frr "$1" /usr/lib/frr/bgpd vtysh
 
 ns_add rtr n1 n2 n3
 lan_add lan

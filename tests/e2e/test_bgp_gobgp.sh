@@ -7,7 +7,7 @@
 # Assertions read GoBGP's own table (gobgp global rib -j).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init gobgp "$1"
+e2e_init gobgp "$1" gobgpd gobgp
 
 ns_add rtr n1 n2
 lan_add lan

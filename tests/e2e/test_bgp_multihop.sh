@@ -13,7 +13,7 @@
 #          (TTL 1), so it must not come up through the middle router
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init multihop "$1"
+e2e_init multihop "$1" bird birdc /usr/lib/frr/bgpd vtysh ping
 
 ns_add mid n1 n2 rtr frr
 ns_forward mid

@@ -8,7 +8,7 @@
 #     other session never flaps and the edited one comes back with its routes.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init reload_peers "$1"
+e2e_init reload_peers "$1" bird birdc
 
 ns_add rtr n1
 link_add n1 e0 192.0.2.11/24,2001:db8:0:1::11/64 rtr e1 192.0.2.1/24,2001:db8:0:1::1/64

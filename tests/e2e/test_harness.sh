@@ -6,7 +6,7 @@
 # cannot be trusted.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init harness "$1"
+e2e_init harness "$1" bird birdc /usr/lib/frr/bgpd vtysh gobgpd gobgp exabgp
 
 ns_add n1 bird frr exa gob
 lan_add lan

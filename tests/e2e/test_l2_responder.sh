@@ -32,14 +32,14 @@ bad() { failures=$((failures + 1)); echo "FAIL: $*"; }
 cli() { ip netns exec "$CLI" "$@"; }
 node() { ip netns exec "$NODE" "$@"; }
 
-for tool in ip arping ndisc6; do
-	command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (apt-get install iproute2 arping ndisc6)"; exit 1; }
-done
+. "$SRC/tests/e2e/deps.sh"
+e2e_require ip arping ndisc6 || { echo "FAIL: missing programs (above)"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
 
 # The driver.
 DRV=$BUILD/l2_responder_driver
 if [ ! -x "$DRV" ]; then
+	e2e_require cc pkg-config || { echo "FAIL: cannot build the driver"; exit 1; }
 	DRV=$T/l2_responder_driver
 	# shellcheck disable=SC2046
 	cc -std=c17 -O1 -g -D_GNU_SOURCE -fno-strict-aliasing -fsanitize=address,undefined -fno-sanitize-recover=all \
