@@ -1,9 +1,12 @@
 #!/bin/sh
-# Usage: scripts/fuzz.sh [yaml|json]...
+# Usage: scripts/fuzz.sh [yaml|json|bgp|arp|ndp|heartbeat]...
 #
-# Builds the configuration-parser fuzzers with clang, ASan, UBSan and
-# libFuzzer into build-fuzz/, then fuzzes each named target (default: yaml and
-# json, one after the other) for FUZZ_SECONDS seconds.
+# Builds the parser fuzzers with clang, ASan, UBSan and libFuzzer into
+# build-fuzz/ (optimized, -O2 -g, as scripts/test.sh builds it), then fuzzes
+# each named target (default: all of them, one after the other) for
+# FUZZ_SECONDS seconds. A target is named by its corpus directory: yaml and
+# json are the configuration loaders (fuzz_config_*), the others the wire
+# decoders (fuzz_*).
 #
 # Each run starts from a copy of tests/fuzz/corpus/<target> in a temporary
 # directory, so inputs libFuzzer finds never land in the repository; the
@@ -35,17 +38,29 @@ case $seconds in
 	exit 2
 	;;
 esac
-targets=${*:-yaml json}
+all=$(cd "$root/tests/fuzz/corpus" && ls -d -- */ | tr -d / | tr '\n' ' ')
+all=${all% }
+targets=${*:-$all}
 for t in $targets; do
-	case $t in
-	yaml | json) ;;
+	case " $all " in
+	*" $t "*) ;;
 	*)
-		sed -n '2,3p' "$0" >&2
-		echo "fuzz.sh: unknown target '$t'" >&2
+		sed -n '2p' "$0" >&2
+		echo "fuzz.sh: unknown target '$t' (targets: $all)" >&2
 		exit 2
 		;;
 	esac
 done
+
+# bin TARGET -> the fuzzer's executable name; max_len TARGET; dict TARGET -> its dictionary or nothing
+bin() { case $1 in yaml | json) echo "fuzz_config_$1" ;; *) echo "fuzz_$1" ;; esac; }
+max_len() { case $1 in yaml | json) echo 8192 ;; *) echo 4096 ;; esac; }
+dict() {
+	local f
+	case $1 in yaml | json) f=config.dict ;; *) f=$1.dict ;; esac
+	[ -f "$root/tests/fuzz/$f" ] && echo "-dict=$root/tests/fuzz/$f"
+	return 0
+}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vipcast-fuzz.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -53,11 +68,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "== building fuzzers in $build"
-cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DVIPCAST_FUZZ=ON -DVIPCAST_TESTS=ON >"$tmp/cmake.log" 2>&1 ||
+cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIPCAST_FUZZ=ON \
+	-DVIPCAST_WERROR=ON -DVIPCAST_TESTS=ON >"$tmp/cmake.log" 2>&1 ||
 	{ cat "$tmp/cmake.log" >&2; exit 1; }
 build_targets=""
 for t in $targets; do
-	build_targets="$build_targets --target fuzz_config_$t"
+	build_targets="$build_targets --target $(bin "$t")"
 done
 # shellcheck disable=SC2086
 cmake --build "$build" $build_targets -j"$(nproc 2>/dev/null || echo 2)" >"$tmp/build.log" 2>&1 ||
@@ -66,18 +82,17 @@ mkdir -p "$artifacts"
 
 failed=""
 for t in $targets; do
-	bin="$build/tests/fuzz/fuzz_config_$t"
+	exe="$build/tests/fuzz/$(bin "$t")"
 	corpus="$tmp/corpus-$t"
 	log="$tmp/fuzz-$t.log"
 	mkdir -p "$corpus"
 	cp "$root/tests/fuzz/corpus/$t/"* "$corpus/"
-	dict=""
-	[ -f "$root/tests/fuzz/config.dict" ] && dict="-dict=$root/tests/fuzz/config.dict"
+	dict=$(dict "$t")
 
 	echo "== fuzzing $t for ${seconds}s ($(find "$corpus" -type f | wc -l) seed inputs)"
 	rc=0
 	# shellcheck disable=SC2086
-	"$bin" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+	"$exe" -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$artifacts/$t-" $dict $extra \
 		"$corpus" >"$log" 2>&1 || rc=$?
 
