@@ -21,6 +21,11 @@
 #        BENCH_FORMAT   yaml (default) or json: how vipcast's Services are written
 #                       (json: kubectl-style List documents, read with jansson)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+for a in "$@"; do
+	case $a in
+	'' | *[!0-9]* | 0*) sed -n '16,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+done
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "${VIPCAST_BUILD:-}" ]; then
 	VIPCAST_BUILD=$ROOT/build
