@@ -19,7 +19,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/l2lib.sh"
-e2e_init privileges "$1"
+e2e_init privileges "$1" bird birdc
 
 SPEAKER_CAPS=0000000000003400  # bits 10, 12, 13: net_bind_service, net_admin, net_raw
 NONE=0000000000000000
