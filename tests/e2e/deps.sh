@@ -1,9 +1,9 @@
 # shellcheck shell=sh
-# The programs the end-to-end tests, the lab demo and the benchmarks run, each
-# with the Debian 12 package that has it (scripts/install-deps.sh installs them
-# all), and a check that they are here. Sourced by lib.sh (bash) and by
-# test_l2_responder.sh (sh). A program new to the tests goes in the table and
-# its package in scripts/install-deps.sh.
+# The programs the end-to-end tests, the lab demo, the benchmarks and the test
+# control plane (scripts/kube-env.sh) run, each with the Debian 12 package that
+# has it (scripts/install-deps.sh installs them all), and a check that they are
+# here. Sourced by lib.sh (bash) and by test_l2_responder.sh (sh). A program
+# new to the tests goes in the table and its package in scripts/install-deps.sh.
 
 # e2e_package PROGRAM -> its Debian package (a path counts by its last part)
 e2e_package() {
@@ -16,6 +16,7 @@ e2e_package() {
 	arping) echo arping ;;
 	ndisc6) echo ndisc6 ;;
 	curl) echo curl ;;
+	openssl) echo openssl ;;
 	bird | birdc) echo bird2 ;;
 	bgpd | vtysh) echo frr ;;
 	gobgpd | gobgp) echo gobgpd ;;

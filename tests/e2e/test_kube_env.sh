@@ -25,7 +25,7 @@ if [ ! -x "$KUBE_BIN/kube-apiserver" ] || [ ! -x "$KUBE_BIN/kube-controller-mana
 fi
 
 . "$(dirname "$0")/lib.sh"
-e2e_init kube_env "$1"
+e2e_init kube_env "$1" openssl curl
 
 KDIR=$E2E_TMP/kube
 LDIR=$E2E_TMP/kube-lo
