@@ -403,8 +403,11 @@ static void check_pool(struct sendable *sv, const struct object *pool)
 
 /* ---- messages ---- */
 
+/* The longest num() writes: SIZE_MAX's 20 digits, 6 commas and the NUL. */
+#define NUM_LEN 27
+
 /* 4096 -> "4,096". */
-static const char *num(size_t v, char buf[32])
+static const char *num(size_t v, char buf[NUM_LEN])
 {
 	char digits[24];
 	int n = snprintf(digits, sizeof(digits), "%zu", v), k = 0;
@@ -438,7 +441,7 @@ static long most_that_fit(const struct context *x, const struct comms *cm, bool 
 
 static void describe_comms(const struct comms *cm, char *buf, size_t cap)
 {
-	char a[32], b[32];
+	char a[NUM_LEN], b[NUM_LEN];
 
 	if (!cm->nlarge)
 		snprintf(buf, cap, "%s communities", num(cm->nstd, a));
@@ -450,7 +453,7 @@ static void describe_comms(const struct comms *cm, char *buf, size_t cap)
 
 static void describe_limit(const struct context *x, const struct comms *cm, char *buf, size_t cap)
 {
-	char a[32], b[32];
+	char a[NUM_LEN], b[NUM_LEN];
 	long n;
 
 	if (!cm->nlarge) {
@@ -505,7 +508,7 @@ static void report(const struct sendable *sv, const struct failure *f)
 	const struct objects *advs = sv->advs;
 	const struct context *x = &f->ctx;
 	size_t last = 0, members = 0;
-	char what[96], limit[160], target[200], others[400], a[32], b[32], c[32];
+	char what[96], limit[160], target[200], others[400], a[NUM_LEN], b[NUM_LEN], c[NUM_LEN];
 
 	for (size_t i = 0; i < advs->n; i++)
 		if (f->in[i])
