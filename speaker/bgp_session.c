@@ -20,7 +20,7 @@
 #include "xalloc.h"
 
 #define OPEN_HOLD_S 240           /* hold time until the OPEN arrives (RFC 4271 8.2.2: "4 minutes") */
-#define RETRY_FIRST_MS 1000       /* first ConnectRetry interval unless connectTime says */
+#define RETRY_FIRST_MS 1000       /* first ConnectRetry interval without connectTime */
 #define RETRY_MAX_MS 60000        /* backoff ceiling */
 #define STABLE_MS 30000           /* Established this long: the backoff starts over */
 #define GR_RESTART_TIME 120       /* seconds the peer keeps our routes while we restart */
@@ -187,13 +187,21 @@ static void conn_send(struct bgp_conn *c, const uint8_t *msg, size_t len)
 	c->s->st.msgs_out++;
 }
 
+/*
+ * With connectTime the interval is fixed (FRR's `timers connect`, BIRD's
+ * `connect retry time`; validation keeps it at 1 s or more); without it,
+ * attempts back off exponentially from 1 s up to 60 s. Jittered either way.
+ */
 static void session_retry_later(struct bgp_session *s)
 {
-	uint32_t ms = s->cfg.connect_retry_ms ? s->cfg.connect_retry_ms : RETRY_FIRST_MS;
-	for (unsigned k = 1; k < s->failures && ms < RETRY_MAX_MS; k++)
-		ms *= 2;
-	if (ms > RETRY_MAX_MS)
-		ms = RETRY_MAX_MS;
+	uint32_t ms = s->cfg.connect_retry_ms;
+	if (!ms) {
+		ms = RETRY_FIRST_MS;
+		for (unsigned k = 1; k < s->failures && ms < RETRY_MAX_MS; k++)
+			ms *= 2;
+		if (ms > RETRY_MAX_MS)
+			ms = RETRY_MAX_MS;
+	}
 	ms = jittered_ms(ms);
 	log_debug(s->name, "next connection attempt in %u ms", ms);
 	timer_ms(s->retry, ms);

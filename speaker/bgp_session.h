@@ -11,9 +11,9 @@
  * 6.8 keeps one connection. Every close goes through one teardown that
  * sends the NOTIFICATION saying why (RFC 6608 subcodes for unexpected
  * messages) and hands the socket to a linger that flushes it. After a
- * failure the session waits ConnectRetry with exponential backoff and
- * jitter before it dials again (RFC 4271 8.2.1.3, 10), so a peer that
- * refuses never causes a busy loop. The hold timer runs on what is
+ * failure the session waits ConnectRetry (connectTime, or exponential
+ * backoff from 1 s without it) with jitter before it dials again (RFC 4271
+ * 8.2.1.3, 10), so a peer that refuses never causes a busy loop. The hold timer runs on what is
  * received; a send hold timer (RFC 9687) drops a peer that stops reading,
  * and the output a connection may queue is bounded.
  */
@@ -38,7 +38,7 @@ struct bgp_session_config {
 	uint32_t router_id;           /* host order */
 	uint16_t hold_time;           /* seconds; 0: no keepalives */
 	uint16_t keepalive_time;      /* seconds */
-	uint32_t connect_retry_ms;    /* first ConnectRetry interval */
+	uint32_t connect_retry_ms;    /* ConnectRetry interval (connectTime); 0: backoff from 1 s */
 	bool multihop, graceful_restart, disable_mp, dual_stack;
 	char password[81];
 	struct ipaddr other_next_hop; /* the node's address of the other family (dualStackAddressFamily) */

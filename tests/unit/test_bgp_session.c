@@ -538,17 +538,34 @@ static void test_close_in_each_state(void **state)
 	f->refuse_dial = false;
 }
 
-/* A refused dial backs off exponentially (with jitter), never a busy loop. */
-static void test_backoff(void **state)
+/* A refused dial is retried every connectTime (jittered 0.75-1.0), never faster. */
+static void test_retry_interval(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();  /* connectTime 100 ms (validation allows 1 s up) */
+	f->refuse_dial = true;
+	start(f, &c);
+	unsigned first = f->dials;
+	loop_ms(f->base, 1000);
+	/* Every 75-100 ms: 10 to 13 more attempts in a second; fewer only if the loop lags. */
+	unsigned more = f->dials - first;
+	print_message("%u attempts in 1 s at connectTime 100 ms\n", more);
+	assert_true(more >= 8 && more <= 14);
+	assert_int_equal(bgp_session_state(f->s), BS_ACTIVE);
+	f->refuse_dial = false;
+}
+
+/* Without connectTime a refused dial backs off exponentially from 1 s (with jitter). */
+static void test_backoff_without_connect_time(void **state)
 {
 	struct fixture *f = *state;
 	struct bgp_session_config c = config();
+	c.connect_retry_ms = 0;
 	f->refuse_dial = true;
 	start(f, &c);
-	loop_ms(f->base, 1600);
-	/* 100 ms, then 200, 400, 800 (each 0.75-1.0 of that): 4 or 5 attempts in 1.6 s. */
-	assert_true(f->dials >= 3 && f->dials <= 5);
-	assert_int_equal(bgp_session_state(f->s), BS_ACTIVE);
+	loop_ms(f->base, 3300);
+	/* At 0, then 0.75-1 s later, then 1.5-2 s after that; the next is 3-4 s further. */
+	assert_int_equal(f->dials, 3);
 	f->refuse_dial = false;
 }
 
@@ -570,7 +587,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_communication, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_stops_reading, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_in_each_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backoff_without_connect_time, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
