@@ -36,7 +36,8 @@ Modes (--mode):
 --variants restricts a mode to some of its variants (comma-separated).
 
 Standard library only. Every wait is bounded by its own timeout and by the
-global deadline; every socket is closed when its round ends.
+global deadline; every socket is closed when its round ends. No round starts after --seconds;
+one under way may finish up to 10 s later.
 """
 import argparse
 import ipaddress
@@ -55,6 +56,7 @@ MARKER = b"\xff" * 16
 EOR_V4 = b"\x00\x00\x00\x00"  # an UPDATE with nothing in it: IPv4 End-of-RIB
 INTERRUPTING_CEASE = {2, 3, 4, 6}  # shutdown, de-configured, reset, config change
 SILENCE_S = 5.0  # longer without any answer from the speaker is a failure
+GRACE_S = 10.0   # how far past --seconds a round under way may run
 
 
 # ------------------------------------------------------------------ messages
@@ -96,18 +98,23 @@ def header_problem(buf):
 
 # ------------------------------------------------------------------ time
 class Clock:
+    """No round starts after the deadline; one under way may run GRACE_S past it."""
+
     def __init__(self, seconds):
         self.t0 = time.monotonic()
         self.end = self.t0 + seconds
 
     def left(self, t=None):
-        rest = self.end - time.monotonic()
+        rest = self.end + GRACE_S - time.monotonic()
         if t is not None:
             rest = min(rest, t)
         return max(0.0, rest)
 
     def over(self):
         return time.monotonic() >= self.end
+
+    def expired(self):
+        return time.monotonic() >= self.end + GRACE_S
 
 
 # ------------------------------------------------------------------ one connection
@@ -371,7 +378,7 @@ def cut_short(side, clock):
     intr = interrupted_by([side])
     if intr:
         return "interrupted", intr
-    if clock.over():
+    if clock.expired():
         return "interrupted", "global deadline"
     if side.closed:
         return "fail", "%s: closed (%s) in the handshake without a NOTIFICATION" % (side.label, side.closed)
@@ -627,8 +634,8 @@ def noread_round(peer, clock, out, variant, args):
 def mode_noread(peer, clock, out, args):
     variants = args.variants or ["silent", "talk"]
     i = 0
-    # A round runs the whole stall and drain: none starts that would outlive the deadline.
-    while clock.left() > args.stall + 6 and i < args.max_rounds:
+    # A round runs the whole stall and drain: none starts whose stall would outlast the deadline.
+    while clock.end - time.monotonic() > args.stall + 1 and i < args.max_rounds:
         noread_round(peer, clock, out, variants[i % len(variants)], args)
         i += 1
 
@@ -636,7 +643,7 @@ def mode_noread(peer, clock, out, args):
 # Each garbage variant: (name, state it is sent in, bytes, NOTIFICATIONs allowed).
 # A subcode None accepts any; an empty list means the speaker must close
 # without one (RFC 4271 6: never answer a NOTIFICATION with one).
-def garbage_variants():
+def garbage_variants(rfc6608):
     rnd = random.Random(4271)
     junk = bytes([rnd.randrange(0, 0xff)]) + bytes(rnd.randrange(256) for _ in range(rnd.randrange(18, 200)))
     bad_marker = bytearray(keepalive())
@@ -645,8 +652,10 @@ def garbage_variants():
     # KEEPALIVEs that follow and then finds no marker where the next header is due.
     upd_head = MARKER + struct.pack("!HB", 40, UPDATE) + b"\x00\x00\x00\x00"
     shutdown = notification(6, 2, bytes([200]) + b"bye\x00\x1b[31m\xff\xfe" + b"x" * 20)
-    est = [(5, 0), (5, 3)]  # FSM error; RFC 6608 subcode 3 "in Established"
-    conf = [(5, 0), (5, 2)]  # RFC 6608 subcode 2 "in OpenConfirm"
+    est = [(5, 3)]  # FSM error, RFC 6608 subcode 3 "in Established"
+    conf = [(5, 2)]  # RFC 6608 subcode 2 "in OpenConfirm"
+    if not rfc6608:
+        est, conf = est + [(5, 0)], conf + [(5, 0)]
     v = [
         ("random", "open", junk, [(1, 1)]),
         ("bad-marker", "open", bytes(bad_marker), [(1, 1)]),
@@ -713,7 +722,7 @@ def garbage_round(peer, side, clock, out, var):
 
 def mode_garbage(peer, clock, out, args):
     peer.listen()
-    variants = garbage_variants()
+    variants = garbage_variants(not args.no_rfc6608)
     if args.variants:
         variants = [v for v in variants if v[0] in args.variants or "%s-%s" % (v[0], v[1]) in args.variants]
     i = 0
@@ -735,6 +744,13 @@ def collide_round(peer, clock, out, i):
     hi = i % 2 == 0
     p = peer.accept(1.0, clock, label="P")  # the speaker's connection
     if p is None:
+        return False
+    # One the speaker gave up while it waited in our backlog (it lost a
+    # collision, or its session was restarted) is no collision any more.
+    pump([p], 0.05, clock)
+    if not p.alive():
+        out.emit(event="stale", seen=[p.seen()])
+        p.close()
         return False
     peer.bgp_id = 0xC00002FA if hi else 0xC0000205  # 192.0.2.250 or 192.0.2.5
     q, err = peer.dial("Q")                           # ours, at once
@@ -796,6 +812,8 @@ def main():
     ap.add_argument("--backlog-limit", type=int, default=131072,
                     help="noread talk: more queued than this (bytes) and the speaker must have dropped us")
     ap.add_argument("--rcvbuf", type=int, default=0, help="SO_RCVBUF (noread: default 1024)")
+    ap.add_argument("--no-rfc6608", action="store_true",
+                    help="garbage: accept FSM Error / Unspecific where RFC 6608 has a subcode")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", help="append JSON lines here (default stdout)")
     args = ap.parse_args()

@@ -21,7 +21,8 @@
 #     speaker stopped by SIGTERM while it still holds output for that peer
 #     exits, and LeakSanitizer's report (if any) lands in its log.
 # Knobs: CHAOS_SECONDS, CHAOS_MODES (a subset of "flap double noread garbage
-# collide"), CHAOS_SERVICES, CHAOS_BULK_SERVICES, CHAOS_RSS_SLACK_KB.
+# collide"), CHAOS_SERVICES, CHAOS_BULK_SERVICES, CHAOS_RSS_SLACK_KB,
+# CHAOS_RFC6608=0 (accept FSM Error / Unspecific where RFC 6608 has a subcode).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 e2e_init bgp_chaos "$1"
@@ -357,6 +358,7 @@ track loop-reload $! loop n1
 for m in $CHAOS_MODES; do
 	case $m in
 	noread) start_badpeer noread noread chaos "$CHAOS_SECONDS" --stall "$NOREAD_STALL" --variants silent,talk ;;
+	garbage) start_badpeer garbage garbage chaos "$CHAOS_SECONDS" $([ "${CHAOS_RFC6608:-1}" = 0 ] && echo --no-rfc6608) ;;
 	*) start_badpeer "$m" "$m" chaos "$CHAOS_SECONDS" ;;
 	esac
 done
