@@ -26,7 +26,8 @@ Modes (--mode):
   noread    active: a tiny receive buffer, Established, then no reading for
             --stall seconds: silent, still sending KEEPALIVEs, or sending
             ROUTE-REFRESH ten times a second (each one queues the whole table);
-            silent: the hold timer must end it; otherwise, once more is queued
+            silent: the hold timer must end it; otherwise (RFC 9687's send
+            hold timer, or a Cease) once more is queued
             for us than the socket buffers hold (--backlog-limit), the speaker
             must have dropped us
   garbage   both: a valid OPEN (and maybe Established), then a broken message;
@@ -510,6 +511,7 @@ def double_established(peer, clock, out, linger):
     if b:
         b.send_open()
         pump([a, b], 2.0, clock, until=lambda: not b.alive())
+        out.emit(event="second", seen=[b.seen()])  # the moment a test may act on A's session
     # Keep A talking: a speaker that lost track of A shows it now (A must stay
     # up, or be closed with a NOTIFICATION, never silently).
     pump([a], linger, clock)
@@ -618,8 +620,9 @@ def noread_round(peer, clock, out, variant, args):
         return out.result(variant, "fail", why, [side], **extra)
     if side.notif and side.notif[0] == 6 and side.notif[1] in INTERRUPTING_CEASE:
         return out.result(variant, "interrupted", interrupted_by([side]), [side], **extra)
-    if side.notif and side.notif[0] not in (4, 6):
-        return out.result(variant, "fail", "a NOTIFICATION other than Hold Timer Expired or Cease", [side], **extra)
+    if side.notif and side.notif[0] not in (4, 6, 8):  # 8: Send Hold Timer Expired (RFC 9687)
+        return out.result(variant, "fail", "a NOTIFICATION other than (Send) Hold Timer Expired or Cease", [side],
+                          **extra)
     if not side.closed and not side.notif:
         if variant != "silent" and side.bytes <= args.backlog_limit:
             # All it had to send fit in the socket buffers: nothing told the
