@@ -488,6 +488,10 @@ def double_simultaneous(peer, clock, out):
     intr = interrupted_by(sides)
     if intr:
         return out.result("simultaneous", "interrupted", intr, sides)
+    if all(s.notif and s.notif[:2] == (6, 5) and not s.got_open for s in sides):
+        # It had not yet read the end of our previous connection (a reload
+        # held its loop): from where it stands the session is still up.
+        return out.result("simultaneous", "interrupted", "both refused: the previous session was still up", sides)
     up = [s for s in sides if s.alive() and s.established]
     down = [s for s in sides if not s.alive()]
     if len(up) != 1 or len(down) != 1:
