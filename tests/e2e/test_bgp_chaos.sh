@@ -35,7 +35,7 @@ SERVICES=${CHAOS_SERVICES:-100}
 BULK=${CHAOS_BULK_SERVICES:-2000}
 CONNECT_S=2          # every BGPPeer's connectTime
 RECOVERY_SLACK=1     # s beyond connectTime: TCP and OPEN exchange, the 0.1 s polls, a loaded machine
-WARMUP_S=8
+WARMUP_S=15
 NOREAD_STALL=8
 BP=$E2E_DIR/badpeer.py
 SPK=192.0.2.11
@@ -43,10 +43,11 @@ declare -A BPADDR=([flap]=192.0.2.21 [double]=192.0.2.22 [noread]=192.0.2.23 [ga
 declare -A BPASN=([flap]=64601 [double]=64602 [noread]=64603 [garbage]=64604 [collide]=64605)
 SPARE=192.0.2.29     # a BGPPeer nobody answers for, added and removed by the reloads
 # ASan keeps freed memory in quarantine (256 MiB by default): RSS would climb for
-# minutes whatever the speaker does. 64 MiB still holds about 1 s of the reload
-# storm's frees, long enough for every use-after-free this test provokes (the
-# next KEEPALIVE arrives within 0.3 s), and the RSS plateau is reached in the warm-up.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=64:detect_leaks=1}
+# minutes whatever the speaker does. 16 MiB is several seconds of the reload
+# storm's frees (2-5 MB/s measured), far longer than any use-after-free here
+# waits (the next KEEPALIVE comes within 0.3 s, a keepalive timer within 1 s),
+# and RSS reaches its plateau (+2 MiB) within about 20 s of reloads.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16:detect_leaks=1}
 
 for m in $CHAOS_MODES; do [ -n "${BPADDR[$m]:-}" ] || die "unknown mode $m in CHAOS_MODES"; done
 mode_on() { case " $CHAOS_MODES " in *" $1 "*) return 0 ;; esac; return 1; }
