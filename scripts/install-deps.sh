@@ -18,9 +18,12 @@ LAB="iproute2 procps mawk iputils-ping curl python3
   bird2 frr gobgpd exabgp keepalived arping ndisc6 tcpdump tshark"
 # The test control plane (scripts/kube-env.sh): certificates, health probes.
 KUBE="openssl curl"
+# The image test (tests/e2e/test_dockerfile.sh) replays deploy/Dockerfile in
+# Debian 12 chroots that debootstrap makes.
+IMAGE="debootstrap"
 
 missing=""
-for p in $BUILD $FUZZ $LAB $KUBE; do
+for p in $BUILD $FUZZ $LAB $KUBE $IMAGE; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
