@@ -32,8 +32,11 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# KUBE_ENV_SERVICE_RANGE: one IPv4 range, or "IPV4RANGE,IPV6RANGE" for a
+# dual-stack cluster (the IPv6 one at most 20 bits of hosts, e.g. a /112).
 SERVICE_RANGE=${KUBE_ENV_SERVICE_RANGE:-198.18.128.0/24}
-SERVICE_IP1=${SERVICE_RANGE%.*}.1
+SERVICE_RANGE4=${SERVICE_RANGE%%,*}
+SERVICE_IP1=${SERVICE_RANGE4%.*}.1
 READY_TIMEOUT=${KUBE_ENV_TIMEOUT:-90}
 
 # Messages go to fd 3, the caller's stderr, so that a trap that fires inside a
