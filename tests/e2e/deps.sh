@@ -24,6 +24,11 @@ e2e_package() {
 	keepalived) echo keepalived ;;
 	cc) echo build-essential ;;
 	pkg-config) echo pkg-config ;;
+	debootstrap) echo debootstrap ;;
+	unshare | flock | mountpoint) echo util-linux ;;
+	chroot | sha256sum | realpath | tac) echo coreutils ;;
+	tar) echo tar ;;
+	find) echo findutils ;;
 	*) return 1 ;;
 	esac
 }

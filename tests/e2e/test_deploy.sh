@@ -28,7 +28,7 @@ if [ ! -x "$KUBE_BIN/kube-apiserver" ] || [ ! -x "$KUBE_BIN/kubectl" ] || [ ! -x
 fi
 
 . "$(dirname "$0")/lib.sh"
-e2e_init deploy "$1"
+e2e_init deploy "$1" openssl curl realpath tac
 
 DEPLOY=$SRC/deploy
 KDIR=$E2E_TMP/kube

@@ -16,17 +16,15 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # Every mount this test makes lives in a mount namespace of its own.
 if [ -z "${VIPCAST_DF_UNSHARED:-}" ]; then
+	command -v unshare >/dev/null || { echo "dockerfile: unshare not found: install util-linux" >&2; exit 1; }
 	VIPCAST_DF_UNSHARED=1 exec unshare --mount --propagation private -- bash "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dockerfile_replay.sh"
-e2e_init dockerfile "$1"
+e2e_init dockerfile "$1" debootstrap chroot flock mountpoint tar sha256sum find
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 DOCKERFILE=${VIPCAST_DOCKERFILE:-$SRC/deploy/Dockerfile}
-for c in debootstrap chroot unshare flock mountpoint; do
-	command -v "$c" >/dev/null || die "needs $c (scripts/install-deps.sh)"
-done
 e2e_cleanup_extra() { df_cleanup; }
 
 scenario "replay $DOCKERFILE"
