@@ -234,9 +234,13 @@ EOF
 	log "stage $s: base $id made in $(elapsed "$t0") s"
 }
 
-# df_prune -> removes cached bases unused for 14 days (caller holds the lock)
+# df_prune -> removes cached bases unused for 14 days, and what a killed run
+# left half made (the caller holds the lock, so nobody is making one now)
 df_prune() {
 	local d
+	for d in "$DF_CACHE"/.making-*; do
+		[ -d "$d" ] && rm -rf --one-file-system "$d"
+	done
 	for d in "$DF_CACHE"/stage*-*; do
 		[ -d "$d" ] || continue
 		[ -n "$(find "$d/used" -mtime -14 2>/dev/null)" ] && continue
