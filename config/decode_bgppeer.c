@@ -26,6 +26,9 @@ static void dec_secret_ref(struct dec *d, const struct doc_node *v, void *base)
 {
 	struct bgp_peer *p = base;
 
+	/* `passwordSecret: {}` is what Go clients write for "no Secret" (MetalLB's zero value). */
+	if (v->type == DOC_NULL || (v->type == DOC_MAP && v->map.n == 0))
+		return;
 	p->password_secret.mark = dec_mark(d, v);
 	dec_map(d, v, &secret_ref_table, base);
 }

@@ -231,6 +231,13 @@ static void test_bgp_peer(void **state)
 	assert_string_equal(p->vrf.s, "red");
 	assert_string_equal(p->bfd_profile.s, "fast");
 
+	/* An empty passwordSecret (Go's zero value, as MetalLB's clients write it) means none. */
+	o = load_one(PEER "  myASN: 64500\n  peerASN: 64500\n  peerAddress: 192.0.2.1\n  password: pw\n"
+			  "  passwordSecret: {}\n",
+		     KIND_BGPPEER, "lb", "r");
+	assert_string_equal(o->peer.md5_password, "pw");
+	assert_null(o->peer.password_secret.name.s);
+
 	o = load_one(PEER "  myASN: 64500\n  peerASN: 64500\n  peerAddress: 192.0.2.1\n", KIND_BGPPEER, "lb", "r");
 	assert_int_equal(o->peer.peer_port.v, 179);
 	assert_int_equal(o->peer.hold_time.v, 90 * DURATION_NS_PER_S);
