@@ -1,6 +1,7 @@
 #include "kube_http.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,9 +363,13 @@ static void finish(struct kube_req *r, CURLcode code)
 	resp.len = r->len;
 	kube_done_fn done = r->done;
 	void *arg = r->arg;
-	/* The request is gone before done runs, but its body is still needed: take it. */
-	char *body = r->buf;
+	/* The request is gone before done runs, but its body and error text are still needed. */
+	char *body = r->buf, error[CURL_ERROR_SIZE];
 	r->buf = NULL;
+	if (resp.error) {
+		snprintf(error, sizeof(error), "%s", resp.error);
+		resp.error = error;
+	}
 	req_free(r);
 	if (done)
 		done(arg, &resp);
