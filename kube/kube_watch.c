@@ -59,6 +59,7 @@ struct kube_watch {
 	uint64_t watch_start_ms;
 	uint64_t watch_events;
 	bool relist;              /* end it and list again */
+	bool after_list;          /* it started from a list just made */
 	char why[320];            /* why the stream was ended from here, or "" */
 	struct diags diags;
 	struct kube_watch_stats stats;
@@ -281,6 +282,7 @@ static void finish_list(struct kube_watch *w)
 			w->cb.synced(w->cb.arg);
 	}
 	start_watch(w);
+	w->after_list = true;
 }
 
 static bool list_items(struct kube_watch *w, const struct kube_resp *r)
@@ -460,7 +462,7 @@ static void watch_done(void *arg, const struct kube_resp *r)
 	if (!quick)
 		kube_backoff_reset(&w->backoff);
 	if (w->relist) {
-		if (!quick) {
+		if (!quick || !w->after_list) {
 			start_list(w);
 			return;
 		}
@@ -497,6 +499,7 @@ static void start_watch(struct kube_watch *w)
 	}
 	kube_splitter_reset(&w->split);
 	w->relist = false;
+	w->after_list = false;
 	w->why[0] = 0;
 	w->watch_events = 0;
 	w->watch_start_ms = mono_ms();
