@@ -353,6 +353,7 @@ static void finish(struct kube_req *r, CURLcode code)
 	if (code == CURLE_OK && retry_401(r, resp.status))
 		return;
 	resp.retry_after = retry > 0 && retry < 86400 ? (long)retry : 0;
+	resp.too_large = r->too_large;
 	if (r->too_large)
 		resp.error = "response body too large";
 	else if (code != CURLE_OK)

@@ -36,6 +36,7 @@ struct kube_resp {
 	const char *body;   /* NUL-terminated; a stream's 2xx body is not kept: "" */
 	size_t len;
 	long retry_after;   /* seconds from Retry-After, 0: none */
+	bool too_large;     /* the body passed the limit (max_body): the request failed */
 };
 
 typedef void (*kube_done_fn)(void *arg, const struct kube_resp *r);

@@ -337,8 +337,8 @@ static void list_done(void *arg, const struct kube_resp *r)
 		start_list(w);
 		return;
 	}
-	if (r->error && strcmp(r->error, "response body too large") == 0 && w->page_limit > 1)
-		w->page_limit /= 2;
+	if (r->too_large && w->page_limit > 1)
+		w->page_limit /= 2;  /* pages of fewer objects, until one fits */
 	failed(w, "list", r);
 }
 
