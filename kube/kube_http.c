@@ -27,6 +27,7 @@ struct kube_req {
 	char *buf;
 	size_t len, cap, max;
 	bool cancelled, retried, too_large;
+	bool deferred;  /* started inside a curl callback: added to the multi handle later */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -42,7 +43,7 @@ struct kube_http {
 	struct kube_auth *auth;
 	struct kube_http_opts o;
 	CURLM *multi;
-	struct event *timer, *reaper;
+	struct event *timer, *deferred;
 	struct kube_req *reqs;
 	unsigned in_curl;  /* inside curl_multi_socket_action: no handle may be removed */
 	struct kube_http_stats stats;
@@ -245,6 +246,12 @@ static void start(struct kube_req *r)
 {
 	r->h->stats.requests++;
 	r->h->stats.active++;
+	/* curl refuses handles added from its own callbacks (a watch consumer writing): later. */
+	if (r->h->in_curl) {
+		r->deferred = true;
+		event_active(r->h->deferred, 0, 0);
+		return;
+	}
 	if (curl_multi_add_handle(r->h->multi, r->easy) != CURLM_OK)
 		xalloc_die("curl_multi_add_handle");
 }
@@ -394,7 +401,8 @@ static void check_done(struct kube_http *h)
 	}
 }
 
-static void on_reap(evutil_socket_t fd, short what, void *arg)
+/* What could not be done inside a curl callback: free cancelled requests, add new ones. */
+static void on_deferred(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
 	struct kube_http *h = arg;
@@ -404,6 +412,10 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 		if (r->cancelled) {
 			h->stats.active--;
 			req_free(r);
+		} else if (r->deferred) {
+			r->deferred = false;
+			if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK)
+				xalloc_die("curl_multi_add_handle");
 		}
 	}
 }
@@ -420,7 +432,7 @@ void kube_http_cancel(struct kube_req *r)
 		return;
 	}
 	r->cancelled = true;
-	event_active(r->h->reaper, 0, 0);
+	event_active(r->h->deferred, 0, 0);
 }
 
 struct kube_http *kube_http_new(struct event_base *base, struct kube_auth *auth, const struct kube_http_opts *opts)
@@ -447,8 +459,8 @@ struct kube_http *kube_http_new(struct event_base *base, struct kube_auth *auth,
 		h->o.user_agent = "vipcast";
 	h->multi = curl_multi_init();
 	h->timer = evtimer_new(base, on_timer, h);
-	h->reaper = event_new(base, -1, 0, on_reap, h);
-	if (!h->multi || !h->timer || !h->reaper)
+	h->deferred = event_new(base, -1, 0, on_deferred, h);
+	if (!h->multi || !h->timer || !h->deferred)
 		xalloc_die("kube_http_new");
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
@@ -468,7 +480,7 @@ void kube_http_free(struct kube_http *h)
 	while (h->socks)
 		sock_free(h, h->socks);
 	event_free(h->timer);
-	event_free(h->reaper);
+	event_free(h->deferred);
 	free(h);
 }
 

@@ -84,6 +84,8 @@ static const char *type_name(enum kube_event_type t)
 	return t == KUBE_ADDED ? "ADDED" : t == KUBE_MODIFIED ? "MODIFIED" : "DELETED";
 }
 
+static void status_from_annotation(const struct watched *wd, const struct kube_item *it);
+
 static void on_event(void *arg, enum kube_event_type t, const struct kube_item *it)
 {
 	struct watched *wd = arg;
@@ -93,6 +95,8 @@ static void on_event(void *arg, enum kube_event_type t, const struct kube_item *
 		diag_format(&it->diags->v[0], first, sizeof(first));
 	out("EVENT %s %s %s%s%s rv=%s%s%s", wd->label, type_name(t), it->ns ? it->ns : "", it->ns ? "/" : "",
 	    it->name, it->rv, *first ? (it->obj ? " warning: " : " invalid: ") : "", first);
+	if (t != KUBE_DELETED)
+		status_from_annotation(wd, it);
 }
 
 static void on_synced(void *arg)
@@ -204,6 +208,27 @@ static void status_read(void *arg, const struct kube_resp *r, json_t *body)
 		out("STATUS %s/%s 204 writes=0 nothing to write", c->ns, c->name);
 		free(c);
 	}
+}
+
+/*
+ * A Service annotated vipcast.test/ip gets that address in its status, written
+ * from inside the watch callback with the event's object as the current
+ * version, as the controller will.
+ */
+static void status_from_annotation(const struct watched *wd, const struct kube_item *it)
+{
+	const json_t *ann = json_object_get(json_object_get(it->raw, "metadata"), "annotations");
+	const char *ip = json_string_value(json_object_get(ann, "vipcast.test/ip"));
+
+	if (wd->res->kind != KIND_SERVICE || !ip || !it->ns || strlen(ip) >= 64 || strlen(it->ns) >= 128 ||
+	    strlen(it->name) >= 128)
+		return;
+	struct status_cmd *c = xcalloc(1, sizeof(*c));
+	strcpy(c->ns, it->ns);
+	strcpy(c->name, it->name);
+	strcpy(c->ip, ip);
+	if (!kube_status_update(g.h, wd->res, c->ns, c->name, it->raw, set_ingress, status_written, c))
+		free(c);  /* the status already says so */
 }
 
 static bool split_nsname(const char *s, char *ns, size_t nl, char *name, size_t ml)

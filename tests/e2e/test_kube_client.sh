@@ -17,6 +17,7 @@
 #     and rewritten in place with its old mtime (found by the 401);
 #   - an event larger than --max-event refused with a log line and a relist;
 #   - a status write from a stale resourceVersion: 409, read again, written;
+#     one from inside the watch callback (as the controller will write);
 #   - Events counted up; Leases created, renewed, taken over, and a stale
 #     update refused (409); discovery of kubeovn.io before and after its CRD;
 #     metallb.io IPAddressPools decoded by the configuration decoders.
@@ -294,6 +295,18 @@ cmd drv "status $NS/lb1 198.51.100.7"
 check_within 15 "the same status again writes nothing" has_line drv "^STATUS $NS/lb1 204 writes=0 "
 cmd drv "status $NS/lb1 198.51.100.8"
 check_within 15 "a new address from the current version: one write" has_line drv "^STATUS $NS/lb1 200 writes=1 "
+
+cat <<EOF | kc apply -f - >/dev/null
+apiVersion: v1
+kind: Service
+metadata: {name: lb2, namespace: $NS, annotations: {vipcast.test/ip: 198.51.100.9}}
+spec: {type: LoadBalancer, selector: {app: lb2}, ports: [{port: 80}]}
+EOF
+check_within 15 "a status written from inside the watch callback, from the event's version" \
+	has_line drv "^STATUS $NS/lb2 200 writes=1 "
+check "...is there" test "$(kc get service lb2 -n "$NS" -o jsonpath='{.status.loadBalancer.ingress[0].ip}')" = 198.51.100.9
+sleep 1
+check "...once: its own MODIFIED event writes nothing" test "$(grep -c "^STATUS $NS/lb2 " "$E2E_TMP/drv.out")" = 1
 
 scenario "Events count up"
 cmd drv "event $NS/lb1 IPAllocated Assigned IP [\"198.51.100.8\"]"
