@@ -339,6 +339,12 @@ static void list_done(void *arg, const struct kube_resp *r)
 	}
 	if (r->too_large && w->page_limit > 1)
 		w->page_limit /= 2;  /* pages of fewer objects, until one fits */
+	/*
+	 * A list cut short is taken again from the start, never followed by a
+	 * watch from the older version: that would replay changes older than
+	 * the pages already applied.
+	 */
+	w->relist = true;
 	failed(w, "list", r);
 }
 
@@ -361,6 +367,7 @@ static void list_page(struct kube_watch *w)
 		log_error("kube", "%s: list request too long (continue token of %zu bytes)", w->name,
 			  w->cont ? strlen(w->cont) : 0);
 		set_str(&w->cont, NULL);
+		w->relist = true;
 		failed(w, "list", NULL);
 		return;
 	}
