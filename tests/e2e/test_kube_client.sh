@@ -25,6 +25,8 @@
 #
 # Usage: test_kube_client.sh BUILD_DIR. KUBE_ENV may name kube-env.sh (default:
 # scripts/kube-env.sh of this tree); KC_STOP_S the SIGSTOP time (default 20).
+# Exit 77 (skipped) only when the control plane is not built and
+# VIPCAST_KUBE_OPTIONAL=1 says that is acceptable.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 KUBE_ENV=${KUBE_ENV:-$SRC/scripts/kube-env.sh}
@@ -41,7 +43,7 @@ eval "$(bash "$(dirname "$KUBE_ENV")/kube-build.sh" --print-dirs)"
 	missing "control plane not built ($KUBE_BIN, $ETCD_BIN): run scripts/kube-build.sh"
 
 . "$(dirname "$0")/lib.sh"
-e2e_init kubeclient "$1"
+e2e_init kube_client "$1" openssl curl  # openssl and curl: kube-env.sh
 
 DRIVER=$BUILD/kube_client_driver
 STOP_S=${KC_STOP_S:-20}
@@ -58,10 +60,6 @@ e2e_cleanup_extra() {
 	[ -f "$KDIR/pids" ] || return 0
 	while read -r name pid st; do stop_pidst "$pid:$st"; done < <(tac "$KDIR/pids")
 }
-if ! grep -q e2e_cleanup_extra "$E2E_DIR/lib.sh"; then
-	trap 'rc=$?; e2e_cleanup_extra; (exit $rc); e2e_cleanup' EXIT
-fi
-
 kc() { "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" "$@"; }
 
 # ------------------------------------------------------------------ the API server
