@@ -86,6 +86,12 @@ bool doc_read_yaml(const char *file, const char *buf, size_t len, struct diags *
 /* One JSON value; same contract. */
 bool doc_read_json(const char *source, const char *buf, size_t len, struct diags *diags,
 		   void (*fn)(struct doc *d, void *arg), void *arg);
+/*
+ * A value jansson already parsed (an object from the API server) as a
+ * document; NULL if it is nested deeper than DOC_MAX_DEPTH.
+ */
+struct json_t;
+struct doc *doc_from_jansson(const char *source, const struct json_t *j);
 void doc_free(struct doc *d);
 
 /* Helpers for the readers. */

@@ -126,15 +126,26 @@ bool doc_read_json(const char *source, const char *buf, size_t len, struct diags
 		return false;
 	}
 
-	bool too_deep = false;
-	struct doc *d = doc_new(source);
-	d->root = conv(d, j, 0, &too_deep);
+	struct doc *d = doc_from_jansson(source, j);
 	json_decref(j);
-	if (too_deep) {
+	if (!d) {
 		diag_add(diags, DIAG_ERROR, &m, NULL, NULL, "document nested too deeply");
-		doc_free(d);
 		return false;
 	}
 	fn(d, arg);
 	return true;
+}
+
+struct doc *doc_from_jansson(const char *source, const struct json_t *j)
+{
+	bool too_deep = false;
+	struct doc *d = doc_new(source);
+
+	/* conv() only reads: jansson's iterators take no const. */
+	d->root = conv(d, (json_t *)j, 0, &too_deep);
+	if (too_deep) {
+		doc_free(d);
+		return NULL;
+	}
+	return d;
 }

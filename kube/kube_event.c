@@ -1,0 +1,251 @@
+#include "kube_event.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avl.h"
+#include "clock.h"
+#include "kube_request.h"
+#include "kube_resource.h"
+#include "log.h"
+#include "xalloc.h"
+
+/* One Event the recorder knows: by its key (object, type, reason, message). */
+struct ev {
+	struct avl_node node;
+	struct ev *older, *newer;  /* by last use */
+	struct kube_recorder *r;
+	struct kube_call *call;
+	json_t *body;          /* what a create sends */
+	char *ns, *name;       /* name NULL: not created (or gone) */
+	uint64_t count;        /* as the server has it */
+	uint64_t pending;      /* recorded since, not yet sent */
+	uint64_t sending;
+	char key[];
+};
+
+struct kube_recorder {
+	struct kube_http *h;
+	char *component, *instance;
+	struct avl_tree evs;
+	struct ev *oldest, *newest;
+	struct kube_recorder_stats stats;
+};
+
+static int ev_cmp(const struct avl_node *a, const struct avl_node *b)
+{
+	return strcmp(avl_entry(a, struct ev, node)->key, avl_entry(b, struct ev, node)->key);
+}
+
+static int key_cmp(const void *key, const struct avl_node *n)
+{
+	return strcmp(key, avl_entry(n, struct ev, node)->key);
+}
+
+static void unlink_lru(struct kube_recorder *r, struct ev *e)
+{
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		r->oldest = e->newer;
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		r->newest = e->older;
+	e->older = e->newer = NULL;
+}
+
+static void touch(struct kube_recorder *r, struct ev *e)
+{
+	if (r->newest == e)
+		return;
+	if (e->older || e->newer || r->oldest == e)
+		unlink_lru(r, e);
+	e->older = r->newest;
+	if (r->newest)
+		r->newest->newer = e;
+	r->newest = e;
+	if (!r->oldest)
+		r->oldest = e;
+}
+
+static void ev_free(struct kube_recorder *r, struct ev *e)
+{
+	unlink_lru(r, e);
+	avl_remove(&r->evs, &e->node);
+	kube_call_cancel(e->call);
+	json_decref(e->body);
+	free(e->ns);
+	free(e->name);
+	free(e);
+}
+
+/* Forgets the least recently used Events with nothing in flight, down to KUBE_EVENT_KEEP. */
+static void trim(struct kube_recorder *r)
+{
+	for (struct ev *e = r->oldest, *next; e && r->evs.count > KUBE_EVENT_KEEP; e = next) {
+		next = e->newer;
+		if (!e->call && !e->pending)
+			ev_free(r, e);
+	}
+}
+
+static void send_event(struct ev *e);
+
+static void sent(void *arg, const struct kube_resp *resp, json_t *body)
+{
+	struct ev *e = arg;
+	struct kube_recorder *r = e->r;
+	bool created = !e->name;
+	char msg[512];
+
+	e->call = NULL;
+	if (!created && resp->status == 404) {
+		/* Expired or deleted: create it again with what it counted since. */
+		free(e->name);
+		e->name = NULL;
+		e->pending += e->sending;
+	} else if (resp->status == 200 || resp->status == 201) {
+		if (created) {
+			const char *name = json_string_value(json_object_get(json_object_get(body, "metadata"), "name"));
+			e->name = xstrdup(name ? name : json_string_value(json_object_get(
+								json_object_get(e->body, "metadata"), "name")));
+			e->count = e->sending;
+			r->stats.created++;
+		} else {
+			e->count += e->sending;
+			r->stats.patched++;
+		}
+	} else {
+		r->stats.failed++;
+		log_warn("kube", "Event %s: %s failed: %s", e->key, created ? "create" : "count update",
+			 kube_resp_message(resp, body, msg, sizeof(msg)));
+	}
+	e->sending = 0;
+	if (e->pending)
+		send_event(e);
+	trim(r);
+}
+
+static void send_event(struct ev *e)
+{
+	struct kube_recorder *r = e->r;
+	char path[512], now[40];
+
+	kube_timestamp(now, 0);
+	e->sending = e->pending;
+	e->pending = 0;
+	if (!e->name) {
+		/* A fresh name each time: client-go's "<object>.<time in hex>". */
+		json_t *md = json_object_get(e->body, "metadata");
+		const char *obj = json_string_value(json_object_get(json_object_get(e->body, "involvedObject"), "name"));
+		char name[300];
+		snprintf(name, sizeof(name), "%.200s.%llx", obj, (unsigned long long)clock_ns(CLOCK_REALTIME));
+		json_object_set_new(md, "name", json_string(name));
+		json_object_set_new(e->body, "count", json_integer((json_int_t)e->sending));
+		json_object_set_new(e->body, "firstTimestamp", json_string(now));
+		json_object_set_new(e->body, "lastTimestamp", json_string(now));
+		kube_path(path, sizeof(path), &kube_res_event, e->ns, NULL, NULL, NULL);
+		e->call = kube_json_request(r->h, "POST", path, e->body, KUBE_CT_JSON, sent, e);
+		return;
+	}
+	json_t *patch = json_pack("{s:I, s:s}", "count", (json_int_t)(e->count + e->sending), "lastTimestamp", now);
+	if (!patch || !kube_path(path, sizeof(path), &kube_res_event, e->ns, e->name, NULL, NULL))
+		xalloc_die("kube_record");
+	e->call = kube_json_request(r->h, "PATCH", path, patch, KUBE_CT_MERGE_PATCH, sent, e);
+	json_decref(patch);
+}
+
+static json_t *event_body(const struct kube_recorder *r, const struct kube_ref *ref, const char *ns, bool warning,
+			  const char *reason, const char *message)
+{
+	json_t *io = json_pack("{s:s, s:s, s:s}", "apiVersion", ref->api_version, "kind", ref->kind, "name", ref->name);
+	json_t *src = json_pack("{s:s}", "component", r->component);
+	json_t *b = json_pack("{s:s, s:s, s:{s:s}, s:o, s:s, s:s, s:s, s:o, s:s}", "apiVersion", "v1", "kind", "Event",
+			      "metadata", "namespace", ns, "involvedObject", io, "reason", reason, "message", message,
+			      "type", warning ? "Warning" : "Normal", "source", src, "reportingComponent",
+			      r->component);
+
+	if (!b)
+		xalloc_die("kube_record");
+	if (ref->ns)
+		json_object_set_new(io, "namespace", json_string(ref->ns));
+	if (ref->uid)
+		json_object_set_new(io, "uid", json_string(ref->uid));
+	if (ref->rv)
+		json_object_set_new(io, "resourceVersion", json_string(ref->rv));
+	if (r->instance) {
+		json_object_set_new(b, "reportingInstance", json_string(r->instance));
+		json_object_set_new(src, "host", json_string(r->instance));
+	}
+	return b;
+}
+
+void kube_record(struct kube_recorder *r, const struct kube_ref *ref, bool warning, const char *reason,
+		 const char *fmt, ...)
+{
+	char message[KUBE_EVENT_MESSAGE_MAX + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	r->stats.recorded++;
+	const char *ns = ref->ns && *ref->ns ? ref->ns : "default";
+	if (!ref->api_version || !ref->kind || !ref->name || !reason) {
+		log_error("kube", "an Event needs the object's apiVersion, kind and name and a reason");
+		return;
+	}
+	size_t klen = strlen(ref->kind) + strlen(ns) + strlen(ref->name) + strlen(ref->uid ? ref->uid : "") +
+		      strlen(reason) + strlen(message) + 16;
+	char *key = xmalloc(klen);
+	snprintf(key, klen, "%s %s/%s %s %s %s: %s", ref->kind, ns, ref->name, ref->uid ? ref->uid : "-",
+		 warning ? "Warning" : "Normal", reason, message);
+	struct avl_node *n = avl_find(&r->evs, key, key_cmp);
+	struct ev *e;
+	if (n) {
+		e = avl_entry(n, struct ev, node);
+	} else {
+		e = xcalloc(1, sizeof(*e) + strlen(key) + 1);
+		memcpy(e->key, key, strlen(key) + 1);
+		e->r = r;
+		e->ns = xstrdup(ns);
+		e->body = event_body(r, ref, ns, warning, reason, message);
+		avl_insert(&r->evs, &e->node);
+	}
+	free(key);
+	touch(r, e);
+	e->pending++;
+	if (!e->call)
+		send_event(e);
+	trim(r);
+}
+
+struct kube_recorder *kube_recorder_new(struct kube_http *h, const char *component, const char *instance)
+{
+	struct kube_recorder *r = xcalloc(1, sizeof(*r));
+
+	r->h = h;
+	r->component = xstrdup(component);
+	r->instance = instance ? xstrdup(instance) : NULL;
+	avl_init(&r->evs, ev_cmp);
+	return r;
+}
+
+void kube_recorder_free(struct kube_recorder *r)
+{
+	if (!r)
+		return;
+	while (r->oldest)
+		ev_free(r, r->oldest);
+	free(r->component);
+	free(r->instance);
+	free(r);
+}
+
+void kube_recorder_get_stats(const struct kube_recorder *r, struct kube_recorder_stats *out)
+{
+	*out = r->stats;
+}

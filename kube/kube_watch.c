@@ -1,0 +1,606 @@
+#include "kube_watch.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avl.h"
+#include "clock.h"
+#include "doc.h"
+#include "kube_backoff.h"
+#include "kube_stream.h"
+#include "log.h"
+#include "object.h"
+#include "text.h"
+#include "xalloc.h"
+
+#define DEFAULT_PAGE_LIMIT 500
+#define DEFAULT_TIMEOUT_S 300
+#define DEFAULT_IDLE_S 150
+#define DEFAULT_MAX_EVENT (4u << 20)
+#define DEFAULT_BACKOFF_INITIAL_MS 500
+#define DEFAULT_BACKOFF_MAX_MS 30000
+/* The client's own limit on a watch: the server's timeoutSeconds plus this. */
+#define WATCH_GRACE_S 30
+/* A watch that ends sooner than this having delivered nothing counts as a failure. */
+#define WATCH_MIN_MS 1000
+
+/* One cached object. */
+struct entry {
+	struct avl_node node;  /* by uid */
+	struct object *obj;    /* NULL: did not decode, or taken */
+	char *rv;
+	uint32_t epoch;        /* the last list that saw it */
+	char key[];            /* uid '\0' namespace '\0' name '\0' */
+};
+
+enum state { ST_LISTING, ST_WATCHING, ST_WAITING };
+
+struct kube_watch {
+	struct kube_http *h;
+	const struct kube_resource *res;
+	char *ns, *label_selector;
+	char name[96];  /* for messages: "services", "secrets in metallb-system" */
+	struct kube_watch_opts o;
+	struct kube_watch_cbs cb;
+	struct avl_tree cache;
+	uint32_t epoch;
+	char *rv;                 /* seen everything up to here */
+	char *cont, *list_rv;     /* the list in progress */
+	unsigned page_limit;
+	enum state state;
+	bool synced;
+	struct kube_req *req;
+	struct event *timer;
+	struct kube_splitter split;
+	struct kube_backoff backoff;
+	/* The watch in progress. */
+	uint64_t watch_start_ms;
+	uint64_t watch_events;
+	bool relist;              /* end it and list again */
+	bool after_list;          /* it started from a list just made */
+	char why[320];            /* why the stream was ended from here, or "" */
+	struct diags diags;
+	struct kube_watch_stats stats;
+};
+
+static void start_list(struct kube_watch *w);
+static void start_watch(struct kube_watch *w);
+
+/* ------------------------------------------------------------------ cache */
+
+static const char *e_uid(const struct entry *e)
+{
+	return e->key;
+}
+
+static const char *e_ns(const struct entry *e)
+{
+	const char *ns = e->key + strlen(e->key) + 1;
+	return *ns ? ns : NULL;
+}
+
+static const char *e_name(const struct entry *e)
+{
+	const char *ns = e->key + strlen(e->key) + 1;
+	return ns + strlen(ns) + 1;
+}
+
+static int entry_cmp(const struct avl_node *a, const struct avl_node *b)
+{
+	return strcmp(e_uid(avl_entry(a, struct entry, node)), e_uid(avl_entry(b, struct entry, node)));
+}
+
+static int uid_cmp(const void *key, const struct avl_node *n)
+{
+	return strcmp(key, e_uid(avl_entry(n, struct entry, node)));
+}
+
+static struct entry *find(const struct kube_watch *w, const char *uid)
+{
+	struct avl_node *n = avl_find(&w->cache, uid, uid_cmp);
+	return n ? avl_entry(n, struct entry, node) : NULL;
+}
+
+static struct entry *entry_new(struct kube_watch *w, const char *uid, const char *ns, const char *name)
+{
+	size_t lu = strlen(uid), ln = ns ? strlen(ns) : 0, lm = strlen(name);
+	struct entry *e = xcalloc(1, sizeof(*e) + lu + ln + lm + 3);
+
+	memcpy(e->key, uid, lu);
+	if (ns)
+		memcpy(e->key + lu + 1, ns, ln);
+	memcpy(e->key + lu + ln + 2, name, lm);
+	avl_insert(&w->cache, &e->node);
+	return e;
+}
+
+static void entry_free(struct entry *e)
+{
+	object_free(e->obj);
+	free(e->rv);
+	free(e);
+}
+
+static void entry_free_node(struct avl_node *n, void *arg)
+{
+	(void)arg;
+	entry_free(avl_entry(n, struct entry, node));
+}
+
+static void set_str(char **dst, const char *s)
+{
+	char *c = s ? xstrdup(s) : NULL;
+	free(*dst);
+	*dst = c;
+}
+
+/* ------------------------------------------------------------------ delivery */
+
+static void deliver(struct kube_watch *w, enum kube_event_type t, struct entry *e, const json_t *raw,
+		    const struct diags *d)
+{
+	struct kube_item it = { e_uid(e), e->rv, e_ns(e), e_name(e), e->obj, raw, d, e };
+
+	w->stats.events++;
+	if (w->cb.event)
+		w->cb.event(w->cb.arg, t, &it);
+}
+
+struct object *kube_item_take(const struct kube_item *it)
+{
+	struct entry *e = it->entry;
+	struct object *o = e ? e->obj : NULL;
+
+	if (e)
+		e->obj = NULL;
+	return o;
+}
+
+/* An object from a list page or a watch event: ADDED or MODIFIED, unless it is the version cached. */
+static void apply(struct kube_watch *w, const json_t *obj, const char *uid, const char *rv, const char *ns,
+		  const char *name)
+{
+	struct entry *e = find(w, uid);
+
+	if (e && strcmp(e->rv, rv) == 0) {
+		e->epoch = w->epoch;
+		return;
+	}
+	diags_free(&w->diags);
+	struct object *o = NULL;
+	struct doc *doc = doc_from_jansson("api", obj);
+	if (!doc) {
+		struct mark m = { "api", 0, 0 };
+		diag_add(&w->diags, DIAG_ERROR, &m, NULL, NULL, "object nested too deeply");
+	} else {
+		enum object_read r = object_read(doc->root, w->res->api_version, w->res->kind_name, &w->diags, &o);
+		if (r == OBJECT_IGNORED) {
+			struct mark m = { "api", 0, 0 };
+			diag_add(&w->diags, DIAG_ERROR, &m, NULL, NULL, "not a %s", w->res->kind_name);
+		}
+		doc_free(doc);
+	}
+	if (w->diags.errors && log_get_level() >= LOG_DEBUG) {
+		char line[1024];
+		diag_format(&w->diags.v[0], line, sizeof(line));
+		log_debug("kube", "%s %s/%s does not decode: %s", w->res->kind_name, ns ? ns : "", name, line);
+	}
+	enum kube_event_type t = e ? KUBE_MODIFIED : KUBE_ADDED;
+	if (!e)
+		e = entry_new(w, uid, ns, name);
+	struct object *old = e->obj;
+	e->obj = o;
+	set_str(&e->rv, rv);
+	e->epoch = w->epoch;
+	deliver(w, t, e, obj, &w->diags);
+	object_free(old);
+}
+
+static void remove_entry(struct kube_watch *w, struct entry *e, const json_t *raw)
+{
+	avl_remove(&w->cache, &e->node);
+	deliver(w, KUBE_DELETED, e, raw, NULL);
+	entry_free(e);
+}
+
+/* ------------------------------------------------------------------ retry */
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct kube_watch *w = arg;
+
+	if (w->rv && !w->relist)
+		start_watch(w);
+	else
+		start_list(w);
+}
+
+static void wait_ms(struct kube_watch *w, uint32_t ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	w->state = ST_WAITING;
+	evtimer_add(w->timer, &tv);
+}
+
+/* The request failed: try again after the backoff (and Retry-After). */
+static void failed(struct kube_watch *w, const char *what, const struct kube_resp *r)
+{
+	uint32_t ms = kube_backoff_next(&w->backoff, r ? r->retry_after : 0, arc4random());
+	char why[512];
+	int n = 0;
+
+	w->stats.failures++;
+	if (w->why[0])
+		n = snprintf(why, sizeof(why), "%s", w->why);
+	else if (r && r->error)
+		n = snprintf(why, sizeof(why), "%s", r->error);
+	if (r && r->status && n >= 0 && (size_t)n < sizeof(why))
+		n += snprintf(why + n, sizeof(why) - (size_t)n, "%sHTTP %ld", n ? ", " : "", r->status);
+	if (r && r->status >= 300 && r->len && n >= 0 && (size_t)n < sizeof(why)) {
+		/* The server's words: a Status object's message, else the body quoted. */
+		char q[TEXT_QUOTE_MAX];
+		json_t *st = json_loadb(r->body, r->len, 0, NULL);
+		const char *m = json_string_value(json_object_get(st, "message"));
+		snprintf(why + n, sizeof(why) - (size_t)n, ": %s",
+			 text_quote(q, m ? m : r->body, m ? strlen(m) : r->len));
+		json_decref(st);
+	}
+	if (!r && !w->why[0])
+		snprintf(why, sizeof(why), "request not sent");
+	w->why[0] = 0;
+	/* Repeats of one failure are logged at debug level, with every tenth as a reminder. */
+	if (w->backoff.failures == 1 || w->backoff.failures % 10 == 0)
+		log_warn("kube", "%s: %s failed (%s); retrying in %u ms (failure %u)", w->name, what, why, ms,
+			 w->backoff.failures);
+	else
+		log_debug("kube", "%s: %s failed (%s); retrying in %u ms", w->name, what, why, ms);
+	wait_ms(w, ms);
+}
+
+/* ------------------------------------------------------------------ list */
+
+static void list_page(struct kube_watch *w);
+
+static void finish_list(struct kube_watch *w)
+{
+	for (struct avl_node *n = avl_first(&w->cache), *next; n; n = next) {
+		next = avl_next(n);
+		struct entry *e = avl_entry(n, struct entry, node);
+		if (e->epoch != w->epoch)
+			remove_entry(w, e, NULL);
+	}
+	set_str(&w->rv, w->list_rv);
+	w->stats.lists++;
+	log_debug("kube", "%s: listed %zu objects at resourceVersion %s", w->name, w->cache.count, w->rv);
+	if (!w->synced) {
+		w->synced = true;
+		if (w->cb.synced)
+			w->cb.synced(w->cb.arg);
+	}
+	start_watch(w);
+	w->after_list = true;
+}
+
+static bool list_items(struct kube_watch *w, const struct kube_resp *r)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(r->body, r->len, 0, &jerr);
+	const json_t *items = json_object_get(root, "items"), *it;
+	const char *rv, *cont;
+	size_t i;
+
+	kube_object_meta(root, NULL, &rv, NULL, NULL);
+	cont = json_string_value(json_object_get(json_object_get(root, "metadata"), "continue"));
+	if (!json_is_array(items) || !rv) {
+		log_warn("kube", "%s: list response without items or resourceVersion%s%s", w->name,
+			 root ? "" : ": ", root ? "" : jerr.text);
+		json_decref(root);
+		return false;
+	}
+	if (!w->list_rv)
+		set_str(&w->list_rv, rv);
+	json_array_foreach(items, i, it) {
+		const char *uid, *irv, *ns, *name;
+		kube_object_meta(it, &uid, &irv, &ns, &name);
+		if (!uid || !irv || !name) {
+			log_warn("kube", "%s: list item %zu without metadata.uid, resourceVersion or name; skipped",
+				 w->name, i);
+			continue;
+		}
+		apply(w, it, uid, irv, ns, name);
+	}
+	set_str(&w->cont, cont && *cont ? cont : NULL);
+	json_decref(root);
+	return true;
+}
+
+static void list_done(void *arg, const struct kube_resp *r)
+{
+	struct kube_watch *w = arg;
+
+	w->req = NULL;
+	if (r->status == 200 && !r->error && list_items(w, r)) {
+		w->stats.pages++;
+		if (w->cont)
+			list_page(w);
+		else
+			finish_list(w);
+		return;
+	}
+	if (r->status == 410 && w->cont) {
+		log_info("kube", "%s: the list's continue token expired; listing again from the start", w->name);
+		w->stats.gone++;
+		start_list(w);
+		return;
+	}
+	if (r->too_large && w->page_limit > 1)
+		w->page_limit /= 2;  /* pages of fewer objects, until one fits */
+	/*
+	 * A list cut short is taken again from the start, never followed by a
+	 * watch from the older version: that would replay changes older than
+	 * the pages already applied.
+	 */
+	w->relist = true;
+	failed(w, "list", r);
+}
+
+static void list_page(struct kube_watch *w)
+{
+	char query[4096], path[4608];
+	int n = snprintf(query, sizeof(query), "limit=%u", w->page_limit);
+
+	if (w->cont) {
+		char *c = curl_easy_escape(NULL, w->cont, 0);
+		n += snprintf(query + n, sizeof(query) - (size_t)n, "&continue=%s", c ? c : "");
+		curl_free(c);
+	}
+	if (w->label_selector) {
+		char *c = curl_easy_escape(NULL, w->label_selector, 0);
+		n += snprintf(query + n, sizeof(query) - (size_t)n, "&labelSelector=%s", c ? c : "");
+		curl_free(c);
+	}
+	if (n >= (int)sizeof(query) || !kube_path(path, sizeof(path), w->res, w->ns, NULL, NULL, query)) {
+		log_error("kube", "%s: list request too long (continue token of %zu bytes)", w->name,
+			  w->cont ? strlen(w->cont) : 0);
+		set_str(&w->cont, NULL);
+		w->relist = true;
+		failed(w, "list", NULL);
+		return;
+	}
+	w->state = ST_LISTING;
+	w->req = kube_http_request(w->h, "GET", path, NULL, 0, NULL, list_done, w);
+}
+
+static void start_list(struct kube_watch *w)
+{
+	if (w->synced)
+		w->stats.relists++;
+	w->epoch++;
+	w->relist = false;
+	set_str(&w->cont, NULL);
+	set_str(&w->list_rv, NULL);
+	list_page(w);
+}
+
+/* ------------------------------------------------------------------ watch */
+
+static bool on_line(void *arg, const char *line, size_t len)
+{
+	struct kube_watch *w = arg;
+	struct kube_stream_event ev;
+	char why[512];
+	struct entry *e;
+
+	if (!kube_stream_parse(line, len, &ev, why, sizeof(why))) {
+		log_warn("kube", "%s: unreadable watch event (%s); listing again", w->name, why);
+		w->stats.refused++;
+		w->relist = true;
+		return false;
+	}
+	bool go = true;
+	switch (ev.type) {
+	case KUBE_EV_ADDED:
+	case KUBE_EV_MODIFIED:
+		apply(w, ev.object, ev.uid, ev.rv, ev.ns, ev.name);
+		break;
+	case KUBE_EV_DELETED:
+		if ((e = find(w, ev.uid)))
+			remove_entry(w, e, ev.object);
+		break;
+	case KUBE_EV_BOOKMARK:
+		w->stats.bookmarks++;
+		break;
+	case KUBE_EV_ERROR:
+		if (ev.code == 410) {
+			log_info("kube", "%s: resourceVersion %s is gone (%s); listing again", w->name,
+				 w->rv, ev.message);
+			w->stats.gone++;
+			w->relist = true;
+		} else {
+			snprintf(w->why, sizeof(w->why), "ERROR event, code %ld: %.250s", ev.code, ev.message);
+		}
+		go = false;
+		break;
+	}
+	if (go) {
+		set_str(&w->rv, ev.rv);
+		if (w->watch_events++ == 0)
+			kube_backoff_reset(&w->backoff);  /* the stream works */
+	}
+	kube_stream_event_clear(&ev);
+	return go;
+}
+
+static bool on_chunk(void *arg, const char *data, size_t len)
+{
+	struct kube_watch *w = arg;
+
+	switch (kube_splitter_feed(&w->split, data, len, on_line, w)) {
+	case KUBE_SPLIT_OK:
+		return true;
+	case KUBE_SPLIT_TOO_LONG:
+		log_warn("kube", "%s: a watch event larger than %zu bytes; refused, listing again", w->name,
+			 w->o.max_event);
+		w->stats.refused++;
+		w->relist = true;
+		return false;
+	case KUBE_SPLIT_STOPPED:
+		break;
+	}
+	return false;
+}
+
+static void watch_done(void *arg, const struct kube_resp *r)
+{
+	struct kube_watch *w = arg;
+	bool ended = r->status == 200 && !r->error;  /* the server closed it (timeoutSeconds) */
+	bool quick = w->watch_events == 0 && mono_ms() - w->watch_start_ms < WATCH_MIN_MS;
+
+	w->req = NULL;
+	if (r->status == 410) {
+		log_info("kube", "%s: resourceVersion %s is gone (HTTP 410); listing again", w->name, w->rv);
+		w->stats.gone++;
+		w->relist = true;
+	}
+	if (!quick)
+		kube_backoff_reset(&w->backoff);
+	if (w->relist) {
+		if (!quick || !w->after_list) {
+			start_list(w);
+			return;
+		}
+		/* Listed, watched and told to list again at once: not in a tight loop. */
+		uint32_t ms = kube_backoff_next(&w->backoff, r->retry_after, arc4random());
+		log_info("kube", "%s: listing again in %u ms", w->name, ms);
+		wait_ms(w, ms);
+	} else if (ended && !quick) {
+		start_watch(w);
+	} else {
+		failed(w, ended ? "watch (ended at once)" : "watch", r);
+	}
+}
+
+static void start_watch(struct kube_watch *w)
+{
+	char query[1024], path[1536];
+	unsigned t = w->o.timeout_s + arc4random_uniform(w->o.timeout_s);
+	char *rv = curl_easy_escape(NULL, w->rv, 0);
+	int n = snprintf(query, sizeof(query), "watch=1&allowWatchBookmarks=true&timeoutSeconds=%u&resourceVersion=%s",
+			 t, rv ? rv : "");
+
+	curl_free(rv);
+	if (w->label_selector) {
+		char *c = curl_easy_escape(NULL, w->label_selector, 0);
+		n += snprintf(query + n, sizeof(query) - (size_t)n, "&labelSelector=%s", c ? c : "");
+		curl_free(c);
+	}
+	if (n >= (int)sizeof(query) || !kube_path(path, sizeof(path), w->res, w->ns, NULL, NULL, query)) {
+		log_error("kube", "%s: watch request too long; listing again", w->name);
+		w->relist = true;
+		failed(w, "watch", NULL);
+		return;
+	}
+	kube_splitter_reset(&w->split);
+	w->relist = false;
+	w->after_list = false;
+	w->why[0] = 0;
+	w->watch_events = 0;
+	w->watch_start_ms = mono_ms();
+	w->state = ST_WATCHING;
+	w->stats.watches++;
+	w->req = kube_http_stream(w->h, path, w->o.idle_s, t + WATCH_GRACE_S, on_chunk, watch_done, w);
+}
+
+/* ------------------------------------------------------------------ lifetime */
+
+struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resource *r, const char *ns,
+				  const struct kube_watch_opts *opts, const struct kube_watch_cbs *cbs)
+{
+	struct kube_watch *w = xcalloc(1, sizeof(*w));
+
+	w->h = h;
+	w->res = r;
+	w->ns = ns && *ns && r->namespaced ? xstrdup(ns) : NULL;
+	if (opts)
+		w->o = *opts;
+	if (!w->o.page_limit)
+		w->o.page_limit = DEFAULT_PAGE_LIMIT;
+	if (!w->o.timeout_s)
+		w->o.timeout_s = DEFAULT_TIMEOUT_S;
+	if (!w->o.idle_s)
+		w->o.idle_s = DEFAULT_IDLE_S;
+	if (!w->o.max_event)
+		w->o.max_event = DEFAULT_MAX_EVENT;
+	if (!w->o.backoff_initial_ms)
+		w->o.backoff_initial_ms = DEFAULT_BACKOFF_INITIAL_MS;
+	if (!w->o.backoff_max_ms)
+		w->o.backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
+	w->label_selector = w->o.label_selector ? xstrdup(w->o.label_selector) : NULL;
+	w->o.label_selector = w->label_selector;
+	if (cbs)
+		w->cb = *cbs;
+	if (w->ns)
+		snprintf(w->name, sizeof(w->name), "%s in %s", r->plural, w->ns);
+	else
+		snprintf(w->name, sizeof(w->name), "%s", r->plural);
+	w->page_limit = w->o.page_limit;
+	avl_init(&w->cache, entry_cmp);
+	kube_splitter_init(&w->split, w->o.max_event);
+	kube_backoff_init(&w->backoff, w->o.backoff_initial_ms, w->o.backoff_max_ms);
+	diags_init(&w->diags);
+	w->timer = evtimer_new(kube_http_base(h), on_timer, w);
+	if (!w->timer)
+		xalloc_die("evtimer_new");
+	start_list(w);
+	return w;
+}
+
+void kube_watch_free(struct kube_watch *w)
+{
+	if (!w)
+		return;
+	kube_http_cancel(w->req);
+	event_free(w->timer);
+	avl_clear(&w->cache, entry_free_node, NULL);
+	kube_splitter_free(&w->split);
+	diags_free(&w->diags);
+	free(w->ns);
+	free(w->label_selector);
+	free(w->rv);
+	free(w->cont);
+	free(w->list_rv);
+	free(w);
+}
+
+bool kube_watch_synced(const struct kube_watch *w)
+{
+	return w->synced;
+}
+
+const char *kube_watch_rv(const struct kube_watch *w)
+{
+	return w->rv;
+}
+
+size_t kube_watch_count(const struct kube_watch *w)
+{
+	return w->cache.count;
+}
+
+void kube_watch_get_stats(const struct kube_watch *w, struct kube_watch_stats *out)
+{
+	*out = w->stats;
+}
+
+void kube_watch_foreach(const struct kube_watch *w, void (*fn)(void *arg, const struct kube_item *it), void *arg)
+{
+	for (struct avl_node *n = avl_first(&w->cache); n; n = avl_next(n)) {
+		struct entry *e = avl_entry(n, struct entry, node);
+		struct kube_item it = { e_uid(e), e->rv, e_ns(e), e_name(e), e->obj, NULL, NULL, e };
+		fn(arg, &it);
+	}
+}
