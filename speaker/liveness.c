@@ -228,17 +228,19 @@ static void settle(struct liveness *l, uint64_t now)
 	}
 }
 
+/* The new list is built beside the old one: lookups search the old list unchanged, a moved entry is only marked taken. */
 void liveness_set_peers(struct liveness *l, const char *const *names, size_t n, uint64_t now)
 {
 	struct lv_peer *v = xcalloc(n + 1, sizeof(*v));
+	bool *taken = xcalloc(l->npeers + 1, sizeof(*taken));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(names[i], l->self) == 0)
 			continue;
 		long old = liveness_find(l, names[i]);
-		if (old >= 0) {
+		if (old >= 0 && !taken[old]) {
 			v[k] = l->peers[old];
-			l->peers[old].name = NULL;
+			taken[old] = true;
 		} else {
 			v[k] = (struct lv_peer){.name = xstrdup(names[i]), .state = LV_DOWN,
 						.detect_ms = own_detect_ms(l)};
@@ -256,7 +258,9 @@ void liveness_set_peers(struct liveness *l, const char *const *names, size_t n, 
 		v[u++] = v[i];
 	}
 	for (size_t i = 0; i < l->npeers; i++)
-		free(l->peers[i].name);
+		if (!taken[i])
+			free(l->peers[i].name);
+	free(taken);
 	free(l->peers);
 	l->peers = v;
 	l->npeers = u;

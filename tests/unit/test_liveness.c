@@ -637,6 +637,42 @@ static void test_replay_skew_and_strangers_refused(void **state)
 	liveness_free(b2);
 }
 
+/* ---- the set of peers follows the Nodes ---- */
+
+/* The peer list as "name:state" words, in order. */
+static void peers_are(const struct liveness *l, const char *want)
+{
+	char got[256] = "";
+	for (size_t i = 0; i < liveness_npeers(l); i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s:%s", i ? " " : "",
+			 liveness_peer(l, i)->name, lv_state_name(liveness_peer(l, i)->state));
+	assert_string_equal(got, want);
+}
+
+static void test_peers_come_and_go(void **state)
+{
+	(void)state;
+	struct liveness *a = liveness_new("a", 1000, &opts, 0), *b = liveness_new("b", 2000, &opts, 0);
+	const char *ab[] = {"a", "b"}, *abc[] = {"a", "b", "c"}, *ac[] = {"a", "c"}, *bcd[] = {"a", "b", "c", "d"};
+	liveness_set_peers(a, ab, 2, 0);
+	liveness_set_peers(b, ab, 2, 0);
+	struct hb_msg m;
+	liveness_message(b, 0, HB_ALIVE, WALL0, &m);
+	assert_int_equal(liveness_receive(a, &m, 0, 1, WALL0), LV_ACCEPTED);
+	peers_are(a, "b:rising");
+	/* A Node added after a known one (issue 17's walk, seed 2: the search met a moved entry). */
+	liveness_set_peers(a, abc, 3, 2);
+	peers_are(a, "b:rising c:down");
+	liveness_set_peers(a, ac, 2, 3);
+	peers_are(a, "c:down");
+	liveness_set_peers(a, bcd, 4, 4);
+	peers_are(a, "b:down c:down d:down");
+	liveness_set_peers(a, abc, 3, 5);
+	peers_are(a, "b:down c:down");
+	liveness_free(a);
+	liveness_free(b);
+}
+
 int main(void)
 {
 	log_set_level(LOG_WARN);
@@ -651,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_one_way_break),
 		cmocka_unit_test(test_random_soak),
 		cmocka_unit_test(test_replay_skew_and_strangers_refused),
+		cmocka_unit_test(test_peers_come_and_go),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
