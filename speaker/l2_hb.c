@@ -172,6 +172,13 @@ static const struct secret_entry *find_key(const struct config *c, const struct 
 	return NULL;
 }
 
+bool l2_hb_config_has_key(const struct config *c)
+{
+	const struct object *o;
+	const struct secret_entry *e = find_key(c, &o);
+	return e && e->len >= L2_HB_KEY_MIN_LEN;
+}
+
 static void key_clear(struct hb_keybuf *k)
 {
 	if (k->p)
@@ -185,7 +192,7 @@ bool l2_hb_set_key(struct l2_hb *h, const struct config *c, bool needed)
 	enum log_level lvl = needed ? LOG_ERROR : LOG_DEBUG;  /* BGP-only: nothing depends on the key */
 	const struct object *o;
 	const struct secret_entry *e = find_key(c, &o);
-	if (!e || e->len < L2_HB_KEY_MIN_LEN) {
+	if (!l2_hb_config_has_key(c)) {
 		if (!o)
 			log_msg(lvl, "l2", "no Secret %s (key %s): speakers cannot authenticate each other's heartbeats, "
 					"so this node answers only for VIPs no other node may own",

@@ -48,6 +48,8 @@ void l2_hb_free(struct l2_hb *h);
  * "leaving" with it). Without a key nothing is sent and everything received is dropped.
  */
 bool l2_hb_set_key(struct l2_hb *h, const struct config *c, bool needed);
+/* The configuration holds a usable key (what l2_hb_set_key() would take). */
+bool l2_hb_config_has_key(const struct config *c);
 void l2_hb_drop_key(struct l2_hb *h);
 /* Every Node of the configuration but self, with its InternalIP addresses. */
 void l2_hb_set_nodes(struct l2_hb *h, const struct config *c, const char *self);

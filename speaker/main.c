@@ -20,6 +20,7 @@
 #include "caps.h"
 #include "clock.h"
 #include "log.h"
+#include "plan_print.h"
 #include "speaker.h"
 
 #define EXIT_USAGE 64
@@ -46,6 +47,7 @@ static void usage(FILE *out)
 		"      --l2-interval MS    L2 liveness heartbeat interval (default 100, at least 10)\n"
 		"      --l2-port PORT      L2 liveness UDP port (default 7946)\n"
 		"  -v, --log-level LEVEL   error, warn, info (default) or debug\n"
+		"      --print-plan        print what a fresh load gives this node (JSON) and exit\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n");
 }
@@ -139,13 +141,14 @@ int main(int argc, char **argv)
 		{"status", required_argument, NULL, 'S'},     {"l2-interval", required_argument, NULL, 'I'},
 		{"l2-port", required_argument, NULL, 'U'},    {"log-level", required_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{"print-plan", no_argument, NULL, 'p'},       {NULL, 0, NULL, 0},
 	};
 	struct speaker_options o = {.bgp_port = 179};
 	o.l2.interval_ms = 100;
 	o.l2.detect_mult = 3;
 	o.l2.port = 7946;
 	unsigned long v;
+	bool print_plan = false;
 
 	for (int ch; (ch = getopt_long(argc, argv, "c:n:v:hV", opts, NULL)) != -1;) {
 		switch (ch) {
@@ -188,6 +191,9 @@ int main(int argc, char **argv)
 			else
 				goto bad;
 			break;
+		case 'p':
+			print_plan = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -200,6 +206,8 @@ int main(int argc, char **argv)
 	}
 	if (!o.config_path || !o.node || optind != argc)
 		goto bad;
+	if (print_plan)
+		return plan_print(&o, stdout);
 
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());

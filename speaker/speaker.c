@@ -50,7 +50,7 @@ static const struct ipaddr *node_address(const struct object *node, uint8_t fami
 	return any;
 }
 
-static bool session_config(const struct object *peer, const struct object *node, struct bgp_session_config *c)
+bool speaker_session_config(const struct object *peer, const struct object *node, struct bgp_session_config *c)
 {
 	const struct bgp_peer *p = &peer->peer;
 	memset(c, 0, sizeof(*c));
@@ -145,7 +145,7 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 
 	for (size_t i = 0; node && i < p->npeers; i++) {
 		struct bgp_session_config cfg;
-		if (!session_config(p->peers[i].peer, node, &cfg))
+		if (!speaker_session_config(p->peers[i].peer, node, &cfg))
 			continue;
 		size_t at = 0;
 		struct bgp_session *old = find_by_name(s, cfg.name, &at);

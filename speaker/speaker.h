@@ -43,4 +43,9 @@ void speaker_write_status(struct speaker *s);
 /* The whole state as JSON text (caller frees); NULL when out of memory. */
 char *speaker_status(const struct speaker *s);
 
+struct object;
+struct bgp_session_config;
+/* The session parameters a BGPPeer gives on a Node (false, logged: the Node has no router ID). */
+bool speaker_session_config(const struct object *peer, const struct object *node, struct bgp_session_config *c);
+
 #endif
