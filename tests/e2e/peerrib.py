@@ -63,7 +63,11 @@ def run(cmd):
 
 # ---------------------------------------------------------------- BIRD 2
 def bird(sock, words):
-    out = run(["birdc", "-s", sock, "show", "route", "all"] + words)
+    return bird_parse(run(["birdc", "-s", sock, "show", "route", "all"] + words))
+
+
+def bird_parse(out):
+    """Lines from the text of birdc "show route all"."""
     lines = []
     cur = None
     prefix = None
@@ -124,20 +128,36 @@ def frr(vtydir, afi):
     for prefix in sorted(summary.get("routes", {})):
         d = json.loads(run(base + ["show bgp %s unicast %s json" % (afi, prefix)]) or "{}")
         for p in d.get("paths", []):
-            nh = None
-            for n in p.get("nexthops", []):
-                if n.get("scope", "global") == "global":
-                    nh = n.get("ip")
-                    break
-            path = []
-            for seg in p.get("aspath", {}).get("segments", []):
-                if seg.get("type") == "as-set":
-                    path.append("{" + ",".join(str(a) for a in seg["list"]) + "}")
-                else:
-                    path.extend(seg.get("list", []))
-            lines.append(fmt(prefix, nh, p.get("locPrf"),
-                             [FRR_WELL_KNOWN.get(c, c) for c in p.get("community", {}).get("list", [])],
-                             p.get("largeCommunity", {}).get("list", []), path))
+            lines.append(frr_path_line(prefix, p))
+    return lines
+
+
+def frr_path_line(prefix, p):
+    """One line for a path as FRR's JSON shows it (show bgp ... PREFIX json, or ... json detail)."""
+    nh = None
+    for n in p.get("nexthops", []):
+        if n.get("scope", "global") == "global":
+            nh = n.get("ip")
+            break
+    path = []
+    for seg in p.get("aspath", {}).get("segments", []):
+        if seg.get("type") == "as-set":
+            path.append("{" + ",".join(str(a) for a in seg["list"]) + "}")
+        else:
+            path.extend(seg.get("list", []))
+    return fmt(prefix, nh, p.get("locPrf"),
+               [FRR_WELL_KNOWN.get(c, c) for c in p.get("community", {}).get("list", [])],
+               p.get("largeCommunity", {}).get("list", []), path)
+
+
+def frr_parse_detail(text):
+    """Lines from FRR 8's "show bgp AFI unicast json detail": every route's paths in one answer
+    (each route's list starts with an entry that only names the prefix)."""
+    lines = []
+    for prefix, paths in sorted(json.loads(text or "{}").get("routes", {}).items()):
+        for p in paths:
+            if "nexthops" in p:
+                lines.append(frr_path_line(prefix, p))
     return lines
 
 
