@@ -32,7 +32,7 @@ import traceback
 import walk_apply
 import walk_model
 import walk_oracle
-from walk_lab import NEIGHBORS, NODE, CLIENT_IFACE
+from walk_lab import CLIENT_IFACE, NEIGHBORS, NODE, families
 from walk_observe import Bird, Frr, L2Probe, Speaker
 
 RELOAD_TIMEOUT = 5.0
@@ -77,7 +77,8 @@ class Walk:
         self.oracle = walk_apply.FileWriter(os.path.join(self.dir, "oracle"))
         self.applier = walk_apply.FileApplier(os.path.join(self.dir, "config"), self.apply_rng)
         self.up_steps = {n.id: 0 for n in NEIGHBORS}
-        self.coverage = {"BIRD routes": 0, "FRR routes": 0, "L2 answers": 0, "node1 silent": 0}
+        self.coverage = {"BIRD routes": 0, "FRR routes": 0, "L2 answers": 0, "node1 silent": 0,
+                         "a dual-stack session": 0}
         self.stats = {"loaded": 0, "refused": 0, "restarts": 0, "hup": 0, "inotify": 0, "hup+inotify": 0,
                       "slowest": (0.0, "")}
         self.speaker = None
@@ -218,6 +219,8 @@ class Walk:
         self.coverage["FRR routes"] += bool(new.tables["frr"])
         self.coverage["L2 answers"] += any(new.l2.values())
         self.coverage["node1 silent"] += bool(plan["silent"])
+        self.coverage["a dual-stack session"] += any(
+            len(families(next(n for n in NEIGHBORS if n.id == nid), ses)) == 2 for nid, (_, ses) in new.sessions.items())
         self.note(edit, done, "loaded" + (", restarted " + ",".join(rs) if rs else "") +
                   (", new " + ",".join(sorted(set(changing) - set(rs))) if set(changing) - set(rs) else ""), t0)
         return new, after

@@ -20,7 +20,7 @@ lan_attach lan rf eth0 192.0.2.2/24 2001:db8::2/64
 lan_attach lan n1 eth0 192.0.2.11/24 2001:db8::11/64
 lan_attach lan c eth0 192.0.2.100/24 2001:db8::100/64
 
-lab() { (cd "$E2E_DIR" && $E2E_PY -c "import walk_lab; print(walk_lab.$1(), end='')"); }
+lab() { (cd "$E2E_DIR" && $E2E_PY -B -c "import walk_lab; print(walk_lab.$1(), end='')"); }
 lab bird_config >"$E2E_TMP/bird.conf"
 lab frr_config >"$E2E_TMP/frr.conf"
 start_bird rb rb "$E2E_TMP/bird.conf"
@@ -28,7 +28,7 @@ start_frr rf rf "$E2E_TMP/frr.conf"
 speaker_built || { record fail "vipcast-speaker is not built ($SPEAKER missing)"; e2e_finish; }
 
 scenario "reload walk"
-if $E2E_PY "$E2E_DIR/reload_walk.py" --speaker "$SPEAKER" --node-netns "$(ns n1)" --client-netns "$(ns c)" \
+if $E2E_PY -B "$E2E_DIR/reload_walk.py" --speaker "$SPEAKER" --node-netns "$(ns n1)" --client-netns "$(ns c)" \
 	--bird-socket "$E2E_TMP/rb/bird.ctl" --bird-log "$E2E_TMP/rb/out.log" --frr-vty "$E2E_TMP/rf/bgpd.vty" --tmp "$E2E_TMP" \
 	--seeds "${WALK_SEEDS:-1,2,3}" --steps "${WALK_STEPS:-300}"; then
 	record pass "every seed: the lab equals a fresh load after each edit, no flap, descriptors and memory flat"

@@ -28,6 +28,7 @@ class Neighbor:
     def __init__(self, rid, router, address, family, asn, password, proto=None):
         self.id = rid            # bird4, bird6, frr4, frr6
         self.router = router     # "bird" or "frr"
+        self.router_id = ROUTER_IDS[router]
         self.address = address   # the router's address, a BGPPeer's peerAddress
         self.family = family     # 4 or 6
         self.asn = asn           # the router's own AS
@@ -38,6 +39,7 @@ class Neighbor:
 
 BIRD_AS = 64512
 FRR_AS = 64500
+ROUTER_IDS = {"bird": "192.0.2.1", "frr": "192.0.2.2"}
 NEIGHBORS = [
     Neighbor("bird4", "bird", "192.0.2.1", 4, BIRD_AS, None, "n1v4"),
     Neighbor("bird6", "bird", "2001:db8::1", 6, BIRD_AS, "bird6-md5", "n1v6"),
@@ -58,7 +60,9 @@ def fingerprint(password):
 
 def compatible(nb, s):
     """Whether the session s (--print-plan "session") comes up with neighbor nb."""
-    if s is None or s["dual_stack"] or fingerprint(nb.password) != s["password"]:
+    if s is None or fingerprint(nb.password) != s["password"]:
+        return False
+    if s["router_id"] == nb.router_id and s["local_as"] == nb.asn:  # RFC 6286: one ID twice in an AS
         return False
     if nb.router == "bird":  # iBGP only: neighbor ... as 64512
         return s["local_as"] == BIRD_AS and (
@@ -66,6 +70,17 @@ def compatible(nb, s):
     # FRR, remote-as external: any AS but its own
     return s["local_as"] != FRR_AS and (
         s["peer_as"] == FRR_AS or (s["peer_as"] == 0 and s["dynamic"] == "external"))
+
+
+def families(nb, s):
+    """The address families a session carries, with the next hop of each: its own family from
+    the session's local address; the other one with dualStackAddressFamily (and multiprotocol
+    not disabled), from the node's address of that family. Both routers take both families
+    on every session."""
+    out = {nb.family: nb.node_address}
+    if s["dual_stack"] and not s["disable_mp"] and s["other_next_hop"]:
+        out[10 - nb.family] = s["other_next_hop"]
+    return out
 
 
 def bird_config():
@@ -79,8 +94,9 @@ def bird_config():
 	local %s as %d; neighbor %s as %d; direct;%s
 	hold time 9; keepalive time 3; connect delay time 1; connect retry time 1; error wait time 0, 0;
 	debug { states };
-	ipv%d { import all; export none; };
-}""" % (nb.proto, nb.address, nb.asn, nb.node_address, BIRD_AS, pw, nb.family))
+	ipv4 { import all; export none; };
+	ipv6 { import all; export none; };
+}""" % (nb.proto, nb.address, nb.asn, nb.node_address, BIRD_AS, pw))
     return "\n".join(lines) + "\n"
 
 
@@ -96,6 +112,6 @@ def frr_config():
             lines.append(" neighbor %s password %s" % (nb.node_address, nb.password))
     for fam in (4, 6):
         lines.append(" address-family ipv%d unicast" % fam)
-        lines += ["  neighbor %s activate" % nb.node_address for nb in frr if nb.family == fam]
+        lines += ["  neighbor %s activate" % nb.node_address for nb in frr]
         lines.append(" exit-address-family")
     return "\n".join(lines) + "\n"

@@ -278,11 +278,25 @@ class Model:
         s = p["spec"]
         rng = self.rng
         field = self.pick(["holdTime", "keepaliveTime", "password", "myASN", "peerASN", "peerPort", "connectTime",
-                           "ebgpMultiHop", "enableGracefulRestart", "nodeSelectors", "holdTime", "password"])
+                           "ebgpMultiHop", "enableGracefulRestart", "nodeSelectors", "holdTime", "password",
+                           "dualStackAddressFamily", "disableMP", "routerID", "sourceAddress"])
         my, peer_asns = PEER_ASNS[name]
         if field == "holdTime":
-            return self.changed(p, ["spec", "holdTime"], self.pick(["6s", "9s", "15s", "90s", "1m30s", None]),
+            return self.changed(p, ["spec", "holdTime"], self.pick(["0s", "6s", "9s", "15s", "90s", "1m30s", None]),
                                 "holdTime")
+        if field == "dualStackAddressFamily":
+            return self.changed(p, ["spec", "dualStackAddressFamily"], self.pick([True, True, False, None]),
+                                "dualStackAddressFamily")
+        if field == "disableMP":
+            return self.changed(p, ["spec", "disableMP"], self.pick([True, False, None, None]), "disableMP")
+        if field == "routerID":
+            return self.changed(p, ["spec", "routerID"], self.pick(
+                [None, None, "198.18.0.1", "192.0.2.11", self.pick(["192.0.2.1", "192.0.2.2"])]), "routerID")
+        if field == "sourceAddress":
+            fam = 6 if ":" in p["spec"]["peerAddress"] else 4
+            return self.changed(p, ["spec", "sourceAddress"], self.pick(
+                [None, None, NODES["node1"][0 if fam == 4 else 1], "198.18.0.5" if fam == 4 else "2001:db8:ff::5"]),
+                "sourceAddress")
         if field == "keepaliveTime":
             return self.changed(p, ["spec", "keepaliveTime"], self.pick(["1s", "2s", "3s", None]), "keepaliveTime")
         if field == "myASN":

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import subprocess
 
-from walk_lab import NEIGHBORS, NODE_IFACE, BY_ADDRESS, compatible
+from walk_lab import NEIGHBORS, NODE_IFACE, BY_ADDRESS, compatible, families
 
 IBGP_DEFAULT_LOCAL_PREF = 100
 
@@ -54,12 +54,13 @@ class Expected:
                 continue
             self.sessions[nb.id] = (p["name"], s)
             ibgp = s["local_as"] == nb.asn
+            next_hops = families(nb, s)
             for r in p["routes"]:
-                if family(r["prefix"]) != nb.family:
+                if family(r["prefix"]) not in next_hops:
                     continue
                 lp = r["local_pref"] if r["local_pref"] is not None else IBGP_DEFAULT_LOCAL_PREF
                 self.tables[nb.router].append(" ".join([
-                    r["prefix"], nb.node_address, str(lp) if ibgp else "-",
+                    r["prefix"], next_hops[family(r["prefix"])], str(lp) if ibgp else "-",
                     ",".join(r["communities"]) or "-", ",".join(r["large_communities"]) or "-",
                     "-" if ibgp else str(s["local_as"])]))
         for t in self.tables.values():
