@@ -2,15 +2,13 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bgp_session.h"
 #include "diag.h"
+#include "generation.h"
 #include "l2_hb.h"
-#include "load.h"
 #include "plan.h"
-#include "services.h"
 
 static json_t *ip_json(const struct ipaddr *a)
 {
@@ -125,25 +123,20 @@ static json_t *l2_json(const struct plan *p, const struct config *c)
 int plan_print(const struct speaker_options *o, FILE *out)
 {
 	struct diags d;
-	size_t ignored = 0;
+	struct generation g;
 	diags_init(&d);
-	struct config *c = config_read(o->config_path, &d, &ignored);
+	bool ok = generation_build(&g, o->config_path, o->node, o->lb_class, &d);
 	diags_print(&d, stderr);
 	diags_free(&d);
-	if (!c)
+	if (!ok)
 		return 2;
-	struct svc_addrs *svcs;
-	size_t allocated = 0, nsvcs = service_addresses(c, o->lb_class, &svcs, &allocated);
-	struct plan *p = plan_build(c, o->node, svcs, nsvcs);
-	free(svcs);
-
+	const struct plan *p = g.plan;
 	json_t *j = json_pack("{s:s, s:b, s:o, s:o, s:o}", "node", o->node, "node_found", p->node_found, "silent",
-			      p->node_silent ? json_string(p->node_silent) : json_null(), "peers", peers_json(p, c),
-			      "l2", l2_json(p, c));
+			      p->node_silent ? json_string(p->node_silent) : json_null(), "peers", peers_json(p, g.cfg),
+			      "l2", l2_json(p, g.cfg));
 	json_dumpf(j, out, JSON_COMPACT);
 	fputc('\n', out);
 	json_decref(j);
-	plan_free(p);
-	config_free(c);
+	generation_free(&g);
 	return 0;
 }

@@ -1,8 +1,7 @@
 /*
  * `vipcast-speaker --print-plan`: what a fresh load of the configuration gives
  * this node, as one JSON object on stdout, computed by the very path a reload
- * takes (config_read, service_addresses, plan_build, the BGPPeer -> session
- * parameters). Tests compare what routers and the LAN see after a reload
+ * takes (generation_build, the BGPPeer -> session parameters). Tests compare what routers and the LAN see after a reload
  * with it: a reload must end where a fresh start would.
  *
  *   {"node", "node_found", "silent" (why this node announces nothing, or null),
