@@ -6,7 +6,7 @@ speaker. The walk uses only these members of an applier:
     applier.start(keys, ops)        before the speaker starts: the initial objects (ops), room
                                     for every object key the model can produce (keys)
     applier.attach(pid)             the speaker's process, once it runs
-    applier.apply(ops, mode)        -> (how it went, when written: epoch seconds, before any signal)
+    applier.apply(ops, mode)        -> the mode it used (the speaker then reloads once)
     applier.close()
 
 and then waits for the speaker to reload. Today the file applier (file mode);
@@ -15,21 +15,20 @@ watches) implements the same members, with one mode and text_edits False: the
 API server refuses a broken document before any speaker sees it.
 
 The file applier keeps one YAML file per object in the speaker's directory and
-applies an edit in one of two modes:
+applies an edit in one of two modes, each making the speaker reload exactly once:
   "hup"      rewritten in place through a descriptor kept open (no inotify event:
              the directory watch has no IN_MODIFY), then SIGHUP;
   "inotify"  written atomically (a rename into the directory) or rewritten in
              place and closed, at random; the speaker's inotify watch reloads.
 A file that does not exist yet cannot be written without an inotify event: every
 object key gets an (empty) file at the start, "hup" deletes an object by
-emptying its file, and a "hup" edit that must create a file anyway (one that an
-"inotify" delete removed) reports itself as "hup+inotify".
+emptying its file, and an edit that must create a file anyway (one that an
+"inotify" delete removed) is applied the "inotify" way.
 """
 import json
 import os
 import re
 import signal
-import time
 
 from walk_model import DUPLICATE, key
 
@@ -150,18 +149,15 @@ class FileApplier:
         return self.fds[name]
 
     def in_place_silently(self, name, text):
-        """True when written with no inotify event."""
-        if not os.path.exists(self.path(name)):
-            return False
+        """Written with no inotify event (the file exists)."""
         fd = self.fd(name)
         data = text.encode()
         os.pwrite(fd, data, 0)
         os.ftruncate(fd, len(data))
-        return True
 
     def with_event(self, name, text):
         if text is None:
-            if self.rng.random() < 0.5:
+            if self.rng.random() < 0.5 and os.path.exists(self.path(name)):
                 self.forget(name)
                 try:
                     os.unlink(self.path(name))
@@ -184,29 +180,29 @@ class FileApplier:
             self.stale.append(self.fds.pop(name))
 
     def apply(self, ops, how):
-        """Applies ops; returns how it was done ("hup", "inotify", or "hup+inotify" when a file had to be
-        created) and when the files were all written (epoch seconds, before the SIGHUP)."""
-        evented = False
+        """Applies ops; returns the mode used ("hup" becomes "inotify" when a file must be created)."""
+        writes = []
         for op in ops:
             if op[0] == "put":
-                name, text = file_name(key(op[1])), to_yaml(op[1])
+                writes.append((file_name(key(op[1])), to_yaml(op[1])))
             elif op[0] == "delete":
-                name, text = file_name(op[1]), None
+                writes.append((file_name(op[1]), None))
             elif op[0] == "raw":
-                name, text = file_name(op[1]), op[2]
+                writes.append((file_name(op[1]), op[2]))
             elif op[0] == "rawfile":
-                name, text = op[1] + ".yaml", to_yaml(op[2])
+                writes.append((op[1] + ".yaml", to_yaml(op[2])))
             else:  # rmfile
-                name, text = op[1] + ".yaml", None
-            if how == "hup" and self.in_place_silently(name, text or ""):
-                continue
-            self.with_event(name, text)
-            evented = True
-        written = time.time()
+                writes.append((op[1] + ".yaml", None))
+        if how == "hup" and not all(os.path.exists(self.path(name)) for name, _ in writes):
+            how = "inotify"
+        for name, text in writes:
+            if how == "hup":
+                self.in_place_silently(name, text or "")
+            else:
+                self.with_event(name, text)
         if how == "hup":
             os.kill(self.pid, signal.SIGHUP)
-            return "hup+inotify" if evented else "hup", written
-        return "inotify", written
+        return how
 
     def close(self):
         for fd in list(self.fds.values()) + self.stale:

@@ -3,7 +3,6 @@ their control sockets, a few milliseconds a read), who answers ARP/NDP on the
 LAN (l2probe.py, kept running in the client namespace), and the speaker
 process (alive, its log, descriptors, resident memory).
 """
-import datetime
 import json
 import os
 import re
@@ -154,15 +153,7 @@ class L2Probe:
 
 
 SANITIZER = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer")
-LOADED = re.compile(r"^(\S+) info config: loaded .* in ([0-9.]+) s: ")
-REFUSED = re.compile(r"^(\S+) error config: .* is invalid \(")
-HUP = re.compile(r"^\S+ info config: SIGHUP: reloading")
-
-
-def log_time(stamp):
-    """Epoch seconds of a log timestamp (2026-12-04T19:03:11.673Z, truncated to the millisecond)."""
-    d = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
-    return d.timestamp()
+RESULT = re.compile(r"^\S+ (?:info config: (loaded) |error config: .* is (invalid) \()")
 
 
 class Speaker:
@@ -178,7 +169,7 @@ class Speaker:
                                   stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.pid = self.p.pid  # ip netns exec execs the speaker: the same process
         self.offset = 0
-        self.reloads = []  # ("loaded" | "refused", started, ended): epoch seconds from the log; ("hup",)
+        self.reloads = []  # the outcome of every reload so far, in order: "loaded" or "refused"
         self.sanitizer = []
         self.tail = []
 
@@ -193,39 +184,21 @@ class Speaker:
         cut = data.rfind(b"\n") + 1
         self.offset += cut
         for line in data[:cut].decode(errors="replace").splitlines():
-            if HUP.match(line):
-                self.reloads.append(("hup", None, None))
-            m = LOADED.match(line)
+            m = RESULT.match(line)
             if m:
-                end = log_time(m.group(1)) + 0.001
-                self.reloads.append(("loaded", end - float(m.group(2)), end))
-            m = REFUSED.match(line)
-            if m:
-                end = log_time(m.group(1)) + 0.001
-                self.reloads.append(("refused", None, end))
+                self.reloads.append("loaded" if m.group(1) else "refused")
             if SANITIZER.search(line):
                 self.sanitizer.append(line)
             self.tail = (self.tail + [line])[-60:]
 
-    def wait_reload(self, since, hups, timeout):
-        """The outcome ("loaded" or "refused") of the first reload that read the directory after
-        since (epoch seconds), or None after timeout. With hups (SIGHUPs sent so far, the last one
-        after since), the reload that SIGHUP ran, found in the log after its line. Otherwise (an
-        inotify reload, at least 100 ms after the last change) by time: a load says when it started;
-        a refusal only when it ended, which is enough: a reload that started before since read a
-        configuration already in force, which loads."""
+    def wait_reload(self, n, timeout):
+        """The outcome ("loaded" or "refused") of the n-th reload (1: the load at start), or None
+        after timeout."""
         end = time.monotonic() + timeout
         while True:
             self.scan()
-            seen = 0
-            for kind, started, ended in self.reloads:
-                if kind == "hup":
-                    seen += 1
-                elif hups is not None:
-                    if seen >= hups:
-                        return kind
-                elif (kind == "loaded" and started >= since) or (kind == "refused" and ended >= since):
-                    return kind
+            if len(self.reloads) >= n:
+                return self.reloads[n - 1]
             if time.monotonic() >= end or not self.alive():
                 return None
             time.sleep(0.005)
