@@ -11,7 +11,7 @@
 #   SEED=n STEPS=m                    replays one seed (a failure prints its line)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init reload_walk "$1"
+e2e_init reload_walk "$1" bird /usr/lib/frr/bgpd
 
 ns_add rb rf n1 c
 lan_add lan
