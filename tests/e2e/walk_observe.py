@@ -206,6 +206,10 @@ class Speaker:
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
 
+    def sanitized(self):
+        with open("/proc/%d/maps" % self.pid) as f:
+            return "libasan" in f.read()
+
     def rss_kib(self):
         with open("/proc/%d/status" % self.pid) as f:
             for line in f:
