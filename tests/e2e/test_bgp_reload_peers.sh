@@ -74,29 +74,33 @@ RIB="bird_rib bird"
 check_within 5 "the IPv4 VIP is at BIRD" has_route "$RIB" "$VIP/32" 192.0.2.11
 check_within 5 "the IPv6 VIP is at BIRD" has_route "$RIB" "$VIP6/128" 2001:db8:0:1::11
 both_up() { bird_established bird n1v4 && bird_established bird n1v6; }
-# restarted_since NAME PROTO OLD -> the protocol's "since" moved past OLD and it is Established
-restarted_since() { [ "$(bird_since "$1" "$2")" != "$3" ] && bird_established "$1" "$2"; }
+# conn_of PEER -> the speaker's established TCP connection to PEER ("LOCAL PEER", from the
+# kernel): a session that restarts gets a new connection, one that is kept keeps its own
+conn_of() { speaker_sessions sp2 "$1" | head -n 1; }
+# restarted PEER OLD PROTO -> a connection other than OLD is up and BIRD's session is Established
+restarted() { local c; c=$(conn_of "$1"); [ -n "$c" ] && [ "$c" != "$2" ] && bird_established bird "$3"; }
 # edit: the peers' fields; which sessions it restarts (4, 6, both or none)
 i=0
 for edit in "12s 179 9s 46:4" "12s 179 9s 64:none" "12s 179 12s 64:6" "15s 179 15s 46:both"; do
 	i=$((i + 1))
 	check_holds 1.2 "before edit $i: both sessions steady" both_up
-	since4=$(bird_since bird n1v4)
-	since6=$(bird_since bird n1v6)
+	conn4=$(conn_of 192.0.2.1)
+	conn6=$(conn_of 2001:db8:0:1::1)
 	# shellcheck disable=SC2086
 	peers ${edit%%:*} | cfg_write "$C" peers.yaml
 	signal_proc sp2 HUP
 	case ${edit#*:} in 4 | both) w4=restarted ;; *) w4=kept ;; esac
 	case ${edit#*:} in 6 | both) w6=restarted ;; *) w6=kept ;; esac
 	# A restart is waited for; only then is a kept session checked (it had the same time to flap).
-	[ "$w4" = restarted ] && check_within 15 "edit $i: the IPv4 session restarted and is Established" \
-		restarted_since bird n1v4 "$since4"
-	[ "$w6" = restarted ] && check_within 15 "edit $i: the IPv6 session restarted and is Established" \
-		restarted_since bird n1v6 "$since6"
+	[ "$w4" = restarted ] && check_within 15 "edit $i: the IPv4 session restarted on a new connection and is Established" \
+		restarted 192.0.2.1 "$conn4" n1v4
+	[ "$w6" = restarted ] && check_within 15 "edit $i: the IPv6 session restarted on a new connection and is Established" \
+		restarted 2001:db8:0:1::1 "$conn6" n1v6
 	[ "${edit#*:}" = none ] && sleep 2
 	check "edit $i (${edit%%:*}): the speaker is alive" is_running sp2
-	[ "$w4" = kept ] && check "edit $i: the IPv4 session was kept" test "$(bird_since bird n1v4)" = "$since4"
-	[ "$w6" = kept ] && check "edit $i: the IPv6 session was kept" test "$(bird_since bird n1v6)" = "$since6"
+	[ "$w4" = kept ] && check "edit $i: the IPv4 session kept its connection ($conn4)" test "$(conn_of 192.0.2.1)" = "$conn4"
+	[ "$w6" = kept ] && check "edit $i: the IPv6 session kept its connection ($conn6)" \
+		test "$(conn_of 2001:db8:0:1::1)" = "$conn6"
 	check_within 5 "edit $i: the IPv4 VIP at BIRD" has_route "$RIB" "$VIP/32" 192.0.2.11
 	check_within 5 "edit $i: the IPv6 VIP at BIRD" has_route "$RIB" "$VIP6/128" 2001:db8:0:1::11
 done
