@@ -153,8 +153,17 @@ struct object *config_put(struct config *c, struct object *o)
 	struct object *old = index_get(os, o->meta.namespace, o->meta.name);
 
 	if (!old) {
+		if (os->unsorted) {
+			append(os, o);
+			objects_sort(os);
+			return NULL;
+		}
+		/* One object into a sorted array: binary search and a move, not a sort per event. */
+		size_t at = lookup(os, o->meta.namespace, o->meta.name);
 		append(os, o);
-		objects_sort(os);  /* one event: the array stays in order */
+		memmove(&os->v[at + 1], &os->v[at], (os->n - 1 - at) * sizeof(*os->v));
+		os->v[at] = o;
+		os->unsorted = false;
 		return NULL;
 	}
 	os->index[index_slot(os, o->meta.namespace, o->meta.name)] = o;

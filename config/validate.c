@@ -68,13 +68,14 @@ static void check_pool_overlaps(const struct config *c, struct diags *d)
 	for (size_t i = 1; i < n; i++) {
 		const struct range_ref *r = &refs[i];
 		if (iprange_overlaps(&r->addr->r, &widest->addr->r)) {
-			char a[IPRANGE_STRLEN], b[IPRANGE_STRLEN];
+			char a[IPRANGE_STRLEN], b[IPRANGE_STRLEN], where[300] = "";
 			iprange_format(&r->addr->r, a);
 			iprange_format(&widest->addr->r, b);
-			error_at(d, &r->addr->mark, r->pool, "spec.addresses",
-				 "%s overlaps %s of %s (%s:%u)", a, b,
-				 widest->pool == r->pool ? "the same pool" : widest->pool->meta.id,
-				 widest->addr->mark.file, widest->addr->mark.line);
+			if (widest->addr->mark.file && widest->addr->mark.line)  /* API objects have no lines */
+				snprintf(where, sizeof(where), " (%s:%u)", widest->addr->mark.file,
+					 widest->addr->mark.line);
+			error_at(d, &r->addr->mark, r->pool, "spec.addresses", "%s overlaps %s of %s%s", a, b,
+				 widest->pool == r->pool ? "the same pool" : widest->pool->meta.id, where);
 		}
 		if (ipaddr_cmp(&r->addr->r.last, &widest->addr->r.last) > 0)
 			widest = r;

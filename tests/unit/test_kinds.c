@@ -451,6 +451,16 @@ static void test_store_put_take(void **state)
 	assert_null(config_put(cfg, b));
 	assert_ptr_equal(config_find(cfg, KIND_NAMESPACE, NULL, "b"), b);
 	assert_null(config_take(cfg, KIND_NAMESPACE, NULL, "zz"));
+	assert_string_equal(ns->v[1]->meta.name, "b");  /* put back in its place, not at the end */
+
+	/* Puts into a sorted array keep it sorted, at either end and in between. */
+	struct object *a = config_take(cfg, KIND_NAMESPACE, NULL, "a"), *c = config_take(cfg, KIND_NAMESPACE, NULL, "c");
+	assert_null(config_put(cfg, c));
+	assert_null(config_put(cfg, a));
+	static const char *const order[] = { "a", "b", "c" };
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(ns->v[i]->meta.name, order[i]);
+	assert_false(ns->unsorted);
 }
 
 static int teardown(void **state)
