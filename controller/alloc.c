@@ -411,6 +411,8 @@ bool alloc_assign(struct alloc *a, const struct object *svc, const struct svc_re
 		res->changed = nbefore > 0;
 		say(res->message, sizeof(res->message), "%s",
 		    r->ours ? r->error : "not a LoadBalancer Service this controller serves");
+		if (nbefore)
+			say(res->cleared, sizeof(res->cleared), "%s", res->message);
 		return false;
 	}
 	if (!st)
@@ -421,6 +423,8 @@ bool alloc_assign(struct alloc *a, const struct object *svc, const struct svc_re
 		complete_dual_stack(a, st, r);
 		say(res->message, sizeof(res->message), "kept");
 	} else {
+		if (nbefore)
+			say(res->cleared, sizeof(res->cleared), "%s", why);
 		release(a, st);
 		svc_set_keys(a, st, r);
 		char fail[320] = "";

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "service_request.h"
@@ -29,6 +30,13 @@ struct alloc_result {
 	size_t nips;
 	const char *pool;        /* pool name, valid until the next alloc_set_config() */
 	char message[384];       /* why it failed, or what happened ("kept", "allocated", "moved: ...") */
+	char cleared[320];       /* why the addresses held before were dropped; "" when they were not */
+};
+
+/* One pool's addresses, as MetalLB's IPAddressPool status counts them (INT64_MAX: too many to count). */
+struct alloc_pool_usage {
+	int64_t assigned[2];   /* IPv4, IPv6: distinct held addresses */
+	int64_t available[2];  /* usable addresses (avoidBuggyIPs honoured) not held */
 };
 
 struct alloc *alloc_new(void);
@@ -69,6 +77,13 @@ void alloc_release(struct alloc *a, const char *ns, const char *name);
 /* Current holdings of a Service; 0 when none. */
 size_t alloc_service_ips(const struct alloc *a, const char *ns, const char *name, struct ipaddr *ips,
 			 const char **pool);
+
+/*
+ * Calls fn for every pool of the configuration in force, with its usage; the
+ * pool object is the configuration's.
+ */
+void alloc_pool_usage(const struct alloc *a,
+		      void (*fn)(const struct object *pool, const struct alloc_pool_usage *u, void *arg), void *arg);
 
 /* For tests and status: number of held addresses and of Services holding any. */
 size_t alloc_held_addresses(const struct alloc *a);

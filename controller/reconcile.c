@@ -1,5 +1,6 @@
 #include "reconcile.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,8 @@ size_t reconcile_all(struct alloc *a, const struct config *c, const char *lb_cla
 		for (size_t k = 0; k < s->ningress && nips < 2; k++)
 			ips[nips++] = s->ingress[k].a;
 		kept[i] = nips && alloc_reclaim(a, v[i].svc, &v[i].req, ips, nips, &v[i].res);
+		if (nips && !kept[i])
+			snprintf(v[i].not_kept, sizeof(v[i].not_kept), "%s", v[i].res.message);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!kept[i])

@@ -13,6 +13,7 @@ struct svc_outcome {
 	const struct object *svc;
 	struct svc_request req;
 	struct alloc_result res;
+	char not_kept[384];  /* why the addresses of its status were not re-claimed; "" when kept or none */
 };
 
 /* The Services this controller serves, in creation order; free *out with reconcile_free(). */

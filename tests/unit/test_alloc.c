@@ -405,6 +405,49 @@ static void test_pool_shrink_and_stability(void **state)
 	run_done(&r);
 }
 
+static void usage_line(const struct object *pool, const struct alloc_pool_usage *u, void *arg)
+{
+	char *out = arg;
+	size_t off = strlen(out);
+	snprintf(out + off, 512 - off, "%s%s v4 %lld/%lld v6 %lld/%lld", off ? "; " : "", pool->meta.name,
+		 (long long)u->assigned[0], (long long)u->available[0], (long long)u->assigned[1],
+		 (long long)u->available[1]);
+}
+
+/* The IPAddressPool status counters, as MetalLB counts them; and the reason a holding was cleared. */
+static void test_pool_usage(void **state)
+{
+	(void)state;
+	struct run r;
+	char got[512] = "";
+	run_text(&r,
+		 POOL("big6", "  autoAssign: false\n", "[2001:db8::/64]")
+		 POOL("buggy", "  avoidBuggyIPs: true\n  autoAssign: false\n", "[192.0.2.0/23, 198.51.100.250-198.51.101.5]")
+		 POOL("p", "", "[203.0.113.0/30, 2001:db8:1::/126]")
+		 SVC("a", "s1", TS("01"), "")
+		 SVC("a", "dns-tcp", TS("02") SHARED("dns"), "  ports: [{port: 53, protocol: TCP}]\n")
+		 SVC("a", "dns-udp", TS("03") SHARED("dns"), "  ports: [{port: 53, protocol: UDP}]\n")
+		 SVC("a", "dual", TS("04"), "  ipFamilyPolicy: RequireDualStack\n")
+		 SVC("a", "b1", TS("05") ", annotations: {metallb.io/address-pool: buggy}", ""),
+		 NULL);
+	expect(&r, "dns-udp", "203.0.113.1@p");
+	alloc_pool_usage(r.a, usage_line, got);
+	/* buggy: 512 - 4 (.0/.255 of two /24s) + 12 - 2 (.255, .0 in the range); a /64 never runs out */
+	assert_string_equal(got, "big6 v4 0/0 v6 0/9223372036854775807; buggy v4 1/517 v6 0/0; p v4 3/1 v6 1/3");
+
+	/* A requested address that changes: the old one is cleared, with the reason. */
+	struct alloc_result res;
+	struct svc_request req;
+	const struct object *s1 = replace(r.cfg, SVC("a", "s1", TS("01"), "  loadBalancerIP: 203.0.113.3\n"));
+	svc_request_read(s1, NULL, &req);
+	assert_true(alloc_assign(r.a, s1, &req, &res));
+	assert_string_equal(res.cleared, "the requested addresses changed");
+	assert_true(alloc_assign(r.a, s1, &req, &res));
+	assert_string_equal(res.cleared, "");  /* kept: nothing cleared */
+	svc_request_free(&req);
+	run_done(&r);
+}
+
 static void test_underlay(void **state)
 {
 	(void)state;
@@ -447,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_restart_reclaim),
 		cmocka_unit_test(test_pool_shrink_and_stability),
 		cmocka_unit_test(test_underlay),
+		cmocka_unit_test(test_pool_usage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
