@@ -82,8 +82,9 @@ static void check_synced(struct kctl *k)
 		return;
 	k->synced = true;
 	config_sort(k->cfg);
-	log_info("controller", "every cache synced: %zu Services, %zu Namespaces", k->cfg->kinds[KIND_SERVICE].n,
-		 k->cfg->kinds[KIND_NAMESPACE].n);
+	log_info("controller", "every cache synced: %zu Services, %zu Namespaces, %zu IPAddressPools in %s%s",
+		 kube_watch_count(k->watches[KW_SERVICES].w), kube_watch_count(k->watches[KW_NAMESPACES].w),
+		 kube_watch_count(k->watches[KW_POOLS].w), k->ns, k->watches[KW_SUBNETS].w ? ", Subnets" : "");
 	kctl_config_apply(k);
 	kctl_config_report(k);
 	memberlist_sync(k);

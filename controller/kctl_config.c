@@ -336,7 +336,7 @@ static void commit(struct kctl *k, struct undo *u, size_t n, const struct diags 
 		c->pending = false;
 	}
 	cs->npending = 0;
-	if (k->alloc)
+	if (k->alloc && n)
 		alloc_set_config(k->alloc, k->cfg, kctl_service_lost, k);
 	for (size_t i = 0; i < n; i++) {
 		object_free(u[i].old);
@@ -364,7 +364,7 @@ static void commit(struct kctl *k, struct undo *u, size_t n, const struct diags 
 	set_str(&cs->summary, NULL);
 	set_str(&cs->logged, NULL);
 	k->config_ok = true;
-	if (k->serving) {
+	if (k->serving && n) {
 		kctl_services_resync(k);
 		kctl_pools_dirty(k);
 	}
@@ -380,7 +380,8 @@ void kctl_config_apply(struct kctl *k)
 	size_t n = 0;
 	bool unreadable = false;
 
-	if (!k->synced || !cs->npending)
+	/* Nothing pending, but the last attempt was refused: the refused changes were withdrawn. Check again. */
+	if (!k->synced || (!cs->npending && !cs->summary))
 		return;
 	for (struct avl_node *x = avl_first(&cs->objs); x; x = avl_next(x)) {
 		struct cobj *c = avl_entry(x, struct cobj, node);
@@ -391,7 +392,7 @@ void kctl_config_apply(struct kctl *k)
 			set_str(&c->verror, c->perror);
 		}
 	}
-	u = xcalloc(cs->npending, sizeof(*u));
+	u = xcalloc(cs->npending ? cs->npending : 1, sizeof(*u));
 	for (struct avl_node *x = avl_first(&cs->objs); x && !unreadable; x = avl_next(x)) {
 		struct cobj *c = avl_entry(x, struct cobj, node);
 		if (!c->pending)

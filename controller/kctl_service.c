@@ -278,7 +278,8 @@ static void write_want(struct kctl *k, struct kctl_svc *st, const struct object 
 		return;  /* on its way */
 	kube_status_cancel(st->w);
 	st->w = NULL;
-	memcpy(st->want, ips, n * sizeof(*ips));
+	if (n)
+		memcpy(st->want, ips, n * sizeof(*ips));
 	st->nwant = n;
 	free(st->want_pool);
 	st->want_pool = pool ? xstrdup(pool) : NULL;
