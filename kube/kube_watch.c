@@ -40,7 +40,7 @@ enum state { ST_LISTING, ST_WATCHING, ST_WAITING };
 struct kube_watch {
 	struct kube_http *h;
 	const struct kube_resource *res;
-	char *ns, *label_selector;
+	char *ns, *label_selector, *field_selector;
 	char name[96];  /* for messages: "services", "secrets in metallb-system" */
 	struct kube_watch_opts o;
 	struct kube_watch_cbs cb;
@@ -263,6 +263,22 @@ static void failed(struct kube_watch *w, const char *what, const struct kube_res
 
 /* ------------------------------------------------------------------ list */
 
+/* "&labelSelector=...&fieldSelector=..." for those set; the length snprintf would write. */
+static int add_selectors(const struct kube_watch *w, char *buf, size_t len)
+{
+	const char *names[2] = { "labelSelector", "fieldSelector" }, *vals[2] = { w->label_selector, w->field_selector };
+	int n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (!vals[i])
+			continue;
+		char *c = curl_easy_escape(NULL, vals[i], 0);
+		n += snprintf(buf + n, (size_t)n < len ? len - (size_t)n : 0, "&%s=%s", names[i], c ? c : "");
+		curl_free(c);
+	}
+	return n;
+}
+
 static void list_page(struct kube_watch *w);
 
 static void finish_list(struct kube_watch *w)
@@ -358,11 +374,8 @@ static void list_page(struct kube_watch *w)
 		n += snprintf(query + n, sizeof(query) - (size_t)n, "&continue=%s", c ? c : "");
 		curl_free(c);
 	}
-	if (w->label_selector) {
-		char *c = curl_easy_escape(NULL, w->label_selector, 0);
-		n += snprintf(query + n, sizeof(query) - (size_t)n, "&labelSelector=%s", c ? c : "");
-		curl_free(c);
-	}
+	if (n < (int)sizeof(query))
+		n += add_selectors(w, query + n, sizeof(query) - (size_t)n);
 	if (n >= (int)sizeof(query) || !kube_path(path, sizeof(path), w->res, w->ns, NULL, NULL, query)) {
 		log_error("kube", "%s: list request too long (continue token of %zu bytes)", w->name,
 			  w->cont ? strlen(w->cont) : 0);
@@ -493,11 +506,8 @@ static void start_watch(struct kube_watch *w)
 			 t, rv ? rv : "");
 
 	curl_free(rv);
-	if (w->label_selector) {
-		char *c = curl_easy_escape(NULL, w->label_selector, 0);
-		n += snprintf(query + n, sizeof(query) - (size_t)n, "&labelSelector=%s", c ? c : "");
-		curl_free(c);
-	}
+	if (n < (int)sizeof(query))
+		n += add_selectors(w, query + n, sizeof(query) - (size_t)n);
 	if (n >= (int)sizeof(query) || !kube_path(path, sizeof(path), w->res, w->ns, NULL, NULL, query)) {
 		log_error("kube", "%s: watch request too long; listing again", w->name);
 		w->relist = true;
@@ -541,6 +551,8 @@ struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resourc
 		w->o.backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
 	w->label_selector = w->o.label_selector ? xstrdup(w->o.label_selector) : NULL;
 	w->o.label_selector = w->label_selector;
+	w->field_selector = w->o.field_selector ? xstrdup(w->o.field_selector) : NULL;
+	w->o.field_selector = w->field_selector;
 	if (cbs)
 		w->cb = *cbs;
 	if (w->ns)
@@ -570,6 +582,7 @@ void kube_watch_free(struct kube_watch *w)
 	diags_free(&w->diags);
 	free(w->ns);
 	free(w->label_selector);
+	free(w->field_selector);
 	free(w->rv);
 	free(w->cont);
 	free(w->list_rv);

@@ -58,6 +58,7 @@ struct kube_watch_opts {
 	size_t max_event;     /* longest watch event; default 4 MiB */
 	uint32_t backoff_initial_ms, backoff_max_ms;  /* default 500 ms and 30 s */
 	const char *label_selector;  /* optional */
+	const char *field_selector;  /* optional: "metadata.name=memberlist" where RBAC grants one name */
 };
 
 struct kube_watch_stats {

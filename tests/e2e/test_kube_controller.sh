@@ -21,8 +21,9 @@
 #     CRD schema lets it through), every pool deleted: the addresses stay, the
 #     controller says why (log, Event on the pool, ConfigurationState Invalid)
 #     and new Services are still served from the last valid configuration.
-# CRDs: deploy/crds of this tree when present, else minimal ones made here
-# (any field accepted, status subresources).
+# Before that, a controller started before the CRDs exist answers /healthz but
+# not /readyz until they are applied. CRDs: deploy/crds of this tree when
+# present, else minimal ones made here (any field accepted, status subresources).
 #
 # Usage: test_kube_controller.sh BUILD_DIR. KUBE_ENV may name kube-env.sh;
 # KCTL_SCENARIOS picks scenarios (default: "basic files restart leader invalid").
@@ -43,7 +44,7 @@ eval "$(bash "$(dirname "$KUBE_ENV")/kube-build.sh" --print-dirs)"
 	missing "control plane not built ($KUBE_BIN, $ETCD_BIN): run scripts/kube-build.sh"
 
 . "$(dirname "$0")/lib.sh"
-e2e_init kubecontroller "$1"
+e2e_init kubecontroller "$1" openssl curl tac  # openssl and curl: kube-env.sh
 
 KDIR=$E2E_TMP/kube
 SYS=metallb-system
@@ -71,13 +72,20 @@ ctl_start() {
 	shift
 	[ -f "$E2E_TMP/$n.log" ] && mv "$E2E_TMP/$n.log" "$E2E_TMP/$n.log.$runs"
 	CTL_RUNS[$n]=$((runs + 1))
-	"$CONTROLLER" --kubeconfig "$KDIR/kubeconfig" --namespace "$SYS" --log-level debug "$@" \
-		>"$E2E_TMP/$n.log" 2>&1 &
+	"$CONTROLLER" --kubeconfig "$KDIR/kubeconfig" --namespace "$SYS" --log-level debug \
+		--health-listen 127.0.0.1:0 "$@" >"$E2E_TMP/$n.log" 2>&1 &
 	track "$n" $! controller -
 }
 ctl_log() { cat "$E2E_TMP/$1.log"; }
 ctl_says() { grep -qE "$2" "$E2E_TMP/$1.log"; }
 ctl_serving() { ctl_says "$1" "info controller: serving: "; }
+# probe NAME PATH -> the HTTP status of GET PATH on its health port (from its log)
+probe() {
+	local a
+	a=$(sed -n 's/.*health endpoints .* on \([0-9.:]*\)$/\1/p' "$E2E_TMP/$1.log" | head -n 1)
+	[ -n "$a" ] || { echo 000; return; }
+	curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$a$2"
+}
 # ctl_no_sanitizer NAME -> no ASan/UBSan report in any of its logs
 ctl_no_sanitizer() { ! grep -qsE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$E2E_TMP/$1".log*; }
 cpu_ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
@@ -177,6 +185,11 @@ if ! bash "$KUBE_ENV" up "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1; then
 	die "kube-env.sh up failed"
 fi
 record pass "etcd, kube-apiserver and kube-controller-manager up ($(elapsed "$t0") s)"
+ns_new "$SYS"
+# A controller started before the CRDs exist waits for them, not ready.
+ctl_start c0
+check_within 10 "started before the CRDs: /healthz answers 200" eval '[ "$(probe c0 /healthz)" = 200 ]'
+check_holds 2 "and /readyz 503 (the IPAddressPool cache cannot sync)" eval '[ "$(probe c0 /readyz)" = 503 ]'
 if [ -d "$SRC/deploy/crds" ]; then
 	CRDS="deploy/crds"
 	kc apply --server-side -f "$SRC/deploy/crds" >/dev/null || die "applying deploy/crds"
@@ -186,8 +199,10 @@ else
 		die "applying CRDs"
 fi
 kc wait --for condition=established --timeout=30s crd/ipaddresspools.metallb.io >/dev/null || die "CRD not established"
-ns_new "$SYS"
 log "CRDs: $CRDS"
+check_within 40 "the CRDs applied: its caches sync, /readyz answers 200" eval '[ "$(probe c0 /readyz)" = 200 ]'
+check "it serves nothing without a pool (no valid configuration yet)" not ctl_serving c0
+stop c0
 
 # ================================================================== basic
 if want basic; then
@@ -204,9 +219,9 @@ if want basic; then
 		has_event "$NS" web IPAllocated 'Assigned IP ["198.51.100.0"]'
 	check_within 10 "the pool's status counts it (assignedIPv4/availableIPv4 1/15)" eval '[ "$(pool_status p1)" = 1/15 ]'
 	check_within 10 "the memberlist Secret is created" kc get secret -n "$SYS" memberlist
-	key=$(kc get secret -n "$SYS" memberlist -o jsonpath='{.data.secretkey}' | base64 -d)
-	check "its secretkey is 128 random bits, unpadded base64 (22 characters)" \
-		test "$(printf '%s' "$key" | wc -c)" = 22 -a "$(printf '%s' "$key" | base64 -d 2>/dev/null | wc -c)" = 16
+	key=$(kc get secret -n "$SYS" memberlist -o jsonpath='{.data.secretkey}' |
+		"$E2E_PY" -c 'import base64, sys; k = base64.b64decode(sys.stdin.read()); print(len(k), len(base64.b64decode(k + b"==")))')
+	check "its secretkey is 128 random bits, unpadded base64 (22 characters: $key)" test "$key" = "22 16"
 	check_within 10 "the ConfigurationState says Valid" cstate_is Valid
 
 	lb "$NS" far '' 'loadBalancerIP: 203.0.113.77' | kc apply -f - >/dev/null
