@@ -131,14 +131,16 @@ static void on_synced(void *arg)
 	check_synced(wd->k);
 }
 
-static void start_watch(struct kctl *k, enum kctl_watch_id id, enum kind kind, const char *ns)
+/* field: a field selector, or NULL */
+static void start_watch(struct kctl *k, enum kctl_watch_id id, enum kind kind, const char *ns, const char *field)
 {
 	struct kctl_watch *wd = &k->watches[id];
 	struct kube_watch_cbs cbs = { on_event, on_synced, wd };
+	struct kube_watch_opts wo = { .field_selector = field };
 
 	wd->k = k;
 	wd->id = id;
-	wd->w = kube_watch_new(k->h, kube_resource_of(kind), ns, NULL, &cbs);
+	wd->w = kube_watch_new(k->h, kube_resource_of(kind), ns, &wo, &cbs);
 }
 
 static void discover(struct kctl *k);
@@ -151,7 +153,7 @@ static void discovered(void *arg, enum kube_api_state s)
 	k->discovery = NULL;
 	if (s == KUBE_API_PRESENT) {
 		log_info("controller", "kubeovn.io/v1 is served: watching Subnets (underlay pools)");
-		start_watch(k, KW_SUBNETS, KIND_SUBNET, NULL);
+		start_watch(k, KW_SUBNETS, KIND_SUBNET, NULL, NULL);
 		k->subnets_decided = true;
 		return;
 	}
@@ -290,10 +292,17 @@ static void start(struct kctl *k)
 	kctl_services_init(k);
 	if (k->o.memberlist && *k->o.memberlist)
 		k->ml = memberlist_new(k->h, k->ns, k->o.memberlist);
-	start_watch(k, KW_SERVICES, KIND_SERVICE, NULL);
-	start_watch(k, KW_NAMESPACES, KIND_NAMESPACE, NULL);
-	start_watch(k, KW_POOLS, KIND_IPADDRESSPOOL, k->ns);
-	start_watch(k, KW_SECRETS, KIND_SECRET, k->ns);
+	start_watch(k, KW_SERVICES, KIND_SERVICE, NULL, NULL);
+	start_watch(k, KW_NAMESPACES, KIND_NAMESPACE, NULL, NULL);
+	start_watch(k, KW_POOLS, KIND_IPADDRESSPOOL, k->ns, NULL);
+	if (k->ml) {
+		/* That one Secret only: RBAC grants the controller no other (deploy/rbac/controller.yaml). */
+		char field[300];
+		snprintf(field, sizeof(field), "metadata.name=%s", memberlist_name(k->ml));
+		start_watch(k, KW_SECRETS, KIND_SECRET, k->ns, field);
+	} else {
+		k->watches[KW_SECRETS].synced = true;
+	}
 	k->discover_timer = evtimer_new(k->base, on_discover_timer, k);
 	k->stop_timer = evtimer_new(k->base, on_stop_timer, k);
 	if (!k->discover_timer || !k->stop_timer)
@@ -332,6 +341,17 @@ static void teardown(struct kctl *k)
 	free(k->identity);
 }
 
+static bool ready(void *arg, char *why, size_t len)
+{
+	const struct kctl *k = arg;
+
+	if (k->stopping)
+		snprintf(why, len, "stopping");
+	else if (!k->synced)
+		snprintf(why, len, "caches not synced yet");
+	return k->synced && !k->stopping;
+}
+
 int kctl_run(const struct kctl_opts *o)
 {
 	struct kctl k = { 0 };
@@ -344,6 +364,18 @@ int kctl_run(const struct kctl_opts *o)
 	k.base = event_base_new();
 	if (!k.base)
 		xalloc_die("event_base_new");
+	if (o->health_listen && *o->health_listen) {
+		char err[256];
+		if (!(k.health = health_new(k.base, o->health_listen, ready, &k, err, sizeof(err)))) {
+			log_error("controller", "health endpoints: %s", err);
+			event_base_free(k.base);
+			kube_auth_free(&k.auth);
+			free(k.ns);
+			free(k.identity);
+			return 1;
+		}
+		log_info("controller", "health endpoints /healthz and /readyz on %s", health_address(k.health));
+	}
 	start(&k);
 	k.sig_term = evsignal_new(k.base, SIGTERM, on_signal, &k);
 	k.sig_int = evsignal_new(k.base, SIGINT, on_signal, &k);
@@ -358,6 +390,7 @@ int kctl_run(const struct kctl_opts *o)
 		 (unsigned long long)k.stats.cleared, (unsigned long long)k.stats.status_writes,
 		 (unsigned long long)k.stats.status_failures, (unsigned long long)k.stats.config_rejected);
 	teardown(&k);
+	health_free(k.health);
 	event_free(k.sig_term);
 	event_free(k.sig_int);
 	event_base_free(k.base);

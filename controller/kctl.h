@@ -30,6 +30,7 @@ struct kctl_opts {
 	const char *lb_class;              /* NULL: Services without a loadBalancerClass */
 	const char *identity;              /* NULL: $POD_NAME, else hostname_pid */
 	const char *memberlist;            /* the Secret to create when missing; "" none */
+	const char *health_listen;         /* /healthz and /readyz: "ADDR:PORT"; NULL or "" none */
 	bool leader_elect;
 	const char *lease_name;
 	uint32_t lease_ms, renew_ms, retry_ms;

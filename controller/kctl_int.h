@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "avl.h"
 #include "config.h"
+#include "health.h"
 #include "kctl.h"
 #include "kube_event.h"
 #include "kube_http.h"
@@ -61,6 +62,7 @@ struct kctl {
 	bool synced, leading, config_ok, serving, stopping;
 	bool freed;                 /* addresses were released: Services waiting for one may get it */
 	struct event *sig_term, *sig_int, *stop_timer;
+	struct health *health;
 	struct kctl_stats stats;
 };
 

@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "diag.h"
 #include "duration.h"
+#include "health.h"
 #include "kctl.h"
 #include "load.h"
 #include "log.h"
@@ -58,6 +59,8 @@ static void usage(FILE *out)
 		"                          long (default 10s; less than the lease duration)\n"
 		"      --leader-elect-retry-period D     between attempts to renew or acquire (default 2s)\n"
 		"      --leader-elect-resource-name NAME the Lease's name (default vipcast-controller)\n"
+		"      --health-listen ADDR:PORT  serve GET /healthz and /readyz (default :7472, every address;\n"
+		"                          port 0: any free one, logged; \"\": none)\n"
 		"      --log-level LEVEL   error, warn, info (default) or debug\n"
 		"\n"
 		"Both modes:\n"
@@ -137,7 +140,7 @@ static bool parse_level(const char *s)
 enum {
 	OPT_CHECK = 256, OPT_DRY_RUN, OPT_LB_CLASS, OPT_KUBECONFIG, OPT_CONTEXT, OPT_NAMESPACE, OPT_POD_NAME,
 	OPT_MEMBERLIST, OPT_LEADER_ELECT, OPT_LEASE_DURATION, OPT_RENEW_DEADLINE, OPT_RETRY_PERIOD, OPT_LEASE_NAME,
-	OPT_LOG_LEVEL,
+	OPT_HEALTH, OPT_LOG_LEVEL,
 };
 
 int main(int argc, char **argv)
@@ -158,6 +161,7 @@ int main(int argc, char **argv)
 		{ "leader-elect-renew-deadline", required_argument, NULL, OPT_RENEW_DEADLINE },
 		{ "leader-elect-retry-period", required_argument, NULL, OPT_RETRY_PERIOD },
 		{ "leader-elect-resource-name", required_argument, NULL, OPT_LEASE_NAME },
+		{ "health-listen", required_argument, NULL, OPT_HEALTH },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -171,6 +175,7 @@ int main(int argc, char **argv)
 		.lease_ms = 15000,
 		.renew_ms = 10000,
 		.retry_ms = 2000,
+		.health_listen = HEALTH_DEFAULT_LISTEN,
 	};
 
 	for (int ch; (ch = getopt_long(argc, argv, "c:o:hV", opts, NULL)) != -1;) {
@@ -192,6 +197,7 @@ int main(int argc, char **argv)
 		case OPT_RENEW_DEADLINE: ok = parse_ms("--leader-elect-renew-deadline", optarg, &ko.renew_ms); break;
 		case OPT_RETRY_PERIOD: ok = parse_ms("--leader-elect-retry-period", optarg, &ko.retry_ms); break;
 		case OPT_LEASE_NAME: ko.lease_name = optarg; break;
+		case OPT_HEALTH: ko.health_listen = optarg; break;
 		case OPT_LOG_LEVEL: ok = parse_level(optarg); break;
 		case 'h':
 			usage(stdout);
