@@ -24,8 +24,11 @@
 #define DISCOVER_AGAIN_S 120
 #define STOP_GRACE_MS 3000
 
-static const char *const watch_names[KW_COUNT] = { "Services", "Namespaces", "IPAddressPools", "Secrets",
-						   "Subnets" };
+static const char *const watch_names[KW_COUNT] = { "Services", "Namespaces", "IPAddressPools",
+						   "L2Advertisements", "BGPAdvertisements", "Communities",
+						   "Secrets", "Subnets" };
+static const enum kind watch_kinds[KW_COUNT] = { KIND_SERVICE, KIND_NAMESPACE, KIND_IPADDRESSPOOL, KIND_L2ADVERTISEMENT,
+						 KIND_BGPADVERTISEMENT, KIND_COMMUNITY, KIND_SECRET, KIND_SUBNET };
 
 void kctl_record(struct kctl *k, const struct kube_ref *ref, bool warning, const char *reason, const char *fmt, ...)
 {
@@ -101,13 +104,12 @@ static void on_event(void *arg, enum kube_event_type t, const struct kube_item *
 		kctl_service_event(k, t, it);
 		break;
 	case KW_NAMESPACES:
-		kctl_config_event(k, KIND_NAMESPACE, t, it);
-		break;
 	case KW_POOLS:
-		kctl_config_event(k, KIND_IPADDRESSPOOL, t, it);
-		break;
+	case KW_L2ADVS:
+	case KW_BGPADVS:
+	case KW_COMMUNITIES:
 	case KW_SUBNETS:
-		kctl_config_event(k, KIND_SUBNET, t, it);
+		kctl_config_event(k, watch_kinds[wd->id], t, it);
 		break;
 	case KW_SECRETS:
 		if (k->ml && strcmp(it->name, memberlist_name(k->ml)) == 0) {
@@ -292,9 +294,13 @@ static void start(struct kctl *k)
 	kctl_services_init(k);
 	if (k->o.memberlist && *k->o.memberlist)
 		k->ml = memberlist_new(k->h, k->ns, k->o.memberlist);
-	start_watch(k, KW_SERVICES, KIND_SERVICE, NULL, NULL);
+	start_watch(k, KW_SERVICES, watch_kinds[KW_SERVICES], NULL, NULL);
 	start_watch(k, KW_NAMESPACES, KIND_NAMESPACE, NULL, NULL);
-	start_watch(k, KW_POOLS, KIND_IPADDRESSPOOL, k->ns, NULL);
+	/* The advertisements and Communities only to validate as MetalLB's controller does: a
+	 * configuration they make invalid is not applied. BGPPeers are the speaker's (their password
+	 * Secrets are not the controller's to read). */
+	for (enum kctl_watch_id id = KW_POOLS; id <= KW_COMMUNITIES; id++)
+		start_watch(k, id, watch_kinds[id], k->ns, NULL);
 	if (k->ml) {
 		/* That one Secret only: RBAC grants the controller no other (deploy/rbac/controller.yaml). */
 		char field[300];

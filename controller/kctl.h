@@ -3,10 +3,11 @@
  * server instead of files.
  *
  * Watches (kube/) keep a live configuration (config/): Services, Namespaces,
- * the IPAddressPools and Secrets of the controller's namespace, Kube-OVN
- * Subnets where that API exists. Pool, Namespace and Subnet changes are
- * validated before they are put in force; an invalid or empty set leaves the
- * last valid one in force (kctl_config.c). Once every cache is synced and this
+ * the IPAddressPools, advertisements and Communities of the controller's
+ * namespace and its memberlist Secret, Kube-OVN Subnets where that API
+ * exists. Changes to any but Services are validated before they are put in
+ * force; an invalid or empty set leaves the last valid one in force
+ * (kctl_config.c). Once every cache is synced and this
  * replica leads, every valid address in a Service status is re-claimed, oldest
  * Service first, before anything new is allocated (reconcile.h); from then on
  * each Service event is allocated for and written back when something changed

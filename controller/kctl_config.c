@@ -1,6 +1,8 @@
 /*
  * The configuration kinds in Kubernetes mode: IPAddressPools (of the
- * controller's namespace), Namespaces and Kube-OVN Subnets.
+ * controller's namespace), the L2Advertisements, BGPAdvertisements and
+ * Communities beside them (read only to validate, as MetalLB's controller
+ * does), Namespaces and Kube-OVN Subnets.
  *
  * Their changes do not go into the configuration at once: each object's
  * newest version waits as a pending change, and kctl_config_apply() puts all
@@ -352,9 +354,9 @@ static void commit(struct kctl *k, struct undo *u, size_t n, const struct diags 
 		free(c->reported);
 		c->reported = NULL;
 	}
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++)  /* "BGPPeer ... does not exist": the speaker's concern */
 		if (d->v[i].sev == DIAG_WARNING)
-			log_info("config", "%s: %s%s%s", d->v[i].object ? d->v[i].object : "configuration",
+			log_debug("config", "%s: %s%s%s", d->v[i].object ? d->v[i].object : "configuration",
 				 d->v[i].path ? d->v[i].path : "", d->v[i].path ? ": " : "", d->v[i].msg);
 	if (cs->summary || !k->config_ok)
 		log_info("config", "configuration in force: %zu IPAddressPool%s, %zu Namespace%s, %zu Subnet%s",

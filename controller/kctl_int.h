@@ -23,7 +23,9 @@
 
 #define ANN_ALLOCATED_FROM_POOL "metallb.io/ip-allocated-from-pool"
 
-enum kctl_watch_id { KW_SERVICES, KW_NAMESPACES, KW_POOLS, KW_SECRETS, KW_SUBNETS, KW_COUNT };
+enum kctl_watch_id {
+	KW_SERVICES, KW_NAMESPACES, KW_POOLS, KW_L2ADVS, KW_BGPADVS, KW_COMMUNITIES, KW_SECRETS, KW_SUBNETS, KW_COUNT
+};
 
 struct kctl;
 
@@ -72,7 +74,7 @@ void kctl_try_serve(struct kctl *k);
 void kctl_record(struct kctl *k, const struct kube_ref *ref, bool warning, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* kctl_config.c: IPAddressPools, Namespaces, Subnets */
+/* kctl_config.c: IPAddressPools and what validates them (advertisements, Communities), Namespaces, Subnets */
 void kctl_config_init(struct kctl *k);
 void kctl_config_free(struct kctl *k);
 void kctl_config_event(struct kctl *k, enum kind kind, enum kube_event_type t, const struct kube_item *it);

@@ -17,10 +17,11 @@
 #     reportingInstance, the follower logs that it waits); SIGKILL of the leader:
 #     the other takes over within the lease time and keeps every address;
 #     SIGTERM of a leader releases the Lease: the other takes over at once;
-#   - invalid configuration: an overlapping pool, a malformed range (when the
-#     CRD schema lets it through), every pool deleted: the addresses stay, the
-#     controller says why (log, Event on the pool, ConfigurationState Invalid)
-#     and new Services are still served from the last valid configuration.
+#   - invalid configuration: an overlapping pool, a range whose end is before
+#     its start (past the CRD schema), every pool deleted, each example of
+#     deploy/examples/invalid that the controller validates: the addresses
+#     stay, the controller says why (log, Event on the object, ConfigurationState
+#     Invalid) and new Services are still served from the last valid configuration.
 # Before that, a controller started before the CRDs exist answers /healthz but
 # not /readyz until they are applied. The controllers then run with the
 # permissions of deploy/rbac/controller.yaml (a ServiceAccount token), not as admin. CRDs: deploy/crds of this tree when
@@ -476,6 +477,24 @@ if want invalid; then
 	snapshot "$NS" "$E2E_TMP/inv.after"
 	check "every address as before" kept "$E2E_TMP/inv.before" "$E2E_TMP/inv.after"
 	check "no ClearAssignment on the way" test "$(kc get events -n "$NS" --field-selector reason=ClearAssignment -o name | wc -l)" = 0
+
+	# deploy/examples/invalid: the objects the API server accepts and vipcast must refuse with an
+	# Event, of the kinds the controller validates (BGPPeers are the speaker's)
+	for f in "$SRC"/deploy/examples/invalid/*.yaml; do
+		grep -q '^# refused-by: vipcast' "$f" || continue
+		kind=$(sed -n 's/^kind: //p' "$f")
+		case $kind in IPAddressPool | L2Advertisement | BGPAdvertisement | Community) ;; *) continue ;; esac
+		name=$(sed -n 's/^  name: //p' "$f" | head -n 1)
+		err=$(sed -n 's/^# vipcast-error: //p' "$f")
+		kc apply -f "$f" >/dev/null || { record fail "$(basename "$f"): the API server refused it"; continue; }
+		check_within 10 "$(basename "$f"): refused with an Event on $kind $name ($err)" \
+			has_event "$SYS" "$name" InvalidConfiguration "$err"
+		check_within 10 "$(basename "$f"): the ConfigurationState says Invalid" cstate_is Invalid
+		kc delete -f "$f" >/dev/null
+		check_within 10 "$(basename "$f"): removed, Valid again" cstate_is Valid
+	done
+	snapshot "$NS" "$E2E_TMP/inv.examples"
+	check "every address as before the invalid examples" kept "$E2E_TMP/inv.before" "$E2E_TMP/inv.examples"
 	pid=$(pid_of ci)
 	log "controller CPU $(cpu_ticks "$pid") ticks, max RSS $(rss_kib "$pid") KiB"
 	stop ci
