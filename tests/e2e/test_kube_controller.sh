@@ -17,6 +17,10 @@
 #     reportingInstance, the follower logs that it waits); SIGKILL of the leader:
 #     the other takes over within the lease time and keeps every address;
 #     SIGTERM of a leader releases the Lease: the other takes over at once;
+#   - outages: the API server killed and started again; started without its
+#     watch cache and etcd compacted behind the frozen controller (410, relist);
+#     stopped (SIGSTOP): Services still served after each, no address moved or
+#     held twice, the controller's CPU time while the API server is stopped;
 #   - invalid configuration: an overlapping pool, a range whose end is before
 #     its start (past the CRD schema), every pool deleted, each example of
 #     deploy/examples/invalid that the controller validates: the addresses
@@ -28,11 +32,12 @@
 # present, else minimal ones made here (any field accepted, status subresources).
 #
 # Usage: test_kube_controller.sh BUILD_DIR. KUBE_ENV may name kube-env.sh;
-# KCTL_SCENARIOS picks scenarios (default: "basic files restart leader invalid").
+# KCTL_SCENARIOS picks scenarios (default: "basic files restart leader outage
+# invalid"); KCTL_STOP_S the SIGSTOP time (default 10).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 KUBE_ENV=${KUBE_ENV:-$SRC/scripts/kube-env.sh}
-SCENARIOS=${KCTL_SCENARIOS:-basic files restart leader invalid}
+SCENARIOS=${KCTL_SCENARIOS:-basic files restart leader outage invalid}
 
 # Skipped (77) only when the control plane is missing and VIPCAST_KUBE_OPTIONAL=1 allows it.
 missing() {
@@ -104,6 +109,25 @@ e2e_diag_extra() {
 	echo "[api] last Events:"
 	kc get events -A --sort-by=.lastTimestamp 2>&1 | tail -n 15 | sed 's/^/    /'
 }
+
+# ------------------------------------------------------------------ the API server
+api_pid() { awk '$1 == "kube-apiserver" { p = $2 } END { print p }' "$KDIR/pids"; }
+api_ready() { kc get --raw /readyz >/dev/null 2>&1; }
+# api_restart [ARGS...] -> SIGKILL the API server and start it again with its own
+# command line (plus ARGS); recorded in KDIR/pids so that cleanup stops the new one
+api_restart() {
+	local pid args i
+	pid=$(api_pid)
+	mapfile -d '' args <"/proc/$pid/cmdline"
+	kill -KILL "$pid"
+	for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+	nohup "${args[@]}" "$@" </dev/null >>"$KDIR/kube-apiserver.log" 2>&1 &
+	pid=$!
+	disown "$pid"
+	echo "kube-apiserver $pid $(pid_start "$pid")" >>"$KDIR/pids"
+	wait_until 60 api_ready || die "kube-apiserver did not come back"
+}
+etcdctl_() { "$ETCD_BIN/etcdctl" --endpoints "$(cat "$KDIR/etcd-endpoint")" "$@"; }
 
 # ------------------------------------------------------------------ objects
 # lb NS NAME [METADATA] [SPEC] -> a LoadBalancer Service (METADATA and SPEC: extra flow-map entries)
@@ -425,6 +449,65 @@ if want leader; then
 	stop "$L"
 	check "no sanitizer report" ctl_no_sanitizer ctl-a
 	check "no sanitizer report" ctl_no_sanitizer ctl-b
+	cleanup_ns "$NS"
+fi
+
+# ================================================================== outage
+if want outage; then
+	scenario "API server outages"
+	NS=vc-outage
+	ns_new "$NS"
+	kc delete ipaddresspool -n "$SYS" --all >/dev/null
+	pool po 198.51.100.0/26 | kc apply -f - >/dev/null
+	ctl_start co
+	require_within 20 "the controller serves" ctl_serving co
+	for i in 1 2 3 4 5; do lb "$NS" "o$i"; done | kc apply -f - >/dev/null
+	n_ip() { snapshot "$NS" "$E2E_TMP/out.now"; [ "$(count_with_ip "$E2E_TMP/out.now")" = "$1" ]; }
+	require_within 20 "5 Services get addresses" n_ip 5
+	snapshot "$NS" "$E2E_TMP/out.0"
+	pid=$(pid_of co)
+
+	c0=$(cpu_ticks "$pid")
+	api_restart
+	c1=$(cpu_ticks "$pid")
+	for i in 6 7 8; do lb "$NS" "o$i"; done | kc apply -f - >/dev/null
+	check_within 40 "API server killed and started again: new Services are served" n_ip 8
+	record pass "controller CPU while the API server was down and came back: $((c1 - c0)) ticks of 1/$(getconf CLK_TCK) s"
+	snapshot "$NS" "$E2E_TMP/out.1"
+	check "no address changed" kept "$E2E_TMP/out.0" "$E2E_TMP/out.1"
+
+	# The controller frozen while the API server restarts without its watch cache, Services change
+	# and etcd is compacted: its watches resume from a revision that is gone (410) and list again.
+	freeze co
+	api_restart --watch-cache=false
+	lb "$NS" o9 | kc apply -f - >/dev/null
+	kc delete svc -n "$NS" o2 >/dev/null
+	rev=$(etcdctl_ endpoint status -w json | "$E2E_PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])')
+	check "etcd compacted to revision $rev behind the frozen controller" etcdctl_ compact "$rev"
+	gone0=$(grep -c ' is gone ' "$E2E_TMP/co.log")
+	thaw co
+	gone_more() { [ "$(grep -c ' is gone ' "$E2E_TMP/co.log")" -gt "$gone0" ]; }
+	check_within 40 "thawed: its watches got 410 and listed again" gone_more
+	check_within 20 "the Service created meanwhile is served" has_ip "$NS" o9
+	snapshot "$NS" "$E2E_TMP/out.2"
+	check "no other address changed" kept "$E2E_TMP/out.1" "$E2E_TMP/out.2"
+	check "no address held twice" test "$(distinct_ips "$E2E_TMP/out.2")" = 0
+
+	stop_s=${KCTL_STOP_S:-10}
+	c0=$(cpu_ticks "$pid")
+	kill -STOP "$(api_pid)"
+	sleep "$stop_s"
+	c1=$(cpu_ticks "$pid")
+	kill -CONT "$(api_pid)"
+	record pass "controller CPU during $stop_s s of a stopped (SIGSTOP) API server: $((c1 - c0)) ticks of 1/$(getconf CLK_TCK) s"
+	check "no busy loop meanwhile (< 0.5 s CPU)" test $((c1 - c0)) -lt $(($(getconf CLK_TCK) / 2))
+	lb "$NS" o10 | kc apply -f - >/dev/null
+	check_within 40 "after SIGCONT a new Service is served" has_ip "$NS" o10
+	snapshot "$NS" "$E2E_TMP/out.3"
+	check "no other address changed" kept "$E2E_TMP/out.2" "$E2E_TMP/out.3"
+	check "no address held twice" test "$(distinct_ips "$E2E_TMP/out.3")" = 0
+	stop co
+	check "no sanitizer report" ctl_no_sanitizer co
 	cleanup_ns "$NS"
 fi
 
