@@ -204,7 +204,8 @@ EOF
 # ================================================================== up
 scenario "control plane"
 t0=$(now)
-if ! bash "$KUBE_ENV" up "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1; then
+# dual-stack ClusterIPs, so that a RequireDualStack Service can be created
+if ! KUBE_ENV_SERVICE_RANGE=198.18.128.0/22,2001:db8:ff80::/112 bash "$KUBE_ENV" up "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1; then
 	rc=$?
 	tail -n 20 "$E2E_TMP/kube-env.log" >&2
 	[ "$rc" = 3 ] && die "the control plane is not built: run scripts/kube-build.sh"
@@ -257,7 +258,7 @@ if want basic; then
 	scenario "basic"
 	NS=vc-basic
 	ns_new "$NS"
-	pool p1 198.51.100.0/28 | kc apply -f - >/dev/null
+	pool p1 198.51.100.0/28 2001:db8:100::/124 | kc apply -f - >/dev/null
 	ctl_start c1
 	require_within 20 "the controller syncs and serves" ctl_serving c1
 	lb "$NS" web | kc apply -f - >/dev/null
@@ -282,6 +283,22 @@ if want basic; then
 	kc label svc -n "$NS" far touched=yes >/dev/null
 	kc label svc -n "$NS" far touched=again --overwrite >/dev/null
 	check_holds 2 "an unchanged failure is not recorded again" eval '[ "$(events "$NS" far AllocationFailed | cut -d"|" -f3)" = 1 ]'
+
+	lb "$NS" dual '' 'ipFamilyPolicy: RequireDualStack, ipFamilies: [IPv4, IPv6]' | kc apply -f - >/dev/null
+	check_within 10 "a RequireDualStack Service gets one address of each family" has_ip "$NS" dual "198.51.100.1 2001:db8:100::"
+	check_within 10 "and MetalLB's message for two" has_event "$NS" dual IPAllocated 'Assigned IP ["198.51.100.1" "2001:db8:100::"]'
+	kc delete svc -n "$NS" dual >/dev/null
+
+	pool p2 203.0.113.0/30 | kc apply -f - >/dev/null
+	lb "$NS" mv 'annotations: {metallb.io/address-pool: p2}' | kc apply -f - >/dev/null
+	check_within 10 "a Service naming pool p2 gets its first address" has_ip "$NS" mv 203.0.113.0
+	pool p2 203.0.113.4/30 | kc apply -f - >/dev/null
+	check_within 10 "p2 moved: the Service gets an address of its new range" has_ip "$NS" mv 203.0.113.4
+	check_within 10 "with a ClearAssignment Event saying why" has_event "$NS" mv ClearAssignment \
+		"current IP for \"$NS/mv\" not allowed by config, will attempt for new IP assignment: 203.0.113.0 is no longer in an address pool that hands it out"
+	check_within 10 "and an IPAllocated Event for the new one" has_event "$NS" mv IPAllocated 'Assigned IP ["203.0.113.4"]'
+	kc delete svc -n "$NS" mv >/dev/null
+	kc delete ipaddresspool -n "$SYS" p2 >/dev/null
 
 	kc delete svc -n "$NS" web >/dev/null
 	lb "$NS" next | kc apply -f - >/dev/null
