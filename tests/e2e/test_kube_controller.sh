@@ -300,6 +300,10 @@ if want basic; then
 	kc delete svc -n "$NS" mv >/dev/null
 	kc delete ipaddresspool -n "$SYS" p2 >/dev/null
 
+	lb "$NS" foreign '' 'loadBalancerClass: other.example/lb' | kc apply -f - >/dev/null
+	check_holds 2 "a Service of another loadBalancerClass is left alone" no_ip "$NS" foreign
+	check "no Event on it" test -z "$(kc get events -n "$NS" --field-selector involvedObject.name=foreign -o name)"
+
 	kc delete svc -n "$NS" web >/dev/null
 	lb "$NS" next | kc apply -f - >/dev/null
 	check_within 10 "the deleted Service's address goes to the next one" has_ip "$NS" next 198.51.100.0
