@@ -45,14 +45,20 @@ ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 bash "$KUBE_ENV" up "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1 || die "kube-env.sh up failed (see $E2E_TMP/kube-env.log)"
-cat <<EOF | kc apply -f - >/dev/null || die "CRD"
+if [ -d "$ROOT/deploy/crds" ]; then
+	kc apply --server-side -f "$ROOT/deploy/crds" >/dev/null || die "applying deploy/crds"
+else
+	for k in IPAddressPool:ipaddresspools L2Advertisement:l2advertisements BGPAdvertisement:bgpadvertisements \
+		Community:communities; do
+		cat <<EOF
+---
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: ipaddresspools.metallb.io}
+metadata: {name: ${k#*:}.metallb.io}
 spec:
   group: metallb.io
   scope: Namespaced
-  names: {kind: IPAddressPool, plural: ipaddresspools, singular: ipaddresspool, listKind: IPAddressPoolList}
+  names: {kind: ${k%%:*}, plural: ${k#*:}}
   versions:
   - name: v1beta1
     served: true
@@ -60,6 +66,8 @@ spec:
     subresources: {status: {}}
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
 EOF
+	done | kc apply -f - >/dev/null || die "CRDs"
+fi
 kc wait --for condition=established --timeout=30s crd/ipaddresspools.metallb.io >/dev/null
 kc create namespace "$SYS" >/dev/null
 printf 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: bench, namespace: %s}\nspec: {addresses: [198.19.0.0/20]}\n' \
@@ -98,7 +106,8 @@ for count in $COUNTS; do
 	n=$count
 	ns=bench-$n
 	kc create namespace "$ns" >/dev/null
-	"$CONTROLLER" --kubeconfig "$KDIR/kubeconfig" --namespace "$SYS" >"$E2E_TMP/ctl-$n.log" 2>&1 &
+	"$CONTROLLER" --kubeconfig "$KDIR/kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 \
+		>"$E2E_TMP/ctl-$n.log" 2>&1 &
 	track "ctl-$n" $! controller -
 	wait_until 30 grep -q "serving: " "$E2E_TMP/ctl-$n.log" || die "the controller does not serve"
 	"$E2E_PY" "$E2E_TMP/stamp.py" "$E2E_TMP/watch-$n" "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" get svc -n "$ns" \

@@ -28,8 +28,9 @@
 #     Invalid) and new Services are still served from the last valid configuration.
 # Before that, a controller started before the CRDs exist answers /healthz but
 # not /readyz until they are applied. The controllers then run with the
-# permissions of deploy/rbac/controller.yaml (a ServiceAccount token), not as admin. CRDs: deploy/crds of this tree when
-# present, else minimal ones made here (any field accepted, status subresources).
+# permissions of deploy/rbac/controller.yaml (a ServiceAccount token), not as
+# admin. CRDs: deploy/crds of this tree when present, else minimal ones made
+# here (any field accepted, status subresources).
 #
 # Usage: test_kube_controller.sh BUILD_DIR. KUBE_ENV may name kube-env.sh;
 # KCTL_SCENARIOS picks scenarios (default: "basic files restart leader outage
@@ -222,7 +223,13 @@ if [ -d "$SRC/deploy/crds" ]; then
 	kc apply --server-side -f "$SRC/deploy/crds" >/dev/null || die "applying deploy/crds"
 else
 	CRDS="minimal CRDs"
-	{ crd IPAddressPool ipaddresspools; crd ConfigurationState configurationstates; } | kc apply -f - >/dev/null ||
+	{
+		crd IPAddressPool ipaddresspools
+		crd L2Advertisement l2advertisements
+		crd BGPAdvertisement bgpadvertisements
+		crd Community communities
+		crd ConfigurationState configurationstates
+	} | kc apply -f - >/dev/null ||
 		die "applying CRDs"
 fi
 kc wait --for condition=established --timeout=30s crd/ipaddresspools.metallb.io >/dev/null || die "CRD not established"
