@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "kctl_int.h"
+#include "kube_request.h"
 #include "kube_status.h"
 #include "log.h"
 #include "reconcile.h"
@@ -158,17 +159,6 @@ static bool same_pool(const char *a, const char *b)
 
 /* ------------------------------------------------------------------ writing */
 
-static json_t *object_at(json_t *parent, const char *key)
-{
-	json_t *o = json_object_get(parent, key);
-
-	if (!json_is_object(o)) {
-		o = json_object();
-		json_object_set_new(parent, key, o);
-	}
-	return o;
-}
-
 /* The ingress list says exactly these addresses, and nothing else (the server adds ipMode: ignored). */
 static bool ingress_says(const json_t *ingress, const struct ipaddr *want, size_t n)
 {
@@ -192,10 +182,10 @@ static bool ingress_says(const json_t *ingress, const struct ipaddr *want, size_
 static bool svc_mutate(void *arg, json_t *obj)
 {
 	struct kctl_svc *st = arg;
-	json_t *md = object_at(obj, "metadata");
+	json_t *md = kube_json_object_at(obj, "metadata");
 	json_t *ann = json_object_get(md, "annotations");
 	const char *pool = json_string_value(json_object_get(ann, ANN_ALLOCATED_FROM_POOL));
-	json_t *status = object_at(obj, "status");
+	json_t *status = kube_json_object_at(obj, "status");
 	const json_t *ingress = json_object_get(json_object_get(status, "loadBalancer"), "ingress");
 	bool ips_ok = ingress_says(ingress, st->want, st->nwant);
 	bool pool_ok = same_pool(pool, st->want_pool);
@@ -217,7 +207,7 @@ static bool svc_mutate(void *arg, json_t *obj)
 	}
 	if (!pool_ok) {
 		if (st->want_pool)
-			json_object_set_new(object_at(md, "annotations"), ANN_ALLOCATED_FROM_POOL, json_string(st->want_pool));
+			json_object_set_new(kube_json_object_at(md, "annotations"), ANN_ALLOCATED_FROM_POOL, json_string(st->want_pool));
 		else
 			json_object_del(ann, ANN_ALLOCATED_FROM_POOL);
 	}

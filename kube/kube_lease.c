@@ -44,17 +44,6 @@ struct kube_call *kube_lease_update(struct kube_http *h, const json_t *lease, ku
 	return kube_json_request(h, "PUT", path, lease, KUBE_CT_JSON, fn, arg);
 }
 
-static json_t *object_at(json_t *parent, const char *key)
-{
-	json_t *o = json_object_get(parent, key);
-
-	if (!json_is_object(o)) {
-		o = json_object();
-		json_object_set_new(parent, key, o);
-	}
-	return o;
-}
-
 json_t *kube_lease_build(const char *ns, const char *name, const char *holder, unsigned duration_s,
 			 const json_t *from)
 {
@@ -66,11 +55,11 @@ json_t *kube_lease_build(const char *ns, const char *name, const char *holder, u
 	kube_timestamp(now, 1);
 	json_object_set_new(l, "apiVersion", json_string(kube_res_lease.api_version));
 	json_object_set_new(l, "kind", json_string("Lease"));
-	json_t *md = object_at(l, "metadata");
+	json_t *md = kube_json_object_at(l, "metadata");
 	json_object_set_new(md, "namespace", json_string(ns));
 	json_object_set_new(md, "name", json_string(name));
 	json_object_del(md, "managedFields");
-	json_t *spec = object_at(l, "spec");
+	json_t *spec = kube_json_object_at(l, "spec");
 	const json_t *was = json_object_get(spec, "holderIdentity");
 	bool same = json_is_string(was) && strcmp(json_string_value(was), holder) == 0;
 	if (!same) {

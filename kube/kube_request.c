@@ -75,3 +75,14 @@ void kube_timestamp(char buf[40], int micro)
 	else
 		snprintf(buf + n, 40 - n, "Z");
 }
+
+json_t *kube_json_object_at(json_t *parent, const char *key)
+{
+	json_t *o = json_object_get(parent, key);
+
+	if (!json_is_object(o)) {
+		o = json_object();
+		json_object_set_new(parent, key, o);
+	}
+	return o;
+}

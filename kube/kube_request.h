@@ -33,4 +33,7 @@ const char *kube_resp_message(const struct kube_resp *r, const json_t *body, cha
 /* Now as metav1.Time ("2006-01-02T15:04:05Z") or, micro, as metav1.MicroTime (".000000Z"). */
 void kube_timestamp(char buf[40], int micro);
 
+/* parent[key] as an object, made (replacing anything else there) when it is not one; for building writes. */
+json_t *kube_json_object_at(json_t *parent, const char *key);
+
 #endif

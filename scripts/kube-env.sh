@@ -78,8 +78,9 @@ stop_one() {
 	return 1
 }
 
-# free_port ADDR -> a TCP port in 20000-32767 (below Linux's ephemeral range)
-# that nothing listens on or connects from; bounded to 200 tries
+# free_port VAR -> sets VAR to a TCP port in 20000-32767 (below Linux's ephemeral
+# range) that nothing listens on or connects from, and that no earlier call gave
+# (called in this shell, not in $(...), so that PORTS_TAKEN remembers); 200 tries
 free_port() {
 	local p i
 	for i in $(seq 200); do
@@ -87,7 +88,7 @@ free_port() {
 		case " ${PORTS_TAKEN:-} " in *" $p "*) continue ;; esac
 		if [ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]; then
 			PORTS_TAKEN="${PORTS_TAKEN:-} $p"
-			printf '%s' "$p"
+			printf -v "$1" '%s' "$p"
 			return 0
 		fi
 	done
@@ -231,10 +232,10 @@ up() {
 	trap 'exit 143' TERM
 
 	make_pki
-	etcd_port=$(free_port 127.0.0.1)
-	peer_port=$(free_port 127.0.0.1)
-	API_PORT=$(free_port "$ADDR")
-	kcm_port=$(free_port 127.0.0.1)
+	free_port etcd_port
+	free_port peer_port
+	free_port API_PORT
+	free_port kcm_port
 	kubeconfig "$DIR/kubeconfig" admin
 	kubeconfig "$DIR/controller-manager.kubeconfig" controller-manager
 	ln -s "$KUBE_BIN/kubectl" "$DIR/kubectl"

@@ -29,19 +29,8 @@
 # VIPCAST_KUBE_OPTIONAL=1 says that is acceptable.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-KUBE_ENV=${KUBE_ENV:-$SRC/scripts/kube-env.sh}
-
-# Skipped (77) only when the control plane is missing and VIPCAST_KUBE_OPTIONAL=1 allows it.
-missing() {
-	echo "kube_client: $*" >&2
-	[ "${VIPCAST_KUBE_OPTIONAL:-}" = 1 ] && exit 77
-	exit 1
-}
-[ -f "$KUBE_ENV" ] || missing "no $KUBE_ENV (the test control plane)"
-eval "$(bash "$(dirname "$KUBE_ENV")/kube-build.sh" --print-dirs)"
-[ -x "$KUBE_BIN/kube-apiserver" ] && [ -x "$ETCD_BIN/etcd" ] && [ -x "$ETCD_BIN/etcdctl" ] ||
-	missing "control plane not built ($KUBE_BIN, $ETCD_BIN): run scripts/kube-build.sh"
-
+. "$(dirname "$0")/kubelib.sh"
+kube_require kube_client
 . "$(dirname "$0")/lib.sh"
 e2e_init kube_client "$1" openssl curl  # openssl and curl: kube-env.sh
 
@@ -51,36 +40,6 @@ KDIR=$E2E_TMP/kube
 NS=kc
 
 [ -x "$DRIVER" ] || die "$DRIVER is not built"
-
-# Pass or fail, every process the control plane recorded is stopped by PID and
-# start time (a pass also runs `kube-env.sh down` at the end); its logs stay
-# with a failed test's directory.
-e2e_cleanup_extra() {
-	local name pid st
-	[ -f "$KDIR/pids" ] || return 0
-	while read -r name pid st; do stop_pidst "$pid:$st"; done < <(tac "$KDIR/pids")
-}
-kc() { "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" "$@"; }
-
-# ------------------------------------------------------------------ the API server
-api_pid() { awk '$1 == "kube-apiserver" { p = $2 } END { print p }' "$KDIR/pids"; }
-api_ready() { kc get --raw /readyz >/dev/null 2>&1; }
-
-# api_restart [ARGS...] -> SIGKILL the API server and start it again with its
-# own command line (plus ARGS, which win over earlier flags); recorded in
-# KDIR/pids so that `kube-env.sh down` stops the new one
-api_restart() {
-	local pid args i
-	pid=$(api_pid)
-	mapfile -d '' args <"/proc/$pid/cmdline"
-	kill -KILL "$pid"
-	for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-	nohup "${args[@]}" "$@" </dev/null >>"$KDIR/kube-apiserver.log" 2>&1 &
-	pid=$!
-	disown "$pid"
-	echo "kube-apiserver $pid $(pid_start "$pid")" >>"$KDIR/pids"
-	wait_until 60 api_ready || die "kube-apiserver did not come back"
-}
 
 # ------------------------------------------------------------------ the driver
 # start_driver NAME ARGS... -> commands go to fd of DRV_FD[NAME]; lines to NAME.out
@@ -244,7 +203,6 @@ api_restart --watch-cache=false
 service w3 | kc apply -f - >/dev/null
 kc label service s3 -n "$NS" changed=yes >/dev/null
 kc delete service s4 -n "$NS" >/dev/null
-etcdctl_() { "$ETCD_BIN/etcdctl" --endpoints "$(cat "$KDIR/etcd-endpoint")" "$@"; }
 rev=$(etcdctl_ endpoint status -w json | $E2E_PY -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])')
 check "etcd compacted to revision $rev" etcdctl_ compact "$rev"
 thaw drv

@@ -37,20 +37,9 @@
 # invalid"); KCTL_STOP_S the SIGSTOP time (default 10).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-KUBE_ENV=${KUBE_ENV:-$SRC/scripts/kube-env.sh}
 SCENARIOS=${KCTL_SCENARIOS:-basic files restart leader outage invalid}
-
-# Skipped (77) only when the control plane is missing and VIPCAST_KUBE_OPTIONAL=1 allows it.
-missing() {
-	echo "kube_controller: $*" >&2
-	[ "${VIPCAST_KUBE_OPTIONAL:-}" = 1 ] && exit 77
-	exit 1
-}
-[ -f "$KUBE_ENV" ] || missing "no $KUBE_ENV (the test control plane)"
-eval "$(bash "$(dirname "$KUBE_ENV")/kube-build.sh" --print-dirs)"
-[ -x "$KUBE_BIN/kube-apiserver" ] && [ -x "$ETCD_BIN/etcd" ] ||
-	missing "control plane not built ($KUBE_BIN, $ETCD_BIN): run scripts/kube-build.sh"
-
+. "$(dirname "$0")/kubelib.sh"
+kube_require kube_controller
 . "$(dirname "$0")/lib.sh"
 e2e_init kubecontroller "$1" openssl curl tac  # openssl and curl: kube-env.sh
 
@@ -59,16 +48,6 @@ SYS=metallb-system
 DATA=$SRC/tests/e2e/kube_controller
 [ -x "$CONTROLLER" ] || die "$CONTROLLER is not built"
 
-e2e_cleanup_extra() {
-	local name pid st
-	[ -f "$KDIR/pids" ] || return 0
-	while read -r name pid st; do stop_pidst "$pid:$st"; done < <(tac "$KDIR/pids")
-}
-if ! grep -q e2e_cleanup_extra "$E2E_DIR/lib.sh"; then
-	trap 'rc=$?; e2e_cleanup_extra; (exit $rc); e2e_cleanup' EXIT
-fi
-
-kc() { "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" "$@"; }
 want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
 # ------------------------------------------------------------------ controllers
@@ -111,24 +90,6 @@ e2e_diag_extra() {
 	kc get events -A --sort-by=.lastTimestamp 2>&1 | tail -n 15 | sed 's/^/    /'
 }
 
-# ------------------------------------------------------------------ the API server
-api_pid() { awk '$1 == "kube-apiserver" { p = $2 } END { print p }' "$KDIR/pids"; }
-api_ready() { kc get --raw /readyz >/dev/null 2>&1; }
-# api_restart [ARGS...] -> SIGKILL the API server and start it again with its own
-# command line (plus ARGS); recorded in KDIR/pids so that cleanup stops the new one
-api_restart() {
-	local pid args i
-	pid=$(api_pid)
-	mapfile -d '' args <"/proc/$pid/cmdline"
-	kill -KILL "$pid"
-	for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-	nohup "${args[@]}" "$@" </dev/null >>"$KDIR/kube-apiserver.log" 2>&1 &
-	pid=$!
-	disown "$pid"
-	echo "kube-apiserver $pid $(pid_start "$pid")" >>"$KDIR/pids"
-	wait_until 60 api_ready || die "kube-apiserver did not come back"
-}
-etcdctl_() { "$ETCD_BIN/etcdctl" --endpoints "$(cat "$KDIR/etcd-endpoint")" "$@"; }
 
 # ------------------------------------------------------------------ objects
 # lb NS NAME [METADATA] [SPEC] -> a LoadBalancer Service (METADATA and SPEC: extra flow-map entries)

@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# The real control plane in an e2e test (scripts/kube-env.sh): the built binaries,
+# kubectl against it, its processes stopped by PID at exit, its API server
+# restarted. Source it before lib.sh; call kube_require first (it may skip the
+# test), and set KDIR (kube-env.sh's directory) after e2e_init.
+
+KUBE_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KUBE_ENV=${KUBE_ENV:-$KUBE_SRC/scripts/kube-env.sh}
+
+# kube_require NAME -> sets KUBE_BIN and ETCD_BIN; without the built control plane
+# the test fails, or is skipped (exit 77) with VIPCAST_KUBE_OPTIONAL=1
+kube_require() {
+	local why=""
+	if [ ! -f "$KUBE_ENV" ]; then
+		why="no $KUBE_ENV (the test control plane)"
+	else
+		eval "$(bash "$(dirname "$KUBE_ENV")/kube-build.sh" --print-dirs)"
+		[ -x "$KUBE_BIN/kube-apiserver" ] && [ -x "$ETCD_BIN/etcd" ] && [ -x "$ETCD_BIN/etcdctl" ] ||
+			why="control plane not built ($KUBE_BIN, $ETCD_BIN): run scripts/kube-build.sh"
+	fi
+	[ -z "$why" ] && return 0
+	echo "$1: $why" >&2
+	[ "${VIPCAST_KUBE_OPTIONAL:-}" = 1 ] && exit 77
+	exit 1
+}
+
+# lib.sh calls this at exit: every control plane process kube-env.sh (or api_restart) recorded
+e2e_cleanup_extra() {
+	local name pid st
+	[ -f "$KDIR/pids" ] || return 0
+	while read -r name pid st; do stop_pidst "$pid:$st"; done < <(tac "$KDIR/pids")
+}
+kc() { "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" "$@"; }
+etcdctl_() { "$ETCD_BIN/etcdctl" --endpoints "$(cat "$KDIR/etcd-endpoint")" "$@"; }
+
+api_pid() { awk '$1 == "kube-apiserver" { p = $2 } END { print p }' "$KDIR/pids"; }
+api_ready() { kc get --raw /readyz >/dev/null 2>&1; }
+# api_restart [ARGS...] -> SIGKILL the API server and start it again with its own
+# command line (plus ARGS, which win over earlier flags); recorded in KDIR/pids so
+# that cleanup and `kube-env.sh down` stop the new one
+api_restart() {
+	local pid args i
+	pid=$(api_pid)
+	mapfile -d '' args <"/proc/$pid/cmdline"
+	kill -KILL "$pid"
+	for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+	nohup "${args[@]}" "$@" </dev/null >>"$KDIR/kube-apiserver.log" 2>&1 &
+	pid=$!
+	disown "$pid"
+	echo "kube-apiserver $pid $(pid_start "$pid")" >>"$KDIR/pids"
+	wait_until 60 api_ready || die "kube-apiserver did not come back"
+}
