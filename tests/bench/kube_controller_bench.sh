@@ -23,8 +23,9 @@ if [ -z "${VIPCAST_BUILD:-}" ]; then
 	VIPCAST_BUILD=$ROOT/build
 	[ -x "$ROOT/build-release/vipcast-controller" ] && VIPCAST_BUILD=$ROOT/build-release
 fi
-KUBE_ENV=${KUBE_ENV:-$ROOT/scripts/kube-env.sh}
 export KUBE_ENV_SERVICE_RANGE=${KUBE_ENV_SERVICE_RANGE:-198.18.128.0/20}  # ClusterIPs for every Service
+. "$ROOT/tests/e2e/kubelib.sh"
+kube_require kube_controller_bench
 . "$ROOT/tests/e2e/lib.sh"
 e2e_init kctlbench "$VIPCAST_BUILD"
 COUNTS=${*:-1000}
@@ -32,42 +33,11 @@ TIMEOUT=${BENCH_TIMEOUT:-180}
 KDIR=$E2E_TMP/kube
 SYS=metallb-system
 
-e2e_cleanup_extra() {
-	local name pid st
-	[ -f "$KDIR/pids" ] || return 0
-	while read -r name pid st; do stop_pidst "$pid:$st"; done < <(tac "$KDIR/pids")
-}
-if ! grep -q e2e_cleanup_extra "$E2E_DIR/lib.sh"; then
-	trap 'rc=$?; e2e_cleanup_extra; (exit $rc); e2e_cleanup' EXIT
-fi
-kc() { "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" "$@"; }
 ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 bash "$KUBE_ENV" up "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1 || die "kube-env.sh up failed (see $E2E_TMP/kube-env.log)"
-if [ -d "$ROOT/deploy/crds" ]; then
-	kc apply --server-side -f "$ROOT/deploy/crds" >/dev/null || die "applying deploy/crds"
-else
-	for k in IPAddressPool:ipaddresspools L2Advertisement:l2advertisements BGPAdvertisement:bgpadvertisements \
-		Community:communities; do
-		cat <<EOF
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: ${k#*:}.metallb.io}
-spec:
-  group: metallb.io
-  scope: Namespaced
-  names: {kind: ${k%%:*}, plural: ${k#*:}}
-  versions:
-  - name: v1beta1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-EOF
-	done | kc apply -f - >/dev/null || die "CRDs"
-fi
+kc apply --server-side -f "$ROOT/deploy/crds" >/dev/null || die "applying deploy/crds"
 kc wait --for condition=established --timeout=30s crd/ipaddresspools.metallb.io >/dev/null
 kc create namespace "$SYS" >/dev/null
 printf 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: bench, namespace: %s}\nspec: {addresses: [198.19.0.0/20]}\n' \

@@ -29,8 +29,7 @@
 # Before that, a controller started before the CRDs exist answers /healthz but
 # not /readyz until they are applied. The controllers then run with the
 # permissions of deploy/rbac/controller.yaml (a ServiceAccount token), not as
-# admin. CRDs: deploy/crds of this tree when present, else minimal ones made
-# here (any field accepted, status subresources).
+# admin. CRDs: deploy/crds of this tree.
 #
 # Usage: test_kube_controller.sh BUILD_DIR. KUBE_ENV may name kube-env.sh;
 # KCTL_SCENARIOS picks scenarios (default: "basic files restart leader outage
@@ -144,25 +143,6 @@ kept() {
 distinct_ips() { awk 'NF > 1 { print $2 }' "$1" | sort | uniq -d | wc -l; }
 count_with_ip() { awk 'NF > 1' "$1" | wc -l; }
 
-crd() {  # crd KIND PLURAL -> a minimal metallb.io/v1beta1 CRD: any field, a status subresource
-	cat <<EOF
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: $2.metallb.io}
-spec:
-  group: metallb.io
-  scope: Namespaced
-  names: {kind: $1, plural: $2, singular: $(echo "$1" | tr 'A-Z' 'a-z'), listKind: ${1}List}
-  versions:
-  - name: v1beta1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-EOF
-}
-
 # ================================================================== up
 scenario "control plane"
 t0=$(now)
@@ -179,22 +159,8 @@ ns_new "$SYS"
 ctl_start c0
 check_within 10 "started before the CRDs: /healthz answers 200" eval '[ "$(probe c0 /healthz)" = 200 ]'
 check_holds 2 "and /readyz 503 (the IPAddressPool cache cannot sync)" eval '[ "$(probe c0 /readyz)" = 503 ]'
-if [ -d "$SRC/deploy/crds" ]; then
-	CRDS="deploy/crds"
-	kc apply --server-side -f "$SRC/deploy/crds" >/dev/null || die "applying deploy/crds"
-else
-	CRDS="minimal CRDs"
-	{
-		crd IPAddressPool ipaddresspools
-		crd L2Advertisement l2advertisements
-		crd BGPAdvertisement bgpadvertisements
-		crd Community communities
-		crd ConfigurationState configurationstates
-	} | kc apply -f - >/dev/null ||
-		die "applying CRDs"
-fi
+kc apply --server-side -f "$SRC/deploy/crds" >/dev/null || die "applying deploy/crds"
 kc wait --for condition=established --timeout=30s crd/ipaddresspools.metallb.io >/dev/null || die "CRD not established"
-log "CRDs: $CRDS"
 check_within 40 "the CRDs applied: its caches sync, /readyz answers 200" eval '[ "$(probe c0 /readyz)" = 200 ]'
 check "it serves nothing without a pool (no valid configuration yet)" not ctl_serving c0
 stop c0
