@@ -172,6 +172,23 @@ struct object *config_put(struct config *c, struct object *o)
 	return old;
 }
 
+void config_share(struct config *dst, const struct config *src, enum kind k)
+{
+	const struct objects *from = &src->kinds[k];
+	struct objects *to = &dst->kinds[k];
+
+	to->v = xcalloc(from->n + 1, sizeof(*to->v));
+	for (size_t i = 0; i < from->n; i++)
+		to->v[i] = object_ref(from->v[i]);
+	to->n = to->cap = from->n;
+	to->unsorted = from->unsorted;
+	if (from->index_cap) {
+		to->index = xcalloc(from->index_cap, sizeof(*to->index));
+		memcpy(to->index, from->index, from->index_cap * sizeof(*to->index));
+		to->index_cap = from->index_cap;
+	}
+}
+
 struct object *config_take(struct config *c, enum kind k, const char *ns, const char *name)
 {
 	struct objects *os = &c->kinds[k];

@@ -43,6 +43,13 @@ struct object *config_put(struct config *c, struct object *o);
 struct object *config_take(struct config *c, enum kind k, const char *ns, const char *name);
 struct object *config_find(const struct config *c, enum kind k, const char *ns, const char *name);
 
+/*
+ * Kind k of src, shared into dst (whose kind k must be empty): the same
+ * objects, one more holder each. A snapshot for another thread: the objects
+ * are read-only from then on, and config_free() of either drops its holds.
+ */
+void config_share(struct config *dst, const struct config *src, enum kind k);
+
 /* Puts every kind back in (namespace, name) order after config_add()s. */
 void config_sort(struct config *c);
 

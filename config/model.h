@@ -250,6 +250,8 @@ struct object_meta {
 
 struct object {
 	enum kind kind;
+	/* Holders beyond the first (config_share(), object_ref()); 0 and 1 both mean one. */
+	_Atomic unsigned refs;
 	struct arena arena;
 	struct object_meta meta;
 	union {
@@ -268,6 +270,9 @@ struct object {
 };
 
 const char *kind_name(enum kind k);
+/* Drops one holder; the last frees it. Safe from any thread. */
 void object_free(struct object *o);
+/* One more holder (an object is read-only once shared). */
+struct object *object_ref(struct object *o);
 
 #endif

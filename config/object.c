@@ -1,6 +1,7 @@
 #include "object.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,18 @@ void object_free(struct object *o)
 {
 	if (!o)
 		return;
+	if (atomic_load(&o->refs) > 1 && atomic_fetch_sub(&o->refs, 1) > 1)
+		return;
 	arena_free(&o->arena);
 	free(o);
+}
+
+struct object *object_ref(struct object *o)
+{
+	unsigned one = 0;
+	atomic_compare_exchange_strong(&o->refs, &one, 1);  /* never counted: one holder */
+	atomic_fetch_add(&o->refs, 1);
+	return o;
 }
 
 /* apiVersion group of a kind vipcast reads, e.g. "metallb.io" of "metallb.io/v1beta1". */

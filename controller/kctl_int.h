@@ -12,7 +12,7 @@
 #include "alloc.h"
 #include "avl.h"
 #include "config.h"
-#include "health.h"
+#include "kube_health.h"
 #include "kctl.h"
 #include "kube_event.h"
 #include "kube_http.h"

@@ -18,7 +18,7 @@
 #include "caps.h"
 #include "diag.h"
 #include "duration.h"
-#include "health.h"
+#include "kube_health.h"
 #include "kctl.h"
 #include "load.h"
 #include "log.h"

@@ -63,6 +63,7 @@ struct kube_watch {
 	char why[320];            /* why the stream was ended from here, or "" */
 	struct diags diags;
 	struct kube_watch_stats stats;
+	uint64_t stale_since_ms;  /* mono_ms() of the first failure since the server last answered; 0: none */
 };
 
 static void start_list(struct kube_watch *w);
@@ -234,6 +235,8 @@ static void failed(struct kube_watch *w, const char *what, const struct kube_res
 	int n = 0;
 
 	w->stats.failures++;
+	if (!w->stale_since_ms)
+		w->stale_since_ms = mono_ms();
 	if (w->why[0])
 		n = snprintf(why, sizeof(why), "%s", w->why);
 	else if (r && r->error)
@@ -341,6 +344,7 @@ static void list_done(void *arg, const struct kube_resp *r)
 	w->req = NULL;
 	if (r->status == 200 && !r->error && list_items(w, r)) {
 		w->stats.pages++;
+		w->stale_since_ms = 0;
 		if (w->cont)
 			list_page(w);
 		else
@@ -441,6 +445,7 @@ static bool on_line(void *arg, const char *line, size_t len)
 	}
 	if (go) {
 		set_str(&w->rv, ev.rv);
+		w->stale_since_ms = 0;
 		if (w->watch_events++ == 0)
 			kube_backoff_reset(&w->backoff);  /* the stream works */
 	}
@@ -587,6 +592,11 @@ void kube_watch_free(struct kube_watch *w)
 	free(w->cont);
 	free(w->list_rv);
 	free(w);
+}
+
+uint64_t kube_watch_stale_since(const struct kube_watch *w)
+{
+	return w->stale_since_ms;
 }
 
 bool kube_watch_synced(const struct kube_watch *w)

@@ -82,6 +82,12 @@ struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resourc
 void kube_watch_free(struct kube_watch *w);
 
 bool kube_watch_synced(const struct kube_watch *w);
+/*
+ * mono_ms() of the first failed request since the server last answered
+ * (a list page, a watch event or bookmark), or 0: the cache may be stale
+ * from then on. A stalled server shows only once idle_s has passed.
+ */
+uint64_t kube_watch_stale_since(const struct kube_watch *w);
 /* The resourceVersion everything has been seen up to, or NULL before the first list. */
 const char *kube_watch_rv(const struct kube_watch *w);
 size_t kube_watch_count(const struct kube_watch *w);

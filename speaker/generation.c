@@ -7,6 +7,14 @@
 #include "load.h"
 #include "services.h"
 
+static void plan_config(struct generation *g, const char *node, const char *lb_class, bool allocate)
+{
+	struct svc_addrs *svcs;
+	size_t nsvcs = service_addresses(g->cfg, lb_class, allocate, &svcs, &g->allocated);
+	g->plan = plan_build(g->cfg, node, svcs, nsvcs);
+	free(svcs);
+}
+
 bool generation_build(struct generation *g, const char *path, const char *node, const char *lb_class,
 		      struct diags *d)
 {
@@ -16,10 +24,22 @@ bool generation_build(struct generation *g, const char *path, const char *node, 
 	g->cfg = config_read(path, d, &ignored);
 	if (!g->cfg)
 		return false;
-	struct svc_addrs *svcs;
-	size_t nsvcs = service_addresses(g->cfg, lb_class, &svcs, &g->allocated);
-	g->plan = plan_build(g->cfg, node, svcs, nsvcs);
-	free(svcs);
+	plan_config(g, node, lb_class, true);
+	g->seconds = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	return true;
+}
+
+bool generation_plan(struct generation *g, struct config *cfg, const char *node, const char *lb_class, bool allocate,
+		     struct diags *d)
+{
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	memset(g, 0, sizeof(*g));
+	if (!config_validate(cfg, d)) {
+		config_free(cfg);
+		return false;
+	}
+	g->cfg = cfg;
+	plan_config(g, node, lb_class, allocate);
 	g->seconds = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 	return true;
 }
@@ -29,5 +49,7 @@ void generation_free(struct generation *g)
 	plan_free(g->plan);
 	if (g->cfg)
 		config_free(g->cfg);
+	if (g->source && g->source_free)
+		g->source_free(g->source);
 	memset(g, 0, sizeof(*g));
 }

@@ -18,6 +18,9 @@ struct generation {
 	struct plan *plan;
 	size_t allocated;   /* Services whose addresses came from the allocator */
 	double seconds;     /* how long reading and planning took */
+	bool fallback;      /* Kubernetes mode: the newest configuration objects were refused, the last valid ones used */
+	void *source;       /* what the source needs back with it (kspeaker.c); freed by source_free */
+	void (*source_free)(void *source);
 };
 
 /*
@@ -26,6 +29,13 @@ struct generation {
  */
 bool generation_build(struct generation *g, const char *path, const char *node, const char *lb_class,
 		      struct diags *d);
+/*
+ * Validates cfg (taken: it becomes g->cfg, or is freed) and plans it for
+ * node. allocate false: Services are announced with their status addresses
+ * only. False when cfg is invalid (reasons in d).
+ */
+bool generation_plan(struct generation *g, struct config *cfg, const char *node, const char *lb_class, bool allocate,
+		     struct diags *d);
 void generation_free(struct generation *g);
 
 #endif

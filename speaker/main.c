@@ -4,7 +4,8 @@
  *
  * File mode: --config names the directory (or file) of YAML documents the
  * controller reads too; the speaker reloads it on SIGHUP and whenever it
- * changes. SIGTERM or SIGINT closes every session with a Cease NOTIFICATION
+ * changes. Without --config, Kubernetes mode: the objects come from the API
+ * server (in-cluster, or --kubeconfig), see kspeaker.h. SIGTERM or SIGINT closes every session with a Cease NOTIFICATION
  * and hands the L2 VIPs over before exiting; SIGUSR1 prints the state.
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "bgp_session.h"
 #include "caps.h"
 #include "clock.h"
+#include "kspeaker.h"
 #include "log.h"
 #include "plan_print.h"
 #include "speaker.h"
@@ -37,10 +39,18 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vipcast-speaker --config PATH --node NAME [options]\n"
+		"usage: vipcast-speaker --config PATH --node NAME [options]   (file mode)\n"
+		"       vipcast-speaker [--kubeconfig FILE] [--node NAME] [options]   (Kubernetes mode)\n"
 		"\n"
 		"  -c, --config PATH       a YAML file, or a directory of *.yaml/*.yml files\n"
-		"  -n, --node NAME         this node's name (a Node object in the configuration)\n"
+		"  -n, --node NAME         this node's name (a Node object; default $NODE_NAME)\n"
+		"      --kubeconfig FILE   Kubernetes mode from outside a cluster (default: in-cluster)\n"
+		"      --context NAME      the kubeconfig context (default: its current one)\n"
+		"      --namespace NS      where the metallb.io objects and Secrets are (default $POD_NAMESPACE,\n"
+		"                          else the service account's, else metallb-system)\n"
+		"      --health-address A  /healthz and /readyz, \"ADDR:PORT\" or \":PORT\" (default :7472;\n"
+		"                          \"off\": none); Kubernetes mode\n"
+		"      --coalesce MS       Kubernetes mode: changes within MS are planned together (default 20)\n"
 		"      --lb-class CLASS    serve Services of this loadBalancerClass (default: those with none)\n"
 		"      --bgp-port PORT     port to accept BGP connections on (default 179; 0: do not listen)\n"
 		"      --status FILE       keep the state (sessions, L2 owners) as JSON in FILE\n"
@@ -55,6 +65,7 @@ static void usage(FILE *out)
 struct loop {
 	struct event_base *base;
 	struct speaker *sp;
+	struct kspeaker *ks;  /* Kubernetes mode */
 	struct event *stop_wait;
 	uint64_t stop_at;  /* mono_ms() */
 };
@@ -78,6 +89,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	if (speaker_stopped(l->sp))
 		return;
 	log_info("speaker", "%s: closing sessions and handing VIPs over", strsignal((int)sig));
+	kspeaker_stop(l->ks);
 	speaker_stop(l->sp);
 	l->stop_at = mono_ms();
 	stop_wait(-1, 0, l);
@@ -141,8 +153,12 @@ int main(int argc, char **argv)
 		{"status", required_argument, NULL, 'S'},     {"l2-interval", required_argument, NULL, 'I'},
 		{"l2-port", required_argument, NULL, 'U'},    {"log-level", required_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
-		{"print-plan", no_argument, NULL, 'p'},       {NULL, 0, NULL, 0},
+		{"print-plan", no_argument, NULL, 'p'},       {"kubeconfig", required_argument, NULL, 'K'},
+		{"context", required_argument, NULL, 'C'},    {"namespace", required_argument, NULL, 'N'},
+		{"health-address", required_argument, NULL, 'H'}, {"coalesce", required_argument, NULL, 'Q'},
+		{NULL, 0, NULL, 0},
 	};
+	struct kspeaker_opts ko = {.health_listen = KSPEAKER_DEFAULT_HEALTH};
 	struct speaker_options o = {.bgp_port = 179};
 	o.l2.interval_ms = 100;
 	o.l2.detect_mult = 3;
@@ -194,6 +210,23 @@ int main(int argc, char **argv)
 		case 'p':
 			print_plan = true;
 			break;
+		case 'K':
+			ko.kubeconfig = optarg;
+			break;
+		case 'C':
+			ko.context = optarg;
+			break;
+		case 'N':
+			ko.ns = optarg;
+			break;
+		case 'H':
+			ko.health_listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
+			break;
+		case 'Q':
+			if (!parse_uint(optarg, 10000, &v) || !v)
+				goto bad;
+			ko.coalesce_ms = (unsigned)v;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -204,7 +237,10 @@ int main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (!o.config_path || !o.node || optind != argc)
+	if (!o.node)
+		o.node = getenv("NODE_NAME");
+	if (!o.node || !*o.node || optind != argc || (o.config_path && (ko.kubeconfig || ko.context)) ||
+	    (print_plan && !o.config_path))
 		goto bad;
 	if (print_plan)
 		return plan_print(&o, stdout);
@@ -218,7 +254,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("speaker", "vipcast-speaker %s starting: node %s, configuration %s", VIPCAST_VERSION, o.node,
-		 o.config_path);
+		 o.config_path ? o.config_path : "from the Kubernetes API");
 	l.sp = speaker_new(l.base, &o);
 	/* After the L2 sockets opened, before the first load: every load runs with the same privileges. */
 	if (!drop_privileges()) {
@@ -226,7 +262,13 @@ int main(int argc, char **argv)
 		event_base_free(l.base);
 		return 1;
 	}
-	speaker_reload(l.sp);
+	if (o.config_path) {
+		speaker_reload(l.sp);
+	} else if (!(l.ks = kspeaker_new(l.base, l.sp, &o, &ko))) {
+		speaker_free(l.sp);
+		event_base_free(l.base);
+		return 1;
+	}
 
 	struct event *sigs[3] = {evsignal_new(l.base, SIGTERM, on_stop, &l), evsignal_new(l.base, SIGINT, on_stop, &l),
 				 evsignal_new(l.base, SIGUSR1, on_usr1, &l)};
@@ -251,6 +293,7 @@ int main(int argc, char **argv)
 			event_free(sigs[i]);
 	if (l.stop_wait)
 		event_free(l.stop_wait);
+	kspeaker_free(l.ks);
 	speaker_free(l.sp);
 	event_base_free(l.base);
 	log_info("speaker", "stopped");

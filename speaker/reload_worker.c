@@ -10,8 +10,15 @@
 #include "log.h"
 #include "xalloc.h"
 
-struct reload_worker {
+struct file_source {
 	char *path, *node, *lb_class;
+};
+
+struct reload_worker {
+	reload_build_fn build;
+	void (*job_free)(void *job);
+	void *build_arg;
+	struct file_source file;
 	reload_done_fn done;
 	void *arg;
 
@@ -19,6 +26,7 @@ struct reload_worker {
 	pthread_cond_t cv;
 	pthread_t thread;
 	bool started, requested, quit;
+	void *job;             /* requested, not yet started */
 	/* The latest result, until the loop takes it. */
 	bool have_result, ok;
 	struct generation result;
@@ -38,12 +46,14 @@ static void *worker_main(void *arg)
 		if (w->quit)
 			break;
 		w->requested = false;
+		void *job = w->job;
+		w->job = NULL;
 		pthread_mutex_unlock(&w->mu);
 
 		struct generation g;
 		struct diags d;
 		diags_init(&d);
-		bool ok = generation_build(&g, w->path, w->node, w->lb_class, &d);
+		bool ok = w->build(&g, job, &d, w->build_arg);
 
 		pthread_mutex_lock(&w->mu);
 		if (w->have_result) {
@@ -83,13 +93,33 @@ static void on_result(evutil_socket_t fd, short what, void *arg)
 	diags_free(&d);
 }
 
+static bool build_file(struct generation *g, void *job, struct diags *d, void *arg)
+{
+	(void)job;
+	const struct file_source *f = arg;
+	return generation_build(g, f->path, f->node, f->lb_class, d);
+}
+
 struct reload_worker *reload_worker_new(struct event_base *base, const char *path, const char *node,
 					const char *lb_class, reload_done_fn done, void *arg)
 {
+	struct reload_worker *w = reload_worker_new_jobs(base, build_file, NULL, NULL, done, arg);
+	if (!w)
+		return NULL;
+	w->file.path = xstrdup(path);
+	w->file.node = xstrdup(node);
+	w->file.lb_class = lb_class ? xstrdup(lb_class) : NULL;
+	w->build_arg = &w->file;
+	return w;
+}
+
+struct reload_worker *reload_worker_new_jobs(struct event_base *base, reload_build_fn build, void (*job_free)(void *job),
+					     void *build_arg, reload_done_fn done, void *arg)
+{
 	struct reload_worker *w = xcalloc(1, sizeof(*w));
-	w->path = xstrdup(path);
-	w->node = xstrdup(node);
-	w->lb_class = lb_class ? xstrdup(lb_class) : NULL;
+	w->build = build;
+	w->job_free = job_free;
+	w->build_arg = build_arg;
 	w->done = done;
 	w->arg = arg;
 	diags_init(&w->diags);
@@ -109,16 +139,26 @@ struct reload_worker *reload_worker_new(struct event_base *base, const char *pat
 
 bool reload_worker_request(struct reload_worker *w)
 {
+	return reload_worker_submit(w, NULL);
+}
+
+bool reload_worker_submit(struct reload_worker *w, void *job)
+{
 	pthread_mutex_lock(&w->mu);
 	if (!w->started) {
 		int e = pthread_create(&w->thread, NULL, worker_main, w);
 		if (e) {
 			pthread_mutex_unlock(&w->mu);
 			log_error("config", "cannot start the reload thread: %s", strerror(e));
+			if (job && w->job_free)
+				w->job_free(job);
 			return false;
 		}
 		w->started = true;
 	}
+	if (w->job && w->job_free)
+		w->job_free(w->job);
+	w->job = job;
 	w->requested = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
@@ -138,6 +178,8 @@ void reload_worker_free(struct reload_worker *w)
 	}
 	if (w->have_result)
 		generation_free(&w->result);
+	if (w->job && w->job_free)
+		w->job_free(w->job);
 	diags_free(&w->diags);
 	if (w->on_wake)
 		event_free(w->on_wake);
@@ -146,8 +188,8 @@ void reload_worker_free(struct reload_worker *w)
 			close(w->wake[i]);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
-	free(w->path);
-	free(w->node);
-	free(w->lb_class);
+	free(w->file.path);
+	free(w->file.node);
+	free(w->file.lb_class);
 	free(w);
 }

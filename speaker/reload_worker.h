@@ -27,6 +27,17 @@ struct reload_worker *reload_worker_new(struct event_base *base, const char *pat
 					const char *lb_class, reload_done_fn done, void *arg);
 /* Asks for a build; false when no thread could be started (the caller may build in place). */
 bool reload_worker_request(struct reload_worker *w);
+
+/*
+ * The general form: each request carries a job (a snapshot of the objects
+ * to plan) that build turns into a generation on the thread. A job not yet
+ * started when a newer one comes is freed unbuilt.
+ */
+typedef bool (*reload_build_fn)(struct generation *g, void *job, struct diags *d, void *arg);
+struct reload_worker *reload_worker_new_jobs(struct event_base *base, reload_build_fn build, void (*job_free)(void *job),
+					     void *build_arg, reload_done_fn done, void *arg);
+/* Takes job (also when it returns false: then it was freed). */
+bool reload_worker_submit(struct reload_worker *w, void *job);
 /* Stops the thread (waits for a build under way) and drops a result not yet taken. */
 void reload_worker_free(struct reload_worker *w);
 

@@ -16,7 +16,8 @@ static int by_name(const void *x, const void *y)
 	return r ? r : strcmp(a->meta.name, b->meta.name);
 }
 
-size_t service_addresses(const struct config *c, const char *lb_class, struct svc_addrs **out, size_t *allocated)
+size_t service_addresses(const struct config *c, const char *lb_class, bool allocate, struct svc_addrs **out,
+			 size_t *allocated)
 {
 	const struct objects *svcs = &c->kinds[KIND_SERVICE];
 	struct svc_addrs *v = xcalloc(svcs->n + 1, sizeof(*v));
@@ -33,7 +34,7 @@ size_t service_addresses(const struct config *c, const char *lb_class, struct sv
 		missing += !v[n].nips;
 		n++;
 	}
-	if (missing) {
+	if (missing && allocate) {
 		struct alloc *a = alloc_new();
 		struct svc_outcome *r;
 		size_t nr = reconcile_all(a, c, lb_class, &r);

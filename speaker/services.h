@@ -11,6 +11,7 @@
 #ifndef VIPCAST_SPEAKER_SERVICES_H
 #define VIPCAST_SPEAKER_SERVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -23,9 +24,12 @@ struct svc_addrs {
 
 /*
  * Every LoadBalancer Service of the class served, with its addresses (nips
- * 0 when it has none and none could be allocated). *allocated counts those
- * whose addresses came from the allocator. Free *out with free().
+ * 0 when it has none and none could be allocated). allocate false: the
+ * status only, as in Kubernetes mode, where the controller allocates.
+ * *allocated counts those whose addresses came from the allocator. Free
+ * *out with free().
  */
-size_t service_addresses(const struct config *c, const char *lb_class, struct svc_addrs **out, size_t *allocated);
+size_t service_addresses(const struct config *c, const char *lb_class, bool allocate, struct svc_addrs **out,
+			 size_t *allocated);
 
 #endif

@@ -218,15 +218,35 @@ void speaker_write_status(struct speaker *s)
 	free(text);
 }
 
+static const char *source_name(const struct speaker *s)
+{
+	return s->o.config_path ? s->o.config_path : "the Kubernetes configuration";
+}
+
 static void refused(struct speaker *s, const struct diags *d)
 {
 	s->refused++;
-	log_error("config", "%s is invalid (%zu errors): %s", s->o.config_path, d->errors,
+	log_error("config", "%s is invalid (%zu errors): %s", source_name(s), d->errors,
 		  s->loaded_once ? "keeping the configuration in force" : "announcing nothing until it is fixed");
 }
 
+void speaker_refused(struct speaker *s, const struct diags *d)
+{
+	refused(s, d);
+}
+
+bool speaker_loaded(const struct speaker *s)
+{
+	return s->loaded_once;
+}
+
+const struct generation *speaker_generation(const struct speaker *s)
+{
+	return s->loaded_once ? &s->gen : NULL;
+}
+
 /* Puts g in force: only the difference reaches the sessions and L2. Takes g. */
-static void apply_generation(struct speaker *s, struct generation *g)
+void speaker_apply(struct speaker *s, struct generation *g)
 {
 	const struct plan *p = g->plan;
 	if (!p->node_found)
@@ -249,7 +269,7 @@ static void apply_generation(struct speaker *s, struct generation *g)
 	log_info("config", "loaded %s in %.3f s (applied in %.3f s): %zu Services with addresses (%zu from the "
 			   "allocator; %zu announced, %zu without a ready endpoint), %zu BGP peers for this node, %zu "
 			   "routes over all of them, %zu L2 VIPs",
-		 s->o.config_path, s->gen.seconds, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
+		 source_name(s), s->gen.seconds, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
 		 p->services_announced + p->services_without_endpoints, s->gen.allocated, p->services_announced,
 		 p->services_without_endpoints, p->npeers, routes, p->nl2);
 	speaker_write_status(s);
@@ -263,7 +283,7 @@ bool speaker_reload(struct speaker *s)
 	bool ok = generation_build(&g, s->o.config_path, s->o.node, s->o.lb_class, &d);
 	diags_print(&d, stderr);
 	if (ok)
-		apply_generation(s, &g);
+		speaker_apply(s, &g);
 	else
 		refused(s, &d);
 	diags_free(&d);
@@ -279,7 +299,7 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 	else if (s->stopped)
 		generation_free(g);
 	else
-		apply_generation(s, g);
+		speaker_apply(s, g);
 }
 
 /* Reloads triggered while running are built off the loop and applied when ready. */
@@ -298,8 +318,10 @@ struct speaker *speaker_new(struct event_base *base, const struct speaker_option
 	s->base = base;
 	s->o = *o;
 	s->l2 = l2_new(base, o->node, &o->l2);
-	s->worker = reload_worker_new(base, o->config_path, o->node, o->lb_class, on_built, s);
-	s->watch = config_watch_new(base, o->config_path, on_config_change, s);
+	if (o->config_path) {
+		s->worker = reload_worker_new(base, o->config_path, o->node, o->lb_class, on_built, s);
+		s->watch = config_watch_new(base, o->config_path, on_config_change, s);
+	}
 	return s;
 }
 
@@ -339,7 +361,7 @@ char *speaker_status(const struct speaker *s)
 	json_t *sessions = json_array();
 	for (size_t i = 0; i < s->nsessions; i++)
 		json_array_append_new(sessions, bgp_session_status(s->sessions[i]));
-	json_t *j = json_pack("{s:s, s:I, s:I, s:o}", "node", s->o.node, "reloads", (json_int_t)s->reloads,
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:o}", "node", s->o.node, "source", source_name(s), "reloads", (json_int_t)s->reloads,
 			      "refused_reloads", (json_int_t)s->refused, "bgp", sessions);
 	if (s->l2)
 		json_object_set_new(j, "l2", l2_status(s->l2));

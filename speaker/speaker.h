@@ -21,7 +21,7 @@
 #include "l2.h"
 
 struct speaker_options {
-	const char *config_path;
+	const char *config_path;  /* file mode; NULL: the Kubernetes source (kspeaker.h) hands generations */
 	const char *node;
 	const char *lb_class;     /* NULL: Services with no loadBalancerClass */
 	uint16_t bgp_port;        /* listening port; 0: do not listen */
@@ -32,8 +32,18 @@ struct speaker_options {
 struct speaker;
 
 struct speaker *speaker_new(struct event_base *base, const struct speaker_options *o);
-/* Reads the configuration again, in place, and applies the difference. False when it was refused. */
+/* File mode: reads the configuration again, in place, and applies the difference. False when it was refused. */
 bool speaker_reload(struct speaker *s);
+struct generation;
+struct diags;
+/* Puts g in force (taken): only the difference reaches the sessions and L2. */
+void speaker_apply(struct speaker *s, struct generation *g);
+/* A configuration was refused: counted and logged; the one in force stays. */
+void speaker_refused(struct speaker *s, const struct diags *d);
+/* A generation has been put in force. */
+bool speaker_loaded(const struct speaker *s);
+/* The generation in force, or NULL. */
+const struct generation *speaker_generation(const struct speaker *s);
 /* Closes every session (Cease/Administrative Shutdown), hands L2 VIPs over; then the loop can end. */
 void speaker_stop(struct speaker *s);
 bool speaker_stopped(const struct speaker *s);

@@ -202,7 +202,7 @@ static void test_plan_sharing_and_preference(void **state)
 	assert_int_equal(d.errors, 0);
 	diags_free(&d);
 	struct svc_addrs *v;
-	size_t allocated, n = service_addresses(c, NULL, &v, &allocated);
+	size_t allocated, n = service_addresses(c, NULL, true, &v, &allocated);
 	struct plan *p = plan_build(c, "n1", v, n);
 	/* Two Services, one IP: one VIP, so one owner for both. */
 	assert_int_equal(p->nl2, 1);

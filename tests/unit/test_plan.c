@@ -28,7 +28,7 @@ static void run(struct run *r, const char *yaml, const char *node)
 	assert_int_equal(d.errors, 0);
 	diags_free(&d);
 	size_t allocated;
-	r->n = service_addresses(r->c, NULL, &r->v, &allocated);
+	r->n = service_addresses(r->c, NULL, true, &r->v, &allocated);
 	r->p = plan_build(r->c, node, r->v, r->n);
 }
 

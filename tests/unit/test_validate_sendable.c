@@ -401,7 +401,7 @@ static void test_accepted_is_sendable(void **state)
 	assert_int_equal(d.errors, 0);
 	struct svc_addrs *svcs;
 	size_t allocated;
-	size_t nsvcs = service_addresses(c, NULL, &svcs, &allocated);
+	size_t nsvcs = service_addresses(c, NULL, true, &svcs, &allocated);
 	struct plan *p = plan_build(c, "n1", svcs, nsvcs);
 	const struct plan_peer *pp = plan_find_peer(p, "lb", "r1");
 	assert_non_null(pp);

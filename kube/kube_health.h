@@ -5,8 +5,8 @@
  * when not. libevent's evhttp on the daemon's loop; GET and HEAD only, small
  * headers, no body, a short timeout: nothing a client sends is kept.
  */
-#ifndef VIPCAST_CONTROLLER_HEALTH_H
-#define VIPCAST_CONTROLLER_HEALTH_H
+#ifndef VIPCAST_KUBE_HEALTH_H
+#define VIPCAST_KUBE_HEALTH_H
 
 #include <event2/event.h>
 #include <stdbool.h>

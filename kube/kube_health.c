@@ -1,4 +1,4 @@
-#include "health.h"
+#include "kube_health.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>

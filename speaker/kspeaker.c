@@ -1,0 +1,571 @@
+#include "kspeaker.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "doc.h"
+#include "generation.h"
+#include "kube_auth.h"
+#include "kube_event.h"
+#include "kube_health.h"
+#include "kube_http.h"
+#include "kube_resource.h"
+#include "kube_watch.h"
+#include "log.h"
+#include "object.h"
+#include "reload_worker.h"
+#include "service_request.h"
+#include "xalloc.h"
+
+#define DISCOVER_RETRY_S 10
+#define DISCOVER_AGAIN_S 120
+#define STALE_CHECK_MS 1000
+
+enum ks_watch {
+	KS_SERVICES, KS_SLICES, KS_NODES, KS_NAMESPACES, KS_POOLS, KS_L2ADVS, KS_BGPADVS, KS_PEERS, KS_BFDS,
+	KS_COMMUNITIES, KS_SECRETS, KS_SUBNETS, KS_COUNT
+};
+
+static const enum kind ks_kind[KS_COUNT] = {
+	KIND_SERVICE,	      KIND_ENDPOINTSLICE,    KIND_NODE,    KIND_NAMESPACE, KIND_IPADDRESSPOOL, KIND_L2ADVERTISEMENT,
+	KIND_BGPADVERTISEMENT, KIND_BGPPEER,	      KIND_BFDPROFILE, KIND_COMMUNITY, KIND_SECRET,	   KIND_SUBNET,
+};
+
+/* Cluster-wide and many: kept decoded and shared with the reload thread. The others, few and
+ * rewritten by validation, travel as JSON and are decoded afresh for each build. */
+static bool shared_kind(enum kind k)
+{
+	return k == KIND_SERVICE || k == KIND_ENDPOINTSLICE || k == KIND_NODE || k == KIND_NAMESPACE ||
+	       k == KIND_SUBNET;
+}
+
+struct ks_watch_slot {
+	struct kspeaker *k;
+	enum ks_watch id;
+	struct kube_watch *w;
+	bool synced;
+};
+
+struct kspeaker {
+	struct event_base *base;
+	struct speaker *sp;
+	struct kspeaker_opts o;
+	char *ns, *pod_name, *node, *lb_class;
+	struct kube_auth auth;
+	struct kube_http *h;
+	struct kube_recorder *rec;
+	struct ks_watch_slot watches[KS_COUNT];
+	struct kube_discovery *discovery;
+	struct event *discover_timer, *coalesce, *stale_timer;
+	bool subnets_decided, synced, stopping;
+	struct config *live;  /* the shared kinds */
+	json_t *objs;         /* the configuration kinds: "Kind ns/name" -> the API object */
+	json_t *valid;        /* the configuration objects of the generation in force */
+	struct reload_worker *worker;
+	uint64_t stale_since;  /* mono_ms(); 0: every watch answers */
+	char *refusal;         /* the refusal last logged */
+	struct health *health;
+	uint64_t changes, builds, skipped;
+};
+
+/* ------------------------------------------------------------------ builds (any thread) */
+
+struct kjob {
+	struct config *shared;
+	json_t *objs, *fallback;
+	const char *node, *lb_class;
+};
+
+static void kjob_free(void *job)
+{
+	struct kjob *j = job;
+	if (!j)
+		return;
+	config_free(j->shared);
+	json_decref(j->objs);
+	json_decref(j->fallback);
+	free(j);
+}
+
+static struct config *share_all(const struct config *from)
+{
+	struct config *c = config_new();
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (shared_kind((enum kind)k))
+			config_share(c, from, (enum kind)k);
+	return c;
+}
+
+static bool decode_into(struct config *c, json_t *objs, struct diags *d)
+{
+	const char *key;
+	json_t *v;
+	size_t before = d->errors;
+
+	json_object_foreach (objs, key, v) {
+		struct doc *doc = doc_from_jansson(key, v);
+		struct object *o = NULL;
+		if (!doc) {
+			struct mark m = { key, 0, 0 };
+			diag_add(d, DIAG_ERROR, &m, NULL, NULL, "object nested too deeply");
+			continue;
+		}
+		object_read(doc->root, NULL, NULL, d, &o);
+		doc_free(doc);
+		if (o)
+			object_free(config_put(c, o));
+	}
+	return d->errors == before;
+}
+
+static void json_free(void *j)
+{
+	json_decref(j);
+}
+
+static bool kjob_build(struct generation *g, void *job, struct diags *d, void *arg)
+{
+	(void)arg;
+	struct kjob *j = job;
+	struct config *c = share_all(j->shared);
+	bool ok = decode_into(c, j->objs, d) ? generation_plan(g, c, j->node, j->lb_class, false, d)
+					     : (config_free(c), false);
+	if (ok) {
+		g->source = j->objs;  /* the configuration objects now in force */
+		g->source_free = json_free;
+		j->objs = NULL;
+		return true;
+	}
+	if (!j->fallback)
+		return false;
+	struct diags again;
+	diags_init(&again);
+	c = share_all(j->shared);
+	if (decode_into(c, j->fallback, &again))
+		ok = generation_plan(g, c, j->node, j->lb_class, false, &again);
+	else
+		config_free(c);
+	diags_free(&again);
+	g->fallback = ok;
+	return ok;
+}
+
+/* ------------------------------------------------------------------ on the loop */
+
+static void report_refusal(struct kspeaker *k, const struct diags *d, bool kept)
+{
+	char buf[4096];
+	size_t off = 0;
+	for (size_t i = 0; i < d->n && off + 2 < sizeof(buf); i++) {
+		if (d->v[i].sev != DIAG_ERROR)
+			continue;
+		char line[1024];
+		diag_format(&d->v[i], line, sizeof(line));
+		int n = snprintf(buf + off, sizeof(buf) - off, "%s%s", off ? "; " : "", line);
+		if (n < 0)
+			break;
+		off += (size_t)n < sizeof(buf) - off ? (size_t)n : sizeof(buf) - off - 1;
+	}
+	if (k->refusal && strcmp(k->refusal, buf) == 0)
+		return;
+	free(k->refusal);
+	k->refusal = xstrdup(buf);
+	speaker_refused(k->sp, d);
+	log_error("config", "metallb.io objects in %s refused (%zu errors): %s; %s", k->ns, d->errors, buf,
+		  kept ? "the last valid ones stay in force, Services and endpoints are still followed"
+		       : "nothing is announced until they are fixed");
+}
+
+static void on_built(struct generation *g, bool ok, const struct diags *d, void *arg)
+{
+	struct kspeaker *k = arg;
+
+	k->builds++;
+	if (d->errors)
+		report_refusal(k, d, ok);
+	else if (k->refusal) {
+		log_info("config", "metallb.io objects in %s valid again", k->ns);
+		free(k->refusal);
+		k->refusal = NULL;
+	}
+	if (!ok)
+		return;
+	if (k->stopping) {
+		generation_free(g);
+		return;
+	}
+	if (!g->fallback) {
+		json_decref(k->valid);
+		k->valid = g->source;
+		g->source = NULL;
+	}
+	speaker_apply(k->sp, g);
+}
+
+static void submit(struct kspeaker *k)
+{
+	struct kjob *j = xcalloc(1, sizeof(*j));
+	j->shared = share_all(k->live);
+	j->objs = json_deep_copy(k->objs);
+	j->fallback = k->valid && !json_equal(k->valid, k->objs) ? json_deep_copy(k->valid) : NULL;
+	j->node = k->node;
+	j->lb_class = k->lb_class;
+	if (!j->objs || (k->valid && !json_equal(k->valid, k->objs) && !j->fallback))
+		xalloc_die("json_deep_copy");
+	if (k->worker && reload_worker_submit(k->worker, j))
+		return;
+	struct generation g;
+	struct diags d;
+	diags_init(&d);
+	bool ok = kjob_build(&g, j, &d, NULL);
+	kjob_free(j);
+	on_built(&g, ok, &d, k);
+	diags_free(&d);
+}
+
+static void on_coalesce(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	submit(arg);
+}
+
+static void changed(struct kspeaker *k)
+{
+	k->changes++;
+	if (!k->synced || k->stopping || evtimer_pending(k->coalesce, NULL))
+		return;
+	uint32_t ms = k->o.coalesce_ms;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	evtimer_add(k->coalesce, &tv);
+}
+
+/* What the plan reads of a Node: its labels, addresses and NetworkUnavailable. Kubelets rewrite the rest often. */
+static bool labels_eq(const struct labels *a, const struct labels *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) || strcmp(a->v[i].value, b->v[i].value))
+			return false;
+	return true;
+}
+
+static bool node_same(const struct object *a, const struct object *b)
+{
+	if (a->node.network_unavailable != b->node.network_unavailable || a->node.naddrs != b->node.naddrs ||
+	    !labels_eq(&a->meta.labels, &b->meta.labels))
+		return false;
+	for (size_t i = 0; i < a->node.naddrs; i++) {
+		const struct node_address *x = &a->node.addrs[i], *y = &b->node.addrs[i];
+		if (strcmp(x->type ? x->type : "", y->type ? y->type : "") ||
+		    strcmp(x->address ? x->address : "", y->address ? y->address : ""))
+			return false;
+	}
+	return true;
+}
+
+static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_event_type t, const struct kube_item *it)
+{
+	struct kspeaker *k = wd->k;
+	struct object *o = t == KUBE_DELETED ? NULL : kube_item_take(it);
+
+	if (t != KUBE_DELETED && !o && it->diags && it->diags->errors) {
+		char line[1024];
+		diag_format(&it->diags->v[0], line, sizeof(line));
+		log_warn("kube", "%s %s%s%s does not decode, left out: %s", kind_name(kind), it->ns ? it->ns : "",
+			 it->ns ? "/" : "", it->name, line);
+	}
+	if (o && kind == KIND_SERVICE && !svc_is_ours(o, k->lb_class)) {
+		object_free(o);  /* not a LoadBalancer of the class served: nothing to keep */
+		o = NULL;
+	}
+	if (!o) {
+		struct object *old = config_take(k->live, kind, it->ns, it->name);
+		if (!old)
+			return;
+		object_free(old);
+		changed(k);
+		return;
+	}
+	struct object *old = config_find(k->live, kind, o->meta.namespace, o->meta.name);
+	if (!old && !wd->synced) {
+		config_add(k->live, o);  /* the first list: sorted once at its end */
+		return;
+	}
+	bool same = old && kind == KIND_NODE && node_same(old, o);
+	object_free(config_put(k->live, o));
+	if (same) {
+		k->skipped++;
+		return;
+	}
+	changed(k);
+}
+
+static void config_event(struct kspeaker *k, enum kind kind, enum kube_event_type t, const struct kube_item *it)
+{
+	char key[600];
+	snprintf(key, sizeof(key), "%s %s/%s", kind_name(kind), it->ns ? it->ns : "", it->name);
+	if (t == KUBE_DELETED) {
+		if (json_object_del(k->objs, key) != 0)
+			return;
+	} else {
+		json_t *copy = json_deep_copy(it->raw);
+		if (!copy)
+			xalloc_die("json_deep_copy");
+		json_object_del(json_object_get(copy, "metadata"), "managedFields");
+		json_object_del(copy, "status");
+		json_t *had = json_object_get(k->objs, key);
+		if (had && json_equal(had, copy)) {
+			json_decref(copy);
+			return;
+		}
+		json_object_set_new(k->objs, key, copy);
+	}
+	changed(k);
+}
+
+static void on_event(void *arg, enum kube_event_type t, const struct kube_item *it)
+{
+	struct ks_watch_slot *wd = arg;
+	enum kind kind = ks_kind[wd->id];
+
+	if (shared_kind(kind))
+		shared_event(wd, kind, t, it);
+	else
+		config_event(wd->k, kind, t, it);
+}
+
+static bool all_synced(const struct kspeaker *k)
+{
+	for (int i = 0; i < KS_COUNT; i++)
+		if (i != KS_SUBNETS && !k->watches[i].synced)
+			return false;
+	return k->subnets_decided && (!k->watches[KS_SUBNETS].w || k->watches[KS_SUBNETS].synced);
+}
+
+static void check_synced(struct kspeaker *k)
+{
+	if (k->synced || !all_synced(k))
+		return;
+	k->synced = true;
+	log_info("speaker", "every cache synced: %zu Services of this class, %zu EndpointSlices, %zu Nodes, %zu "
+			    "configuration objects in %s",
+		 k->live->kinds[KIND_SERVICE].n, k->live->kinds[KIND_ENDPOINTSLICE].n, k->live->kinds[KIND_NODE].n,
+		 json_object_size(k->objs), k->ns);
+	submit(k);
+}
+
+static void on_synced(void *arg)
+{
+	struct ks_watch_slot *wd = arg;
+
+	wd->synced = true;
+	config_sort(wd->k->live);
+	log_debug("speaker", "%s synced: %zu", kind_name(ks_kind[wd->id]), kube_watch_count(wd->w));
+	check_synced(wd->k);
+}
+
+static void start_watch(struct kspeaker *k, enum ks_watch id, const char *ns)
+{
+	struct ks_watch_slot *wd = &k->watches[id];
+	struct kube_watch_cbs cbs = { on_event, on_synced, wd };
+
+	wd->k = k;
+	wd->id = id;
+	wd->w = kube_watch_new(k->h, kube_resource_of(ks_kind[id]), ns, NULL, &cbs);
+}
+
+static void discover(struct kspeaker *k);
+
+static void discovered(void *arg, enum kube_api_state s)
+{
+	struct kspeaker *k = arg;
+	struct timeval tv = { s == KUBE_API_UNKNOWN ? DISCOVER_RETRY_S : DISCOVER_AGAIN_S, 0 };
+
+	k->discovery = NULL;
+	if (s == KUBE_API_PRESENT) {
+		log_info("speaker", "kubeovn.io/v1 is served: watching Subnets");
+		start_watch(k, KS_SUBNETS, NULL);
+		k->subnets_decided = true;
+		return;
+	}
+	if (s == KUBE_API_ABSENT && !k->subnets_decided) {
+		k->subnets_decided = true;
+		check_synced(k);
+	}
+	evtimer_add(k->discover_timer, &tv);
+}
+
+static void discover(struct kspeaker *k)
+{
+	k->discovery = kube_discover(k->h, "kubeovn.io", "v1", discovered, k);
+}
+
+static void on_discover_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	discover(arg);
+}
+
+/* ------------------------------------------------------------------ staleness and readiness */
+
+static uint64_t stale_since(const struct kspeaker *k, const char **which)
+{
+	uint64_t since = 0;
+	for (int i = 0; i < KS_COUNT; i++) {
+		uint64_t s = k->watches[i].w ? kube_watch_stale_since(k->watches[i].w) : 0;
+		if (s && (!since || s < since)) {
+			since = s;
+			*which = kind_name(ks_kind[i]);
+		}
+	}
+	return since;
+}
+
+static void on_stale_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct kspeaker *k = arg;
+	const char *which = "";
+	uint64_t since = stale_since(k, &which), now = mono_ms();
+
+	if (since && !k->stale_since)
+		log_warn("speaker", "the API server does not answer (%s watch failing for %.1f s): everything announced "
+				    "stays announced until it answers again",
+			 which, (double)(now - since) / 1000);
+	else if (!since && k->stale_since)
+		log_info("speaker", "the API server answers again after %.1f s; caches are current",
+			 (double)(now - k->stale_since) / 1000);
+	k->stale_since = since;
+}
+
+static bool ready(void *arg, char *why, size_t len)
+{
+	const struct kspeaker *k = arg;
+	const char *which = "";
+	uint64_t since = stale_since(k, &which);
+
+	if (k->stopping)
+		snprintf(why, len, "stopping");
+	else if (!k->synced)
+		snprintf(why, len, "caches not synced yet");
+	else if (!speaker_loaded(k->sp))
+		snprintf(why, len, "no valid configuration yet%s%s", k->refusal ? ": " : "", k->refusal ? k->refusal : "");
+	else if (since)
+		snprintf(why, len, "caches stale for %.1f s (the %s watch fails); announcements kept",
+			 (double)(mono_ms() - since) / 1000, which);
+	else
+		return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static char *first_of(const char *a, const char *b)
+{
+	return a && *a ? xstrdup(a) : b && *b ? xstrdup(b) : NULL;
+}
+
+static bool setup(struct kspeaker *k, const struct speaker_options *so, const struct kspeaker_opts *o)
+{
+	struct diags d;
+
+	k->o = *o;
+	if (!k->o.coalesce_ms)
+		k->o.coalesce_ms = KSPEAKER_DEFAULT_COALESCE_MS;
+	diags_init(&d);
+	bool ok = o->kubeconfig ? kube_auth_from_kubeconfig(&k->auth, o->kubeconfig, o->context, &d)
+				: kube_auth_in_cluster(&k->auth, NULL, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (!ok)
+		return false;
+	k->ns = first_of(o->ns, getenv("POD_NAMESPACE"));
+	if (!k->ns)
+		k->ns = first_of(!o->kubeconfig ? k->auth.namespace : NULL, KSPEAKER_DEFAULT_NAMESPACE);
+	k->pod_name = first_of(o->pod_name, getenv("POD_NAME"));
+	k->node = xstrdup(so->node);
+	k->lb_class = so->lb_class ? xstrdup(so->lb_class) : NULL;
+	log_info("speaker", "Kubernetes mode: API server %s (%s), namespace %s, node %s%s%s", k->auth.server,
+		 k->auth.source, k->ns, k->node, k->lb_class ? ", loadBalancerClass " : "", k->lb_class ? k->lb_class : "");
+	return true;
+}
+
+struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const struct speaker_options *so,
+			      const struct kspeaker_opts *o)
+{
+	struct kspeaker *k = xcalloc(1, sizeof(*k));
+	k->base = base;
+	k->sp = sp;
+	if (!setup(k, so, o)) {
+		kspeaker_free(k);
+		return NULL;
+	}
+	if (o->health_listen && *o->health_listen) {
+		char err[256];
+		if (!(k->health = health_new(base, o->health_listen, ready, k, err, sizeof(err)))) {
+			log_error("speaker", "health endpoints: %s", err);
+			kspeaker_free(k);
+			return NULL;
+		}
+		log_info("speaker", "health endpoints /healthz and /readyz on %s", health_address(k->health));
+	}
+	k->h = kube_http_new(base, &k->auth, NULL);
+	k->rec = kube_recorder_new(k->h, "vipcast-speaker", k->node);
+	k->live = config_new();
+	k->objs = json_object();
+	k->worker = reload_worker_new_jobs(base, kjob_build, kjob_free, NULL, on_built, k);
+	k->coalesce = evtimer_new(base, on_coalesce, k);
+	k->discover_timer = evtimer_new(base, on_discover_timer, k);
+	k->stale_timer = event_new(base, -1, EV_PERSIST, on_stale_check, k);
+	struct timeval tv = { STALE_CHECK_MS / 1000, (STALE_CHECK_MS % 1000) * 1000 };
+	if (!k->objs || !k->coalesce || !k->discover_timer || !k->stale_timer || event_add(k->stale_timer, &tv) < 0)
+		xalloc_die("kspeaker_new");
+	for (enum ks_watch id = 0; id < KS_SUBNETS; id++)
+		start_watch(k, id, ks_kind[id] == KIND_SERVICE || ks_kind[id] == KIND_ENDPOINTSLICE ||
+					   ks_kind[id] == KIND_NODE || ks_kind[id] == KIND_NAMESPACE
+				   ? NULL
+				   : k->ns);
+	discover(k);
+	return k;
+}
+
+void kspeaker_stop(struct kspeaker *k)
+{
+	if (!k)
+		return;
+	k->stopping = true;
+	evtimer_del(k->coalesce);
+}
+
+void kspeaker_free(struct kspeaker *k)
+{
+	if (!k)
+		return;
+	reload_worker_free(k->worker);  /* first: the thread may hold a snapshot */
+	kube_discover_cancel(k->discovery);
+	for (int i = 0; i < KS_COUNT; i++)
+		kube_watch_free(k->watches[i].w);
+	if (k->coalesce)
+		event_free(k->coalesce);
+	if (k->discover_timer)
+		event_free(k->discover_timer);
+	if (k->stale_timer)
+		event_free(k->stale_timer);
+	health_free(k->health);
+	kube_recorder_free(k->rec);
+	kube_http_free(k->h);
+	kube_auth_free(&k->auth);
+	config_free(k->live);
+	json_decref(k->objs);
+	json_decref(k->valid);
+	free(k->refusal);
+	free(k->ns);
+	free(k->pod_name);
+	free(k->node);
+	free(k->lb_class);
+	free(k);
+}
