@@ -136,6 +136,23 @@ static bool status_ok(long s)
 	return s >= 200 && s < 300;
 }
 
+/* A stream's chunk function hears of a 2xx answer's headers with a chunk of length 0: it is open. */
+static size_t header_cb(char *data, size_t size, size_t n, void *userp)
+{
+	struct kube_req *r = userp;
+	size_t len = size * n;
+	long status = 0;
+
+	if (r->cancelled)
+		return 0;
+	if (!r->chunk || len > 2 || (len && data[0] != '\r' && data[0] != '\n'))
+		return len;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status_ok(status))
+		return r->chunk(r->arg, data, 0) ? len : 0;
+	return len;
+}
+
 static size_t write_cb(char *data, size_t size, size_t n, void *userp)
 {
 	struct kube_req *r = userp;
@@ -206,6 +223,8 @@ static void setup_easy(struct kube_req *r, long idle_s, long max_ms)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");

@@ -40,7 +40,10 @@ struct kube_resp {
 };
 
 typedef void (*kube_done_fn)(void *arg, const struct kube_resp *r);
-/* A piece of a stream's 2xx body; return false to abort the request. */
+/*
+ * A piece of a stream's 2xx body; return false to abort the request. First a
+ * chunk of length 0 when the 2xx answer's headers arrived: the stream is open.
+ */
 typedef bool (*kube_chunk_fn)(void *arg, const char *data, size_t len);
 
 struct kube_http_opts {

@@ -457,6 +457,10 @@ static bool on_chunk(void *arg, const char *data, size_t len)
 {
 	struct kube_watch *w = arg;
 
+	if (!len) {
+		w->stale_since_ms = 0;  /* the server answers */
+		return true;
+	}
 	switch (kube_splitter_feed(&w->split, data, len, on_line, w)) {
 	case KUBE_SPLIT_OK:
 		return true;

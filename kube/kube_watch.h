@@ -84,7 +84,7 @@ void kube_watch_free(struct kube_watch *w);
 bool kube_watch_synced(const struct kube_watch *w);
 /*
  * mono_ms() of the first failed request since the server last answered
- * (a list page, a watch event or bookmark), or 0: the cache may be stale
+ * (a list page, a watch opened), or 0: the cache may be stale
  * from then on. A stalled server shows only once idle_s has passed.
  */
 uint64_t kube_watch_stale_since(const struct kube_watch *w);

@@ -317,6 +317,11 @@ static void config_event(struct kspeaker *k, enum kind kind, enum kube_event_typ
 			xalloc_die("json_deep_copy");
 		json_object_del(json_object_get(copy, "metadata"), "managedFields");
 		json_object_del(copy, "status");
+		const struct kube_resource *r = kube_resource_of(kind);  /* a list's items have neither */
+		if (!json_is_string(json_object_get(copy, "apiVersion")))
+			json_object_set_new(copy, "apiVersion", json_string(r->api_version));
+		if (!json_is_string(json_object_get(copy, "kind")))
+			json_object_set_new(copy, "kind", json_string(r->kind_name));
 		json_t *had = json_object_get(k->objs, key);
 		if (had && json_equal(had, copy)) {
 			json_decref(copy);

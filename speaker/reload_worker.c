@@ -54,6 +54,8 @@ static void *worker_main(void *arg)
 		struct diags d;
 		diags_init(&d);
 		bool ok = w->build(&g, job, &d, w->build_arg);
+		if (job && w->job_free)
+			w->job_free(job);
 
 		pthread_mutex_lock(&w->mu);
 		if (w->have_result) {

@@ -1,0 +1,116 @@
+#!/bin/bash
+# End-to-end test of vipcast-speaker in Kubernetes mode (tests/e2e/kubelab.sh):
+# the real control plane, the controller, three nodes each running the speaker
+# as the DaemonSet would (the permissions of deploy/rbac/speaker.yaml, the API
+# server reached over the lab network), a BIRD router, a client.
+#   - a Service created through the API gets an address (controller), routes at
+#     BIRD from the nodes (ETP Cluster: every node; ETP Local: the nodes with a
+#     ready endpoint only), and the client reaches it over HTTP;
+#   - Pods moved (status patched; kube-controller-manager rewrites the
+#     EndpointSlices) move the routes; a Node labelled
+#     node.kubernetes.io/exclude-from-external-load-balancers withdraws;
+#   - a BGPPeer edited through the API restarts its sessions only; an invalid
+#     edit is refused and everything stays;
+#   - readiness: /readyz 503 before the caches sync, 200 after.
+#
+# Usage: test_kube_speaker.sh BUILD_DIR
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/kubelib.sh"
+kube_require kube_speaker
+. "$(dirname "$0")/lib.sh"
+e2e_init kspk "$1" openssl curl tac bird birdc python3
+. "$(dirname "$0")/kubelab.sh"
+KDIR=$E2E_TMP/kube
+e2e_diag_extra() { kubelab_diag; }
+[ -x "$CONTROLLER" ] || die "$CONTROLLER is not built"
+
+kubelab_up
+
+scenario "speakers start before any BGPPeer"
+for i in 1 2 3; do kubelab_speaker "$i"; done
+check_within 10 "/healthz answers 200 on every node" \
+	eval '[ "$(speaker_probe 1 /healthz)$(speaker_probe 2 /healthz)$(speaker_probe 3 /healthz)" = 200200200 ]'
+check_within 30 "/readyz answers 200 once the caches synced and a configuration is in force" \
+	eval '[ "$(speaker_probe 1 /readyz)$(speaker_probe 2 /readyz)$(speaker_probe 3 /readyz)" = 200200200 ]'
+
+scenario "BGP: a Service through the API, routed from the nodes with endpoints"
+{
+	cfg_pool vips "$KL_BGP_RANGE"
+	cfg_peer peer-a 64512 64512 192.0.2.1
+	cfg_peer peer-b 64512 64512 192.0.2.2
+	cfg_adv adv pools=vips
+} | kc apply -f - >/dev/null || die "BGP configuration"
+established_all() {
+	local p i
+	for p in a b; do for i in 1 2 3; do bird_established "$([ $p = a ] && echo rtr || echo rtr2)" "${p}node$i" || return 1; done; done
+}
+check_within 30 "BIRD: all six sessions Established (two BGPPeers, three nodes)" established_all
+kubelab_service web Cluster
+kubelab_service local Local
+check_within 15 "the controller gives web and local addresses" eval '[ -n "$(svc_ip web)" ] && [ -n "$(svc_ip local)" ]'
+WEB=$(svc_ip web) LOC=$(svc_ip local)
+log "web $WEB, local $LOC"
+check_holds 2 "no route while neither has a ready endpoint" eval '[ "$(bird_nexthops "$WEB")$(bird_nexthops "$LOC")" = -- ]'
+kubelab_pod web-1 node1 True
+kubelab_pod local-1 node2 True
+check_within 20 "web (ETP Cluster) is routed via all three nodes" \
+	eval '[ "$(bird_nexthops "$WEB")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]'
+check_within 20 "local (ETP Local) via node2 only, where its Pod is" eval '[ "$(bird_nexthops "$LOC")" = 192.0.2.12 ]'
+check "both BGPPeers carry it" [ "$(bird_peers_with "$LOC")" = anode2,bnode2 ]
+check_within 10 "the client reaches web over HTTP" eval '[ -n "$(http_who "$WEB")" ]'
+check "and local, answered by node2" [ "$(http_who "$LOC")" = node2 ]
+
+scenario "Pods move"
+kubelab_pod local-2 node3 True local
+kubelab_pod local-1 node2 False
+check_within 20 "the Pod on node2 not ready, a new one ready on node3: local moves to node3" \
+	eval '[ "$(bird_nexthops "$LOC")" = 192.0.2.13 ]'
+check_within 10 "the client reaches it on node3" eval '[ "$(http_who "$LOC")" = node3 ]'
+kubelab_pod local-2 node3 False
+check_within 20 "no ready endpoint left: local withdrawn" eval '[ "$(bird_nexthops "$LOC")" = - ]'
+check "web stays on all three nodes" [ "$(bird_nexthops "$WEB")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]
+kubelab_pod local-1 node2 True
+
+scenario "Node excluded from external load balancers"
+kc label node node3 node.kubernetes.io/exclude-from-external-load-balancers= >/dev/null
+check_within 15 "node3 labelled: web withdrawn from node3" \
+	eval '[ "$(bird_nexthops "$WEB")" = 192.0.2.11,192.0.2.12 ]'
+kc label node node3 node.kubernetes.io/exclude-from-external-load-balancers- >/dev/null
+check_within 15 "label removed: node3 announces web again" \
+	eval '[ "$(bird_nexthops "$WEB")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]'
+
+scenario "BGPPeer edited through the API"
+conns() {  # the routers' BGP connections, "local:port peer:port" per line, sorted (BIRD binds its own to eth0)
+	{
+		nsx rtr ss -Htn state established "( sport = :179 or dport = :179 )"
+		nsx rtr2 ss -Htn state established "( sport = :179 or dport = :179 )"
+	} | awk '{ print $3, $4 }' | sed -e 's/\[::ffff:\([0-9.]*\)\]/\1/g' -e 's/%[a-z0-9]*:/:/g' | sort
+}
+before_a=$(conns | grep '^192\.0\.2\.1:')
+before_b=$(conns | grep '^192\.0\.2\.2:')
+check "the routers see three connections per BGPPeer" [ "$(wc -l <<<"$before_a") $(wc -l <<<"$before_b")" = "3 3" ]
+kc -n "$KL_SYS" patch bgppeer peer-b --type merge -p '{"spec":{"holdTime":"9s"}}' >/dev/null
+b_restarted() {
+	local now
+	now=$(conns | grep '^192\.0\.2\.2:')
+	[ "$(wc -l <<<"$now")" = 3 ] && [ -z "$(comm -12 <(echo "$now") <(echo "$before_b"))" ] && established_all
+}
+check_within 20 "peer-b's sessions restart (new connections from all three nodes)" b_restarted
+check "peer-a's sessions kept their TCP connections" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
+kc -n "$KL_SYS" patch bgppeer peer-a --type merge -p '{"spec":{"bfdProfile":"missing"}}' >/dev/null
+check_within 10 "an invalid edit (a BFDProfile that does not exist) is refused and logged" \
+	speaker_says 1 "metallb.io objects in $KL_SYS refused.*missing"
+check_holds 3 "and nothing moves: peer-a's connections stay" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
+kubelab_service web2 Cluster
+kubelab_pod web2-1 node1 True
+check_within 20 "a Service created meanwhile is still announced" \
+	eval 'W2=$(svc_ip web2); [ -n "$W2" ] && [ "$(bird_nexthops "$W2")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]'
+kc -n "$KL_SYS" patch bgppeer peer-a --type json -p '[{"op":"remove","path":"/spec/bfdProfile"}]' >/dev/null
+check_within 10 "the edit undone: valid again" speaker_says 1 "metallb.io objects in $KL_SYS valid again"
+check "peer-a's connections were kept throughout" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
+
+for i in 1 2 3; do
+	check "speaker node$i: no sanitizer report" not grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$E2E_TMP/speaker$i.log"
+done
+e2e_finish
