@@ -103,7 +103,6 @@ static void on_rx(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		h->st.received++;
-		h->st.received_previous_key += which != 0;
 		h->recv(h->arg, &m, ids[which], at);
 	}
 	h->batch(h->arg);

@@ -68,7 +68,6 @@ uint64_t l2_hb_key_grace_left(const struct l2_hb *h);
 
 struct l2_hb_stats {
 	uint64_t sent, send_errors, received, dropped;
-	uint64_t received_previous_key;  /* of received: made with the previous key */
 };
 void l2_hb_stats(const struct l2_hb *h, struct l2_hb_stats *out);
 
