@@ -62,6 +62,7 @@ struct l2 {
 	size_t nvips;
 	struct rate_limit log_rl;
 	uint64_t rx_ok, rx_dup, rx_bad;
+	uint64_t rx_ok_prev_key;  /* of rx_ok: made with the previous key, during a rotation */
 };
 
 /* ---- time ---- */
@@ -342,7 +343,7 @@ static void on_tx(evutil_socket_t fd, short what, void *arg)
 
 /* ---- receiving ---- */
 
-static void on_heartbeat(void *arg, const struct hb_msg *m, size_t key, const char *from)
+static void on_heartbeat(void *arg, const struct hb_msg *m, uint64_t key, const char *from)
 {
 	struct l2 *l = arg;
 	if (!l->lv)
@@ -350,6 +351,7 @@ static void on_heartbeat(void *arg, const struct hb_msg *m, size_t key, const ch
 	enum lv_verdict vd = liveness_receive(l->lv, m, key, mono_ms(), wall_ms());
 	if (vd == LV_ACCEPTED) {
 		l->rx_ok++;
+		l->rx_ok_prev_key += key != l2_hb_current_key(l->hb);
 	} else if (vd == LV_DUPLICATE) {
 		l->rx_dup++;
 	} else {
@@ -612,10 +614,11 @@ json_t *l2_status(const struct l2 *l)
 	}
 	struct l2_hb_stats hs;
 	l2_hb_stats(l->hb, &hs);
-	return json_pack("{s:s, s:b, s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "node", l->node, "key",
-			 l->lv != NULL, "ready", l->lv ? liveness_ready(l->lv) : false, "waiting_for",
-			 l->lv ? liveness_why(l->lv) : "memberlist key", "vips", vips, "speakers", speakers,
-			 "heartbeats", "sent", (json_int_t)hs.sent, "send_errors", (json_int_t)hs.send_errors, "accepted",
-			 (json_int_t)l->rx_ok, "duplicates", (json_int_t)l->rx_dup, "dropped",
+	return json_pack("{s:s, s:b, s:I, s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "node", l->node,
+			 "key", l->lv != NULL, "previous_key_ms", (json_int_t)l2_hb_key_grace_left(l->hb), "ready",
+			 l->lv ? liveness_ready(l->lv) : false, "waiting_for", l->lv ? liveness_why(l->lv) : "memberlist key",
+			 "vips", vips, "speakers", speakers, "heartbeats", "sent", (json_int_t)hs.sent, "send_errors",
+			 (json_int_t)hs.send_errors, "accepted", (json_int_t)l->rx_ok, "accepted_previous_key",
+			 (json_int_t)l->rx_ok_prev_key, "duplicates", (json_int_t)l->rx_dup, "dropped",
 			 (json_int_t)(hs.dropped + l->rx_bad));
 }

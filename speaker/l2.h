@@ -54,12 +54,15 @@ struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_opt
 void l2_apply(struct l2 *l, const struct plan *p, const struct config *c);
 
 /*
- * {"node": this node, "key": bool, "ready": bool (past the startup hold and
- *  seen by the speakers it sees),
+ * {"node": this node, "key": bool, "previous_key_ms": how long the previous
+ *  memberlist key is still accepted after a rotation (0: no rotation under way),
+ *  "ready": bool (past the startup hold and seen by the speakers it sees),
  *  "vips": [{"ip", "owner" (null: none), "here", "interfaces": [...], "since"
  *            (Unix time of the last owner change, seconds)}...],
  *  "speakers": [{"node", "state": "down"|"rising"|"up"|"left", "ready",
- *                "last_heard_ms" (null: never)}...]}
+ *                "last_heard_ms" (null: never)}...],
+ *  "heartbeats": {"sent", "send_errors", "accepted", "accepted_previous_key"
+ *                 (of accepted: made with the previous key), "duplicates", "dropped"}}
  * The caller owns the reference.
  */
 json_t *l2_status(const struct l2 *l);

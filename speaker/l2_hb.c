@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <netinet/in.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "bgp_socket.h"
 #include "clock.h"
+#include "l2_keys.h"
 #include "log.h"
 #include "rate_limit.h"
 #include "xalloc.h"
@@ -35,11 +35,6 @@ struct hb_dest {
 	size_t naddrs;
 };
 
-struct hb_keybuf {
-	uint8_t *p;
-	size_t len;
-};
-
 struct l2_hb {
 	uint16_t port;
 	int fd4, fd6;
@@ -47,8 +42,7 @@ struct l2_hb {
 	l2_hb_recv_fn recv;
 	l2_hb_batch_fn batch;
 	void *arg;
-	struct hb_keybuf key, prev_key;
-	uint64_t prev_key_until;  /* monotonic ms */
+	struct l2_keys keys;
 	struct hb_dest *dests;    /* sorted by node */
 	size_t ndests;
 	struct rate_limit log_rl;
@@ -70,9 +64,11 @@ static void addr_text(const struct sockaddr_storage *ss, char buf[IPADDR_STRLEN]
 		snprintf(buf, IPADDR_STRLEN, "?");
 }
 
-static bool prev_key_valid(const struct l2_hb *h)
+/* Once a rotation's grace is over, the previous key is erased. */
+static void retire_key_if_due(struct l2_hb *h)
 {
-	return h->prev_key.p && mono_ms() < h->prev_key_until;
+	if (l2_keys_expire(&h->keys, mono_ms()))
+		log_info("l2", "the previous memberlist key is retired: heartbeats made with it are refused from now on");
 }
 
 /* ---- receiving ---- */
@@ -81,6 +77,7 @@ static void on_rx(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
 	struct l2_hb *h = arg;
+	retire_key_if_due(h);
 	for (int b = 0; b < RX_BATCH; b++) {
 		uint8_t buf[HB_MAX_LEN + 1];
 		struct sockaddr_storage from;
@@ -88,16 +85,17 @@ static void on_rx(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			break;
-		if (!h->key.p)
+		struct hb_key keys[L2_KEYS_MAX];
+		uint64_t ids[L2_KEYS_MAX];
+		size_t nkeys = l2_keys_accepting(&h->keys, mono_ms(), keys, ids), which = 0;
+		if (!nkeys)
 			continue;  /* no key: nothing can be authenticated */
-		struct hb_key keys[2] = {{h->key.p, h->key.len}, {h->prev_key.p, h->prev_key.len}};
-		size_t which = 0;
 		struct hb_msg m;
 		char at[IPADDR_STRLEN];
 		addr_text(&from, at);
 		/* MSG_TRUNC: n is the datagram's real length; a longer one than fits is refused by its length. */
-		enum hb_error e = hb_decode(buf, (size_t)n > sizeof buf ? sizeof buf : (size_t)n, keys,
-					    prev_key_valid(h) ? 2 : 1, &m, &which);
+		enum hb_error e =
+			hb_decode(buf, (size_t)n > sizeof buf ? sizeof buf : (size_t)n, keys, nkeys, &m, &which);
 		if (e != HB_OK) {
 			h->st.dropped++;
 			if (may_log(h))
@@ -105,7 +103,7 @@ static void on_rx(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		h->st.received++;
-		h->recv(h->arg, &m, which, at);
+		h->recv(h->arg, &m, ids[which], at);
 	}
 	h->batch(h->arg);
 }
@@ -128,17 +126,9 @@ static const struct hb_dest *find_dest(const struct l2_hb *h, const char *node)
 	return NULL;
 }
 
-void l2_hb_send(struct l2_hb *h, const struct hb_msg *m, size_t key)
+static void send_one(struct l2_hb *h, const struct hb_dest *d, const uint8_t *buf, size_t n)
 {
-	const struct hb_dest *d = find_dest(h, m->to);
-	if (!d || !h->key.p)
-		return;
-	struct hb_key k = key == 1 && prev_key_valid(h) ? (struct hb_key){h->prev_key.p, h->prev_key.len}
-						       : (struct hb_key){h->key.p, h->key.len};
-	uint8_t buf[HB_MAX_LEN];
-	size_t n = hb_encode(m, k, buf, sizeof buf);
-	/* The copies share a sequence number: the receiver takes the first and drops the others quietly. */
-	for (size_t a = 0; n && a < d->naddrs; a++) {
+	for (size_t a = 0; a < d->naddrs; a++) {
 		const struct hb_addr *to = &d->addrs[a];
 		int fd = to->ss.ss_family == AF_INET ? h->fd4 : h->fd6;
 		if (fd < 0)
@@ -153,6 +143,26 @@ void l2_hb_send(struct l2_hb *h, const struct hb_msg *m, size_t key)
 			addr_text(&to->ss, at);
 			log_warn("l2", "heartbeat to %s at %s: %s", d->node, at, strerror(errno));
 		}
+	}
+}
+
+void l2_hb_send(struct l2_hb *h, const struct hb_msg *m, uint64_t peer_key)
+{
+	const struct hb_dest *d = find_dest(h, m->to);
+	if (!d)
+		return;
+	retire_key_if_due(h);
+	struct hb_key keys[L2_KEYS_MAX];
+	size_t nkeys = l2_keys_sending(&h->keys, peer_key, mono_ms(), keys);
+	/*
+	 * Every copy (one per address, one per key during a rotation) carries one
+	 * sequence number: the receiver takes the first and drops the others quietly.
+	 */
+	for (size_t k = 0; k < nkeys; k++) {
+		uint8_t buf[HB_MAX_LEN];
+		size_t n = hb_encode(m, keys[k], buf, sizeof buf);
+		if (n)
+			send_one(h, d, buf, n);
 	}
 }
 
@@ -179,14 +189,6 @@ bool l2_hb_config_has_key(const struct config *c)
 	return e && e->len >= L2_HB_KEY_MIN_LEN;
 }
 
-static void key_clear(struct hb_keybuf *k)
-{
-	if (k->p)
-		OPENSSL_cleanse(k->p, k->len);
-	free(k->p);
-	*k = (struct hb_keybuf){0};
-}
-
 bool l2_hb_set_key(struct l2_hb *h, const struct config *c, bool needed)
 {
 	enum log_level lvl = needed ? LOG_ERROR : LOG_DEBUG;  /* BGP-only: nothing depends on the key */
@@ -202,18 +204,12 @@ bool l2_hb_set_key(struct l2_hb *h, const struct config *c, bool needed)
 				  o->meta.id, MEMBERLIST_KEY, e ? "is shorter than 16 bytes" : "is missing");
 		return false;  /* the caller says goodbye with the old key, then drops it */
 	}
-	if (h->key.p && h->key.len == e->len && memcmp(h->key.p, e->value, e->len) == 0)
-		return true;
-	if (h->key.p) {
-		log_info("l2", "memberlist key changed: the previous one stays accepted for %d s",
-			 L2_HB_KEY_GRACE_MS / 1000);
-		key_clear(&h->prev_key);
-		h->prev_key = h->key;
-		h->prev_key_until = mono_ms() + L2_HB_KEY_GRACE_MS;
-	}
-	h->key.p = xmalloc(e->len);
-	memcpy(h->key.p, e->value, e->len);
-	h->key.len = e->len;
+	bool rotating = l2_keys_grace_left(&h->keys, mono_ms()) > 0;
+	if (l2_keys_set(&h->keys, (const uint8_t *)e->value, e->len, mono_ms()) == L2_KEYS_ROTATED)
+		log_info("l2", "memberlist key changed: for %d s the previous one is still accepted, and sent to "
+			       "speakers not yet heard with the new one%s",
+			 L2_KEYS_GRACE_MS / 1000,
+			 rotating ? "; the key before it (a rotation ago) is retired now" : "");
 	return true;
 }
 
@@ -326,15 +322,23 @@ void l2_hb_free(struct l2_hb *h)
 	if (h->fd6 >= 0)
 		close(h->fd6);
 	dests_free(h);
-	key_clear(&h->key);
-	key_clear(&h->prev_key);
+	l2_keys_clear(&h->keys);
 	free(h);
 }
 
 void l2_hb_drop_key(struct l2_hb *h)
 {
-	key_clear(&h->key);
-	key_clear(&h->prev_key);
+	l2_keys_clear(&h->keys);
+}
+
+uint64_t l2_hb_current_key(const struct l2_hb *h)
+{
+	return l2_keys_current_id(&h->keys);
+}
+
+uint64_t l2_hb_key_grace_left(const struct l2_hb *h)
+{
+	return l2_keys_grace_left(&h->keys, mono_ms());
 }
 
 void l2_hb_stats(const struct l2_hb *h, struct l2_hb_stats *out)

@@ -10,10 +10,11 @@
  * and logged at most a few times a second (anyone on the LAN can send it).
  *
  * The key is the Secret memberlist's secretkey (in metallb-system when there
- * are several; at least 16 bytes). When it changes, the old key stays accepted
- * for L2_HB_KEY_GRACE_MS and is used towards a speaker that still sends with
- * it, so speakers that reload the Secret a few seconds apart keep hearing each
- * other.
+ * are several; at least 16 bytes). When it changes, the previous key stays
+ * accepted, and a copy of each heartbeat is sent under it to the speakers not
+ * yet heard with the new one, for L2_KEYS_GRACE_MS (60 s): speakers that load
+ * the Secret seconds apart keep hearing each other (speaker/l2_keys.h). The
+ * rotation and the end of its grace are logged once each.
  */
 #ifndef VIPCAST_SPEAKER_L2_HB_H
 #define VIPCAST_SPEAKER_L2_HB_H
@@ -26,13 +27,12 @@
 #include "heartbeat.h"
 
 #define L2_HB_KEY_MIN_LEN 16
-#define L2_HB_KEY_GRACE_MS (10 * 60 * 1000)
 
 struct event_base;
 struct l2_hb;
 
-/* An authenticated, well-formed message; key: 0 the current key, 1 the previous one. */
-typedef void (*l2_hb_recv_fn)(void *arg, const struct hb_msg *m, size_t key, const char *from);
+/* An authenticated, well-formed message; key: the id of the key it was made with (l2_keys.h). */
+typedef void (*l2_hb_recv_fn)(void *arg, const struct hb_msg *m, uint64_t key, const char *from);
 /* After a batch of datagrams (at most a few dozen per wakeup). */
 typedef void (*l2_hb_batch_fn)(void *arg);
 
@@ -54,8 +54,17 @@ void l2_hb_drop_key(struct l2_hb *h);
 /* Every Node of the configuration but self, with its InternalIP addresses. */
 void l2_hb_set_nodes(struct l2_hb *h, const struct config *c, const char *self);
 
-/* Sends m to every address of node m->to, MACed with the key that node uses (key: as received). */
-void l2_hb_send(struct l2_hb *h, const struct hb_msg *m, size_t key);
+/*
+ * Sends m to every address of node m->to, MACed with the current key, and
+ * during a rotation's grace once more with the previous one unless peer_key
+ * (the id of the key of that node's last accepted message) is the current.
+ */
+void l2_hb_send(struct l2_hb *h, const struct hb_msg *m, uint64_t peer_key);
+
+/* The id of the current key (L2_KEYS_NONE: none). */
+uint64_t l2_hb_current_key(const struct l2_hb *h);
+/* Milliseconds left in which the previous key is accepted; 0: no rotation in progress. */
+uint64_t l2_hb_key_grace_left(const struct l2_hb *h);
 
 struct l2_hb_stats {
 	uint64_t sent, send_errors, received, dropped;

@@ -268,7 +268,7 @@ void liveness_set_peers(struct liveness *l, const char *const *names, size_t n, 
 	settle(l, now);
 }
 
-enum lv_verdict liveness_receive(struct liveness *l, const struct hb_msg *m, size_t key, uint64_t now,
+enum lv_verdict liveness_receive(struct liveness *l, const struct hb_msg *m, uint64_t key, uint64_t now,
 				 uint64_t wall_ms)
 {
 	if (strcmp(m->to, l->self) != 0)

@@ -102,7 +102,7 @@ struct lv_peer {
 	bool ready;
 	uint16_t nup;
 	enum hb_view sees_us;    /* HB_VIEW_DOWN when about another boot of ours */
-	size_t key;              /* which key it used (for key rotation) */
+	uint64_t key;            /* the id of the key of its last accepted message (for key rotation) */
 };
 
 struct liveness;
@@ -113,8 +113,8 @@ void liveness_free(struct liveness *l);
 /* The other speakers (the configuration's Nodes; self is skipped). Known ones keep their state. */
 void liveness_set_peers(struct liveness *l, const char *const *names, size_t n, uint64_t now);
 
-/* An authenticated message; key is the index of the key it was made with. */
-enum lv_verdict liveness_receive(struct liveness *l, const struct hb_msg *m, size_t key, uint64_t now,
+/* An authenticated message; key names the key it was made with (the transport's id, kept as is). */
+enum lv_verdict liveness_receive(struct liveness *l, const struct hb_msg *m, uint64_t key, uint64_t now,
 				 uint64_t wall_ms);
 const char *lv_verdict_name(enum lv_verdict v);
 
