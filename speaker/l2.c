@@ -521,6 +521,7 @@ struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_opt
 	l->hb = l2_hb_new(base, l->opt.port, on_heartbeat, on_heartbeats_done, l);
 	if (!l->hb)
 		goto fail;
+	l2_hb_set_key_grace(l->hb, l->opt.key_grace_ms);
 	l->resp = l2_responder_new(base, &l->opt.responder);
 	if (!l->resp)
 		goto fail;

@@ -37,6 +37,7 @@ struct l2_options {
 	unsigned interval_ms;  /* heartbeat interval; 0: 100; 10..60000 */
 	unsigned detect_mult;  /* missed heartbeats before a speaker counts as dead; 0: 3; 2..50 */
 	uint16_t port;         /* UDP port of the heartbeats on every node; 0: 7946 */
+	unsigned key_grace_ms; /* how long a rotated memberlist key is still accepted; 0: L2_KEYS_GRACE_MS */
 	struct l2_responder_options responder;
 };
 

@@ -208,7 +208,7 @@ bool l2_hb_set_key(struct l2_hb *h, const struct config *c, bool needed)
 	if (l2_keys_set(&h->keys, (const uint8_t *)e->value, e->len, mono_ms()) == L2_KEYS_ROTATED)
 		log_info("l2", "memberlist key changed: for %d s the previous one is still accepted, and sent to "
 			       "speakers not yet heard with the new one%s",
-			 L2_KEYS_GRACE_MS / 1000,
+			 (h->keys.grace_ms ? h->keys.grace_ms : L2_KEYS_GRACE_MS) / 1000,
 			 rotating ? "; the key before it (a rotation ago) is retired now" : "");
 	return true;
 }
@@ -275,6 +275,11 @@ static int open_socket(int family, uint16_t port)
 		return -1;
 	}
 	return fd;
+}
+
+void l2_hb_set_key_grace(struct l2_hb *h, unsigned ms)
+{
+	h->keys.grace_ms = ms;
 }
 
 struct l2_hb *l2_hb_new(struct event_base *base, uint16_t port, l2_hb_recv_fn recv, l2_hb_batch_fn batch,

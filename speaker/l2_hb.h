@@ -39,6 +39,8 @@ typedef void (*l2_hb_batch_fn)(void *arg);
 /* NULL (logged) when neither socket can be opened. */
 struct l2_hb *l2_hb_new(struct event_base *base, uint16_t port, l2_hb_recv_fn recv, l2_hb_batch_fn batch,
 			void *arg);
+/* How long a rotated key is still accepted and sent; 0: L2_KEYS_GRACE_MS. */
+void l2_hb_set_key_grace(struct l2_hb *h, unsigned ms);
 void l2_hb_free(struct l2_hb *h);
 
 /*

@@ -33,7 +33,7 @@ enum l2_keys_change l2_keys_set(struct l2_keys *k, const uint8_t *p, size_t len,
 	key_erase(&k->prev);
 	if (c == L2_KEYS_ROTATED) {
 		k->prev = k->cur;
-		k->prev_until = now + L2_KEYS_GRACE_MS;
+		k->prev_until = now + (k->grace_ms ? k->grace_ms : L2_KEYS_GRACE_MS);
 	}
 	k->cur = (struct l2_key){xmalloc(len), len, ++k->last_id};
 	memcpy(k->cur.p, p, len);

@@ -51,6 +51,7 @@ struct l2_keys {
 	struct l2_key cur, prev;  /* prev.p NULL: no rotation in progress */
 	uint64_t prev_until;      /* monotonic ms when prev is retired */
 	uint64_t last_id;
+	uint32_t grace_ms;        /* 0: L2_KEYS_GRACE_MS */
 };
 
 enum l2_keys_change {

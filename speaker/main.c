@@ -56,6 +56,7 @@ static void usage(FILE *out)
 		"      --status FILE       keep the state (sessions, L2 owners) as JSON in FILE\n"
 		"      --l2-interval MS    L2 liveness heartbeat interval (default 100, at least 10)\n"
 		"      --l2-port PORT      L2 liveness UDP port (default 7946)\n"
+		"      --l2-key-grace S    seconds a rotated memberlist key is still accepted (default 60)\n"
 		"  -v, --log-level LEVEL   error, warn, info (default) or debug\n"
 		"      --print-plan        print what a fresh load gives this node (JSON) and exit\n"
 		"  -h, --help              this text\n"
@@ -156,6 +157,7 @@ int main(int argc, char **argv)
 		{"print-plan", no_argument, NULL, 'p'},       {"kubeconfig", required_argument, NULL, 'K'},
 		{"context", required_argument, NULL, 'C'},    {"namespace", required_argument, NULL, 'N'},
 		{"health-address", required_argument, NULL, 'H'}, {"coalesce", required_argument, NULL, 'Q'},
+		{"l2-key-grace", required_argument, NULL, 'G'},
 		{NULL, 0, NULL, 0},
 	};
 	struct kspeaker_opts ko = {.health_listen = KSPEAKER_DEFAULT_HEALTH};
@@ -221,6 +223,11 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			ko.health_listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
+			break;
+		case 'G':
+			if (!parse_uint(optarg, 3600, &v) || !v)
+				goto bad;
+			o.l2.key_grace_ms = (unsigned)v * 1000;
 			break;
 		case 'Q':
 			if (!parse_uint(optarg, 10000, &v) || !v)
