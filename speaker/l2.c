@@ -50,6 +50,8 @@ struct l2_vip {
 
 struct l2 {
 	char *node;
+	void (*claims_fn)(void *arg);
+	void *claims_arg;
 	struct l2_options opt;
 	struct l2_responder *resp;
 	struct l2_hb *hb;
@@ -234,6 +236,14 @@ static void recompute(struct l2 *l, bool force_set)
 						     l->vips[i].nifaces};
 	l2_responder_set(l->resp, own, n);
 	free(own);
+	if (l->claims_fn)
+		l->claims_fn(l->claims_arg);
+}
+
+void l2_on_claims(struct l2 *l, void (*fn)(void *arg), void *arg)
+{
+	l->claims_fn = fn;
+	l->claims_arg = arg;
 }
 
 static void on_handover(evutil_socket_t fd, short what, void *arg)
@@ -462,6 +472,18 @@ static void apply_vips(struct l2 *l, const struct plan *p)
 	for (size_t i = 0; i < nold; i++)
 		vip_free(&old[i]);
 	free(old);
+}
+
+bool l2_claims(const struct l2 *l, const struct ipaddr *ip, const char *const **ifaces, size_t *nifaces)
+{
+	const struct l2_vip *v = find_vip(l->vips, l->nvips, ip);
+	if (!v || !v->claimed)
+		return false;
+	if (ifaces)
+		*ifaces = (const char *const *)v->ifaces;
+	if (nifaces)
+		*nifaces = v->nifaces;
+	return true;
 }
 
 void l2_apply(struct l2 *l, const struct plan *p, const struct config *c)

@@ -68,6 +68,11 @@ void l2_apply(struct l2 *l, const struct plan *p, const struct config *c);
  */
 json_t *l2_status(const struct l2 *l);
 
+/* fn(arg) runs whenever the set of VIPs this node answers for changes. */
+void l2_on_claims(struct l2 *l, void (*fn)(void *arg), void *arg);
+/* This node answers for ip; *ifaces (may be NULL) gets the interfaces it was given (none: every suitable one). */
+bool l2_claims(const struct l2 *l, const struct ipaddr *ip, const char *const **ifaces, size_t *nifaces);
+
 /* Clean stop: tells the other speakers at once so they take over without waiting, stops answering. */
 void l2_free(struct l2 *l);
 

@@ -296,6 +296,8 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 		}
 
 	struct route_list *lists = xcalloc(p->npeers, sizeof(*lists));
+	bool *to = xcalloc(p->npeers, sizeof(*to));
+	p->bgp_svcs = arena_calloc(&p->arena, nsvcs + 1, sizeof(*p->bgp_svcs));
 	for (size_t s = 0; s < nsvcs; s++) {
 		const struct object *svc = svcs[s].svc;
 		if (!svcs[s].nips || !svc_ready_anywhere(&b->ready, svc) ||
@@ -311,11 +313,27 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 					continue;
 				struct plan_route r = {route_prefix(ip, &here[a]->bgpadv), here_attrs[a]};
 				for (size_t q = 0; q < p->npeers; q++)
-					if (adv_names_peer(here[a], p->peers[q].peer))
+					if (adv_names_peer(here[a], p->peers[q].peer)) {
 						route_push(&lists[q], &r);
+						to[q] = true;
+					}
 			}
 		}
+		size_t nto = 0;
+		for (size_t q = 0; q < p->npeers; q++)
+			nto += to[q];
+		if (!nto)
+			continue;
+		struct plan_bgp_svc *bs = &p->bgp_svcs[p->nbgp_svcs++];
+		bs->svc = svc;
+		bs->peers = arena_calloc(&p->arena, nto, sizeof(*bs->peers));
+		for (size_t q = 0; q < p->npeers; q++)
+			if (to[q]) {
+				bs->peers[bs->npeers++] = (uint32_t)q;
+				to[q] = false;
+			}
 	}
+	free(to);
 	for (size_t q = 0; q < p->npeers; q++) {
 		sort_merge_routes(b, &lists[q]);
 		p->peers[q].routes = arena_calloc(&p->arena, lists[q].n + 1, sizeof(struct plan_route));

@@ -54,6 +54,13 @@ struct plan_peer {
 	size_t nroutes;
 };
 
+/* A Service this node announces over BGP, and to which of plan.peers. */
+struct plan_bgp_svc {
+	const struct object *svc;
+	uint32_t *peers;  /* indices into plan.peers, ascending */
+	size_t npeers;
+};
+
 struct plan_node_weight {
 	const char *node;
 	int64_t weight;  /* sum of the preferredNodeSelectors weights that match it */
@@ -79,6 +86,8 @@ struct plan {
 	size_t npeers;
 	struct plan_attrs *attrs;
 	size_t nattrs;
+	struct plan_bgp_svc *bgp_svcs;  /* in (namespace, name) order */
+	size_t nbgp_svcs;
 	struct plan_l2_vip *l2;  /* sorted by ip */
 	size_t nl2;
 	size_t services_announced, services_without_endpoints;

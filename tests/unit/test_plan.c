@@ -119,6 +119,15 @@ static void test_bgp_routes_and_attributes(void **state)
 			    "2001:db8::/64 c=64500:9; 2001:db8::5/128 lp=200 c=64500:1,64500:2 l=1:2:3");
 	assert_int_equal(r.p->services_announced, 2);
 	assert_int_equal(r.p->services_without_endpoints, 1);
+	/* Per Service, the peers it goes to (ServiceBGPStatus): a to both, c to both, b to none. */
+	assert_int_equal(r.p->nbgp_svcs, 2);
+	assert_string_equal(r.p->bgp_svcs[0].svc->meta.name, "a");
+	assert_string_equal(r.p->bgp_svcs[1].svc->meta.name, "c");
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(r.p->bgp_svcs[i].npeers, 2);
+		assert_string_equal(r.p->peers[r.p->bgp_svcs[i].peers[0]].peer->meta.name, "r1");
+		assert_string_equal(r.p->peers[r.p->bgp_svcs[i].peers[1]].peer->meta.name, "r2");
+	}
 	done(&r);
 
 	/* n2 is not selected by r2. */
@@ -153,9 +162,11 @@ static void test_local_traffic_policy(void **state)
 		"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: all, namespace: metallb-system}\n";
 	run(&r, yaml, "n1");
 	assert_string_equal(routes_of(&r, "r1", buf, sizeof(buf)), "");
+	assert_int_equal(r.p->nbgp_svcs, 0);
 	done(&r);
 	run(&r, yaml, "n2");
 	assert_string_equal(routes_of(&r, "r1", buf, sizeof(buf)), "203.0.113.3/32");
+	assert_int_equal(r.p->nbgp_svcs, 1);
 	done(&r);
 }
 
