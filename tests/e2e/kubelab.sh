@@ -1,7 +1,10 @@
 # shellcheck shell=bash
 # The Kubernetes-mode lab: the real control plane, the controller, three nodes
 # running vipcast-speaker as the DaemonSet would, a BIRD router and a client.
-# Source kubelib.sh, then lib.sh, call e2e_init, then kubelab_up.
+# Source kubelib.sh, then lib.sh, call e2e_init, then kubelab_up. The lab demo
+# in Kubernetes mode (scripts/kube-demo.sh) builds its own network and uses the
+# parts: kubelab_api_port, kubelab_control_plane, kubelab_controller,
+# kubelab_speaker, kubelab_web, kubelab_pod_status.
 #
 #   client c --(198.51.100.0/24)-- rtr (BIRD, AS 64512, forwards): eth0 192.0.2.1
 #                                  rtr2 (BIRD, AS 64512, a second BGPPeer): eth0 192.0.2.2
@@ -39,14 +42,42 @@ kubelab_diag() {
 	kc get svc -A -o wide 2>&1 | grep -v ClusterIP | sed 's/^/    /' | head -20
 }
 
+# kubelab_api_port LAN -> a veth from the root namespace (where the API server
+# listens, on $KL_API) into LAN's switch; nodes on LAN reach it from $KL_NET.0/24
+kubelab_api_port() {
+	ip link add "$KL_VETH" type veth peer name "p$KL_VETH" netns "$(ns "sw-$1")" || die "veth to the LAN"
+	ip -n "$(ns "sw-$1")" link set "p$KL_VETH" master br0 up
+	ip addr add "$KL_API/24" dev "$KL_VETH" || die "address $KL_API"
+	ip link set "$KL_VETH" up
+}
+
+# kubelab_web I ADDR BODY -> in namespace nI, an HTTP server on ADDR (0.0.0.0 or ::)
+# port 8080 answering every GET with BODY, standing in for the Pods behind a Service
+kubelab_web() {
+	nsx "n$1" "$E2E_PY" -c '
+import http.server, socket, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = (sys.argv[2] + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+class S(http.server.ThreadingHTTPServer):
+    allow_reuse_address = True
+    address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+S((sys.argv[1], 8080), H).serve_forever()
+' "$2" "$3" >/dev/null 2>&1 &
+	track "http$1" $! python3 "n$1"
+}
+
 kubelab_net() {
 	local i
 	ns_add rtr rtr2 c n1 n2 n3
 	lan_add lan
-	ip link add "$KL_VETH" type veth peer name "p$KL_VETH" netns "$(ns sw-lan)" || die "veth to the LAN"
-	ip -n "$(ns sw-lan)" link set "p$KL_VETH" master br0 up
-	ip addr add "$KL_API/24" dev "$KL_VETH" || die "address $KL_API"
-	ip link set "$KL_VETH" up
+	kubelab_api_port lan
 	lan_attach lan rtr eth0 192.0.2.1/24
 	lan_attach lan rtr2 eth0 192.0.2.2/24
 	lan_attach lan c eth1 192.0.2.100/24
@@ -62,21 +93,7 @@ kubelab_net() {
 		ip -n "$(ns "n$i")" addr add "$KL_BGP_RANGE" dev lo
 		ip -n "$(ns "n$i")" addr add "$KL_L2_RANGE" dev lo
 		route_add "n$i" 198.51.100.0/24 192.0.2.1
-		nsx "n$i" "$E2E_PY" -c '
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = (sys.argv[1] + "\n").encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer.allow_reuse_address = True
-http.server.ThreadingHTTPServer(("0.0.0.0", 8080), H).serve_forever()
-' "node$i" >/dev/null 2>&1 &
-		track "http$i" $! python3 "n$i"
+		kubelab_web "$i" 0.0.0.0 "node$i"
 	done
 }
 
@@ -105,6 +122,7 @@ EOF
 }
 
 # kubelab_speaker I [ARGS...] -> vipcast-speaker for node I in namespace nI, as the DaemonSet runs it
+# (log level $KL_SPEAKER_LOG_LEVEL, default debug)
 declare -A KL_RUNS=()
 kubelab_speaker() {
 	local i=$1 runs=${KL_RUNS[$1]:-0}
@@ -112,7 +130,7 @@ kubelab_speaker() {
 	[ -f "$E2E_TMP/speaker$i.log" ] && mv "$E2E_TMP/speaker$i.log" "$E2E_TMP/speaker$i.log.$runs"
 	KL_RUNS[$i]=$((runs + 1))
 	NODE_NAME=node$i POD_NAME=speaker-node$i POD_NAMESPACE=$KL_SYS ip netns exec "$(ns "n$i")" "$SPEAKER" \
-		--kubeconfig "$KL_SPEAKER_KUBECONFIG" --health-address "$KL_NET.1$i:7472" --log-level debug \
+		--kubeconfig "$KL_SPEAKER_KUBECONFIG" --health-address "$KL_NET.1$i:7472" --log-level "${KL_SPEAKER_LOG_LEVEL:-debug}" \
 		--l2-interval 100 "$@" >"$E2E_TMP/speaker$i.log" 2>&1 &
 	track "speaker$i" $! vipcast-speaker "n$i"
 }
@@ -144,12 +162,24 @@ kubelab_nodes() {
 	for i in 1 2 3; do cfg_node "node$i" "192.0.2.1$i"; done | kc apply -f - >/dev/null || die "Nodes"
 }
 
+# kubelab_pod_status NAME READY IP... -> Pod NAME in $KL_NS Running, its IPs and its
+# Ready condition as a kubelet would write them (there is no kubelet here)
+kubelab_pod_status() {
+	local name=$1 ready=$2 ips="" ip
+	shift 2
+	for ip in "$@"; do ips="$ips${ips:+, }{\"ip\": \"$ip\"}"; done
+	kc -n "$KL_NS" patch pod "$name" --subresource status --type merge -p "
+{\"status\": {\"phase\": \"Running\", \"podIP\": \"$1\", \"podIPs\": [$ips],
+  \"conditions\": [{\"type\": \"Ready\", \"status\": \"$ready\",
+  \"lastTransitionTime\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}]}}" >/dev/null || die "Pod $name status"
+}
+
 # kubelab_pod NAME NODE READY [APP] -> Pod NAME on NODE with label app=APP (default NAME without -N),
 # its status as a kubelet writes it (podIP from 198.18.1.0/24)
 KL_PODS=0
 declare -A KL_PODIP=()
 kubelab_pod() {
-	local name=$1 node=$2 ready=$3 app=${4:-${1%-*}} ip
+	local name=$1 node=$2 ready=$3 app=${4:-${1%-*}}
 	if [ -z "${KL_PODIP[$name]:-}" ]; then
 		KL_PODS=$((KL_PODS + 1))
 		KL_PODIP[$name]=198.18.1.$KL_PODS
@@ -162,11 +192,7 @@ spec:
   containers: [{name: web, image: registry.invalid/web:1, ports: [{containerPort: 8080}]}]
 EOF
 	fi
-	ip=${KL_PODIP[$name]}
-	kc -n "$KL_NS" patch pod "$name" --subresource status --type merge -p "
-{\"status\": {\"phase\": \"Running\", \"podIP\": \"$ip\", \"podIPs\": [{\"ip\": \"$ip\"}],
-  \"conditions\": [{\"type\": \"Ready\", \"status\": \"$ready\",
-  \"lastTransitionTime\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}]}}" >/dev/null || die "Pod $name status"
+	kubelab_pod_status "$name" "$ready" "${KL_PODIP[$name]}"
 }
 
 # kubelab_service NAME ETP [POOL] -> a LoadBalancer Service selecting app=NAME, port 8080
@@ -202,29 +228,46 @@ bird_peers_with() {
 # http_who VIP -> the node that answered GET http://VIP:8080/ from the client
 http_who() { nsx c curl -s -m 2 "http://$1:8080/" 2>/dev/null; }
 
-kubelab_up() {
-	kubelab_net
-	local t0
+# kubelab_control_plane -> scripts/kube-env.sh up on $KL_API (the API port must exist:
+# kubelab_api_port), deploy/namespace.yaml, deploy/crds and deploy/rbac applied,
+# kubeconfigs with the tokens of the speaker's and the controller's ServiceAccounts
+# ($KL_SPEAKER_KUBECONFIG, $KL_CONTROLLER_KUBECONFIG). kubectl's output goes to
+# $KL_SHOW (default /dev/null). Service range: $KL_SERVICE_RANGE.
+kubelab_control_plane() {
+	local t0 show=${KL_SHOW:-/dev/null}
 	t0=$(now)
-	if ! KUBE_ENV_SERVICE_RANGE=198.18.128.0/22 bash "$KUBE_ENV" up --addr "$KL_API" "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1; then
+	if ! KUBE_ENV_SERVICE_RANGE=${KL_SERVICE_RANGE:-198.18.128.0/22} bash "$KUBE_ENV" up --addr "$KL_API" "$KDIR" \
+		>"$E2E_TMP/kube-env.log" 2>&1; then
 		tail -n 20 "$E2E_TMP/kube-env.log" >&2
 		die "kube-env.sh up failed"
 	fi
 	record pass "control plane up on $KL_API ($(elapsed "$t0") s)"
-	kc create namespace "$KL_SYS" >/dev/null
-	kc create namespace "$KL_NS" >/dev/null
-	kc apply --server-side -f "$SRC/deploy/crds" >/dev/null || die "applying deploy/crds"
+	kc apply -f "$SRC/deploy/namespace.yaml" >>"$show" || die "applying deploy/namespace.yaml"
+	kc apply --server-side -f "$SRC/deploy/crds" >>"$show" || die "applying deploy/crds"
 	kc wait --for condition=established --timeout=30s crd/bgppeers.metallb.io crd/servicel2statuses.metallb.io \
 		>/dev/null || die "CRDs not established"
-	kc apply -f "$SRC/deploy/rbac/speaker.yaml" -f "$SRC/deploy/rbac/controller.yaml" >/dev/null || die "RBAC"
-	kubelab_sa_kubeconfig vipcast-speaker "$E2E_TMP/speaker.kubeconfig"
-	kubelab_sa_kubeconfig vipcast-controller "$E2E_TMP/controller.kubeconfig"
+	kc apply -f "$SRC/deploy/rbac" >>"$show" || die "RBAC"
 	KL_SPEAKER_KUBECONFIG=$E2E_TMP/speaker.kubeconfig
+	KL_CONTROLLER_KUBECONFIG=$E2E_TMP/controller.kubeconfig
+	kubelab_sa_kubeconfig vipcast-speaker "$KL_SPEAKER_KUBECONFIG"
+	kubelab_sa_kubeconfig vipcast-controller "$KL_CONTROLLER_KUBECONFIG"
+}
+
+# kubelab_controller [ARGS...] -> vipcast-controller in the root namespace, as its Deployment runs it
+kubelab_controller() {
+	"$CONTROLLER" --kubeconfig "$KL_CONTROLLER_KUBECONFIG" --namespace "$KL_SYS" \
+		--log-level "${KL_CONTROLLER_LOG_LEVEL:-debug}" --health-listen 127.0.0.1:0 "$@" \
+		>"$E2E_TMP/controller.log" 2>&1 &
+	track controller $! vipcast-controller -
+}
+
+kubelab_up() {
+	kubelab_net
+	kubelab_control_plane
+	kc create namespace "$KL_NS" >/dev/null
 	wait_until 20 kc -n "$KL_NS" get serviceaccount default || die "no default ServiceAccount in $KL_NS"
 	kubelab_nodes
 	kubelab_bird 192.0.2.1 a rtr
 	kubelab_bird 192.0.2.2 b rtr2
-	"$CONTROLLER" --kubeconfig "$E2E_TMP/controller.kubeconfig" --namespace "$KL_SYS" --log-level debug \
-		--health-listen 127.0.0.1:0 >"$E2E_TMP/controller.log" 2>&1 &
-	track controller $! vipcast-controller -
+	kubelab_controller
 }
