@@ -43,29 +43,14 @@ if [ "$DO_BUILD" = 1 ]; then
 fi
 
 . "$ROOT/tests/e2e/lib.sh"
+. "$ROOT/scripts/lab-common.sh"
 e2e_init lab "$BUILD_DIR" bird birdc curl
 SPEAKER_LOG_LEVEL=info
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 fail() { printf '\nlab-demo: FAILED: %s\n' "$*" >&2; record fail "$*"; e2e_finish; }
-indent() { sed 's/^/    /'; }
 
 # ---------------------------------------------------------------- the network
 say "network: router, three nodes on a fabric LAN, a client behind the router"
-ns_add router node1 node2 node3 client
-ns_forward router
-ip netns exec "$(ns router)" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 \
-	net.ipv6.fib_multipath_hash_policy=1 net.ipv4.conf.all.rp_filter=0 >/dev/null
-lan_add fabric
-lan_attach fabric router eth0 192.0.2.1/24 2001:db8:1::1/64
-for i in 1 2 3; do
-	lan_attach fabric node$i eth0 192.0.2.1$i/24 2001:db8:1::1$i/64
-	ip -n "$(ns node$i)" route add default via 192.0.2.1
-	ip -n "$(ns node$i)" -6 route add default via 2001:db8:1::1
-done
-link_add router eth1 203.0.113.1/24,2001:db8:2::1/64 client eth0 203.0.113.10/24,2001:db8:2::10/64
-ip -n "$(ns client)" route add default via 203.0.113.1
-ip -n "$(ns client)" -6 route add default via 2001:db8:2::1
+lab_net router client node fabric
 for n in router node1 node2 node3 client; do echo "    $(ns $n)"; done
 
 # ---------------------------------------------------------------- the configuration
@@ -85,26 +70,7 @@ import json, sys
 print([ip for s in json.load(sys.stdin)["services"] if s["name"] == "api" for ip in s["ips"] if ":" in ip][0])')
 
 # ---------------------------------------------------------------- the router
-cat >"$E2E_TMP/bird.conf" <<EOF
-router id 192.0.2.1;
-log "$E2E_TMP/router-bird.log" all;
-timeformat protocol iso long ms;
-protocol device { scan time 10; }
-# BGP routes go to the kernel; equal paths from several nodes become one ECMP route
-protocol kernel kernel4 { ipv4 { import none; export where source = RTS_BGP; }; merge paths on; }
-protocol kernel kernel6 { ipv6 { import none; export where source = RTS_BGP; }; merge paths on; }
-template bgp k8s {
-	local as 64500;
-	hold time 9; keepalive time 3;
-	connect delay time 1; connect retry time 2; error wait time 1, 5;
-}
-EOF
-for i in 1 2 3; do
-	cat >>"$E2E_TMP/bird.conf" <<EOF
-protocol bgp node$i from k8s { neighbor 192.0.2.1$i as 64512; ipv4 { import all; export none; }; }
-protocol bgp node${i}_v6 from k8s { neighbor 2001:db8:1::1$i as 64512; ipv6 { import all; export none; }; }
-EOF
-done
+lab_router_conf "$E2E_TMP/router-bird.log" >"$E2E_TMP/bird.conf"
 say "router: BIRD 2, one eBGP session per node and family"
 start_bird router router "$E2E_TMP/bird.conf"
 run birdc -s "$E2E_TMP/router/bird.ctl" show protocols | indent
