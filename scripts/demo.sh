@@ -3,14 +3,19 @@
 # builds, and runs the lab demo (scripts/lab-demo.sh): a BIRD router in a
 # network namespace learns the VIPs that three vipcast-speaker nodes announce,
 # with their communities, and a client reaches them. Needs root.
+# `scripts/demo.sh --kube` tells the same story in Kubernetes mode
+# (scripts/kube-demo.sh): the test control plane, kubectl apply of the
+# examples, the controller and the speakers reading them from the API.
 # `scripts/demo.sh --examples` instead checks every example configuration in
 # deploy/examples/ and shows the VIPs the controller gives their Services.
 set -eu
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" != "--examples" ]; then
-	exec sh scripts/lab-demo.sh "$@"
-fi
+case ${1:-} in
+--examples) ;;
+--kube) shift; exec bash scripts/kube-demo.sh "$@" ;;
+*) exec sh scripts/lab-demo.sh "$@" ;;
+esac
 
 sh scripts/install-deps.sh --no-kube
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIPCAST_TESTS=OFF >/dev/null

@@ -24,26 +24,11 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 BUILD_DIR=${VIPCAST_BUILD:-$ROOT/build-release}
-DO_BUILD=1 PAUSE=0
-for a in "$@"; do
-	case $a in
-	--no-build) DO_BUILD=0 ;;
-	--pause) PAUSE=1 ;;
-	*) echo "usage: $0 [--no-build] [--pause]" >&2; exit 2 ;;
-	esac
-done
-[ "$(id -u)" = 0 ] || { echo "lab-demo: run as root (network namespaces)" >&2; exit 1; }
-
-if [ "$DO_BUILD" = 1 ]; then
-	echo "== installing dependencies (scripts/install-deps.sh)"
-	sh scripts/install-deps.sh --no-kube || exit 1
-	echo "== building (Release) in $BUILD_DIR"
-	cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DVIPCAST_TESTS=OFF >/dev/null || exit 1
-	cmake --build "$BUILD_DIR" -j"$(nproc)" --target vipcast-controller vipcast-speaker >/dev/null || exit 1
-fi
+. "$ROOT/scripts/lab-common.sh"
+lab_options lab-demo "$@"
+lab_build "$BUILD_DIR"
 
 . "$ROOT/tests/e2e/lib.sh"
-. "$ROOT/scripts/lab-common.sh"
 e2e_init lab "$BUILD_DIR" bird birdc curl
 SPEAKER_LOG_LEVEL=info
 fail() { printf '\nlab-demo: FAILED: %s\n' "$*" >&2; record fail "$*"; e2e_finish; }
@@ -103,38 +88,15 @@ run birdc -s "$E2E_TMP/router/bird.ctl" show protocols | indent
 
 # ---------------------------------------------------------------- what the router learned
 RIB="bird_rib router"
-wait_until 15 paths_are "$RIB" 198.51.100.10/32 192.0.2.11 192.0.2.12 192.0.2.13 ||
-	fail "the router does not have 198.51.100.10/32 from all three nodes"
-wait_until 15 paths_are "$RIB" 198.51.100.11/32 192.0.2.12 ||
-	fail "the router does not have 198.51.100.11/32 (ETP Local) from node2 only"
-wait_until 15 paths_are "$RIB" "$API4/32" 192.0.2.11 192.0.2.12 192.0.2.13 ||
-	fail "the router does not have the allocated $API4/32 from all three nodes"
-wait_until 15 paths_are "$RIB" "$API6/128" 2001:db8:1::11 2001:db8:1::12 2001:db8:1::13 ||
-	fail "the router does not have the allocated $API6/128 from all three nodes"
-say "router's BGP table: every path, with its communities (birdc show route all)"
-run birdc -s "$E2E_TMP/router/bird.ctl" show route all | indent
-say "the same, one line per path: PREFIX NEXTHOP LOCALPREF COMMUNITIES LARGE ASPATH"
-bird_rib router | indent
-say "router's kernel table: ECMP routes to the nodes"
-run ip -n "$(ns router)" route show proto bird | indent
-run ip -n "$(ns router)" -6 route show proto bird | indent
+lab_routes_in 15 "$API4" "$API6"
+lab_show_router
 
 # ---------------------------------------------------------------- the client
-# get URL -> prints the answer (one line) or fails
-get() { ip netns exec "$(ns client)" curl -sS -g --max-time 3 "$1"; }
-spread() {  # URL COUNT -> which nodes answered, e.g. "node1=4 node2=3 node3=5"
-	local i out=""
-	for i in $(seq 1 "$2"); do out="$out $(get "$1" | awk '{ print $3 }')"; done
-	printf '%s\n' $out | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 } END { print "" }'
-}
 say "client: HTTP to the VIPs through the router"
-for u in http://198.51.100.10/ http://198.51.100.11/ "http://$API4/" "http://[$API6]/"; do
-	a=$(get "$u") || fail "the client cannot reach $u"
-	printf '    %-28s -> %s\n' "$u" "$a"
-done
-s=$(spread http://198.51.100.10/ 12)
+lab_fetch http://198.51.100.10/ http://198.51.100.11/ "http://$API4/" "http://[$API6]/"
+s=$(lab_spread http://198.51.100.10/ 12)
 echo "    12 connections to web (ETP Cluster, ECMP over 3 nodes): $s"
-s=$(spread http://198.51.100.11/ 6)
+s=$(lab_spread http://198.51.100.11/ 6)
 echo "    6 connections to web-local (ETP Local, pod on node2):   $s"
 [ "$s" = "node2=6 " ] || fail "web-local was not served by node2 alone"
 
@@ -143,7 +105,7 @@ say "the web-local pod moves to node3: the EndpointSlice changes, node3 announce
 sed -i 's/    nodeName: node2$/    nodeName: node3/' "$C/services.yaml"
 wait_until 15 paths_are "$RIB" 198.51.100.11/32 192.0.2.13 || fail "198.51.100.11/32 did not move to node3"
 bird_rib router 198.51.100.11/32 | indent
-s=$(spread http://198.51.100.11/ 6)
+s=$(lab_spread http://198.51.100.11/ 6)
 echo "    6 connections to web-local: $s"
 [ "$s" = "node3=6 " ] || fail "web-local was not served by node3 alone"
 
@@ -160,7 +122,7 @@ EOF
 mv "$C/nodes.yaml.tmp" "$C/nodes.yaml"
 wait_until 15 no_route "$RIB" '*' 192.0.2.11 || fail "node1's routes did not go"
 bird_rib router 198.51.100.10/32 | indent
-s=$(spread http://198.51.100.10/ 8)
+s=$(lab_spread http://198.51.100.10/ 8)
 echo "    8 connections to web: $s"
 case $s in *node1*) fail "node1 still serves web after the drain" ;; esac
 
@@ -168,7 +130,7 @@ say "node2's speaker stops (SIGTERM: it closes its sessions with a Cease)"
 stop speaker2
 wait_until 15 no_route "$RIB" '*' 192.0.2.12 || fail "node2's routes did not go"
 bird_rib router 198.51.100.10/32 | indent
-s=$(spread http://198.51.100.10/ 4)
+s=$(lab_spread http://198.51.100.10/ 4)
 echo "    4 connections to web: $s"
 [ "$s" = "node3=4 " ] || fail "web was not served by node3 alone"
 
@@ -176,9 +138,6 @@ say "the speakers' logs (node1)"
 grep -E ' (info|warn|error) ' "$(speaker_log speaker1)" | tail -n 12 | indent
 
 record pass "lab demo"
-if [ "$PAUSE" = 1 ] && [ -t 0 ]; then
-	say "paused: the namespaces are $E2E_ID-*; press Enter to clean up"
-	read -r _
-fi
+lab_pause "the namespaces are $E2E_ID-*"
 say "done: cleaning up (namespaces and processes of this demo only)"
 e2e_finish
