@@ -787,13 +787,20 @@ static void adopt(struct kstatus *k, int kind, const json_t *item)
 	}
 	struct ks_svc *s = svc_get(k, sns, sname);
 	struct ks_obj *o = &s->obj[kind];
+	const struct ks_list *have = list_from_status(k, kind, st);
 	if (o->name) {
-		if (strcmp(o->name, name) != 0)
-			add_orphan(k, kind, name);  /* a second one for the same Service */
-		return;
+		/* A second one for the same Service: the one with a status is kept (nothing of this kind is in flight yet). */
+		bool same = strcmp(o->name, name) == 0;
+		if (same || o->have || !have || o->busy) {
+			if (!same)
+				add_orphan(k, kind, name);
+			list_unref(k, have);
+			return;
+		}
+		add_orphan(k, kind, o->name);
+		free(o->name);
 	}
 	o->name = xstrdup(name);
-	const struct ks_list *have = list_from_status(k, kind, st);
 	list_set(k, &o->have, have);
 	list_unref(k, have);
 	o->owned = !k->pod_uid || owned_by(md, k->pod_uid);

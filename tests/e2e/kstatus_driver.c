@@ -148,7 +148,8 @@ static void cmd_set(char *args)
 						       (const char *const *)sp->peers, sp->npeers };
 		}
 	}
-	qsort(v, n, sizeof(*v), svc_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), svc_cmp);
 	kstatus_set(g.ks, v, n);
 	out("SET n=%zu", n);
 done:
