@@ -14,7 +14,11 @@
  *
  * The caller hands the whole desired set; only differences are written,
  * bursts coalesce, failures are retried with backoff. Objects of this node
- * left by an earlier run are adopted or deleted at start.
+ * left by an earlier run are adopted (and given this Pod as owner) or deleted
+ * at start; nothing is written before the first kstatus_set(). The objects
+ * are not watched: one deleted by someone else is made again at the Service's
+ * next change. A new process records nodeAssigned again for what it announces,
+ * as MetalLB's speaker does after a restart.
  */
 #ifndef VIPCAST_SPEAKER_KSTATUS_H
 #define VIPCAST_SPEAKER_KSTATUS_H
