@@ -14,6 +14,7 @@
 #include "kube_http.h"
 #include "kube_resource.h"
 #include "kube_watch.h"
+#include "kstatus.h"
 #include "log.h"
 #include "object.h"
 #include "reload_worker.h"
@@ -68,6 +69,8 @@ struct kspeaker {
 	uint64_t stale_since;  /* mono_ms(); 0: every watch answers */
 	char *refusal;         /* the refusal last logged */
 	struct health *health;
+	struct kstatus *status;
+	struct event *publish_ev;  /* the status objects follow the generation and L2's claims */
 	uint64_t changes, builds, skipped;
 };
 
@@ -153,6 +156,124 @@ static bool kjob_build(struct generation *g, void *job, struct diags *d, void *a
 	return ok;
 }
 
+/* ------------------------------------------------------------------ status objects */
+
+struct ann {
+	const char *ns, *name, *uid;
+	const char **peers;
+	size_t npeers;
+	bool l2;
+	const char *const *ifaces;
+	size_t nifaces;
+	char *owned;  /* ns and name, when split from "ns/name" */
+};
+
+static int ann_cmp(const void *x, const void *y)
+{
+	const struct ann *a = x, *b = y;
+	int r = strcmp(a->ns, b->ns);
+	return r ? r : strcmp(a->name, b->name);
+}
+
+/*
+ * What this node announces, per Service: over BGP the peers the plan gives
+ * it to, in L2 the VIPs this node answers for now (an owner change moves the
+ * ServiceL2Status without a new generation).
+ */
+static void publish(struct kspeaker *k)
+{
+	const struct generation *g = speaker_generation(k->sp);
+	struct l2 *l2 = speaker_l2(k->sp);
+	if (!k->status || !g || k->stopping)
+		return;
+	const struct plan *p = g->plan;
+	size_t cap = p->nbgp_svcs + 1, n = 0;
+	for (size_t i = 0; i < p->nl2; i++)
+		cap += p->l2[i].nservices;
+	struct ann *v = xcalloc(cap, sizeof(*v));
+	const char **peer_names = xcalloc(p->npeers + 1, sizeof(*peer_names));
+	for (size_t q = 0; q < p->npeers; q++)
+		peer_names[q] = p->peers[q].peer->meta.name;
+	const char **names = NULL;
+	size_t nnames = 0;
+	for (size_t i = 0; i < p->nbgp_svcs; i++)
+		nnames += p->bgp_svcs[i].npeers;
+	names = xcalloc(nnames + 1, sizeof(*names));
+	nnames = 0;
+	for (size_t i = 0; i < p->nbgp_svcs; i++) {
+		const struct plan_bgp_svc *b = &p->bgp_svcs[i];
+		struct ann *a = &v[n++];
+		a->ns = b->svc->meta.namespace;
+		a->name = b->svc->meta.name;
+		a->uid = b->svc->meta.uid;
+		a->peers = &names[nnames];
+		for (size_t q = 0; q < b->npeers; q++)
+			names[nnames + a->npeers++] = peer_names[b->peers[q]];
+		nnames += a->npeers;
+	}
+	for (size_t i = 0; l2 && i < p->nl2; i++) {
+		const struct plan_l2_vip *pv = &p->l2[i];
+		const char *const *ifaces = NULL;
+		size_t nifaces = 0;
+		if (!pv->here || !l2_claims(l2, &pv->ip, &ifaces, &nifaces))
+			continue;
+		for (size_t s = 0; s < pv->nservices; s++) {
+			const char *slash = strchr(pv->services[s], '/');
+			if (!slash)
+				continue;
+			struct ann *a = &v[n++];
+			a->owned = xstrdup(pv->services[s]);
+			a->owned[slash - pv->services[s]] = 0;
+			a->ns = a->owned;
+			a->name = a->owned + (slash - pv->services[s]) + 1;
+			a->l2 = true;
+			a->ifaces = ifaces;
+			a->nifaces = nifaces;
+			const struct object *svc = config_find(g->cfg, KIND_SERVICE, a->ns, a->name);
+			a->uid = svc ? svc->meta.uid : NULL;
+		}
+	}
+	qsort(v, n, sizeof(*v), ann_cmp);  /* a Service's BGP and L2 entries side by side, merged below */
+	struct kstatus_svc *out = xcalloc(n + 1, sizeof(*out));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && strcmp(out[m - 1].ns, v[i].ns) == 0 && strcmp(out[m - 1].name, v[i].name) == 0) {
+			struct kstatus_svc *o = &out[m - 1];
+			if (v[i].l2 && !o->l2) {
+				o->l2 = true;
+				o->l2_ifaces = v[i].ifaces;
+				o->nl2_ifaces = v[i].nifaces;
+			}
+			if (v[i].npeers && !o->nbgp_peers) {
+				o->bgp_peers = v[i].peers;
+				o->nbgp_peers = v[i].npeers;
+			}
+			continue;
+		}
+		out[m++] = (struct kstatus_svc){ v[i].ns, v[i].name, v[i].uid, v[i].l2, v[i].ifaces, v[i].nifaces,
+						 v[i].peers, v[i].npeers };
+	}
+	kstatus_set(k->status, out, m);
+	free(out);
+	for (size_t i = 0; i < n; i++)
+		free(v[i].owned);
+	free(v);
+	free(names);
+	free(peer_names);
+}
+
+static void on_publish(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	publish(arg);
+}
+
+static void on_claims(void *arg)
+{
+	struct kspeaker *k = arg;
+	event_active(k->publish_ev, EV_TIMEOUT, 0);
+}
+
 /* ------------------------------------------------------------------ on the loop */
 
 static void report_refusal(struct kspeaker *k, const struct diags *d, bool kept)
@@ -203,6 +324,7 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 		g->source = NULL;
 	}
 	speaker_apply(k->sp, g);
+	event_active(k->publish_ev, EV_TIMEOUT, 0);
 }
 
 static void submit(struct kspeaker *k)
@@ -524,10 +646,15 @@ struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const
 	k->objs = json_object();
 	k->worker = reload_worker_new_jobs(base, kjob_build, kjob_free, NULL, on_built, k);
 	k->coalesce = evtimer_new(base, on_coalesce, k);
+	k->publish_ev = evtimer_new(base, on_publish, k);
+	struct kstatus_opts so2 = { k->ns, k->node, k->pod_name };
+	k->status = kstatus_new(base, k->h, k->rec, &so2);
+	if (speaker_l2(sp))
+		l2_on_claims(speaker_l2(sp), on_claims, k);
 	k->discover_timer = evtimer_new(base, on_discover_timer, k);
 	k->stale_timer = event_new(base, -1, EV_PERSIST, on_stale_check, k);
 	struct timeval tv = { STALE_CHECK_MS / 1000, (STALE_CHECK_MS % 1000) * 1000 };
-	if (!k->objs || !k->coalesce || !k->discover_timer || !k->stale_timer || event_add(k->stale_timer, &tv) < 0)
+	if (!k->objs || !k->coalesce || !k->publish_ev || !k->discover_timer || !k->stale_timer || event_add(k->stale_timer, &tv) < 0)
 		xalloc_die("kspeaker_new");
 	for (enum ks_watch id = 0; id < KS_SUBNETS; id++)
 		start_watch(k, id, ks_kind[id] == KIND_SERVICE || ks_kind[id] == KIND_ENDPOINTSLICE ||
@@ -544,6 +671,8 @@ void kspeaker_stop(struct kspeaker *k)
 		return;
 	k->stopping = true;
 	evtimer_del(k->coalesce);
+	if (k->sp && speaker_l2(k->sp))
+		l2_on_claims(speaker_l2(k->sp), NULL, NULL);
 }
 
 void kspeaker_free(struct kspeaker *k)
@@ -556,6 +685,9 @@ void kspeaker_free(struct kspeaker *k)
 		kube_watch_free(k->watches[i].w);
 	if (k->coalesce)
 		event_free(k->coalesce);
+	if (k->publish_ev)
+		event_free(k->publish_ev);
+	kstatus_free(k->status);
 	if (k->discover_timer)
 		event_free(k->discover_timer);
 	if (k->stale_timer)

@@ -240,6 +240,11 @@ bool speaker_loaded(const struct speaker *s)
 	return s->loaded_once;
 }
 
+struct l2 *speaker_l2(struct speaker *s)
+{
+	return s->l2;
+}
+
 const struct generation *speaker_generation(const struct speaker *s)
 {
 	return s->loaded_once ? &s->gen : NULL;

@@ -42,6 +42,8 @@ void speaker_apply(struct speaker *s, struct generation *g);
 void speaker_refused(struct speaker *s, const struct diags *d);
 /* A generation has been put in force. */
 bool speaker_loaded(const struct speaker *s);
+/* The L2 part, or NULL (none could be set up, or stopped). */
+struct l2 *speaker_l2(struct speaker *s);
 /* The generation in force, or NULL. */
 const struct generation *speaker_generation(const struct speaker *s);
 /* Closes every session (Cease/Administrative Shutdown), hands L2 VIPs over; then the loop can end. */

@@ -11,7 +11,11 @@
 #     node.kubernetes.io/exclude-from-external-load-balancers withdraws;
 #   - a BGPPeer edited through the API restarts its sessions only; an invalid
 #     edit is refused and everything stays;
-#   - readiness: /readyz 503 before the caches sync, 200 after.
+#   - ServiceBGPStatus per node with its peers, nodeAssigned Events once per node;
+#   - L2: one node answers ARP, the client reaches it; kill -9 of its speaker:
+#     another answers; ServiceL2Status follows the owner, and the restarted
+#     speaker deletes its stale one;
+#   - readiness: /readyz 200 once the caches synced.
 #
 # Usage: test_kube_speaker.sh BUILD_DIR
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -19,7 +23,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/kubelib.sh"
 kube_require kube_speaker
 . "$(dirname "$0")/lib.sh"
-e2e_init kspk "$1" openssl curl tac bird birdc python3
+e2e_init kspk "$1" openssl curl tac bird birdc python3 arping
 . "$(dirname "$0")/kubelab.sh"
 KDIR=$E2E_TMP/kube
 e2e_diag_extra() { kubelab_diag; }
@@ -109,6 +113,67 @@ check_within 20 "a Service created meanwhile is still announced" \
 kc -n "$KL_SYS" patch bgppeer peer-a --type json -p '[{"op":"remove","path":"/spec/bfdProfile"}]' >/dev/null
 check_within 10 "the edit undone: valid again" speaker_says 1 "metallb.io objects in $KL_SYS valid again"
 check "peer-a's connections were kept throughout" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
+
+scenario "status objects and Events (BGP)"
+bgp_status_of() {  # SERVICE -> "node:peer,peer" per ServiceBGPStatus of the Service, sorted
+	kc -n "$KL_SYS" get servicebgpstatuses -l "metallb.io/service-name=$1,metallb.io/service-namespace=$KL_NS" \
+		-o jsonpath='{range .items[*]}{.status.node}:{.status.peers[*]}{"\n"}{end}' 2>/dev/null | tr ' ' , | sort | paste -sd' '
+}
+check_within 15 "web: one ServiceBGPStatus per node, each naming both BGPPeers" \
+	eval '[ "$(bgp_status_of web)" = "node1:peer-a,peer-b node2:peer-a,peer-b node3:peer-a,peer-b" ]'
+check_within 15 "local: only node2's, where its Pod is ready" eval '[ "$(bgp_status_of local)" = "node2:peer-a,peer-b" ]'
+check "labelled as MetalLB labels them" \
+	[ "$(kc -n "$KL_SYS" get servicebgpstatuses -l metallb.io/node=node2,metallb.io/service-name=local -o name | wc -l)" = 1 ]
+assigned() {  # SERVICE -> the nodeAssigned Events' messages on it, sorted, with their counts
+	kc -n "$KL_NS" get events --field-selector "reason=nodeAssigned,involvedObject.name=$1" \
+		-o jsonpath='{range .items[*]}{.message} x{.count}{"\n"}{end}' 2>/dev/null | sort | paste -sd';'
+}
+# node3 stopped announcing web while excluded and started again: that is a second Event; the
+# reconciles since (Pods, BGPPeer edits, other Services) are none.
+check "web: nodeAssigned once per node and start of announcing (node3 twice), protocol bgp" \
+	[ "$(assigned web)" = 'announcing from node "node1" with protocol "bgp" x1;announcing from node "node2" with protocol "bgp" x1;announcing from node "node3" with protocol "bgp" x2' ]
+
+scenario "L2: one node answers, failover, ServiceL2Status follows"
+kc apply -f - >/dev/null <<EOF || die "L2 configuration"
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: l2vips, namespace: $KL_SYS}
+spec: {addresses: [192.0.2.200-192.0.2.210], autoAssign: false}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: l2, namespace: $KL_SYS}
+spec: {ipAddressPools: [l2vips]}
+EOF
+kubelab_service l2web Cluster l2vips
+kubelab_pod l2web-1 node1 True
+check_within 15 "l2web gets an address from l2vips" eval '[ -n "$(svc_ip l2web)" ]'
+L2V=$(svc_ip l2web)
+arp_macs() {
+	nsx c arping -c 2 -W 0.2 -i eth1 "$1" 2>/dev/null |
+		awk '/bytes from/ { for (i = 1; i <= NF; i++) if ($i == "from") print tolower($(i + 1)) }' | sort -u | paste -sd,
+}
+mac_node() { case $1 in 02:00:5e:00:01:0[1-3]) printf 'node%s' "${1#02:00:5e:00:01:0}" ;; *) printf '%s' "$1" ;; esac; }
+l2_owner() { local m; m=$(arp_macs "$L2V"); [[ $m == *,* ]] && { printf 'several:%s' "$m"; return; }; mac_node "$m"; }
+check_within 15 "exactly one node answers ARP for $L2V" eval 'o=$(l2_owner); [[ $o == node? ]]'
+OWNER=$(l2_owner)
+log "owner of $L2V: $OWNER"
+check_within 5 "the client reaches it over HTTP, answered by $OWNER" eval '[ "$(nsx c curl -s -m 2 "http://$L2V:8080/")" = "$OWNER" ]'
+l2_status_nodes() {
+	kc -n "$KL_SYS" get servicel2statuses -l "metallb.io/service-name=l2web" -o jsonpath='{.items[*].status.node}' 2>/dev/null |
+		tr ' ' '\n' | sort | paste -sd,
+}
+check_within 15 "one ServiceL2Status, naming $OWNER" eval '[ "$(l2_status_nodes)" = "$OWNER" ]'
+check "web, announced over BGP, has no ServiceL2Status" \
+	[ -z "$(kc -n "$KL_SYS" get servicel2statuses -l metallb.io/service-name=web -o name)" ]
+crash "speaker${OWNER#node}"
+check_within 5 "kill -9 of $OWNER's speaker: another node answers" eval 'o=$(l2_owner); [[ $o == node? ]] && [ "$o" != "$OWNER" ]'
+NEW=$(l2_owner)
+check_within 5 "the client reaches it again, answered by $NEW" eval '[ "$(nsx c curl -s -m 2 "http://$L2V:8080/")" = "$NEW" ]'
+check_within 15 "the ServiceL2Status of $NEW appears" eval '[[ ",$(l2_status_nodes)," == *",$NEW,"* ]]'
+kubelab_speaker "${OWNER#node}"
+check_within 20 "$OWNER's speaker back (as the DaemonSet restarts it): its stale object goes, one ServiceL2Status left" \
+	eval 's=$(l2_status_nodes); [ "$s" = "$(l2_owner)" ] && [[ $s == node? ]]'
 
 for i in 1 2 3; do
 	check "speaker node$i: no sanitizer report" not grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$E2E_TMP/speaker$i.log"
