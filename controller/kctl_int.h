@@ -58,6 +58,8 @@ struct kctl {
 	struct avl_tree svcs;       /* struct kctl_svc by ns/name (kctl_service.c) */
 	struct event *retry_timer;  /* failed Service writes */
 	uint32_t retry_ms;
+	unsigned writes_active;     /* Service status writes in flight, at most KCTL_WRITES_MAX */
+	struct kctl_svc *wq_head, *wq_tail;  /* Services waiting for a write slot, oldest first */
 	struct leader *le;
 	struct memberlist *ml;
 	bool ml_exists;

@@ -36,6 +36,13 @@
 
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
+/*
+ * Status writes in flight at once. The rest wait in a queue, oldest first:
+ * thousands of Services to write at start (a cluster taken over from MetalLB)
+ * must not become thousands of concurrent requests, which the API server
+ * answers with 429 and the client with more connections.
+ */
+#define KCTL_WRITES_MAX 16
 
 struct kctl_svc {
 	struct avl_node node;
@@ -47,6 +54,9 @@ struct kctl_svc {
 	char *failed;                 /* the AllocationFailed reason last recorded */
 	bool waiting;                 /* ours, without addresses */
 	bool retry;                   /* its last write failed */
+	bool queued;                  /* waits for a write slot (wq_*) */
+	struct kctl_svc *qprev, *qnext;
+	json_t *qraw;                 /* the Service as last seen, for the queued write; NULL: read it first */
 	const char *ns, *name;        /* in key */
 	char key[];                   /* "ns/name", then ns and name */
 };
@@ -91,12 +101,34 @@ static struct kctl_svc *st_get(struct kctl *k, const char *ns, const char *name)
 	return st;
 }
 
+static void dequeue(struct kctl *k, struct kctl_svc *st)
+{
+	if (!st->queued)
+		return;
+	*(st->qprev ? &st->qprev->qnext : &k->wq_head) = st->qnext;
+	*(st->qnext ? &st->qnext->qprev : &k->wq_tail) = st->qprev;
+	st->qprev = st->qnext = NULL;
+	st->queued = false;
+	json_decref(st->qraw);
+	st->qraw = NULL;
+}
+
+static void cancel_write(struct kctl *k, struct kctl_svc *st)
+{
+	dequeue(k, st);
+	if (st->w) {
+		kube_status_cancel(st->w);
+		st->w = NULL;
+		k->writes_active--;
+	}
+}
+
 static void st_free(struct avl_node *n, void *arg)
 {
 	struct kctl_svc *st = avl_entry(n, struct kctl_svc, node);
 	(void)arg;
 
-	kube_status_cancel(st->w);
+	cancel_write(st->k, st);
 	free(st->want_pool);
 	free(st->failed);
 	free(st);
@@ -225,6 +257,8 @@ static void arm_retry(struct kctl *k)
 	evtimer_add(k->retry_timer, &tv);
 }
 
+static void start_queued(struct kctl *k);
+
 static void svc_written(void *arg, long status, const json_t *obj, unsigned writes, const char *message)
 {
 	struct kctl_svc *st = arg;
@@ -232,10 +266,13 @@ static void svc_written(void *arg, long status, const json_t *obj, unsigned writ
 	(void)obj;
 
 	st->w = NULL;
+	k->writes_active--;
+	start_queued(k);
 	if (status == 200 || status == 204) {
 		log_debug("service", "%s: status %s (%u write%s)", st->key, status == 200 ? "written" : "already right",
 			  writes, writes == 1 ? "" : "s");
-		k->retry_ms = 0;
+		if (!evtimer_pending(k->retry_timer, NULL))
+			k->retry_ms = 0;  /* while other writes wait to be tried again, the backoff stands */
 		return;
 	}
 	if (status == 404)
@@ -264,10 +301,9 @@ static bool svc_says(const struct object *svc, const struct kctl_svc *st)
 static void write_want(struct kctl *k, struct kctl_svc *st, const struct object *svc, const json_t *raw,
 		       const struct ipaddr *ips, size_t n, const char *pool)
 {
-	if (st->w && same_ips(st->want, st->nwant, ips, n) && same_pool(st->want_pool, pool))
+	if ((st->w || st->queued) && same_ips(st->want, st->nwant, ips, n) && same_pool(st->want_pool, pool))
 		return;  /* on its way */
-	kube_status_cancel(st->w);
-	st->w = NULL;
+	cancel_write(k, st);
 	if (n)
 		memcpy(st->want, ips, n * sizeof(*ips));
 	st->nwant = n;
@@ -275,10 +311,37 @@ static void write_want(struct kctl *k, struct kctl_svc *st, const struct object 
 	st->want_pool = pool ? xstrdup(pool) : NULL;
 	if (svc_says(svc, st))
 		return;
+	if (k->writes_active >= KCTL_WRITES_MAX) {
+		st->queued = true;
+		st->qraw = raw ? json_incref((json_t *)raw) : NULL;
+		st->qprev = k->wq_tail;
+		*(k->wq_tail ? &k->wq_tail->qnext : &k->wq_head) = st;
+		k->wq_tail = st;
+		return;
+	}
 	st->w = kube_status_update(k->h, kube_resource_of(KIND_SERVICE), st->ns, st->name, raw, svc_mutate, svc_written,
 				   st);
-	if (st->w)
+	if (st->w) {
+		k->writes_active++;
 		k->stats.status_writes++;
+	}
+}
+
+static void start_queued(struct kctl *k)
+{
+	while (k->wq_head && k->writes_active < KCTL_WRITES_MAX) {
+		struct kctl_svc *st = k->wq_head;
+		json_t *raw = st->qraw;
+		st->qraw = NULL;
+		dequeue(k, st);
+		st->w = kube_status_update(k->h, kube_resource_of(KIND_SERVICE), st->ns, st->name, raw, svc_mutate,
+					   svc_written, st);
+		json_decref(raw);
+		if (st->w) {
+			k->writes_active++;
+			k->stats.status_writes++;
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ deciding */
@@ -501,7 +564,10 @@ void kctl_services_resync(struct kctl *k)
 
 void kctl_services_stop(struct kctl *k)
 {
+	while (k->wq_head)
+		dequeue(k, k->wq_head);
 	avl_clear(&k->svcs, st_free, NULL);
+	k->writes_active = 0;
 	evtimer_del(k->retry_timer);
 	k->retry_ms = 0;
 	alloc_free(k->alloc);
