@@ -3,22 +3,24 @@
 (HTTP/1.1 keep-alive over TLS with the admin's client certificate, one connection
 per worker process), the way a busy cluster's controllers would.
 
-  populate KDIR NS N FIRST WORKERS   N LoadBalancer Services s<i> (IPv6 ClusterIPs,
-        no selector) in NS, each with its status set through the status subresource
-        to 198.18.0.0 + FIRST + i, and an EndpointSlice s<i>-x with one ready
-        endpoint on node "bench"
-  seed KDIR NS N FIRST WORKERS   the same objects as populate, as the API server
-        stores them (its IPAddress objects included, managedFields as populate's
-        writes leave them), written straight into etcd in transactions of 128 puts
-        (etcd's JSON gateway; the API server reads JSON values as well as its own
-        protobuf, and its watch cache follows etcd): the fast way to make 100,000
+  seed KDIR NS N FIRST WORKERS   N LoadBalancer Services s<i> in NS (no selector,
+        ipFamilyPolicy PreferDualStack with one IPv6 ClusterIP from 2001:db8:ca::1:0,
+        as in a cluster that was IPv6-only when they were made: the IPv4 range
+        could not hold 100,000), status.loadBalancer.ingress 198.18.0.0 + FIRST + i,
+        and EndpointSlices s<i>-x with one ready endpoint on node "bench". Written
+        as the API server stores them (their IPAddress objects first, managedFields
+        as a create plus a status write leave them) straight into etcd, in
+        transactions of 126 puts through etcd's JSON gateway: the API server reads
+        JSON values as well as its own protobuf, and its watch cache follows etcd.
+        Through the API server the same objects took 3 writes each at ~350 writes/s
+        on 2 cores (100,000: about 15 minutes); this takes about a minute.
   churn KDIR NS N RATE SECONDS WORKERS OUT   toggles the ready condition of the
         EndpointSlices round-robin at RATE writes a second for SECONDS (open loop:
         a worker behind its schedule writes at once); OUT gets one line per write:
-        "<epoch when the write returned> <vip> <0|1 ready>"
+        "<epoch when the write returned> <vip> <0|1 ready> <epoch when it was sent>"
   burst KDIR NS COUNT WORKERS OUT    COUNT Services (IPv4, no status) with their
         EndpointSlices, created at once: slices first, then the Services; OUT gets
-        "<epoch when the create returned> <name>" per Service
+        "<epoch when the create returned> <name> <epoch when it was sent>"
 Progress and the figures go to stderr; exit status 1 when a write failed.
 """
 import http.client
@@ -95,29 +97,6 @@ def endpoint(ready):
     return {"addresses": ["198.51.100.10"], "conditions": {"ready": ready}, "nodeName": NODE}
 
 
-def populate_worker(args):
-    kdir, ns, n, first, w, workers = args
-    api = Api(kdir)
-    for i in range(w, n, workers):
-        name = "s%d" % i
-        api.req("POST", "/api/v1/namespaces/%s/services" % ns, service(ns, name, "IPv6"), ok=(201, 409))
-        api.req("PATCH", "/api/v1/namespaces/%s/services/%s/status" % (ns, name),
-                {"status": {"loadBalancer": {"ingress": [{"ip": vip(first + i)}]}}},
-                ctype="application/merge-patch+json", ok=(200,))
-        api.req("POST", "/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices" % ns, slice_(ns, name, True),
-                ok=(201, 409))
-    return 0
-
-
-def populate(kdir, ns, n, first, workers):
-    t0 = time.time()
-    with multiprocessing.Pool(workers) as p:
-        p.map(populate_worker, [(kdir, ns, n, first, w, workers) for w in range(workers)])
-    dt = time.time() - t0
-    sys.stderr.write("populate: %d Services (+status) and %d EndpointSlices in %.1f s (%.0f writes/s, %d workers)\n"
-                     % (n, n, dt, 3 * n / dt, workers))
-
-
 def seed_objects(ns, i, first, ts):
     name = "s%d" % i
     cip = str(ipaddress.ip_address(int(ipaddress.ip_address("2001:db8:ca::1:0")) + i))
@@ -134,7 +113,7 @@ def seed_objects(ns, i, first, ts):
                             mf({"f:status": {"f:loadBalancer": {"f:ingress": {}}}}, subresource="status")]},
            "spec": {"allocateLoadBalancerNodePorts": False, "clusterIP": cip, "clusterIPs": [cip],
                     "externalTrafficPolicy": "Cluster", "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv6"],
-                    "ipFamilyPolicy": "SingleStack", "ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}],
+                    "ipFamilyPolicy": "PreferDualStack", "ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}],
                     "sessionAffinity": "None", "type": "LoadBalancer"},
            "status": {"loadBalancer": {"ingress": [{"ip": vip(first + i), "ipMode": "VIP"}]}}}
     addr = {"apiVersion": "networking.k8s.io/v1", "kind": "IPAddress",
@@ -219,9 +198,10 @@ def churn_worker(args):
         i = (w + k * workers) % n
         ready = not state.get(i, True)
         state[i] = ready
+        sent = time.time()
         api.req("PATCH", "/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices/s%d-x" % (ns, i),
                 {"endpoints": [endpoint(ready)]}, ctype="application/merge-patch+json", ok=(200,))
-        lines.append("%.6f %s %d\n" % (time.time(), vip(i), ready))
+        lines.append("%.6f %s %d %.6f\n" % (time.time(), vip(i), ready, sent))
         k += 1
     # leave every slice ready again, so that the next part starts with all routes held
     for i, ready in state.items():
@@ -255,8 +235,9 @@ def burst_worker(args):
             api.req("POST", "/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices" % ns, slice_(ns, name, True),
                     ok=(201,))
         else:
+            sent = time.time()
             api.req("POST", "/api/v1/namespaces/%s/services" % ns, service(ns, name, "IPv4"), ok=(201,))
-            lines.append("%.6f %s\n" % (time.time(), name))
+            lines.append("%.6f %s %.6f\n" % (time.time(), name, sent))
     return lines
 
 
@@ -273,9 +254,7 @@ def burst(kdir, ns, count, workers, out):
 
 def main(a):
     try:
-        if a[0] == "populate":
-            populate(a[1], a[2], int(a[3]), int(a[4]), int(a[5]))
-        elif a[0] == "seed":
+        if a[0] == "seed":
             seed(a[1], a[2], int(a[3]), int(a[4]), int(a[5]))
         elif a[0] == "churn":
             churn(a[1], a[2], int(a[3]), int(a[4]), float(a[5]), int(a[6]), a[7])

@@ -22,8 +22,6 @@
 #        BENCH_BURST    Services of part 3 (default 1000); BENCH_QUIET_S (60):
 #                       the quiet window of part 4
 #        BENCH_WORKERS  writer processes of the churn driver (default 4)
-#        BENCH_POPULATE seed (default: objects written straight into etcd, fast)
-#                       or api (through the API server, ~350 writes/s here)
 #        BENCH_TIMEOUT  seconds allowed for the routes to arrive (default 600)
 #        VIPCAST_BUILD  build holding vipcast-speaker and vipcast-controller
 #                       (default build-rel, build-release, then build): Release
@@ -40,7 +38,6 @@ CHURN_S=${BENCH_CHURN_S:-60}
 BURST=${BENCH_BURST:-1000}
 QUIET_S=${BENCH_QUIET_S:-60}
 WORKERS=${BENCH_WORKERS:-4}
-POPULATE=${BENCH_POPULATE:-seed}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 [ "$N" -ge 1 ] && [ "$N" -le 114688 ] || { echo "BENCH_N: 1..114688 (the bulk pool's size)" >&2; exit 2; }
 [ "$BURST" -le 1024 ] || { echo "BENCH_BURST: at most 1024 (the burst pool's size)" >&2; exit 2; }
@@ -158,18 +155,14 @@ kc patch node bench --subresource status --type merge \
 
 # ------------------------------------------------------------------ N objects
 t0=$(now)
-case $POPULATE in
-seed) $LOAD seed "$KDIR" bulk "$N" 0 2 2>>"$E2E_TMP/load.log" || die "seeding failed (see $E2E_TMP/load.log)" ;;
-api) $LOAD populate "$KDIR" bulk "$N" 0 4 2>>"$E2E_TMP/load.log" || die "populating failed (see $E2E_TMP/load.log)" ;;
-*) die "BENCH_POPULATE: seed or api" ;;
-esac
+$LOAD seed "$KDIR" bulk "$N" 0 2 2>>"$E2E_TMP/load.log" || die "seeding failed (see $E2E_TMP/load.log)"
 T_POP=$(elapsed "$t0")
 log "$(tail -n 1 "$E2E_TMP/load.log")"
 seen() { [ "$(kc get svc -n bulk -o name 2>/dev/null | wc -l)" -ge "$N" ] &&
 	[ "$(kc get endpointslices -n bulk -o name 2>/dev/null | wc -l)" -ge "$N" ]; }
 wait_until 300 seen || die "the API server does not serve the $N objects"
 T_POP=$(elapsed "$t0")
-log "$N Services and EndpointSlices served after $T_POP s ($POPULATE)"
+log "$N Services and EndpointSlices served after $T_POP s"
 
 # list_time WHAT... -> seconds kubectl takes to LIST WHAT across namespaces as JSON (best of 3)
 list_time() {
@@ -225,7 +218,9 @@ while :; do
 	sleep 0.05
 done
 [ -n "$T_ALL" ] || log "not every route within $TIMEOUT s: BIRD holds $c of $N"
-T_SYNC=$(sed -n 's/^\([0-9:.]*\) .*every cache synced.*/\1/p' "$E2E_TMP/speaker.log" | head -n 1)
+T_SYNC=$(sed -n 's/^\([0-9T:.-]*\)Z .*every cache synced.*/\1/p' "$E2E_TMP/speaker.log" | head -n 1)
+[ -n "$T_SYNC" ] && T_SYNC=$(calc %.3f "$(date -u -d "$T_SYNC" +%s.%N) - $t0")
+T_SYNCED_AT=$(now)
 HWM_SPK=$(status_mib "$SPK" VmHWM)
 RSS_SPK=$(status_mib "$SPK" VmRSS)
 HWM_BIRD=$(status_mib "$(pid_of rx)" VmHWM)
@@ -286,22 +281,24 @@ for l in open(sys.argv[2]):
     ev[(p, s)].append(float(t))
 for v in ev.values():
     v.sort()
-prev, lat, lost = {}, [], 0
-for t, vip, s in sorted(writes, key=lambda w: float(w[0])):
-    t = float(t)
+prev, lat, slat, lost = {}, [], [], 0
+for w in sorted(writes, key=lambda w: float(w[0])):
+    t, vip, s, sent = float(w[0]), w[1], w[2], float(w[3])
     after = prev.get(vip, 0.0)
     prev[vip] = t
     times = ev.get((vip, s), [])
     k = bisect.bisect_right(times, after)
     if k < len(times):
         lat.append((times[k] - t) * 1000)
+        slat.append((times[k] - sent) * 1000)
     else:
         lost += 1
 lat.sort()
-def pct(p):
-    return lat[min(len(lat) - 1, int(round(p / 100.0 * (len(lat) - 1))))] if lat else float("nan")
-print("n=%d lost=%d median=%.1f p90=%.1f p99=%.1f max=%.1f min=%.1f" %
-      (len(lat), lost, pct(50), pct(90), pct(99), lat[-1] if lat else float("nan"), lat[0] if lat else float("nan")))
+slat.sort()
+def pct(v, p):
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))] if v else float("nan")
+print("n=%d lost=%d median=%.1f p90=%.1f p99=%.1f max=%.1f min=%.1f smedian=%.1f sp99=%.1f" %
+      (len(lat), lost, pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100), pct(lat, 0), pct(slat, 50), pct(slat, 99)))
 EOF
 capture churn
 c0=$(ticks "$SPK")
@@ -334,8 +331,25 @@ CHURN_SPAN=$(calc %.1f "$w1 - $w0")
 CHURN_CPU=$(calc %.0f "($c1 - $c0) / $hz / ($w1 - $w0) * 100")
 RSS_RANGE=$(sort -n "$E2E_TMP/rss.samples" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }')
 RSS_END=$(status_mib "$SPK" VmRSS)
+# plan_times T0 T1 -> "COUNT plans, median, max": the speaker's plans logged in [T0, T1) (epoch seconds)
+plan_times() {
+	$E2E_PY - "$E2E_TMP/speaker.log" "$1" "$2" <<'EOF'
+import datetime, re, sys
+t0, t1 = float(sys.argv[2]), float(sys.argv[3])
+v = []
+for line in open(sys.argv[1]):
+    m = re.match(r"(\S+)Z info config: loaded the Kubernetes configuration in ([0-9.]+) s", line)
+    if m:
+        t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc).timestamp()
+        if t0 <= t < t1:
+            v.append(float(m.group(2)))
+v.sort()
+print("%d plans, median %.3f s, max %.3f s" % (len(v), v[len(v) // 2], v[-1]) if v else "0 plans")
+EOF
+}
+CHURN_PLANS=$(plan_times "$w0" "$(date +%s.%N)")
 log "churn: $CHURN_LAT; CPU $CHURN_CPU% over $CHURN_SPAN s; RSS $r0 at start, $RSS_RANGE during, $RSS_END after"
-log "API load during churn: $C_REQ"
+log "API load during churn: $C_REQ; speaker plans: $CHURN_PLANS"
 
 # ------------------------------------------------------------------ 3: burst with the controller
 "$CONTROLLER" --kubeconfig "$E2E_TMP/controller.kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 \
@@ -357,12 +371,15 @@ stop cap-burst
 wire_events burst
 kc get svc -n burst -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' \
 	>"$E2E_TMP/burst.ips"
-awk 'NR == FNR { ip[$1] = $2; next } ($2 in ip) { print $1, ip[$2], 1 }' "$E2E_TMP/burst.ips" "$E2E_TMP/burst.creates" \
+awk 'NR == FNR { ip[$1] = $2; next } ($2 in ip) { print $1, ip[$2], 1, $3 }' "$E2E_TMP/burst.ips" "$E2E_TMP/burst.creates" \
 	>"$E2E_TMP/burst.writes"
 BURST_LAT=$($E2E_PY "$E2E_TMP/latency.py" "$E2E_TMP/burst.writes" "$E2E_TMP/burst.events")
 CTL_REQ=$(audit_count "system:serviceaccount:$SYS:vipcast-controller" 0 "$(date +%s.%N)")
 log "burst: $BURST_LOG; $BURST_LAT; controller served after $T_CTL s; its requests: ${CTL_REQ%% *}"
 
+T_END=$(date +%s.%N)
+A_REQ=$(audit_count "$SPK_USER" "$(calc %.3f "$T_SYNCED_AT + 1")" "$T_END")
+A_MIN=$(calc %.2f "($T_END - $T_SYNCED_AT - 1) / 60")
 HWM_END=$(status_mib "$SPK" VmHWM)
 CPU_END=$(calc %.2f "$(ticks "$SPK") / $hz")
 stop controller
@@ -373,12 +390,12 @@ stop rx
 f() { printf '%s' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 echo
 echo "Kubernetes-mode speaker benchmark: N=$N, $(nproc) cores, $(date -u +%Y-%m-%d), speaker from $VIPCAST_BUILD"
-echo "objects: $POPULATE, served after $T_POP s"
+echo "objects: seeded into etcd, served by the API server after $T_POP s"
 echo
 echo "1. startup (N Services with status, N EndpointSlices)"
 printf '   %-44s %10s   %s\n' "speaker start -> BIRD holds all N routes" "${T_ALL:-timeout} s" "target: LIST + 0.5 s"
 printf '   %-44s %10s\n' "speaker start -> 99% of the routes" "${T_99:--} s"
-printf '   %-44s %10s\n' "speaker logged every cache synced at" "${T_SYNC:--}"
+printf '   %-44s %10s\n' "speaker start -> its caches synced (its log)" "${T_SYNC:--} s"
 printf '   %-44s %10s   %s\n' "kubectl get svc -A -o json" "$L_SVC s" "(best of 3)"
 printf '   %-44s %10s   %s\n' "kubectl get endpointslices -A -o json" "$L_EPS s" "(best of 3)"
 printf '   %-44s %10s   %s\n' "both at once" "$L_BOTH s" "reference: LIST + 0.5 s = $(calc %.2f "$L_BOTH + 0.5") s"
@@ -389,17 +406,21 @@ echo "2. churn (EndpointSlice ready flips)"
 printf '   %-44s %10s   %s\n' "writes, achieved rate" "$CHURN_WRITES in $CHURN_SPAN s" "asked: $RATE/s for $CHURN_S s"
 printf '   %-44s %10s   %s\n' "write -> UPDATE on the wire, median" "$(f "$CHURN_LAT" median) ms" "target: < 50 ms"
 printf '   %-44s %10s   %s\n' "p90 / p99 / max" "$(f "$CHURN_LAT" p90) / $(f "$CHURN_LAT" p99) / $(f "$CHURN_LAT" max) ms" "target p99: < 200 ms"
+printf '   %-44s %10s\n' "the same from the write's sending, median / p99" "$(f "$CHURN_LAT" smedian) / $(f "$CHURN_LAT" sp99) ms"
 printf '   %-44s %10s\n' "writes never seen on the wire" "$(f "$CHURN_LAT" lost)"
+printf '   %-44s %10s\n' "speaker plans (loaded ... in X s, its log)" "$CHURN_PLANS"
 printf '   %-44s %10s   %s\n' "speaker CPU (% of one core)" "$CHURN_CPU %" "target: < 50 %"
 printf '   %-44s %10s   %s\n' "speaker RSS start / range / end" "$r0 / $RSS_RANGE / $RSS_END MiB" "target: flat"
 echo "3. burst: $BURST Services created at once, controller running"
 printf '   %-44s %10s   %s\n' "create -> route on the wire, median" "$(f "$BURST_LAT" median) ms" "target: < 150 ms"
 printf '   %-44s %10s\n' "p99 / max" "$(f "$BURST_LAT" p99) / $(f "$BURST_LAT" max) ms"
+printf '   %-44s %10s\n' "from the create's sending, median / p99" "$(f "$BURST_LAT" smedian) / $(f "$BURST_LAT" sp99) ms"
 printf '   %-44s %10s\n' "routes seen / lost" "$(f "$BURST_LAT" n) / $(f "$BURST_LAT" lost)"
 printf '   %-44s %10s\n' "first create -> all routes held" "$T_BURST s"
 printf '   %-44s %10s\n' "controller start -> serving" "$T_CTL s"
 echo "4. API load from the speaker (audit log, its ServiceAccount)"
 printf '   %-44s %10s   %s\n' "quiet, requests per minute" "$(calc %.1f "${Q_REQ%% *} * 60 / $QUIET_S")" "${Q_REQ#* }"
 printf '   %-44s %10s   %s\n' "during churn, requests per minute" "$(calc %.1f "${C_REQ%% *} * 60 / $CHURN_SPAN")" "${C_REQ#* }"
+printf '   %-44s %10s   %s\n' "after startup, whole run ($A_MIN min), per minute" "$(calc %.1f "${A_REQ%% *} / $A_MIN")" "${A_REQ#* }"
 echo "speaker at the end: VmHWM $HWM_END MiB, CPU $CPU_END s in all; controller requests: $CTL_REQ"
 exit 0
