@@ -6,7 +6,8 @@ per worker process), the way a busy cluster's controllers would.
   seed KDIR NS N FIRST WORKERS   N LoadBalancer Services s<i> in NS (no selector,
         ipFamilyPolicy PreferDualStack with one IPv6 ClusterIP from 2001:db8:ca::1:0,
         as in a cluster that was IPv6-only when they were made: the IPv4 range
-        could not hold 100,000), status.loadBalancer.ingress 198.18.0.0 + FIRST + i,
+        could not hold 100,000), status.loadBalancer.ingress 198.18.0.0 + FIRST + i
+        and the controller's annotation naming pool "bulk" (what it would write),
         and EndpointSlices s<i>-x with one ready endpoint on node "bench". Written
         as the API server stores them (their IPAddress objects first, managedFields
         as a create plus a status write leave them) straight into etcd, in
@@ -104,6 +105,7 @@ def seed_objects(ns, i, first, ts):
                                     "manager": "vipcast-bench", "operation": "Update", "time": ts}, **kw)
     svc = {"apiVersion": "v1", "kind": "Service",
            "metadata": {"creationTimestamp": ts, "name": name, "namespace": ns, "uid": str(uuid.uuid4()),
+                        "annotations": {"metallb.io/ip-allocated-from-pool": "bulk"},
                         "managedFields": [
                             mf({"f:spec": {"f:allocateLoadBalancerNodePorts": {}, "f:externalTrafficPolicy": {},
                                            "f:internalTrafficPolicy": {}, "f:ipFamilies": {}, "f:ipFamilyPolicy": {},
