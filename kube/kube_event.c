@@ -1,5 +1,6 @@
 #include "kube_event.h"
 
+#include <event2/event.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ struct ev {
 	uint64_t count;        /* as the server has it */
 	uint64_t pending;      /* recorded since, not yet sent */
 	uint64_t sending;
+	bool queued;
+	struct ev *qnext, *qprev;  /* waiting to be sent, oldest first */
 	char key[];
 };
 
@@ -31,6 +34,13 @@ struct kube_recorder {
 	char *component, *instance;
 	struct avl_tree evs;
 	struct ev *oldest, *newest;
+	struct ev *qhead, *qtail;
+	size_t nqueued;
+	unsigned active;       /* requests in flight */
+	double tokens;         /* the rate limiter's bucket */
+	uint64_t tokens_at;    /* mono_ms() of its last refill */
+	struct event *pace;    /* sends the queue's head when a token is due */
+	uint64_t dropped_logged;
 	struct kube_recorder_stats stats;
 };
 
@@ -71,8 +81,22 @@ static void touch(struct kube_recorder *r, struct ev *e)
 		r->oldest = e;
 }
 
+static void dequeue(struct kube_recorder *r, struct ev *e)
+{
+	if (!e->queued)
+		return;
+	*(e->qprev ? &e->qprev->qnext : &r->qhead) = e->qnext;
+	*(e->qnext ? &e->qnext->qprev : &r->qtail) = e->qprev;
+	e->qprev = e->qnext = NULL;
+	e->queued = false;
+	r->nqueued--;
+}
+
 static void ev_free(struct kube_recorder *r, struct ev *e)
 {
+	dequeue(r, e);
+	if (e->call)
+		r->active--;
 	unlink_lru(r, e);
 	avl_remove(&r->evs, &e->node);
 	kube_call_cancel(e->call);
@@ -94,6 +118,67 @@ static void trim(struct kube_recorder *r)
 
 static void send_event(struct ev *e);
 
+static bool take_token(struct kube_recorder *r, uint64_t *wait_ms)
+{
+	uint64_t now = mono_ms();
+	r->tokens += (double)(now - r->tokens_at) * KUBE_EVENT_QPS / 1000.0;
+	if (r->tokens > KUBE_EVENT_BURST)
+		r->tokens = KUBE_EVENT_BURST;
+	r->tokens_at = now;
+	if (r->tokens >= 1) {
+		r->tokens -= 1;
+		return true;
+	}
+	*wait_ms = (uint64_t)((1 - r->tokens) * 1000.0 / KUBE_EVENT_QPS) + 1;
+	return false;
+}
+
+/* Sends from the queue while a request slot and a token are free. */
+static void pump(struct kube_recorder *r)
+{
+	uint64_t wait_ms = 0;
+	while (r->qhead && r->active < KUBE_EVENT_INFLIGHT) {
+		if (!take_token(r, &wait_ms)) {
+			struct timeval tv = { (time_t)(wait_ms / 1000), (suseconds_t)(wait_ms % 1000) * 1000 };
+			if (!evtimer_pending(r->pace, NULL))
+				evtimer_add(r->pace, &tv);
+			return;
+		}
+		struct ev *e = r->qhead;
+		dequeue(r, e);
+		send_event(e);
+	}
+}
+
+static void on_pace(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	pump(arg);
+}
+
+/* e has something to send: into the queue, unless it is there or on its way; dropped when the queue is full. */
+static void want_send(struct kube_recorder *r, struct ev *e)
+{
+	if (e->call || e->queued || !e->pending)
+		return;
+	if (r->nqueued >= KUBE_EVENT_QUEUE) {
+		r->stats.dropped += e->pending;
+		e->pending = 0;
+		if (r->stats.dropped >= 2 * r->dropped_logged + 1 || r->dropped_logged == 0) {
+			log_warn("kube", "Events dropped: %llu so far (more than %d waiting to be sent)",
+				 (unsigned long long)r->stats.dropped, KUBE_EVENT_QUEUE);
+			r->dropped_logged = r->stats.dropped;
+		}
+		return;
+	}
+	e->queued = true;
+	e->qprev = r->qtail;
+	*(r->qtail ? &r->qtail->qnext : &r->qhead) = e;
+	r->qtail = e;
+	r->nqueued++;
+	pump(r);
+}
+
 static void sent(void *arg, const struct kube_resp *resp, json_t *body)
 {
 	struct ev *e = arg;
@@ -102,6 +187,7 @@ static void sent(void *arg, const struct kube_resp *resp, json_t *body)
 	char msg[512];
 
 	e->call = NULL;
+	r->active--;
 	if (!created && resp->status == 404) {
 		/* Expired or deleted: create it again with what it counted since. */
 		free(e->name);
@@ -124,8 +210,8 @@ static void sent(void *arg, const struct kube_resp *resp, json_t *body)
 			 kube_resp_message(resp, body, msg, sizeof(msg)));
 	}
 	e->sending = 0;
-	if (e->pending)
-		send_event(e);
+	want_send(r, e);
+	pump(r);
 	trim(r);
 }
 
@@ -137,6 +223,8 @@ static void send_event(struct ev *e)
 	kube_timestamp(now, 0);
 	e->sending = e->pending;
 	e->pending = 0;
+	if (++r->active > r->stats.max_active)
+		r->stats.max_active = r->active;
 	if (!e->name) {
 		/* A fresh name each time: client-go's "<object>.<time in hex>". */
 		json_t *md = json_object_get(e->body, "metadata");
@@ -218,8 +306,7 @@ void kube_record(struct kube_recorder *r, const struct kube_ref *ref, bool warni
 	free(key);
 	touch(r, e);
 	e->pending++;
-	if (!e->call)
-		send_event(e);
+	want_send(r, e);
 	trim(r);
 }
 
@@ -231,6 +318,11 @@ struct kube_recorder *kube_recorder_new(struct kube_http *h, const char *compone
 	r->component = xstrdup(component);
 	r->instance = instance ? xstrdup(instance) : NULL;
 	avl_init(&r->evs, ev_cmp);
+	r->tokens = KUBE_EVENT_BURST;
+	r->tokens_at = mono_ms();
+	r->pace = evtimer_new(kube_http_base(h), on_pace, r);
+	if (!r->pace)
+		xalloc_die("evtimer_new");
 	return r;
 }
 
@@ -240,6 +332,7 @@ void kube_recorder_free(struct kube_recorder *r)
 		return;
 	while (r->oldest)
 		ev_free(r, r->oldest);
+	event_free(r->pace);
 	free(r->component);
 	free(r->instance);
 	free(r);

@@ -8,6 +8,12 @@
  * is in flight; repeats meanwhile are added up and sent with the next one.
  * An Event the server no longer has (Events expire after an hour) is created
  * again. The recorder remembers the KUBE_EVENT_KEEP Events used last.
+ *
+ * Sending is paced as client-go's broadcaster and rate limiter pace it:
+ * at most KUBE_EVENT_INFLIGHT requests at once, KUBE_EVENT_QPS a second
+ * (bursts of KUBE_EVENT_BURST), and at most KUBE_EVENT_QUEUE Events waiting;
+ * beyond that an Event is dropped, counted and logged (a speaker starting
+ * with 10,000 Services to announce must not send 10,000 requests at once).
  */
 #ifndef VIPCAST_KUBE_EVENT_H
 #define VIPCAST_KUBE_EVENT_H
@@ -18,6 +24,10 @@
 #include "kube_http.h"
 
 #define KUBE_EVENT_KEEP 1024
+#define KUBE_EVENT_INFLIGHT 4
+#define KUBE_EVENT_QPS 20
+#define KUBE_EVENT_BURST 30
+#define KUBE_EVENT_QUEUE 1000
 #define KUBE_EVENT_MESSAGE_MAX 1024
 
 /* The object an Event is about. uid and rv may be NULL; ns NULL for a cluster-scoped one. */
@@ -27,6 +37,8 @@ struct kube_ref {
 
 struct kube_recorder_stats {
 	uint64_t recorded, created, patched, failed;
+	uint64_t dropped;  /* the queue was full */
+	unsigned max_active;  /* the most requests ever in flight at once */
 };
 
 /* component: source.component and reportingComponent; instance (may be NULL): reportingInstance and source.host. */

@@ -14,7 +14,8 @@
  *   GET <path> <http status>
  *
  * Commands: stats | watch RES[:NS] | status NS/NAME IP [STALE_RV] |
- * event NS/NAME REASON MESSAGE... | lease NS NAME HOLDER [STALE_RV] |
+ * event NS/NAME REASON MESSAGE... | events NS/NAME REASON WORD COUNT (COUNT distinct Events at once) |
+ * lease NS NAME HOLDER [STALE_RV] |
  * discover GROUP VERSION | get PATH | quit
  *
  * Usage: kube_client_driver (--kubeconfig FILE [--context NAME] | --in-cluster [--sa-dir DIR])
@@ -66,6 +67,7 @@ static struct {
 	struct event *in_ev;
 	char inbuf[8192];
 	size_t inlen;
+	unsigned burst;  /* the events command's count, while it runs */
 } g;
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -156,10 +158,11 @@ static void print_stats(void)
 	struct kube_recorder_stats rs;
 	kube_recorder_get_stats(g.rec, &rs);
 	out("HTTP requests=%llu connects=%llu active=%u failures=%llu bytes_in=%llu heap=%zu token_reads=%u "
-	    "events_created=%llu events_patched=%llu events_failed=%llu",
+	    "events_created=%llu events_patched=%llu events_failed=%llu events_dropped=%llu events_max_active=%u",
 	    (unsigned long long)hs.requests, (unsigned long long)hs.connects, hs.active,
 	    (unsigned long long)hs.failures, (unsigned long long)hs.bytes_in, mi.uordblks, g.auth.token_reads,
-	    (unsigned long long)rs.created, (unsigned long long)rs.patched, (unsigned long long)rs.failed);
+	    (unsigned long long)rs.created, (unsigned long long)rs.patched, (unsigned long long)rs.failed,
+	    (unsigned long long)rs.dropped, rs.max_active);
 }
 
 /* ------------------------------------------------------------------ status */
@@ -267,6 +270,7 @@ static void cmd_status(char **argv, int argc)
 
 struct event_cmd {
 	char reason[128], message[1024];
+	unsigned burst;  /* 0: one Event with message; else that many, "message N" */
 };
 
 static void event_target(void *arg, const struct kube_resp *r, json_t *body)
@@ -279,7 +283,12 @@ static void event_target(void *arg, const struct kube_resp *r, json_t *body)
 		out("EVENTREC failed HTTP %ld", r->status);
 	} else {
 		struct kube_ref ref = { "v1", "Service", ns, name, uid, rv };
-		kube_record(g.rec, &ref, false, c->reason, "%s", c->message);
+		if (!c->burst)
+			kube_record(g.rec, &ref, false, c->reason, "%s", c->message);
+		for (unsigned i = 0; i < c->burst; i++)
+			kube_record(g.rec, &ref, false, c->reason, "%s %u", c->message, i);
+		if (c->burst)
+			out("EVENTREC burst %u recorded", c->burst);
 	}
 	free(c);
 }
@@ -293,6 +302,7 @@ static void cmd_event(char **argv, int argc)
 		return;
 	}
 	struct event_cmd *c = xcalloc(1, sizeof(*c));
+	c->burst = g.burst;
 	snprintf(c->reason, sizeof(c->reason), "%s", argv[2]);
 	size_t off = 0;
 	for (int i = 3; i < argc && off < sizeof(c->message); i++)
@@ -412,6 +422,12 @@ static void run_command(char *line)
 		cmd_status(argv, argc);
 	} else if (strcmp(argv[0], "event") == 0) {
 		cmd_event(argv, argc);
+	} else if (strcmp(argv[0], "events") == 0 && argc == 5) {
+		/* events NS/NAME REASON MESSAGE COUNT: COUNT distinct Events at once */
+		char *args[4] = { argv[0], argv[1], argv[2], argv[3] };
+		g.burst = (unsigned)strtoul(argv[4], NULL, 10);
+		cmd_event(args, 4);
+		g.burst = 0;
 	} else if (strcmp(argv[0], "lease") == 0) {
 		cmd_lease(argv, argc);
 	} else if (strcmp(argv[0], "discover") == 0 && argc == 3) {

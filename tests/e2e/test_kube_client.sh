@@ -18,7 +18,8 @@
 #   - an event larger than --max-event refused with a log line and a relist;
 #   - a status write from a stale resourceVersion: 409, read again, written;
 #     one from inside the watch callback (as the controller will write);
-#   - Events counted up; Leases created, renewed, taken over, and a stale
+#   - Events counted up, and paced (4 in flight, 20/s, 1000 waiting, then dropped);
+#     Leases created, renewed, taken over, and a stale
 #     update refused (409); discovery of kubeovn.io before and after its CRD;
 #     metallb.io IPAddressPools decoded by the configuration decoders.
 # Needs root only for lib.sh's conventions; no network namespace is used.
@@ -279,6 +280,7 @@ check_within 15 "another reason: a second Event" test "$(ev_counts AllocationFai
 kc describe service lb1 -n "$NS" >"$E2E_TMP/describe.txt"
 check "kubectl describe shows them" grep -q "IPAllocated.*Assigned IP" "$E2E_TMP/describe.txt"
 
+
 scenario "Leases"
 cmd drv "lease $NS vipcast-test holder-a"
 check_within 10 "created" has_line drv "^LEASE $NS/vipcast-test 201 holder=holder-a transitions=0 "
@@ -392,6 +394,22 @@ check_within 10 "a request with token b gets 401, reads the file again and succe
 	has_line sa "^GET /api/v1/namespaces/$NS/services\?limit=2 200"
 check "...said in the log" grep -q "401 Unauthorized; sending again with the new token" "$E2E_TMP/sa.log"
 
+scenario "Events paced: at most 4 requests in flight, 20 a second, 1000 waiting"
+t0=$(now)
+cmd drv "events $NS/lb1 Paced burst 100"
+check_within 10 "100 distinct Events recorded at once" has_line drv "^EVENTREC burst 100 recorded"
+paced() { [ "$(kc get events -n "$NS" --field-selector reason=Paced -o name 2>/dev/null | wc -l)" = 100 ]; }
+check_within 30 "all 100 created" paced
+took=$(elapsed "$t0")
+check "not sooner than the limiter allows (30 at once, then 20 a second: >= 3.4 s; took $took s)" \
+	awk -v t="$took" 'BEGIN { exit !(t >= 3.4) }'
+cmd drv "events $NS/lb1 Flood burst 1200"
+check_within 10 "1200 more at once" has_line drv "^EVENTREC burst 1200 recorded"
+cmd drv stats
+check_within 10 "beyond 1000 waiting, Events are dropped and counted (client-go's broadcaster drops too)" \
+	eval 'tail -n 5 "$E2E_TMP/drv.out" | grep -E "^HTTP .*events_dropped=(1[5-9][0-9]|[2-9][0-9][0-9]) events_max_active=[1-4]$" >/dev/null'
+check "the driver logged the drop" grep -q "Events dropped" "$E2E_TMP/drv.log"
+
 # ================================================================== the end
 scenario "clean exit"
 for n in drv sa big; do
@@ -403,4 +421,5 @@ check "kube-env.sh down stops the control plane" bash "$KUBE_ENV" down "$KDIR"
 while read -r name pid st; do
 	check "$name ($pid) is gone" not pid_alive "$pid" "$st"
 done <"$E2E_TMP/kube.pids"
+
 e2e_finish
