@@ -167,14 +167,19 @@ void dec_strs(struct dec *d, const struct doc_node *n, struct vstrs *out)
 	}
 }
 
-void dec_labels(struct dec *d, const struct doc_node *n, struct labels *out)
+static void labels_filtered(struct dec *d, const struct doc_node *n, struct labels *out, const char *prefix)
 {
 	if (!dec_expect(d, n, DOC_MAP))
 		return;
-	out->v = arena_calloc(d->a, n->map.n, sizeof(*out->v));
+	size_t keep = 0;
+	for (size_t i = 0; i < n->map.n; i++)
+		keep += !prefix || strncmp(n->map.v[i].key->scalar.text, prefix, strlen(prefix)) == 0;
+	out->v = keep ? arena_calloc(d->a, keep, sizeof(*out->v)) : NULL;
 	for (size_t i = 0; i < n->map.n; i++) {
 		const struct doc_pair *p = &n->map.v[i];
 		struct vstr v = { 0 };
+		if (prefix && strncmp(p->key->scalar.text, prefix, strlen(prefix)) != 0)
+			continue;
 		size_t saved = dec_enter(d, p->key->scalar.text);
 		if (p->value->type == DOC_NULL)
 			v.s = "";
@@ -185,6 +190,11 @@ void dec_labels(struct dec *d, const struct doc_node *n, struct labels *out)
 			out->v[out->n++] = (struct label){
 				arena_strndup(d->a, p->key->scalar.text, p->key->scalar.len), v.s };
 	}
+}
+
+void dec_labels(struct dec *d, const struct doc_node *n, struct labels *out)
+{
+	labels_filtered(d, n, out, NULL);
 }
 
 static const struct {
@@ -370,6 +380,7 @@ static void dec_field(struct dec *d, const struct dec_field *f, const struct doc
 	case DT_DURATION: dec_duration(d, v, at); break;
 	case DT_STRS: dec_strs(d, v, at); break;
 	case DT_LABELS: dec_labels(d, v, at); break;
+	case DT_ANNOTATIONS: labels_filtered(d, v, at, d->lean ? "metallb.io/" : NULL); break;
 	case DT_SELECTOR: dec_selector(d, v, false, at); break;
 	case DT_SELECTORS: dec_selectors(d, v, at); break;
 	case DT_IP: dec_ip(d, v, at); break;

@@ -22,6 +22,7 @@ struct dec {
 	char path[256];
 	size_t pathlen;
 	unsigned errors;
+	bool lean;        /* keep only what announcing reads: annotations outside metallb.io/ are dropped */
 };
 
 enum dec_type {
@@ -31,6 +32,7 @@ enum dec_type {
 	DT_DURATION,  /* struct vint, nanoseconds */
 	DT_STRS,      /* struct vstrs */
 	DT_LABELS,    /* struct labels */
+	DT_ANNOTATIONS, /* struct labels; with dec.lean, the metallb.io/ ones only */
 	DT_SELECTOR,  /* struct selector */
 	DT_SELECTORS, /* struct selectors */
 	DT_IP,        /* struct vip */

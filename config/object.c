@@ -110,7 +110,7 @@ static const struct dec_field meta_fields[] = {
 	{ "name", DT_STR, offsetof(struct meta_raw, name), 0, 0, NULL, NULL },
 	{ "namespace", DT_STR, offsetof(struct meta_raw, namespace), 0, 0, NULL, NULL },
 	{ "labels", DT_LABELS, offsetof(struct meta_raw, labels), 0, 0, NULL, NULL },
-	{ "annotations", DT_LABELS, offsetof(struct meta_raw, annotations), 0, 0, NULL, NULL },
+	{ "annotations", DT_ANNOTATIONS, offsetof(struct meta_raw, annotations), 0, 0, NULL, NULL },
 	{ "creationTimestamp", DT_STR, offsetof(struct meta_raw, created), 0, 0, NULL, NULL },
 	{ "uid", DT_STR, offsetof(struct meta_raw, uid), 0, 0, NULL, NULL },
 	{ "resourceVersion", DT_IGNORE, 0, 0, 0, NULL, NULL },
@@ -206,6 +206,12 @@ static bool read_type(const struct doc_node *root, const char *list_api, const c
 enum object_read object_read(const struct doc_node *root, const char *list_api, const char *list_kind,
 			     struct diags *diags, struct object **out)
 {
+	return object_read_lean(root, list_api, list_kind, false, diags, out);
+}
+
+enum object_read object_read_lean(const struct doc_node *root, const char *list_api, const char *list_kind,
+				  bool lean, struct diags *diags, struct object **out)
+{
 	const char *kind, *api;
 
 	*out = NULL;
@@ -227,7 +233,7 @@ enum object_read object_read(const struct doc_node *root, const char *list_api, 
 	o->meta.mark = root->mark;
 	o->meta.mark.file = arena_strdup(&o->arena, root->mark.file ? root->mark.file : "");
 	o->meta.api_version = arena_strdup(&o->arena, api);
-	struct dec d = { .diags = diags, .a = &o->arena, .obj = ki->name, .file = o->meta.mark.file };
+	struct dec d = { .diags = diags, .a = &o->arena, .obj = ki->name, .file = o->meta.mark.file, .lean = lean };
 	if (read_meta(&d, root, ki, o))
 		ki->decode(&d, root, o);
 	if (d.errors) {

@@ -176,7 +176,8 @@ static void apply(struct kube_watch *w, const json_t *obj, const char *uid, cons
 		struct mark m = { "api", 0, 0 };
 		diag_add(&w->diags, DIAG_ERROR, &m, NULL, NULL, "object nested too deeply");
 	} else {
-		enum object_read r = object_read(doc->root, w->res->api_version, w->res->kind_name, &w->diags, &o);
+		enum object_read r = object_read_lean(doc->root, w->res->api_version, w->res->kind_name, w->o.lean,
+						      &w->diags, &o);
 		if (r == OBJECT_IGNORED) {
 			struct mark m = { "api", 0, 0 };
 			diag_add(&w->diags, DIAG_ERROR, &m, NULL, NULL, "not a %s", w->res->kind_name);

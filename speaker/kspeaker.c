@@ -499,10 +499,11 @@ static void start_watch(struct kspeaker *k, enum ks_watch id, const char *ns)
 {
 	struct ks_watch_slot *wd = &k->watches[id];
 	struct kube_watch_cbs cbs = { on_event, on_synced, wd };
+	struct kube_watch_opts wo = { .lean = true };  /* memory grows with Services, not with their annotations */
 
 	wd->k = k;
 	wd->id = id;
-	wd->w = kube_watch_new(k->h, kube_resource_of(ks_kind[id]), ns, NULL, &cbs);
+	wd->w = kube_watch_new(k->h, kube_resource_of(ks_kind[id]), ns, &wo, &cbs);
 }
 
 static void discover(struct kspeaker *k);

@@ -9,7 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
+#include "doc.h"
 #include "duration.h"
+#include "object.h"
 #include "testutil.h"
 
 static const char pool_yaml[] =
@@ -142,6 +146,33 @@ static void test_malformed_json(void **state)
 	diags_free(&d);
 }
 
+/* A lean decode (the speaker's caches) keeps metallb.io/ annotations only; everything else is the same. */
+static void test_lean_drops_annotations(void **state)
+{
+	(void)state;
+	static const char svc[] =
+		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\",\"namespace\":\"d\","
+		"\"labels\":{\"app\":\"web\"},\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
+		"\"{...a copy of the whole object...}\",\"metallb.io/address-pool\":\"p\",\"other\":\"x\"}},"
+		"\"spec\":{\"type\":\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.1\"}]}}}";
+	for (int lean = 0; lean < 2; lean++) {
+		json_t *j = json_loads(svc, 0, NULL);
+		struct doc *doc = doc_from_jansson("api", j);
+		struct diags d;
+		struct object *o = NULL;
+		diags_init(&d);
+		assert_int_equal(object_read_lean(doc->root, NULL, NULL, lean, &d, &o), OBJECT_OK);
+		assert_int_equal(o->meta.annotations.n, lean ? 1 : 3);
+		assert_string_equal(labels_get(&o->meta.annotations, "metallb.io/address-pool"), "p");
+		assert_int_equal(o->meta.labels.n, 1);
+		assert_int_equal(o->svc.ningress, 1);
+		object_free(o);
+		doc_free(doc);
+		json_decref(j);
+		diags_free(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_list_items_without_kind),
 		cmocka_unit_test(test_error_parity),
 		cmocka_unit_test(test_malformed_json),
+		cmocka_unit_test(test_lean_drops_annotations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
