@@ -5,9 +5,14 @@
 
 #include "xalloc.h"
 
-/* Ready endpoints, as sorted (namespace, service, node) triples. */
+/*
+ * Ready endpoints, as (Service, node) pairs sorted by the Service object's
+ * address: each EndpointSlice is resolved to its Service once (a hash
+ * lookup), so sorting and searching compare pointers, not names.
+ */
 struct ready_ep {
-	const char *ns, *svc, *node;
+	const struct object *svc;
+	const char *node;
 };
 
 struct ready_index {
@@ -18,12 +23,8 @@ struct ready_index {
 static int ready_cmp(const void *x, const void *y)
 {
 	const struct ready_ep *a = x, *b = y;
-	int r = strcmp(a->ns, b->ns);
-	if (!r)
-		r = strcmp(a->svc, b->svc);
-	if (!r)
-		r = strcmp(a->node ? a->node : "", b->node ? b->node : "");
-	return r;
+	uintptr_t p = (uintptr_t)a->svc, q = (uintptr_t)b->svc;
+	return p < q ? -1 : p > q;
 }
 
 static void ready_index_build(const struct config *c, struct ready_index *ix)
@@ -36,26 +37,24 @@ static void ready_index_build(const struct config *c, struct ready_index *ix)
 	ix->n = 0;
 	for (size_t i = 0; i < slices->n; i++) {
 		const struct object *o = slices->v[i];
-		if (!o->eps.service_name)
+		const struct object *svc =
+			o->eps.service_name ? config_find(c, KIND_SERVICE, o->meta.namespace, o->eps.service_name) : NULL;
+		if (!svc)
 			continue;
 		for (size_t k = 0; k < o->eps.n; k++)
 			if (o->eps.v[k].ready)
-				ix->v[ix->n++] = (struct ready_ep){o->meta.namespace, o->eps.service_name,
-								   o->eps.v[k].node_name};
+				ix->v[ix->n++] = (struct ready_ep){svc, o->eps.v[k].node_name};
 	}
 	qsort(ix->v, ix->n, sizeof(*ix->v), ready_cmp);
 }
 
 /* First entry of the Service, or n. */
-static size_t ready_first(const struct ready_index *ix, const char *ns, const char *svc)
+static size_t ready_first(const struct ready_index *ix, const struct object *svc)
 {
 	size_t lo = 0, hi = ix->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int r = strcmp(ix->v[mid].ns, ns);
-		if (!r)
-			r = strcmp(ix->v[mid].svc, svc);
-		if (r < 0)
+		if ((uintptr_t)ix->v[mid].svc < (uintptr_t)svc)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -63,21 +62,15 @@ static size_t ready_first(const struct ready_index *ix, const char *ns, const ch
 	return lo;
 }
 
-static bool ready_same_svc(const struct ready_index *ix, size_t i, const char *ns, const char *svc)
-{
-	return i < ix->n && strcmp(ix->v[i].ns, ns) == 0 && strcmp(ix->v[i].svc, svc) == 0;
-}
-
 static bool svc_ready_anywhere(const struct ready_index *ix, const struct object *svc)
 {
-	return ready_same_svc(ix, ready_first(ix, svc->meta.namespace, svc->meta.name), svc->meta.namespace,
-			      svc->meta.name);
+	size_t i = ready_first(ix, svc);
+	return i < ix->n && ix->v[i].svc == svc;
 }
 
 static bool svc_ready_on(const struct ready_index *ix, const struct object *svc, const char *node)
 {
-	for (size_t i = ready_first(ix, svc->meta.namespace, svc->meta.name);
-	     ready_same_svc(ix, i, svc->meta.namespace, svc->meta.name); i++)
+	for (size_t i = ready_first(ix, svc); i < ix->n && ix->v[i].svc == svc; i++)
 		if (ix->v[i].node && strcmp(ix->v[i].node, node) == 0)
 			return true;
 	return false;
