@@ -32,6 +32,9 @@
 #include "log.h"
 #include "reconcile.h"
 #include "service_request.h"
+
+/* Lines about one Service: "service: ns/name: ..." as text, its own fields in JSON. */
+#define SVC_OBJ(ns, name) (&(struct log_object){"Service", (ns), (name)})
 #include "xalloc.h"
 
 #define RETRY_MIN_MS 1000
@@ -269,8 +272,8 @@ static void svc_written(void *arg, long status, const json_t *obj, unsigned writ
 	k->writes_active--;
 	start_queued(k);
 	if (status == 200 || status == 204) {
-		log_debug("service", "%s: status %s (%u write%s)", st->key, status == 200 ? "written" : "already right",
-			  writes, writes == 1 ? "" : "s");
+		log_obj(LOG_DEBUG, "service", SVC_OBJ(st->ns, st->name), "status %s (%u write%s)",
+			status == 200 ? "written" : "already right", writes, writes == 1 ? "" : "s");
 		if (!evtimer_pending(k->retry_timer, NULL))
 			k->retry_ms = 0;  /* while other writes wait to be tried again, the backoff stands */
 		return;
@@ -278,7 +281,7 @@ static void svc_written(void *arg, long status, const json_t *obj, unsigned writ
 	if (status == 404)
 		return;  /* deleted meanwhile: its DELETED event follows */
 	k->stats.status_failures++;
-	log_warn("service", "%s: cannot write its status: %s; trying again", st->key, message);
+	log_obj(LOG_WARN, "service", SVC_OBJ(st->ns, st->name), "cannot write its status: %s; trying again", message);
 	st->retry = true;
 	arm_retry(k);
 }
@@ -355,7 +358,8 @@ static void apply_outcome(struct kctl *k, const struct object *svc, const struct
 
 	if (*why) {
 		k->stats.cleared++;
-		log_info("service", "%s: current addresses not allowed by the configuration: %s", st->key, why);
+		log_obj(LOG_INFO, "service", SVC_OBJ(st->ns, st->name),
+			"current addresses not allowed by the configuration: %s", why);
 		record(k, svc, false, "ClearAssignment",
 		       "current IP for \"%s\" not allowed by config, will attempt for new IP assignment: %s", st->key, why);
 	}
@@ -363,7 +367,7 @@ static void apply_outcome(struct kctl *k, const struct object *svc, const struct
 		if (res->changed) {
 			k->stats.allocated++;
 			quoted_ips(res->ips, res->nips, ips, sizeof(ips));
-			log_info("service", "%s: %s from pool %s", st->key, ips, res->pool ? res->pool : "?");
+			log_obj(LOG_INFO, "service", SVC_OBJ(st->ns, st->name), "%s from pool %s", ips, res->pool ? res->pool : "?");
 			record(k, svc, false, "IPAllocated", "Assigned IP %s", ips);
 		}
 		free(st->failed);
@@ -373,7 +377,7 @@ static void apply_outcome(struct kctl *k, const struct object *svc, const struct
 		st->waiting = true;
 		if (!st->failed || strcmp(st->failed, res->message) != 0) {
 			k->stats.failed++;
-			log_warn("service", "%s: cannot allocate: %s", st->key, res->message);
+			log_obj(LOG_WARN, "service", SVC_OBJ(st->ns, st->name), "cannot allocate: %s", res->message);
 			record(k, svc, true, "AllocationFailed", "Failed to allocate IP for \"%s\": %s", st->key, res->message);
 			free(st->failed);
 			st->failed = xstrdup(res->message);
@@ -398,7 +402,8 @@ static void sync_one(struct kctl *k, const struct object *svc, const json_t *raw
 		if (nbefore) {
 			k->freed = true;
 			kctl_pools_dirty(k);
-			log_info("service", "%s/%s: released (no longer a Service this controller serves)", ns, name);
+			log_obj(LOG_INFO, "service", SVC_OBJ(ns, name),
+				"released (no longer a Service this controller serves)");
 		}
 		/* MetalLB clears what it wrote when the type changes; a Service of another class is not touched. */
 		if ((!lb && (svc->svc.ningress || labels_get(&svc->meta.annotations, ANN_ALLOCATED_FROM_POOL))) ||
@@ -493,7 +498,7 @@ void kctl_service_event(struct kctl *k, enum kube_event_type t, const struct kub
 			st_drop(k, st);
 		if (k->serving && alloc_service_ips(k->alloc, it->ns, it->name, (struct ipaddr[2]){ 0 }, NULL)) {
 			alloc_release(k->alloc, it->ns, it->name);
-			log_info("service", "%s/%s: deleted; its addresses are free", it->ns, it->name);
+			log_obj(LOG_INFO, "service", SVC_OBJ(it->ns, it->name), "deleted; its addresses are free");
 			k->freed = true;
 			kctl_pools_dirty(k);
 			serve_waiting(k);
@@ -505,7 +510,7 @@ void kctl_service_event(struct kctl *k, enum kube_event_type t, const struct kub
 		char first[512] = "it cannot be read";
 		if (it->diags && it->diags->n)
 			diag_format(&it->diags->v[0], first, sizeof(first));
-		log_warn("service", "%s/%s: %s; what it held stays", it->ns, it->name, first);
+		log_obj(LOG_WARN, "service", SVC_OBJ(it->ns, it->name), "%s; what it held stays", first);
 		if (svc && k->serving) {
 			struct kctl_svc *st = st_get(k, it->ns, it->name);
 			if (!st->failed || strcmp(st->failed, first) != 0) {
@@ -582,7 +587,7 @@ void kctl_service_lost(const char *ns, const char *name, const char *why, void *
 
 	k->stats.cleared++;
 	k->freed = true;
-	log_info("service", "%s/%s: current addresses not allowed by the new configuration: %s", ns, name, why);
+	log_obj(LOG_INFO, "service", SVC_OBJ(ns, name), "current addresses not allowed by the new configuration: %s", why);
 	if (svc)
 		record(k, svc, false, "ClearAssignment",
 		       "current IP for \"%s/%s\" not allowed by config, will attempt for new IP assignment: %s", ns, name, why);

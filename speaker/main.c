@@ -58,6 +58,10 @@ static void usage(FILE *out)
 		"      --l2-port PORT      L2 liveness UDP port (default 7946)\n"
 		"      --l2-key-grace S    seconds a rotated memberlist key is still accepted (default 60)\n"
 		"  -v, --log-level LEVEL   error, warn, info (default) or debug\n"
+		"      --log-format F      text (default) or json: one object a line (time, level, component,\n"
+		"                          message; peer, kind, namespace, name where known). A message\n"
+		"                          repeated (same text template, same peer or object) is written at\n"
+		"                          most 5 times in 10 s; a later line says how many were suppressed\n"
 		"      --print-plan        print what a fresh load gives this node (JSON) and exit\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n");
@@ -157,7 +161,7 @@ int main(int argc, char **argv)
 		{"print-plan", no_argument, NULL, 'p'},       {"kubeconfig", required_argument, NULL, 'K'},
 		{"context", required_argument, NULL, 'C'},    {"namespace", required_argument, NULL, 'N'},
 		{"health-address", required_argument, NULL, 'H'}, {"coalesce", required_argument, NULL, 'Q'},
-		{"l2-key-grace", required_argument, NULL, 'G'},
+		{"l2-key-grace", required_argument, NULL, 'G'},   {"log-format", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	struct kspeaker_opts ko = {.health_listen = KSPEAKER_DEFAULT_HEALTH};
@@ -209,6 +213,13 @@ int main(int argc, char **argv)
 			else
 				goto bad;
 			break;
+		case 'F': {
+			enum log_format f;
+			if (!log_parse_format(optarg, &f))
+				goto bad;
+			log_set_format(f);
+			break;
+		}
 		case 'p':
 			print_plan = true;
 			break;
@@ -303,6 +314,7 @@ int main(int argc, char **argv)
 	kspeaker_free(l.ks);
 	speaker_free(l.sp);
 	event_base_free(l.base);
+	log_flush_suppressed();
 	log_info("speaker", "stopped");
 	return status;
 bad:
