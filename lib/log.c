@@ -103,8 +103,9 @@ static void write_repeated(const struct log_limit_report *rep)
 {
 	const struct log_limit_slot *s = rep->slot;
 	char suffix[96];
-	snprintf(suffix, sizeof suffix, " (repeated %llu times in the last %lld s)", (unsigned long long)rep->suppressed,
-		 (long long)((rep->over_ms + 999) / 1000));
+	snprintf(suffix, sizeof suffix, s->exact ? " (repeated %llu times in the last %lld s)"
+						: " (%llu such lines suppressed in the last %lld s)",
+		 (unsigned long long)rep->suppressed, (long long)((rep->over_ms + 999) / 1000));
 	write_line(s->level, s->component, s->kind, s->namespace, s->name, s->last, suffix, rep->suppressed);
 }
 

@@ -5,11 +5,14 @@
  * A key is (message template, component, object): the format string pointer
  * stands for the template, so "cannot allocate: %s" for default/a and for
  * default/b are two keys, and 10,000 malformed UPDATEs from one peer are one.
- * Each key has a token bucket of LOG_LIMIT_BURST lines refilled over
- * LOG_LIMIT_WINDOW_MS. Lines over it are counted, not written; the count is
- * reported on the key's next admitted line, or by log_limit_sweep() once the
- * bucket has refilled, with the text of the last suppressed line. The table
- * has LOG_LIMIT_SLOTS keys; when full, the least recently used one is reused.
+ * Each key has two token buckets, both refilled over LOG_LIMIT_WINDOW_MS:
+ * LOG_LIMIT_BURST lines of the same text (the storm: one peer repeating one
+ * mistake), and LOG_LIMIT_TEMPLATE_BURST lines of any text (a peer varying
+ * it; nine VIPs changing owner at once are nine lines, all written). Lines
+ * over either are counted, not written; the count is reported on the
+ * bucket's next admitted line, or by log_limit_sweep() once it has refilled,
+ * with the text of the last suppressed line. The table has LOG_LIMIT_SLOTS
+ * buckets; when full, the least recently used one is reused.
  * The caller owns time (a monotonic clock in ms) and locking.
  */
 #ifndef VIPCAST_LIB_LOG_LIMIT_H
@@ -18,8 +21,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LOG_LIMIT_SLOTS 256
+#define LOG_LIMIT_SLOTS 512
 #define LOG_LIMIT_BURST 5
+#define LOG_LIMIT_TEMPLATE_BURST 100
 #define LOG_LIMIT_WINDOW_MS 10000
 
 struct log_limit_key {
@@ -30,6 +34,8 @@ struct log_limit_key {
 
 struct log_limit_slot {
 	bool used;
+	bool exact;     /* the same-text bucket; else the template's */
+	uint32_t text;  /* hash of the text, for exact */
 	const void *tmpl;
 	uint32_t hash;
 	int level;

@@ -79,6 +79,31 @@ static void test_keys_apart(void **state)
 	free(l);
 }
 
+/* Different texts of one template: LOG_LIMIT_TEMPLATE_BURST of them, then counted. */
+static void test_template_bucket(void **state)
+{
+	(void)state;
+	struct log_limit *l = fresh();
+	struct log_limit_report rep;
+	struct log_limit_key k = {tmpl_a, "l2", NULL, NULL, NULL};
+	char text[32];
+	unsigned written = 0;
+	for (int i = 0; i < 9; i++) { /* nine VIPs changing owner at once: all written */
+		snprintf(text, sizeof text, "192.0.2.%d owner node2", i);
+		assert_true(log_limit_admit(l, &k, 1, text, 0, &rep));
+	}
+	for (int i = 9; i < 1000; i++) {
+		snprintf(text, sizeof text, "192.0.2.%d owner node2", i);
+		written += log_limit_admit(l, &k, 1, text, 0, &rep);
+	}
+	assert_int_equal(written + 9, LOG_LIMIT_TEMPLATE_BURST);
+	assert_true(log_limit_sweep(l, LOG_LIMIT_WINDOW_MS, false, &rep));
+	assert_false(rep.slot->exact);
+	assert_int_equal(rep.suppressed, 1000 - LOG_LIMIT_TEMPLATE_BURST);
+	assert_string_equal(rep.slot->last, "192.0.2.999 owner node2");
+	free(l);
+}
+
 static void test_sweep(void **state)
 {
 	(void)state;
@@ -87,11 +112,12 @@ static void test_sweep(void **state)
 	for (int i = 0; i < 100; i++)
 		admit(l, tmpl_a, "bgp 192.0.2.1", NULL, 0, &rep);
 	struct log_limit_key k = {tmpl_a, "bgp 192.0.2.1", NULL, NULL, NULL};
-	assert_false(log_limit_admit(l, &k, 1, "last one", 0, &rep));
+	assert_false(log_limit_admit(l, &k, 1, "the message", 0, &rep));
 	assert_false(log_limit_sweep(l, 500, false, &rep)); /* no line in the bucket yet */
 	assert_true(log_limit_sweep(l, 2000, false, &rep));
 	assert_int_equal(rep.suppressed, 100 - LOG_LIMIT_BURST + 1);
-	assert_string_equal(rep.slot->last, "last one");
+	assert_true(rep.slot->exact);
+	assert_string_equal(rep.slot->last, "the message");
 	assert_string_equal(rep.slot->component, "bgp 192.0.2.1");
 	assert_false(log_limit_sweep(l, 2000, true, &rep)); /* reported once */
 	/* force: at exit, whatever the bucket holds */
@@ -120,7 +146,7 @@ static void test_bounded_table(void **state)
 	unsigned reported = 0;
 	while (log_limit_sweep(l, 1000000, true, &rep))
 		reported++;
-	assert_int_equal(reported, LOG_LIMIT_SLOTS);
+	assert_int_equal(reported, LOG_LIMIT_SLOTS / 2); /* a key takes two slots, one per bucket */
 	assert_int_equal(l->pending, 0);
 	assert_true(l->evicted_pending > 0);
 	free(l);
@@ -147,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_burst_then_counted),
 		cmocka_unit_test(test_refill_rate),
 		cmocka_unit_test(test_keys_apart),
+		cmocka_unit_test(test_template_bucket),
 		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_bounded_table),
 		cmocka_unit_test(test_long_names),
