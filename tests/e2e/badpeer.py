@@ -34,6 +34,9 @@ Modes (--mode):
             the NOTIFICATION must name the error
   collide   both: when the speaker dials, dial it back at once (RFC 4271 6.8:
             the connection opened by the higher BGP Identifier survives)
+  storm     passive: Established, then --count copies of one UPDATE whose
+            ORIGIN is 5 (RFC 7606 7.1: treat-as-withdraw); the session must
+            stay up through all of them
 --variants restricts a mode to some of its variants (comma-separated).
 
 Standard library only. Every wait is bounded by its own timeout and by the
@@ -796,8 +799,39 @@ def mode_collide(peer, clock, out, args):
             i += 1
 
 
+def storm_update(asn, nexthop):
+    """One UPDATE for 198.51.100.0/24 whose ORIGIN has no meaning (5)."""
+    attrs = (b"\x40\x01\x01\x05"                                 # ORIGIN 5
+             + b"\x40\x02\x06\x02\x01" + struct.pack("!I", asn)  # AS_PATH: AS_SEQUENCE of us
+             + b"\x40\x03\x04" + socket.inet_aton(nexthop))       # NEXT_HOP
+    return msg(UPDATE, b"\x00\x00" + struct.pack("!H", len(attrs)) + attrs + b"\x18\xc6\x33\x64")
+
+
+def mode_storm(peer, clock, out, args):
+    peer.listen()
+    side = peer.accept(10.0, clock)
+    if side is None:
+        return out.result("origin", "fail", "the speaker did not dial us", [])
+    side.ka_every = 1.0
+    if not handshake(side, clock):
+        side.close()
+        return out.result("origin", *cut_short(side, clock), [side])
+    upd, sent = storm_update(peer.asn, peer.local), 0
+    while sent < args.count and side.alive() and not clock.over():
+        n = min(100, args.count - sent)
+        if not side.send(upd * n):
+            break
+        sent += n
+        pump([side], 0.001, clock)
+    pump([side], 2.0, clock)  # the speaker reads the last of them; the session must stay up
+    why = bad_of([side]) or ("" if side.alive() else "the session ended") or \
+        ("" if sent == args.count else "sent only %d UPDATEs" % sent)
+    out.result("origin", "fail" if why else "ok", why, [side], sent=sent)
+    side.close()
+
+
 MODES = {"good": mode_good, "flap": mode_flap, "double": mode_double, "noread": mode_noread,
-         "garbage": mode_garbage, "collide": mode_collide}
+         "garbage": mode_garbage, "collide": mode_collide, "storm": mode_storm}
 
 
 def main():
@@ -821,6 +855,7 @@ def main():
     ap.add_argument("--rcvbuf", type=int, default=0, help="SO_RCVBUF (noread: default 1024)")
     ap.add_argument("--no-rfc6608", action="store_true",
                     help="garbage: accept FSM Error / Unspecific where RFC 6608 has a subcode")
+    ap.add_argument("--count", type=int, default=10000, help="storm: UPDATEs to send")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", help="append JSON lines here (default stdout)")
     args = ap.parse_args()
