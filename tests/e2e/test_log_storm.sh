@@ -31,7 +31,7 @@ mkdir -p "$C"
 } | cfg_write "$C" base.yaml
 cfg_check "$C"
 
-# storm FORMAT -> speaker sp-FORMAT (that log format, info level) against a
+# storm FORMAT -> speaker sp-FORMAT (that log format, text by default; info level) against a
 # badpeer storm; badpeer's verdict in $E2E_TMP/bp-FORMAT.jsonl
 storm() {
 	local f=$1 out=$E2E_TMP/bp-$1.jsonl
@@ -39,7 +39,9 @@ storm() {
 		--asn "$BPASN" --seconds 60 --count "$COUNT" --out "$out" 2>>"$E2E_TMP/bp.err" &
 	track "bp-$f" $! badpeer bp
 	disown $!
-	SPEAKER_LOG_LEVEL=info start_speaker "sp-$f" n1 "$C" n1 --bgp-port 0 --log-format "$f"
+	local fmt=()
+	[ "$f" = text ] || fmt=(--log-format "$f")
+	SPEAKER_LOG_LEVEL=info start_speaker "sp-$f" n1 "$C" n1 --bgp-port 0 "${fmt[@]}"
 	check_within 90 "$f: badpeer sent $COUNT UPDATEs and is done" grep -q '"event": "summary"' "$out"
 	check "$f: the session stayed up through all of them (badpeer: ok)" \
 		grep -q '"result": "ok", .*"sent": '"$COUNT" "$out"
