@@ -154,7 +154,14 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 bird_has() {  # bird_has N -> BIRD holds at least N routes
 	[ "$(birdc_ bird show route count 2>/dev/null | awk '/routes/ { print $1; exit }')" -ge "$1" ] 2>/dev/null
 }
-sp_reloads() { grep -c 'info config: loaded ' "$(speaker_log sp)"; }
+# the lines "loaded", with those the rate limit held back (README, Logs)
+sp_reloads() {
+	awk '/ info config: loaded / {
+		if (match($0, /\(repeated [0-9]+ times in the last/)) n += substr($0, RSTART + 10) + 0
+		else if (match($0, /\([0-9]+ such lines suppressed in the last/)) n += substr($0, RSTART + 1) + 0
+		else if (match($0, /\([0-9]+ more like it suppressed in the last/)) n += 1 + substr($0, RSTART + 1)
+		else n++ } END { print n + 0 }' "$(speaker_log sp)"
+}
 
 # start_badpeer MODE BEHAVIOUR TAG SECONDS [ARGS...] -> badpeer in namespace
 # bpMODE, JSON lines to $E2E_TMP/bp-MODE.TAG.jsonl (new), tracked as bp-MODE
