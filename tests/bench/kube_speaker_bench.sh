@@ -96,27 +96,8 @@ kc apply --server-side -f "$ROOT/deploy/crds" >/dev/null || die "applying deploy
 kc wait --for condition=established --timeout=30s crd/bgppeers.metallb.io crd/ipaddresspools.metallb.io >/dev/null ||
 	die "CRDs not established"
 kc apply -f "$ROOT/deploy/rbac/speaker.yaml" -f "$ROOT/deploy/rbac/controller.yaml" >/dev/null || die "RBAC"
-# sa_kubeconfig SA FILE -> a kubeconfig with a token of that ServiceAccount
-sa_kubeconfig() {
-	local token
-	token=$(kc -n "$SYS" create token "$1" --duration 4h) || die "no token for $1"
-	cat >"$2" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "$(sed -n 's|^ *server: ||p' "$KDIR/kubeconfig")", certificate-authority: "$KDIR/pki/ca.crt"}
-users:
-- name: u
-  user: {token: "$token"}
-contexts:
-- name: c
-  context: {cluster: c, user: u}
-current-context: c
-EOF
-}
-sa_kubeconfig vipcast-speaker "$E2E_TMP/speaker.kubeconfig"
-sa_kubeconfig vipcast-controller "$E2E_TMP/controller.kubeconfig"
+kube_sa_kubeconfig "$SYS" vipcast-speaker "$E2E_TMP/speaker.kubeconfig"
+kube_sa_kubeconfig "$SYS" vipcast-controller "$E2E_TMP/controller.kubeconfig"
 kc apply -f - >/dev/null <<EOF || die "configuration objects"
 apiVersion: v1
 kind: Node

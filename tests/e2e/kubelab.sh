@@ -137,24 +137,10 @@ kubelab_speaker() {
 speaker_probe() { curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$KL_NET.1$1:7472$2"; }
 speaker_says() { grep -qE "$2" "$E2E_TMP/speaker$1.log"; }
 
-# kubelab_sa_kubeconfig SA FILE -> a kubeconfig with a token of that ServiceAccount in $KL_SYS
+# kubelab_sa_kubeconfig SA FILE -> a kubeconfig with a token of that ServiceAccount in $KL_SYS,
+# for the API server's address on the lab network
 kubelab_sa_kubeconfig() {
-	local token
-	token=$(kc -n "$KL_SYS" create token "$1" --duration 2h) || die "no token for $1"
-	cat >"$2" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "https://$KL_API:$(sed -n 's|.*server: https://.*:||p' "$KDIR/kubeconfig")", certificate-authority: "$KDIR/pki/ca.crt"}
-users:
-- name: u
-  user: {token: "$token"}
-contexts:
-- name: c
-  context: {cluster: c, user: u}
-current-context: c
-EOF
+	kube_sa_kubeconfig "$KL_SYS" "$1" "$2" "https://$KL_API:$(sed -n 's|.*server: https://.*:||p' "$KDIR/kubeconfig")"
 }
 
 kubelab_nodes() {

@@ -31,6 +31,26 @@ e2e_cleanup_extra() {
 	while read -r name pid st; do stop_pidst "$pid:$st"; done < <(tac "$KDIR/pids")
 }
 kc() { "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" "$@"; }
+# kube_sa_kubeconfig NS SA FILE [SERVER] -> FILE: a kubeconfig with a token (TokenRequest, 4 h) of
+# ServiceAccount NS/SA, for SERVER (default: the admin kubeconfig's), trusting the test CA
+kube_sa_kubeconfig() {
+	local token server=${4:-$(sed -n 's|^ *server: ||p' "$KDIR/kubeconfig")}
+	token=$(kc -n "$1" create token "$2" --duration 4h) || die "no token for $1/$2"
+	cat >"$3" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "$server", certificate-authority: "$KDIR/pki/ca.crt"}
+users:
+- name: u
+  user: {token: "$token"}
+contexts:
+- name: c
+  context: {cluster: c, user: u}
+current-context: c
+EOF
+}
 etcdctl_() { "$ETCD_BIN/etcdctl" --endpoints "$(cat "$KDIR/etcd-endpoint")" "$@"; }
 
 api_pid() { awk '$1 == "kube-apiserver" { p = $2 } END { print p }' "$KDIR/pids"; }

@@ -168,21 +168,7 @@ stop c0
 # exactly its permissions (a token from the TokenRequest API), when this tree has it.
 if [ -f "$SRC/deploy/rbac/controller.yaml" ]; then
 	kc apply -f "$SRC/deploy/rbac/controller.yaml" >/dev/null || die "applying deploy/rbac/controller.yaml"
-	token=$(kc -n "$SYS" create token vipcast-controller --duration 1h) || die "no token for vipcast-controller"
-	cat >"$E2E_TMP/sa.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "$(kc config view --minify -o jsonpath='{.clusters[0].cluster.server}')", certificate-authority: "$KDIR/pki/ca.crt"}
-users:
-- name: u
-  user: {token: "$token"}
-contexts:
-- name: c
-  context: {cluster: c, user: u}
-current-context: c
-EOF
+	kube_sa_kubeconfig "$SYS" vipcast-controller "$E2E_TMP/sa.kubeconfig"
 	CTL_KUBECONFIG=$E2E_TMP/sa.kubeconfig
 	log "controllers run as system:serviceaccount:$SYS:vipcast-controller (deploy/rbac/controller.yaml)"
 fi

@@ -151,22 +151,8 @@ for s in a b c; do
 	printf -- 'apiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: %s}\nspec: {clusterIP: None, ports: [{port: 80}]}\n' \
 		"$s" "$APP" | kc apply -f - >/dev/null || die "Service $s"
 done
-token=$(kc -n "$SYS" create token vipcast-speaker --duration 1h) || die "no token for vipcast-speaker"
 SA_KUBECONFIG=$E2E_TMP/sa.kubeconfig
-cat >"$SA_KUBECONFIG" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "$(kc config view --minify -o jsonpath='{.clusters[0].cluster.server}')", certificate-authority: "$KDIR/pki/ca.crt"}
-users:
-- name: u
-  user: {token: "$token"}
-contexts:
-- name: c
-  context: {cluster: c, user: u}
-current-context: c
-EOF
+kube_sa_kubeconfig "$SYS" vipcast-speaker "$SA_KUBECONFIG"
 record pass "control plane, CRDs, deploy/rbac/speaker.yaml, Pod speaker-$NODE ($(elapsed "$t0") s)"
 UID_A=$(svc_uid a) UID_C=$(svc_uid c)
 
