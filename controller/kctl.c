@@ -20,8 +20,6 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define DISCOVER_RETRY_S 10
-#define DISCOVER_AGAIN_S 120
 #define STOP_GRACE_MS 3000
 
 static const char *const watch_names[KW_COUNT] = { "Services", "Namespaces", "IPAddressPools",
@@ -145,37 +143,18 @@ static void start_watch(struct kctl *k, enum kctl_watch_id id, enum kind kind, c
 	wd->w = kube_watch_new(k->h, kube_resource_of(kind), ns, &wo, &cbs);
 }
 
-static void discover(struct kctl *k);
-
-static void discovered(void *arg, enum kube_api_state s)
+static void on_subnets_api(void *arg, bool served)
 {
 	struct kctl *k = arg;
-	struct timeval tv = { s == KUBE_API_UNKNOWN ? DISCOVER_RETRY_S : DISCOVER_AGAIN_S, 0 };
 
-	k->discovery = NULL;
-	if (s == KUBE_API_PRESENT) {
+	if (served) {
 		log_info("controller", "kubeovn.io/v1 is served: watching Subnets (underlay pools)");
 		start_watch(k, KW_SUBNETS, KIND_SUBNET, NULL, NULL);
-		k->subnets_decided = true;
-		return;
-	}
-	if (s == KUBE_API_ABSENT && !k->subnets_decided) {
+	} else {
 		log_debug("controller", "kubeovn.io/v1 is not served: no Subnets");
-		k->subnets_decided = true;
-		check_synced(k);
 	}
-	evtimer_add(k->discover_timer, &tv);  /* unknown: soon; absent: it may be installed later */
-}
-
-static void discover(struct kctl *k)
-{
-	k->discovery = kube_discover(k->h, "kubeovn.io", "v1", discovered, k);
-}
-
-static void on_discover_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	discover(arg);
+	k->subnets_decided = true;
+	check_synced(k);
 }
 
 /* ------------------------------------------------------------------ leadership and signals */
@@ -309,11 +288,10 @@ static void start(struct kctl *k)
 	} else {
 		k->watches[KW_SECRETS].synced = true;
 	}
-	k->discover_timer = evtimer_new(k->base, on_discover_timer, k);
 	k->stop_timer = evtimer_new(k->base, on_stop_timer, k);
-	if (!k->discover_timer || !k->stop_timer)
+	if (!k->stop_timer)
 		xalloc_die("evtimer_new");
-	discover(k);
+	k->subnets_probe = kube_api_probe_new(k->h, "kubeovn.io", "v1", on_subnets_api, k);
 	if (k->o.leader_elect) {
 		struct leader_opts lo = { k->ns, k->o.lease_name ? k->o.lease_name : KCTL_DEFAULT_LEASE, k->identity,
 					  k->o.lease_ms, k->o.renew_ms, k->o.retry_ms };
@@ -327,7 +305,7 @@ static void teardown(struct kctl *k)
 {
 	stop_serving(k);
 	leader_free(k->le);
-	kube_discover_cancel(k->discovery);
+	kube_api_probe_free(k->subnets_probe);
 	for (int i = 0; i < KW_COUNT; i++)
 		kube_watch_free(k->watches[i].w);
 	memberlist_free(k->ml);
@@ -335,8 +313,6 @@ static void teardown(struct kctl *k)
 	kctl_config_free(k);
 	if (k->retry_timer)
 		event_free(k->retry_timer);
-	if (k->discover_timer)
-		event_free(k->discover_timer);
 	if (k->stop_timer)
 		event_free(k->stop_timer);
 	config_free(k->cfg);

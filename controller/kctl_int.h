@@ -48,8 +48,7 @@ struct kctl {
 	struct kube_http *h;
 	struct kube_recorder *rec;
 	struct kctl_watch watches[KW_COUNT];
-	struct kube_discovery *discovery;
-	struct event *discover_timer;
+	struct kube_api_probe *subnets_probe;
 	bool subnets_decided;       /* the Subnet API is known absent, or its watch started */
 	struct config *cfg;         /* Services, and the Pools/Namespaces/Subnets in force */
 	struct kctl_cfgstate *cs;   /* kctl_config.c */

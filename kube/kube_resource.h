@@ -49,4 +49,17 @@ struct kube_discovery *kube_discover(struct kube_http *h, const char *group, con
 /* Before cb ran: cb will not run. */
 void kube_discover_cancel(struct kube_discovery *d);
 
+#define KUBE_PROBE_RETRY_S 10   /* after a failed discovery */
+#define KUBE_PROBE_AGAIN_S 120  /* while the API is absent: it may be installed later */
+
+/*
+ * An optional API (kubeovn.io/v1) looked for at start and again while it is
+ * not served: cb(arg, false) once, the first time it is known absent;
+ * cb(arg, true) once it is served, and then it is no longer looked for.
+ */
+struct kube_api_probe;
+struct kube_api_probe *kube_api_probe_new(struct kube_http *h, const char *group, const char *version,
+					  void (*cb)(void *arg, bool served), void *arg);
+void kube_api_probe_free(struct kube_api_probe *p);
+
 #endif

@@ -21,8 +21,6 @@
 #include "service_request.h"
 #include "xalloc.h"
 
-#define DISCOVER_RETRY_S 10
-#define DISCOVER_AGAIN_S 120
 #define STALE_CHECK_MS 1000
 
 enum ks_watch {
@@ -59,8 +57,8 @@ struct kspeaker {
 	struct kube_http *h;
 	struct kube_recorder *rec;
 	struct ks_watch_slot watches[KS_COUNT];
-	struct kube_discovery *discovery;
-	struct event *discover_timer, *coalesce, *stale_timer;
+	struct kube_api_probe *subnets_probe;
+	struct event *coalesce, *stale_timer;
 	bool subnets_decided, synced, stopping;
 	struct config *live;  /* the shared kinds */
 	json_t *objs;         /* the configuration kinds: "Kind ns/name" -> the API object */
@@ -506,36 +504,16 @@ static void start_watch(struct kspeaker *k, enum ks_watch id, const char *ns)
 	wd->w = kube_watch_new(k->h, kube_resource_of(ks_kind[id]), ns, &wo, &cbs);
 }
 
-static void discover(struct kspeaker *k);
-
-static void discovered(void *arg, enum kube_api_state s)
+static void on_subnets_api(void *arg, bool served)
 {
 	struct kspeaker *k = arg;
-	struct timeval tv = { s == KUBE_API_UNKNOWN ? DISCOVER_RETRY_S : DISCOVER_AGAIN_S, 0 };
 
-	k->discovery = NULL;
-	if (s == KUBE_API_PRESENT) {
+	if (served) {
 		log_info("speaker", "kubeovn.io/v1 is served: watching Subnets");
 		start_watch(k, KS_SUBNETS, NULL);
-		k->subnets_decided = true;
-		return;
 	}
-	if (s == KUBE_API_ABSENT && !k->subnets_decided) {
-		k->subnets_decided = true;
-		check_synced(k);
-	}
-	evtimer_add(k->discover_timer, &tv);
-}
-
-static void discover(struct kspeaker *k)
-{
-	k->discovery = kube_discover(k->h, "kubeovn.io", "v1", discovered, k);
-}
-
-static void on_discover_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	discover(arg);
+	k->subnets_decided = true;
+	check_synced(k);
 }
 
 /* ------------------------------------------------------------------ staleness and readiness */
@@ -652,17 +630,16 @@ struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const
 	k->status = kstatus_new(base, k->h, k->rec, &so2);
 	if (speaker_l2(sp))
 		l2_on_claims(speaker_l2(sp), on_claims, k);
-	k->discover_timer = evtimer_new(base, on_discover_timer, k);
 	k->stale_timer = event_new(base, -1, EV_PERSIST, on_stale_check, k);
 	struct timeval tv = { STALE_CHECK_MS / 1000, (STALE_CHECK_MS % 1000) * 1000 };
-	if (!k->objs || !k->coalesce || !k->publish_ev || !k->discover_timer || !k->stale_timer || event_add(k->stale_timer, &tv) < 0)
+	if (!k->objs || !k->coalesce || !k->publish_ev || !k->stale_timer || event_add(k->stale_timer, &tv) < 0)
 		xalloc_die("kspeaker_new");
 	for (enum ks_watch id = 0; id < KS_SUBNETS; id++)
 		start_watch(k, id, ks_kind[id] == KIND_SERVICE || ks_kind[id] == KIND_ENDPOINTSLICE ||
 					   ks_kind[id] == KIND_NODE || ks_kind[id] == KIND_NAMESPACE
 				   ? NULL
 				   : k->ns);
-	discover(k);
+	k->subnets_probe = kube_api_probe_new(k->h, "kubeovn.io", "v1", on_subnets_api, k);
 	return k;
 }
 
@@ -681,7 +658,7 @@ void kspeaker_free(struct kspeaker *k)
 	if (!k)
 		return;
 	reload_worker_free(k->worker);  /* first: the thread may hold a snapshot */
-	kube_discover_cancel(k->discovery);
+	kube_api_probe_free(k->subnets_probe);
 	for (int i = 0; i < KS_COUNT; i++)
 		kube_watch_free(k->watches[i].w);
 	if (k->coalesce)
@@ -689,8 +666,6 @@ void kspeaker_free(struct kspeaker *k)
 	if (k->publish_ev)
 		event_free(k->publish_ev);
 	kstatus_free(k->status);
-	if (k->discover_timer)
-		event_free(k->discover_timer);
 	if (k->stale_timer)
 		event_free(k->stale_timer);
 	health_free(k->health);
