@@ -437,6 +437,10 @@ static void config_event(struct kspeaker *k, enum kind kind, enum kube_event_typ
 			xalloc_die("json_deep_copy");
 		json_object_del(json_object_get(copy, "metadata"), "managedFields");
 		json_object_del(copy, "status");
+		const char *type = json_string_value(json_object_get(copy, "type"));
+		if (kind == KIND_SECRET && strcmp(it->name, "memberlist") != 0 &&
+		    (!type || strcmp(type, "kubernetes.io/basic-auth") != 0))
+			json_object_del(copy, "data");  /* not a key nor a BGP password (a Helm release's, ...): its type is enough */
 		const struct kube_resource *r = kube_resource_of(kind);  /* a list's items have neither */
 		if (!json_is_string(json_object_get(copy, "apiVersion")))
 			json_object_set_new(copy, "apiVersion", json_string(r->api_version));

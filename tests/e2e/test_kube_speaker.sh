@@ -113,6 +113,13 @@ check_within 20 "a Service created meanwhile is still announced" \
 kc -n "$KL_SYS" patch bgppeer peer-a --type json -p '[{"op":"remove","path":"/spec/bfdProfile"}]' >/dev/null
 check_within 10 "the edit undone: valid again" speaker_says 1 "metallb.io objects in $KL_SYS valid again"
 check "peer-a's connections were kept throughout" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
+kc -n "$KL_SYS" create secret generic helm-like --from-literal=release="$(head -c 60000 /dev/zero | tr '\0' x)" >/dev/null
+kc -n "$KL_SYS" patch bgppeer peer-a --type merge -p '{"spec":{"passwordSecret":{"name":"helm-like"}}}' >/dev/null
+check_within 10 "a password Secret of the wrong type is refused, by its type (the speaker keeps no data of such Secrets)" \
+	speaker_says 1 "refused.*helm-like has type Opaque, not kubernetes.io/basic-auth"
+kc -n "$KL_SYS" patch bgppeer peer-a --type json -p '[{"op":"remove","path":"/spec/passwordSecret"}]' >/dev/null
+check_within 10 "the reference removed: valid again" eval '[ "$(grep -c "valid again" "$E2E_TMP/speaker1.log")" -ge 2 ]'
+check "peer-a's connections were kept throughout" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
 
 scenario "status objects and Events (BGP)"
 bgp_status_of() {  # SERVICE -> "node:peer,peer" per ServiceBGPStatus of the Service, sorted
