@@ -610,6 +610,14 @@ static void walk_one(const struct ipaddr *ip, const char *ifname, double since, 
 		json_array_append_new(w->ifaces, json_string(ifname));
 }
 
+void l2_counters(const struct l2 *l, struct l2_responder_stats *out)
+{
+	if (l->resp)
+		l2_responder_stats(l->resp, out);
+	else
+		memset(out, 0, sizeof(*out));
+}
+
 json_t *l2_status(const struct l2 *l)
 {
 	json_t *vips = json_array(), *speakers = json_array();

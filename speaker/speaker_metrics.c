@@ -1,0 +1,60 @@
+#include "speaker_metrics.h"
+
+#include "bgp_session.h"
+#include "l2.h"
+#include "metrics.h"
+#include "speaker.h"
+
+static void bgp_metrics(const struct speaker *sp, struct metrics *m)
+{
+	const char *const peer[] = {"peer", NULL};
+	struct metric_family *up = metrics_family(m, "metallb_bgp_session_up", "BGP session state (1 is up, 0 is down)",
+						  METRIC_GAUGE, peer, NULL, 0);
+	struct metric_family *updates = metrics_family(m, "metallb_bgp_updates_total",
+						       "Number of BGP UPDATE messages sent", METRIC_COUNTER, peer, NULL, 0);
+	struct metric_family *announced =
+		metrics_family(m, "metallb_bgp_announced_prefixes_total",
+			       "Number of prefixes currently being advertised on the BGP session", METRIC_GAUGE, peer, NULL, 0);
+	struct metric_family *pending =
+		metrics_family(m, "metallb_bgp_pending_prefixes_total",
+			       "Number of prefixes that should be advertised on the BGP session", METRIC_GAUGE, peer, NULL, 0);
+	size_t n;
+	struct bgp_session *const *sessions = speaker_sessions(sp, &n);
+	for (size_t i = 0; i < n; i++) {
+		char addr[IPADDR_STRLEN];
+		ipaddr_format(&bgp_session_cfg(sessions[i])->peer, addr);
+		const char *const v[] = {addr};
+		struct bgp_session_counters c;
+		bgp_session_counters(sessions[i], &c);
+		metric_set(up, v, c.up);
+		metric_set(updates, v, (double)c.updates_out);
+		metric_set(announced, v, (double)c.announced);
+		metric_set(pending, v, (double)c.pending);
+	}
+}
+
+static void l2_metrics(struct speaker *sp, struct metrics *m)
+{
+	struct l2 *l = speaker_l2(sp);
+	struct l2_responder_stats st = {0};
+	if (l)
+		l2_counters(l, &st);
+	metric_set(metrics_family(m, "metallb_layer2_requests_received",
+				  "Number of layer2 requests received for owned IPs", METRIC_COUNTER, NULL, NULL, 0),
+		   NULL, (double)(st.arp_requests + st.ns_received));
+	metric_set(metrics_family(m, "metallb_layer2_responses_sent",
+				  "Number of layer2 responses sent for owned IPs in response to requests", METRIC_COUNTER,
+				  NULL, NULL, 0),
+		   NULL, (double)(st.arp_replies + st.na_sent));
+	metric_set(metrics_family(m, "metallb_layer2_gratuitous_sent",
+				  "Number of gratuitous layer2 packets sent for owned IPs as a result of failovers",
+				  METRIC_COUNTER, NULL, NULL, 0),
+		   NULL, (double)(st.garp_sent + st.unsolicited_na_sent));
+}
+
+void speaker_metrics(void *arg, struct metrics *m)
+{
+	struct speaker *sp = arg;
+	bgp_metrics(sp, m);
+	l2_metrics(sp, m);
+}
