@@ -641,7 +641,7 @@ struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const
 			return NULL;
 		}
 		health_set_metrics(k->health, speaker_metrics, sp);
-		log_info("speaker", "/metrics, /healthz and /readyz on %s", health_address(k->health));
+		log_info("speaker", "health endpoints /metrics, /healthz and /readyz on %s", health_address(k->health));
 	}
 	k->h = kube_http_new(base, &k->auth, NULL);
 	k->rec = kube_recorder_new(k->h, "vipcast-speaker", k->node);

@@ -96,7 +96,7 @@ static struct health *file_mode_http(struct event_base *base, struct speaker *sp
 		return NULL;
 	}
 	health_set_metrics(h, speaker_metrics, sp);
-	log_info("speaker", "/metrics, /healthz and /readyz on %s", health_address(h));
+	log_info("speaker", "health endpoints /metrics, /healthz and /readyz on %s", health_address(h));
 	return h;
 }
 

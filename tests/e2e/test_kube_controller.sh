@@ -504,10 +504,13 @@ if want invalid; then
 	check "and a log line" ctl_says ci "configuration not applied, the last valid one stays in force: .*overlaps"
 	check_within 10 "the ConfigurationState says Invalid" cstate_is Invalid
 	check "with the reason in errorSummary" eval '[[ "$(cstate errorSummary)" == *"overlaps 198.51.100.0/26"* ]]'
+	check '/metrics: metallb_k8s_client_config_stale_bool 1, update_errors_total > 0' eval \
+		'ctl_metric_is ci metallb_k8s_client_config_stale_bool "" 1 && [ "$(ctl_metric ci metallb_k8s_client_update_errors_total "")" -gt 0 ]'
 	lb "$NS" v4 | kc apply -f - >/dev/null
 	check_within 10 "a new Service is still served from the last valid configuration" has_ip "$NS" v4 198.51.100.3
 	kc delete ipaddresspool -n "$SYS" overlap >/dev/null
 	check_within 10 "the overlap removed: Valid again" cstate_is Valid
+	check '/metrics: metallb_k8s_client_config_stale_bool 0' ctl_metric_is ci metallb_k8s_client_config_stale_bool "" 0
 
 	# A range whose end comes before its start: the CRD's schema cannot see it (deploy/README.md).
 	if kc patch ipaddresspool -n "$SYS" main --type merge \
