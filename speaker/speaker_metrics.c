@@ -33,23 +33,37 @@ static void bgp_metrics(const struct speaker *sp, struct metrics *m)
 	}
 }
 
+struct l2_families {
+	struct metric_family *requests, *responses, *gratuitous;
+};
+
+static void l2_vip(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg)
+{
+	struct l2_families *f = arg;
+	char addr[IPADDR_STRLEN];
+	ipaddr_format(ip, addr);
+	const char *const v[] = {addr};
+	metric_set(f->requests, v, (double)n->requests);
+	metric_set(f->responses, v, (double)n->responses);
+	metric_set(f->gratuitous, v, (double)n->gratuitous);
+}
+
 static void l2_metrics(struct speaker *sp, struct metrics *m)
 {
+	const char *const ip[] = {"ip", NULL};
+	struct l2_families f = {
+		.requests = metrics_family(m, "metallb_layer2_requests_received",
+					   "Number of layer2 requests received for owned IPs", METRIC_COUNTER, ip, NULL, 0),
+		.responses = metrics_family(m, "metallb_layer2_responses_sent",
+					    "Number of layer2 responses sent for owned IPs in response to requests",
+					    METRIC_COUNTER, ip, NULL, 0),
+		.gratuitous = metrics_family(m, "metallb_layer2_gratuitous_sent",
+					     "Number of gratuitous layer2 packets sent for owned IPs as a result of failovers",
+					     METRIC_COUNTER, ip, NULL, 0),
+	};
 	struct l2 *l = speaker_l2(sp);
-	struct l2_responder_stats st = {0};
 	if (l)
-		l2_counters(l, &st);
-	metric_set(metrics_family(m, "metallb_layer2_requests_received",
-				  "Number of layer2 requests received for owned IPs", METRIC_COUNTER, NULL, NULL, 0),
-		   NULL, (double)(st.arp_requests + st.ns_received));
-	metric_set(metrics_family(m, "metallb_layer2_responses_sent",
-				  "Number of layer2 responses sent for owned IPs in response to requests", METRIC_COUNTER,
-				  NULL, NULL, 0),
-		   NULL, (double)(st.arp_replies + st.na_sent));
-	metric_set(metrics_family(m, "metallb_layer2_gratuitous_sent",
-				  "Number of gratuitous layer2 packets sent for owned IPs as a result of failovers",
-				  METRIC_COUNTER, NULL, NULL, 0),
-		   NULL, (double)(st.garp_sent + st.unsolicited_na_sent));
+		l2_vip_counters(l, l2_vip, &f);
 }
 
 void speaker_metrics(void *arg, struct metrics *m)
