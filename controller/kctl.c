@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kctl_int.h"
+#include "kctl_metrics.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -97,6 +98,7 @@ static void on_event(void *arg, enum kube_event_type t, const struct kube_item *
 	struct kctl_watch *wd = arg;
 	struct kctl *k = wd->k;
 
+	k->stats.updates++;
 	switch (wd->id) {
 	case KW_SERVICES:
 		kctl_service_event(k, t, it);
@@ -356,7 +358,8 @@ int kctl_run(const struct kctl_opts *o)
 			free(k.identity);
 			return 1;
 		}
-		log_info("controller", "health endpoints /healthz and /readyz on %s", health_address(k.health));
+		health_set_metrics(k.health, kctl_metrics, &k);
+		log_info("controller", "health endpoints /metrics, /healthz and /readyz on %s", health_address(k.health));
 	}
 	start(&k);
 	k.sig_term = evsignal_new(k.base, SIGTERM, on_signal, &k);

@@ -292,6 +292,7 @@ static void refused(struct kctl *k, struct summary *s)
 	struct kctl_cfgstate *cs = k->cs;
 
 	k->stats.config_rejected++;
+	k->config_stale = true;
 	set_str(&cs->summary, s->buf);
 	if (!cs->logged || strcmp(cs->logged, s->buf) != 0) {
 		log_error("config", "configuration not applied, the last valid one stays in force%s: %s",
@@ -366,6 +367,7 @@ static void commit(struct kctl *k, struct undo *u, size_t n, const struct diags 
 	set_str(&cs->summary, NULL);
 	set_str(&cs->logged, NULL);
 	k->config_ok = true;
+	k->config_stale = false;
 	if (k->serving && n) {
 		kctl_services_resync(k);
 		kctl_pools_dirty(k);

@@ -38,6 +38,7 @@ struct kctl_watch {
 
 struct kctl_stats {
 	uint64_t allocated, failed, cleared, status_writes, status_failures, config_rejected;
+	uint64_t updates;  /* watch events handled */
 };
 
 struct kctl {
@@ -63,6 +64,7 @@ struct kctl {
 	struct memberlist *ml;
 	bool ml_exists;
 	bool synced, leading, config_ok, serving, stopping;
+	bool config_stale;          /* the last configuration seen was refused; an older one (or none) is in force */
 	bool freed;                 /* addresses were released: Services waiting for one may get it */
 	struct event *sig_term, *sig_int, *stop_timer;
 	struct health *health;

@@ -60,7 +60,7 @@ static void usage(FILE *out)
 		"                          long (default 10s; less than the lease duration)\n"
 		"      --leader-elect-retry-period D     between attempts to renew or acquire (default 2s)\n"
 		"      --leader-elect-resource-name NAME the Lease's name (default vipcast-controller)\n"
-		"      --health-listen ADDR:PORT  serve GET /healthz and /readyz (default :7472, every address;\n"
+		"      --health-listen ADDR:PORT  serve GET /metrics, /healthz and /readyz (default :7472, every address;\n"
 		"                          port 0: any free one, logged; \"\": none)\n"
 		"      --log-level LEVEL   error, warn, info (default) or debug\n"
 		"      --log-format F      text (default) or json: one object a line (time, level, component,\n"

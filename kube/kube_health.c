@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "metrics.h"
 #include "xalloc.h"
 
 #define MAX_HEADERS 4096
@@ -18,6 +19,8 @@ struct health {
 	struct evhttp *http;
 	health_ready_fn ready;
 	void *arg;
+	health_metrics_fn metrics;
+	void *metrics_arg;
 	char address[INET6_ADDRSTRLEN + 8];
 };
 
@@ -33,6 +36,27 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 		evbuffer_free(b);
 }
 
+static void reply_metrics(struct health *h, struct evhttp_request *req)
+{
+	struct metrics *m = metrics_new();
+	h->metrics(h->metrics_arg, m);
+	size_t len;
+	char *text = metrics_render(m, &len);
+	metrics_free(m);
+	struct evbuffer *b = evbuffer_new();
+	if (!b || evbuffer_add(b, text, len) != 0) {
+		if (b)
+			evbuffer_free(b);
+		free(text);
+		evhttp_send_error(req, 500, "Internal Server Error");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", METRICS_CONTENT_TYPE);
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+	free(text);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct health *h = arg;
@@ -45,6 +69,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		reply(req, 200, "OK", "ok");
 	else if (path && strcmp(path, "/readyz") == 0)
 		reply(req, 503, "Service Unavailable", why);
+	else if (path && strcmp(path, "/metrics") == 0 && h->metrics)
+		reply_metrics(h, req);
 	else
 		reply(req, 404, "Not Found", "not found");
 }
@@ -119,6 +145,12 @@ struct health *health_new(struct event_base *base, const char *listen, health_re
 	}
 	snprintf(h->address, sizeof(h->address), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, bound);
 	return h;
+}
+
+void health_set_metrics(struct health *h, health_metrics_fn fn, void *arg)
+{
+	h->metrics = fn;
+	h->metrics_arg = arg;
 }
 
 const char *health_address(const struct health *h)

@@ -14,7 +14,7 @@ FUZZ="clang libclang-rt-14-dev"
 # The end-to-end tests, the benchmarks and the lab demo: real BGP routers in
 # network namespaces, L2 tools, packet capture. Every program they run is in
 # tests/e2e/deps.sh with its package, and that package is here.
-LAB="iproute2 procps mawk iputils-ping curl python3
+LAB="iproute2 procps mawk iputils-ping curl python3 python3-prometheus-client
   bird2 frr gobgpd exabgp keepalived arping ndisc6 tcpdump tshark"
 # The test control plane (scripts/kube-env.sh): certificates, health probes.
 KUBE="openssl curl"

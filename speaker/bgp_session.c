@@ -94,7 +94,7 @@ struct bgp_session {
 	struct rib_peer rib;
 	struct {
 		uint64_t msgs_in, msgs_out, updates_in, prefixes_in, withdrawn_in, treat_as_withdraw, eor_in;
-		uint64_t announced, withdrawn, skipped, flaps, rejected;
+		uint64_t announced, withdrawn, skipped, flaps, rejected, updates_out;
 		char last_error[256];
 	} st;
 };
@@ -496,11 +496,14 @@ static void send_full_table(struct bgp_session *s, struct bgp_conn *c, bool end_
 {
 	struct rib_diff_stats st = {0};
 	rib_diff(NULL, &s->desired, &s->rib, emit_to_conn, c, &st);
+	s->st.updates_out += st.messages;
 	if (end_of_rib) {
 		uint8_t buf[64];
 		for (int f = 0; f < BGP_AF_COUNT; f++)
-			if (s->rib.af[f])
+			if (s->rib.af[f]) {
 				conn_send(c, buf, bgp_end_of_rib_encode((enum bgp_af)f, buf, sizeof(buf)));
+				s->st.updates_out++;
+			}
 	}
 	s->st.announced += st.announced;
 	s->st.skipped += st.skipped;
@@ -518,6 +521,7 @@ void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *rout
 		struct rib_diff_stats st = {0};
 		rib_diff(&s->desired, &next, &s->rib, emit_to_conn, est, &st);
 		s->st.announced += st.announced;
+		s->st.updates_out += st.messages;
 		s->st.withdrawn += st.withdrawn;
 		s->st.skipped += st.skipped;
 		if (st.messages)
@@ -1053,6 +1057,18 @@ void bgp_session_close(struct bgp_session *s, uint8_t cease_subcode)
 unsigned bgp_closing_count(void)
 {
 	return bgp_linger_count();
+}
+
+void bgp_session_counters(const struct bgp_session *s, struct bgp_session_counters *c)
+{
+	c->up = s->state == BS_ESTABLISHED;
+	c->updates_out = s->st.updates_out;
+	c->pending = s->desired.n;
+	c->announced = 0;
+	for (size_t i = 0; c->up && i < s->desired.n; i++) {
+		enum bgp_af af = s->desired.routes[i].pfx.family == 4 ? BGP_AF_IPV4 : BGP_AF_IPV6;
+		c->announced += s->rib.af[af] && !(s->desired.unsent && s->desired.unsent[i]);
+	}
 }
 
 json_t *bgp_session_status(const struct bgp_session *s)

@@ -85,4 +85,18 @@ unsigned bgp_closing_count(void);
 
 json_t *bgp_session_status(const struct bgp_session *s);
 
+/*
+ * For metrics (MetalLB's metallb_bgp_*): updates_out counts the UPDATE
+ * messages sent (End-of-RIB markers too) since the session was made;
+ * pending the routes the plan gives the peer; announced those of them the
+ * peer holds (0 while not Established; routes that could not be encoded
+ * are not held).
+ */
+struct bgp_session_counters {
+	bool up;
+	uint64_t updates_out;
+	size_t announced, pending;
+};
+void bgp_session_counters(const struct bgp_session *s, struct bgp_session_counters *c);
+
 #endif

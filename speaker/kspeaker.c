@@ -11,6 +11,7 @@
 #include "kube_auth.h"
 #include "kube_event.h"
 #include "kube_health.h"
+#include "speaker_metrics.h"
 #include "kube_http.h"
 #include "kube_resource.h"
 #include "kube_watch.h"
@@ -621,7 +622,8 @@ struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const
 			kspeaker_free(k);
 			return NULL;
 		}
-		log_info("speaker", "health endpoints /healthz and /readyz on %s", health_address(k->health));
+		health_set_metrics(k->health, speaker_metrics, sp);
+		log_info("speaker", "health endpoints /metrics, /healthz and /readyz on %s", health_address(k->health));
 	}
 	k->h = kube_http_new(base, &k->auth, NULL);
 	k->rec = kube_recorder_new(k->h, "vipcast-speaker", k->node);

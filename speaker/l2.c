@@ -610,6 +610,13 @@ static void walk_one(const struct ipaddr *ip, const char *ifname, double since, 
 		json_array_append_new(w->ifaces, json_string(ifname));
 }
 
+void l2_vip_counters(const struct l2 *l,
+		     void (*fn)(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg), void *arg)
+{
+	if (l->resp)
+		l2_responder_vip_counters(l->resp, fn, arg);
+}
+
 json_t *l2_status(const struct l2 *l)
 {
 	json_t *vips = json_array(), *speakers = json_array();

@@ -67,6 +67,9 @@ void l2_apply(struct l2 *l, const struct plan *p, const struct config *c);
  * The caller owns the reference.
  */
 json_t *l2_status(const struct l2 *l);
+/* The responder's counters per VIP answered (l2_responder.h). */
+void l2_vip_counters(const struct l2 *l,
+		     void (*fn)(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg), void *arg);
 
 /* fn(arg) runs whenever the set of VIPs this node answers for changes. */
 void l2_on_claims(struct l2 *l, void (*fn)(void *arg), void *arg);

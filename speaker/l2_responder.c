@@ -58,6 +58,7 @@ struct vip {
 	uint64_t ann_due;    /* monotonic ms of the next */
 	uint64_t conflict_logged, conflict_announced;  /* monotonic ms; 0: never */
 	uint64_t conflicts_unlogged;
+	struct l2_vip_counters n;  /* while answered: a VIP given up and taken again starts from 0 */
 };
 
 struct ifc;
@@ -171,7 +172,9 @@ static void ipaddr_v6(struct ipaddr *a, const uint8_t b[16])
 
 /* Sending */
 
-static void send_frame(struct l2_responder *r, struct ifc *c, const uint8_t *frame, size_t len, uint64_t *counter)
+/* Counts a frame sent in counter and in vip_counter (the VIP's own). */
+static void send_frame(struct l2_responder *r, struct ifc *c, const uint8_t *frame, size_t len, uint64_t *counter,
+		       uint64_t *vip_counter)
 {
 	if (len == 0)
 		return;
@@ -189,27 +192,28 @@ static void send_frame(struct l2_responder *r, struct ifc *c, const uint8_t *fra
 		return;
 	}
 	(*counter)++;
+	(*vip_counter)++;
 }
 
 /* One announcement of v on c: gratuitous ARP request and reply, or an unsolicited NA. */
-static void announce_on(struct l2_responder *r, const struct vip *v, struct ifc *c)
+static void announce_on(struct l2_responder *r, struct vip *v, struct ifc *c)
 {
 	uint8_t buf[NDP_FRAME_MAX];
 
 	if (v->ip.family == IPF_V4) {
 		struct arp_pkt p;
 		arp_make_gratuitous(ARP_OP_REQUEST, c->mac, v->ip.b, &p);
-		send_frame(r, c, buf, arp_encode(&p, buf, sizeof buf), &r->st.garp_sent);
+		send_frame(r, c, buf, arp_encode(&p, buf, sizeof buf), &r->st.garp_sent, &v->n.gratuitous);
 		arp_make_gratuitous(ARP_OP_REPLY, c->mac, v->ip.b, &p);
-		send_frame(r, c, buf, arp_encode(&p, buf, sizeof buf), &r->st.garp_sent);
+		send_frame(r, c, buf, arp_encode(&p, buf, sizeof buf), &r->st.garp_sent, &v->n.gratuitous);
 	} else {
 		struct ndp_msg m;
 		ndp_make_unsolicited_na(c->mac, v->ip.b, v->ip.b, &m);
-		send_frame(r, c, buf, ndp_encode(&m, buf, sizeof buf), &r->st.unsolicited_na_sent);
+		send_frame(r, c, buf, ndp_encode(&m, buf, sizeof buf), &r->st.unsolicited_na_sent, &v->n.gratuitous);
 	}
 }
 
-static void announce_round(struct l2_responder *r, const struct vip *v)
+static void announce_round(struct l2_responder *r, struct vip *v)
 {
 	for (size_t i = 0; i < r->nifcs; i++)
 		if (vip_on(v, r->ifcs[i]))
@@ -314,12 +318,13 @@ static void handle_arp(struct l2_responder *r, struct ifc *c, const uint8_t *fra
 	if (!tv || !vip_on(tv, c))
 		return;
 	r->st.arp_requests++;
+	tv->n.requests++;
 	if (!take_token(r, tv))
 		return;
 	uint8_t buf[ARP_FRAME_LEN];
 	struct arp_pkt out;
 	arp_make_reply(&p, c->mac, tv->ip.b, &out);
-	send_frame(r, c, buf, arp_encode(&out, buf, sizeof buf), &r->st.arp_replies);
+	send_frame(r, c, buf, arp_encode(&out, buf, sizeof buf), &r->st.arp_replies, &tv->n.responses);
 }
 
 static void handle_nd(struct l2_responder *r, struct ifc *c, const uint8_t *frame, size_t len, bool to_us)
@@ -345,12 +350,13 @@ static void handle_nd(struct l2_responder *r, struct ifc *c, const uint8_t *fram
 	if (!to_us)
 		return;
 	r->st.ns_received++;
+	v->n.requests++;
 	if (!take_token(r, v))
 		return;
 	uint8_t buf[NDP_FRAME_MAX];
 	struct ndp_msg out;
 	ndp_make_na_reply(&m, c->mac, v->ip.b, &out);
-	send_frame(r, c, buf, ndp_encode(&out, buf, sizeof buf), &r->st.na_sent);
+	send_frame(r, c, buf, ndp_encode(&out, buf, sizeof buf), &r->st.na_sent, &v->n.responses);
 }
 
 static void on_rx(evutil_socket_t fd, short what, void *arg)
@@ -708,6 +714,13 @@ void l2_responder_walk(const struct l2_responder *r,
 			if (vip_on(v, c))
 				fn(&v->ip, c->name, v->since > c->since ? v->since : c->since, arg);
 		}
+}
+
+void l2_responder_vip_counters(const struct l2_responder *r,
+			       void (*fn)(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg), void *arg)
+{
+	for (size_t i = 0; i < r->nvips; i++)
+		fn(&r->vips[i].ip, &r->vips[i].n, arg);
 }
 
 void l2_responder_stats(const struct l2_responder *r, struct l2_responder_stats *out)

@@ -21,9 +21,11 @@
 #include "caps.h"
 #include "clock.h"
 #include "kspeaker.h"
+#include "kube_health.h"
 #include "log.h"
 #include "plan_print.h"
 #include "speaker.h"
+#include "speaker_metrics.h"
 
 #define EXIT_USAGE 64
 #define STOP_FLUSH_MS 2000
@@ -48,8 +50,9 @@ static void usage(FILE *out)
 		"      --context NAME      the kubeconfig context (default: its current one)\n"
 		"      --namespace NS      where the metallb.io objects and Secrets are (default $POD_NAMESPACE,\n"
 		"                          else the service account's, else metallb-system)\n"
-		"      --health-address A  /healthz and /readyz, \"ADDR:PORT\" or \":PORT\" (default :7472;\n"
-		"                          \"off\": none); Kubernetes mode\n"
+		"      --metrics-address A /metrics, /healthz and /readyz, \"ADDR:PORT\" or \":PORT\" (\"off\": none);\n"
+		"                          default :7472 in Kubernetes mode, none in file mode\n"
+		"      --health-address A  the same as --metrics-address\n"
 		"      --coalesce MS       Kubernetes mode: changes within MS are planned together (default 20)\n"
 		"      --lb-class CLASS    serve Services of this loadBalancerClass (default: those with none)\n"
 		"      --bgp-port PORT     port to accept BGP connections on (default 179; 0: do not listen)\n"
@@ -71,9 +74,31 @@ struct loop {
 	struct event_base *base;
 	struct speaker *sp;
 	struct kspeaker *ks;  /* Kubernetes mode */
+	struct health *http;  /* file mode: /metrics, /healthz, /readyz when asked for */
 	struct event *stop_wait;
 	uint64_t stop_at;  /* mono_ms() */
 };
+
+static bool file_mode_ready(void *arg, char *why, size_t len)
+{
+	if (speaker_loaded(arg))
+		return true;
+	snprintf(why, len, "no configuration loaded");
+	return false;
+}
+
+static struct health *file_mode_http(struct event_base *base, struct speaker *sp, const char *listen)
+{
+	char err[256];
+	struct health *h = health_new(base, listen, file_mode_ready, sp, err, sizeof(err));
+	if (!h) {
+		log_error("speaker", "metrics endpoint: %s", err);
+		return NULL;
+	}
+	health_set_metrics(h, speaker_metrics, sp);
+	log_info("speaker", "health endpoints /metrics, /healthz and /readyz on %s", health_address(h));
+	return h;
+}
 
 static void stop_wait(evutil_socket_t fd, short what, void *arg)
 {
@@ -162,6 +187,7 @@ int main(int argc, char **argv)
 		{"context", required_argument, NULL, 'C'},    {"namespace", required_argument, NULL, 'N'},
 		{"health-address", required_argument, NULL, 'H'}, {"coalesce", required_argument, NULL, 'Q'},
 		{"l2-key-grace", required_argument, NULL, 'G'},   {"log-format", required_argument, NULL, 'F'},
+		{"metrics-address", required_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0},
 	};
 	struct kspeaker_opts ko = {.health_listen = KSPEAKER_DEFAULT_HEALTH};
@@ -170,7 +196,7 @@ int main(int argc, char **argv)
 	o.l2.detect_mult = 3;
 	o.l2.port = 7946;
 	unsigned long v;
-	bool print_plan = false;
+	bool print_plan = false, http_set = false;
 
 	for (int ch; (ch = getopt_long(argc, argv, "c:n:v:hV", opts, NULL)) != -1;) {
 		switch (ch) {
@@ -234,6 +260,7 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			ko.health_listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
+			http_set = true;
 			break;
 		case 'G':
 			if (!parse_uint(optarg, 3600, &v) || !v)
@@ -282,6 +309,11 @@ int main(int argc, char **argv)
 	}
 	if (o.config_path) {
 		speaker_reload(l.sp);
+		if (http_set && ko.health_listen && !(l.http = file_mode_http(l.base, l.sp, ko.health_listen))) {
+			speaker_free(l.sp);
+			event_base_free(l.base);
+			return 1;
+		}
 	} else if (!(l.ks = kspeaker_new(l.base, l.sp, &o, &ko))) {
 		speaker_free(l.sp);
 		event_base_free(l.base);
@@ -312,6 +344,7 @@ int main(int argc, char **argv)
 	if (l.stop_wait)
 		event_free(l.stop_wait);
 	kspeaker_free(l.ks);
+	health_free(l.http);
 	speaker_free(l.sp);
 	event_base_free(l.base);
 	log_flush_suppressed();

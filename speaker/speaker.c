@@ -374,3 +374,9 @@ char *speaker_status(const struct speaker *s)
 	json_decref(j);
 	return text;
 }
+
+struct bgp_session *const *speaker_sessions(const struct speaker *s, size_t *n)
+{
+	*n = s->nsessions;
+	return s->sessions;
+}

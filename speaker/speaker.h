@@ -55,6 +55,10 @@ void speaker_write_status(struct speaker *s);
 /* The whole state as JSON text (caller frees); NULL when out of memory. */
 char *speaker_status(const struct speaker *s);
 
+struct bgp_session;
+/* The BGP sessions in force. */
+struct bgp_session *const *speaker_sessions(const struct speaker *s, size_t *n);
+
 struct object;
 struct bgp_session_config;
 /* The session parameters a BGPPeer gives on a Node (false, logged: the Node has no router ID). */

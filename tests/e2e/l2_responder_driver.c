@@ -6,6 +6,7 @@
  *   announce VIP               l2_responder_announce
  *   walk                       one "walk VIP IF SINCE" line per answer, then "end"
  *   stats                      "stats arp_requests=N arp_replies=N ..."
+ *   vipstats                   "vipstats VIP=REQUESTS/RESPONSES/GRATUITOUS ..." (per VIP answered)
  *   quit                       (or end of input)
  *
  * Options: --garp-count N --garp-interval-ms N --refresh-s N --reply-rate N
@@ -73,6 +74,15 @@ static void cmd_set(struct driver *d, char *args)
 	printf("ok\n");
 }
 
+static void vipstats_fn(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg)
+{
+	(void)arg;
+	char a[IPADDR_STRLEN];
+	ipaddr_format(ip, a);
+	printf(" %s=%llu/%llu/%llu", a, (unsigned long long)n->requests, (unsigned long long)n->responses,
+	       (unsigned long long)n->gratuitous);
+}
+
 static void walk_fn(const struct ipaddr *ip, const char *ifname, double since, void *arg)
 {
 	char buf[IPADDR_STRLEN];
@@ -109,6 +119,10 @@ static void command(struct driver *d, char *line)
 		       (unsigned long long)s.garp_sent, (unsigned long long)s.unsolicited_na_sent,
 		       (unsigned long long)s.rate_limited, (unsigned long long)s.conflicts,
 		       (unsigned long long)s.malformed);
+	} else if (strcmp(line, "vipstats") == 0) {
+		printf("vipstats");
+		l2_responder_vip_counters(d->r, vipstats_fn, NULL);
+		printf("\n");
 	} else if (strcmp(line, "quit") == 0) {
 		event_base_loopbreak(d->base);
 	} else if (*line) {

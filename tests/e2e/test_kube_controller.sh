@@ -72,6 +72,14 @@ probe() {
 	[ -n "$a" ] || { echo 000; return; }
 	curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$a$2"
 }
+# ctl_metric NAME METRIC LABELS -> the sample's value from its /metrics, parsed by prometheus_client
+ctl_metric() {
+	local a
+	a=$(sed -n 's/.*health endpoints .* on \([0-9.:]*\)$/\1/p' "$E2E_TMP/$1.log" | head -n 1)
+	[ -n "$a" ] || return 1
+	"$E2E_PY" "$E2E_DIR/metrics_scrape.py" "http://$a/metrics" 2>/dev/null | awk -v k="$2{$3}" '$1 == k { print $2; exit }'
+}
+ctl_metric_is() { [ "$(ctl_metric "$1" "$2" "$3")" = "$4" ]; }
 # ctl_no_sanitizer NAME -> no ASan/UBSan report in any of its logs
 ctl_no_sanitizer() { ! grep -qsE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$E2E_TMP/$1".log*; }
 cpu_ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
@@ -187,6 +195,14 @@ if want basic; then
 	check_within 10 "and an IPAllocated Event with MetalLB's message" \
 		has_event "$NS" web IPAllocated 'Assigned IP ["198.51.100.0"]'
 	check_within 10 "the pool's status counts it (assignedIPv4/availableIPv4 1/15)" eval '[ "$(pool_status p1)" = 1/15 ]'
+	check_within 5 '/metrics: metallb_allocator_addresses_in_use_total{pool="p1"} 1' \
+		ctl_metric_is c1 metallb_allocator_addresses_in_use_total 'pool="p1"' 1
+	check '/metrics: metallb_allocator_addresses_total{pool="p1"} 32 (16 IPv4, 16 IPv6)' \
+		ctl_metric_is c1 metallb_allocator_addresses_total 'pool="p1"' 32
+	check '/metrics: metallb_k8s_client_config_loaded_bool 1, config_stale_bool 0' eval \
+		'ctl_metric_is c1 metallb_k8s_client_config_loaded_bool "" 1 && ctl_metric_is c1 metallb_k8s_client_config_stale_bool "" 0'
+	check '/metrics: metallb_k8s_client_updates_total counts the watch events (> 0)' \
+		eval '[ "$(ctl_metric c1 metallb_k8s_client_updates_total "")" -gt 0 ]'
 	check_within 10 "the memberlist Secret is created" kc get secret -n "$SYS" memberlist
 	key=$(kc get secret -n "$SYS" memberlist -o jsonpath='{.data.secretkey}' |
 		"$E2E_PY" -c 'import base64, sys; k = base64.b64decode(sys.stdin.read()); print(len(k), len(base64.b64decode(k + b"==")))')
@@ -207,6 +223,8 @@ if want basic; then
 	lb "$NS" dual '' 'ipFamilyPolicy: RequireDualStack, ipFamilies: [IPv4, IPv6]' | kc apply -f - >/dev/null
 	check_within 10 "a RequireDualStack Service gets one address of each family" has_ip "$NS" dual "198.51.100.1 2001:db8:100::"
 	check_within 10 "and MetalLB's message for two" has_event "$NS" dual IPAllocated 'Assigned IP ["198.51.100.1" "2001:db8:100::"]'
+	check_within 5 '/metrics: metallb_allocator_addresses_in_use_total{pool="p1"} 3 (web, dual twice)' \
+		ctl_metric_is c1 metallb_allocator_addresses_in_use_total 'pool="p1"' 3
 	kc delete svc -n "$NS" dual >/dev/null
 
 	pool p2 203.0.113.0/30 | kc apply -f - >/dev/null
@@ -472,10 +490,13 @@ if want invalid; then
 	check "and a log line" ctl_says ci "configuration not applied, the last valid one stays in force: .*overlaps"
 	check_within 10 "the ConfigurationState says Invalid" cstate_is Invalid
 	check "with the reason in errorSummary" eval '[[ "$(cstate errorSummary)" == *"overlaps 198.51.100.0/26"* ]]'
+	check '/metrics: metallb_k8s_client_config_stale_bool 1, update_errors_total > 0' eval \
+		'ctl_metric_is ci metallb_k8s_client_config_stale_bool "" 1 && [ "$(ctl_metric ci metallb_k8s_client_update_errors_total "")" -gt 0 ]'
 	lb "$NS" v4 | kc apply -f - >/dev/null
 	check_within 10 "a new Service is still served from the last valid configuration" has_ip "$NS" v4 198.51.100.3
 	kc delete ipaddresspool -n "$SYS" overlap >/dev/null
 	check_within 10 "the overlap removed: Valid again" cstate_is Valid
+	check '/metrics: metallb_k8s_client_config_stale_bool 0' ctl_metric_is ci metallb_k8s_client_config_stale_bool "" 0
 
 	# A range whose end comes before its start: the CRD's schema cannot see it (deploy/README.md).
 	if kc patch ipaddresspool -n "$SYS" main --type merge \

@@ -50,6 +50,13 @@ established_all() {
 	for p in a b; do for i in 1 2 3; do bird_established "$([ $p = a ] && echo rtr || echo rtr2)" "${p}node$i" || return 1; done; done
 }
 check_within 30 "BIRD: all six sessions Established (two BGPPeers, three nodes)" established_all
+# speaker_metric N METRIC LABELS -> the sample's value on node N's /metrics, parsed by prometheus_client
+speaker_metric() {
+	"$E2E_PY" "$E2E_DIR/metrics_scrape.py" "http://$KL_NET.1$1:7472/metrics" 2>/dev/null |
+		awk -v k="$2{$3}" '$1 == k { print $2; exit }'
+}
+check_within 5 '/metrics on node1 (Kubernetes mode, same port): metallb_bgp_session_up 1 for both peers' \
+	eval '[ "$(speaker_metric 1 metallb_bgp_session_up peer=\"192.0.2.1\")$(speaker_metric 1 metallb_bgp_session_up peer=\"192.0.2.2\")" = 11 ]'
 kubelab_service web Cluster
 kubelab_service local Local
 check_within 15 "the controller gives web and local addresses" eval '[ -n "$(svc_ip web)" ] && [ -n "$(svc_ip local)" ]'

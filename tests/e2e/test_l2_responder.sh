@@ -138,6 +138,17 @@ cli ndisc6 -1 -r 2 -w 500 $VIP6 eth0 >"$T/ndisc" 2>&1 && grep -qi "Target link-l
 if cli arping -c 1 -i eth0 $OTHER4 >/dev/null 2>&1; then bad "answered for a VIP not owned"; else ok "no answer for a VIP not owned"; fi
 [ "$(stat arp_replies)" -ge 3 ] && ok "arp_replies counted" || bad "arp_replies $(stat arp_replies)"
 [ "$(stat na_sent)" -ge 1 ] && ok "na_sent counted" || bad "na_sent $(stat na_sent)"
+# vipstat VIP: "REQUESTS/RESPONSES/GRATUITOUS" of that VIP (the speaker's metallb_layer2_* {ip})
+vipstat() {
+	send vipstats
+	grep '^vipstats ' "$T/out" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+want4="$(stat arp_requests)/$(stat arp_replies)/$(stat garp_sent)"
+[ "$(vipstat $VIP4)" = "$want4" ] && ok "per-VIP counters of $VIP4: $want4 (the totals: the only IPv4 VIP)" ||
+	bad "per-VIP counters of $VIP4: $(vipstat $VIP4), want $want4"
+want6="$(stat ns_received)/$(stat na_sent)/$(stat unsolicited_na_sent)"
+[ "$(vipstat $VIP6)" = "$want6" ] && ok "per-VIP counters of $VIP6: $want6" ||
+	bad "per-VIP counters of $VIP6: $(vipstat $VIP6), want $want6"
 
 # 4. Duplicate address detection of the VIP by the client fails: the node defends it.
 cli ip addr add $VIP6/64 dev eth0

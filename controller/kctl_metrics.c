@@ -1,0 +1,57 @@
+/*
+ * The controller's Prometheus metrics, MetalLB's names (README "Metrics"),
+ * computed at each scrape: the allocator's per-pool usage (while this
+ * replica serves; a standby has none, as MetalLB's standby has no allocator
+ * state) and the API client's counters.
+ */
+#include "kctl_metrics.h"
+
+#include "kctl_int.h"
+#include "metrics.h"
+
+struct pool_families {
+	struct metric_family *total, *in_use;
+};
+
+/* Sums saturate: an IPv6 pool of 2^62 addresses or more counts INT64_MAX (alloc.h). */
+static int64_t sat(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+static void pool_usage(const struct object *pool, const struct alloc_pool_usage *u, void *arg)
+{
+	struct pool_families *f = arg;
+	const char *const v[] = {pool->meta.name};
+	int64_t usable = sat(sat(u->assigned[0], u->available[0]), sat(u->assigned[1], u->available[1]));
+	metric_set(f->total, v, (double)usable);
+	metric_set(f->in_use, v, (double)sat(u->assigned[0], u->assigned[1]));
+}
+
+void kctl_metrics(void *arg, struct metrics *m)
+{
+	struct kctl *k = arg;
+	const char *const pool[] = {"pool", NULL};
+	struct pool_families f = {
+		.total = metrics_family(m, "metallb_allocator_addresses_total", "Number of usable IP addresses, per pool",
+					METRIC_GAUGE, pool, NULL, 0),
+		.in_use = metrics_family(m, "metallb_allocator_addresses_in_use_total",
+					 "Number of IP addresses in use, per pool", METRIC_GAUGE, pool, NULL, 0),
+	};
+	if (k->alloc)
+		alloc_pool_usage(k->alloc, pool_usage, &f);
+	metric_set(metrics_family(m, "metallb_k8s_client_updates_total",
+				  "Number of k8s object updates that have been processed.", METRIC_COUNTER, NULL, NULL, 0),
+		   NULL, (double)k->stats.updates);
+	metric_set(metrics_family(m, "metallb_k8s_client_update_errors_total",
+				  "Number of k8s object updates that failed for some reason.", METRIC_COUNTER, NULL, NULL, 0),
+		   NULL, (double)(k->stats.config_rejected + k->stats.status_failures));
+	metric_set(metrics_family(m, "metallb_k8s_client_config_loaded_bool",
+				  "1 if the MetalLB configuration was successfully loaded at least once.", METRIC_GAUGE, NULL,
+				  NULL, 0),
+		   NULL, k->config_ok);
+	metric_set(metrics_family(m, "metallb_k8s_client_config_stale_bool",
+				  "1 if running on a stale configuration, because the latest config failed to load.",
+				  METRIC_GAUGE, NULL, NULL, 0),
+		   NULL, k->config_stale);
+}

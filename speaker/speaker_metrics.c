@@ -1,0 +1,74 @@
+#include "speaker_metrics.h"
+
+#include "bgp_session.h"
+#include "l2.h"
+#include "metrics.h"
+#include "speaker.h"
+
+static void bgp_metrics(const struct speaker *sp, struct metrics *m)
+{
+	const char *const peer[] = {"peer", NULL};
+	struct metric_family *up = metrics_family(m, "metallb_bgp_session_up", "BGP session state (1 is up, 0 is down)",
+						  METRIC_GAUGE, peer, NULL, 0);
+	struct metric_family *updates = metrics_family(m, "metallb_bgp_updates_total",
+						       "Number of BGP UPDATE messages sent", METRIC_COUNTER, peer, NULL, 0);
+	struct metric_family *announced =
+		metrics_family(m, "metallb_bgp_announced_prefixes_total",
+			       "Number of prefixes currently being advertised on the BGP session", METRIC_GAUGE, peer, NULL, 0);
+	struct metric_family *pending =
+		metrics_family(m, "metallb_bgp_pending_prefixes_total",
+			       "Number of prefixes that should be advertised on the BGP session", METRIC_GAUGE, peer, NULL, 0);
+	size_t n;
+	struct bgp_session *const *sessions = speaker_sessions(sp, &n);
+	for (size_t i = 0; i < n; i++) {
+		char addr[IPADDR_STRLEN];
+		ipaddr_format(&bgp_session_cfg(sessions[i])->peer, addr);
+		const char *const v[] = {addr};
+		struct bgp_session_counters c;
+		bgp_session_counters(sessions[i], &c);
+		metric_set(up, v, c.up);
+		metric_set(updates, v, (double)c.updates_out);
+		metric_set(announced, v, (double)c.announced);
+		metric_set(pending, v, (double)c.pending);
+	}
+}
+
+struct l2_families {
+	struct metric_family *requests, *responses, *gratuitous;
+};
+
+static void l2_vip(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg)
+{
+	struct l2_families *f = arg;
+	char addr[IPADDR_STRLEN];
+	ipaddr_format(ip, addr);
+	const char *const v[] = {addr};
+	metric_set(f->requests, v, (double)n->requests);
+	metric_set(f->responses, v, (double)n->responses);
+	metric_set(f->gratuitous, v, (double)n->gratuitous);
+}
+
+static void l2_metrics(struct speaker *sp, struct metrics *m)
+{
+	const char *const ip[] = {"ip", NULL};
+	struct l2_families f = {
+		.requests = metrics_family(m, "metallb_layer2_requests_received",
+					   "Number of layer2 requests received for owned IPs", METRIC_COUNTER, ip, NULL, 0),
+		.responses = metrics_family(m, "metallb_layer2_responses_sent",
+					    "Number of layer2 responses sent for owned IPs in response to requests",
+					    METRIC_COUNTER, ip, NULL, 0),
+		.gratuitous = metrics_family(m, "metallb_layer2_gratuitous_sent",
+					     "Number of gratuitous layer2 packets sent for owned IPs as a result of failovers",
+					     METRIC_COUNTER, ip, NULL, 0),
+	};
+	struct l2 *l = speaker_l2(sp);
+	if (l)
+		l2_vip_counters(l, l2_vip, &f);
+}
+
+void speaker_metrics(void *arg, struct metrics *m)
+{
+	struct speaker *sp = arg;
+	bgp_metrics(sp, m);
+	l2_metrics(sp, m);
+}

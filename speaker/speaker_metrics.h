@@ -1,0 +1,13 @@
+/*
+ * The speaker's Prometheus metrics, MetalLB's names (README "Metrics"),
+ * computed at each scrape from the sessions and the L2 responder.
+ */
+#ifndef VIPCAST_SPEAKER_SPEAKER_METRICS_H
+#define VIPCAST_SPEAKER_SPEAKER_METRICS_H
+
+struct metrics;
+
+/* arg: the struct speaker; a health_metrics_fn (kube_health.h). */
+void speaker_metrics(void *arg, struct metrics *m);
+
+#endif
