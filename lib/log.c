@@ -119,8 +119,8 @@ static void sweep(int64_t now, bool force)
 		write_repeated(&rep);
 }
 
-static void vlog(enum log_level l, const char *component, const struct log_object *obj, const char *fmt,
-		 va_list ap)
+static void vlog(enum log_level l, bool limited, const char *component, const struct log_object *obj,
+		 const char *fmt, va_list ap)
 {
 	if (l > level)
 		return;
@@ -134,7 +134,9 @@ static void vlog(enum log_level l, const char *component, const struct log_objec
 	int64_t now = monotonic_ms();
 	sweep(now, false);
 	struct log_limit_report rep;
-	if (log_limit_admit(&limit, &key, (int)l, message, now, &rep)) {
+	if (!limited) {
+		write_line((int)l, component, obj->kind, obj->namespace, obj->name, message, "", 0);
+	} else if (log_limit_admit(&limit, &key, (int)l, message, now, &rep)) {
 		char suffix[96] = "";
 		if (rep.suppressed)
 			snprintf(suffix, sizeof suffix, " (%llu more like it suppressed in the last %lld s)",
@@ -148,7 +150,15 @@ void log_msg(enum log_level l, const char *component, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(l, component, NULL, fmt, ap);
+	vlog(l, true, component, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_event(enum log_level l, const char *component, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(l, false, component, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -156,7 +166,7 @@ void log_obj(enum log_level l, const char *component, const struct log_object *o
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(l, component, obj, fmt, ap);
+	vlog(l, true, component, obj, fmt, ap);
 	va_end(ap);
 }
 

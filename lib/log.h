@@ -24,6 +24,13 @@ _Bool log_parse_format(const char *s, enum log_format *out);
 void log_msg(enum log_level l, const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Never rate-limited: a line that records a change someone asked for and
+ * must see each time (a configuration put in force or refused), bounded by
+ * how often that happens, not by what a peer sends.
+ */
+void log_event(enum log_level l, const char *component, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The object a line is about: a Kubernetes kind, namespace and name (each
  * may be NULL). As text "component: namespace/name: message", in JSON as
  * fields of their own. */

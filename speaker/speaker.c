@@ -226,7 +226,7 @@ static const char *source_name(const struct speaker *s)
 static void refused(struct speaker *s, const struct diags *d)
 {
 	s->refused++;
-	log_error("config", "%s is invalid (%zu errors): %s", source_name(s), d->errors,
+	log_event(LOG_ERROR, "config", "%s is invalid (%zu errors): %s", source_name(s), d->errors,
 		  s->loaded_once ? "keeping the configuration in force" : "announcing nothing until it is fixed");
 }
 
@@ -271,7 +271,7 @@ void speaker_apply(struct speaker *s, struct generation *g)
 	s->gen = *g;
 	s->loaded_once = true;
 	s->reloads++;
-	log_info("config", "loaded %s in %.3f s (applied in %.3f s): %zu Services with addresses (%zu from the "
+	log_event(LOG_INFO, "config", "loaded %s in %.3f s (applied in %.3f s): %zu Services with addresses (%zu from the "
 			   "allocator; %zu announced, %zu without a ready endpoint), %zu BGP peers for this node, %zu "
 			   "routes over all of them, %zu L2 VIPs",
 		 source_name(s), s->gen.seconds, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,

@@ -106,12 +106,26 @@ static void test_storm(void **state)
 	assert_non_null(strstr(lines[6], "ORIGIN 5 (repeated 995 times in the last "));
 }
 
+/* A configuration loaded 200 times is 200 lines: the reload walk and operators count them. */
+static void test_events_not_limited(void **state)
+{
+	(void)state;
+	static char buf[65536];
+	char *lines[256];
+	log_set_format(LOG_FORMAT_TEXT);
+	for (int i = 0; i < 200; i++)
+		log_event(LOG_INFO, "config", "loaded %s in %.3f s", "/etc/vipcast", 0.001 * i);
+	log_flush_suppressed();
+	assert_int_equal(take_lines(buf, sizeof buf, lines, 256), 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_unchanged),
 		cmocka_unit_test(test_json_fields),
 		cmocka_unit_test(test_storm),
+		cmocka_unit_test(test_events_not_limited),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
