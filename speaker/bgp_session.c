@@ -95,6 +95,7 @@ struct bgp_session {
 	struct {
 		uint64_t msgs_in, msgs_out, updates_in, prefixes_in, withdrawn_in, treat_as_withdraw, eor_in;
 		uint64_t announced, withdrawn, skipped, flaps, rejected, updates_out;
+		uint64_t sent_type[BGP_ROUTE_REFRESH + 1], rcvd_type[BGP_ROUTE_REFRESH + 1];  /* by message type */
 		char last_error[256];
 	} st;
 };
@@ -185,6 +186,8 @@ static void conn_send(struct bgp_conn *c, const uint8_t *msg, size_t len)
 		return;
 	}
 	c->s->st.msgs_out++;
+	if (len > BGP_HEADER_LEN - 1 && msg[BGP_HEADER_LEN - 1] <= BGP_ROUTE_REFRESH)
+		c->s->st.sent_type[msg[BGP_HEADER_LEN - 1]]++;
 }
 
 /*
@@ -264,6 +267,10 @@ static void conn_teardown(struct bgp_conn *c, enum bgp_state from, const struct 
 											: in->err.len,
 						    buf, sizeof(buf))
 			  : 0;
+	if (n) {
+		s->st.sent_type[BGP_NOTIFICATION]++;
+		s->st.msgs_out++;
+	}
 	bgp_linger(c->bev, n ? buf : NULL, n, CLOSE_FLUSH_MS);
 	c->bev = NULL;
 	c->out_watch = NULL;
@@ -810,6 +817,8 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		c->s->st.msgs_in++;
+		if (type <= BGP_ROUTE_REFRESH)
+			c->s->st.rcvd_type[type]++;
 		if (type != BGP_NOTIFICATION)
 			hold_restart(c);
 		in.body = msg + BGP_HEADER_LEN;
@@ -1063,6 +1072,15 @@ void bgp_session_counters(const struct bgp_session *s, struct bgp_session_counte
 {
 	c->up = s->state == BS_ESTABLISHED;
 	c->updates_out = s->st.updates_out;
+	c->opens_sent = s->st.sent_type[BGP_OPEN];
+	c->opens_received = s->st.rcvd_type[BGP_OPEN];
+	c->notifications_sent = s->st.sent_type[BGP_NOTIFICATION];
+	c->updates_received = s->st.rcvd_type[BGP_UPDATE];
+	c->keepalives_sent = s->st.sent_type[BGP_KEEPALIVE];
+	c->keepalives_received = s->st.rcvd_type[BGP_KEEPALIVE];
+	c->route_refresh_sent = s->st.sent_type[BGP_ROUTE_REFRESH];
+	c->total_sent = s->st.msgs_out;
+	c->total_received = s->st.msgs_in;
 	c->pending = s->desired.n;
 	c->announced = 0;
 	for (size_t i = 0; c->up && i < s->desired.n; i++) {

@@ -95,6 +95,9 @@ json_t *bgp_session_status(const struct bgp_session *s);
 struct bgp_session_counters {
 	bool up;
 	uint64_t updates_out;
+	/* Messages by type, as MetalLB's FRR mode counts them (a closing NOTIFICATION included). */
+	uint64_t opens_sent, opens_received, notifications_sent, updates_received, keepalives_sent,
+		keepalives_received, route_refresh_sent, total_sent, total_received;
 	size_t announced, pending;
 };
 void bgp_session_counters(const struct bgp_session *s, struct bgp_session_counters *c);

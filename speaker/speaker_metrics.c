@@ -18,6 +18,24 @@ static void bgp_metrics(const struct speaker *sp, struct metrics *m)
 	struct metric_family *pending =
 		metrics_family(m, "metallb_bgp_pending_prefixes_total",
 			       "Number of prefixes that should be advertised on the BGP session", METRIC_GAUGE, peer, NULL, 0);
+	/* MetalLB's FRR mode: messages by type. */
+	static const struct {
+		const char *name, *help;
+	} by_type[] = {
+		{"metallb_bgp_opens_sent", "Number of BGP open messages sent"},
+		{"metallb_bgp_opens_received", "Number of BGP open messages received"},
+		{"metallb_bgp_notifications_sent", "Number of BGP notification messages sent"},
+		{"metallb_bgp_updates_total_received", "Number of BGP UPDATE messages received"},
+		{"metallb_bgp_keepalives_sent", "Number of BGP keepalive messages sent"},
+		{"metallb_bgp_keepalives_received", "Number of BGP keepalive messages received"},
+		{"metallb_bgp_route_refresh_sent", "Number of BGP route refresh messages sent"},
+		{"metallb_bgp_total_sent", "Number of total BGP messages sent"},
+		{"metallb_bgp_total_received", "Number of total BGP messages received"},
+	};
+	enum { NTYPES = sizeof(by_type) / sizeof(by_type[0]) };
+	struct metric_family *fam[NTYPES];
+	for (size_t t = 0; t < NTYPES; t++)
+		fam[t] = metrics_family(m, by_type[t].name, by_type[t].help, METRIC_COUNTER, peer, NULL, 0);
 	size_t n;
 	struct bgp_session *const *sessions = speaker_sessions(sp, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -30,6 +48,11 @@ static void bgp_metrics(const struct speaker *sp, struct metrics *m)
 		metric_set(updates, v, (double)c.updates_out);
 		metric_set(announced, v, (double)c.announced);
 		metric_set(pending, v, (double)c.pending);
+		const uint64_t counts[NTYPES] = {c.opens_sent,	       c.opens_received,      c.notifications_sent,
+						 c.updates_received,   c.keepalives_sent,     c.keepalives_received,
+						 c.route_refresh_sent, c.total_sent,	      c.total_received};
+		for (size_t t = 0; t < NTYPES; t++)
+			metric_set(fam[t], v, (double)counts[t]);
 	}
 }
 

@@ -43,7 +43,7 @@ cfg_check "$C"
 
 URL=http://192.0.2.11:7472
 PEER='peer="192.0.2.1"'
-# scrape -> the parsed samples (metrics_scrape.py), from the router's namespace as Prometheus would
+# scrape -> the parsed samples (metrics_scrape.py; a counter's samples end in _total), from the router's namespace as Prometheus would
 scrape() { nsx rtr "$E2E_PY" "$E2E_DIR/metrics_scrape.py" "$URL/metrics"; }
 # sample NAME LABELS -> its value, or nothing
 sample() { scrape 2>/dev/null | awk -v k="$1{$2}" '$1 == k { print $2; exit }'; }
@@ -79,6 +79,15 @@ check "metallb_bgp_pending_prefixes_total{$PEER} 2" sample_is metallb_bgp_pendin
 u1=$(sample metallb_bgp_updates_total "$PEER")
 log "UPDATEs counted: $u1"
 check "metallb_bgp_updates_total{$PEER} counts the first UPDATE and End-of-RIB (>= 2)" eval '[ "${u1:-0}" -ge 2 ]'
+
+ge() { local v; v=$(sample "$1" "$PEER"); [ -n "$v" ] && awk -v v="$v" -v m="$2" 'BEGIN { exit !(v + 0 >= m + 0) }'; }
+check "FRR-mode counters: metallb_bgp_opens_sent >= 1, opens_received >= 1" eval 'ge metallb_bgp_opens_sent_total 1 && ge metallb_bgp_opens_received_total 1'
+k1=$(sample metallb_bgp_keepalives_received_total "$PEER")
+check_within 10 "metallb_bgp_keepalives_received goes up (BIRD's keepalive time 2 s)" \
+	eval 'ge metallb_bgp_keepalives_received_total $((${k1:-0} + 1))'
+check "metallb_bgp_total_sent >= opens + keepalives + UPDATEs sent" \
+	eval 'ge metallb_bgp_total_sent_total $(( $(sample metallb_bgp_opens_sent_total "$PEER") + $(sample metallb_bgp_keepalives_sent_total "$PEER") + $(sample metallb_bgp_updates_total "$PEER") ))'
+check "metallb_bgp_route_refresh_sent 0 (vipcast asks for no refresh)" sample_is metallb_bgp_route_refresh_sent_total "$PEER" 0
 
 scenario "a change: a third VIP"
 cfg_service db 198.51.100.12 Cluster node1 | cfg_write "$C" svc-db.yaml
