@@ -7,6 +7,7 @@
 #include "kctl_metrics.h"
 
 #include "kctl_int.h"
+#include "kube_metrics.h"
 #include "metrics.h"
 
 struct pool_families {
@@ -40,18 +41,6 @@ void kctl_metrics(void *arg, struct metrics *m)
 	};
 	if (k->alloc)
 		alloc_pool_usage(k->alloc, pool_usage, &f);
-	metric_set(metrics_family(m, "metallb_k8s_client_updates_total",
-				  "Number of k8s object updates that have been processed.", METRIC_COUNTER, NULL, NULL, 0),
-		   NULL, (double)k->stats.updates);
-	metric_set(metrics_family(m, "metallb_k8s_client_update_errors_total",
-				  "Number of k8s object updates that failed for some reason.", METRIC_COUNTER, NULL, NULL, 0),
-		   NULL, (double)(k->stats.config_rejected + k->stats.status_failures));
-	metric_set(metrics_family(m, "metallb_k8s_client_config_loaded_bool",
-				  "1 if the MetalLB configuration was successfully loaded at least once.", METRIC_GAUGE, NULL,
-				  NULL, 0),
-		   NULL, k->config_ok);
-	metric_set(metrics_family(m, "metallb_k8s_client_config_stale_bool",
-				  "1 if running on a stale configuration, because the latest config failed to load.",
-				  METRIC_GAUGE, NULL, NULL, 0),
-		   NULL, k->config_stale);
+	kube_client_metrics(m, k->stats.updates, k->stats.config_rejected + k->stats.status_failures, k->config_ok,
+			    k->config_stale);
 }

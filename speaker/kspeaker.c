@@ -11,6 +11,7 @@
 #include "kube_auth.h"
 #include "kube_event.h"
 #include "kube_health.h"
+#include "kube_metrics.h"
 #include "speaker_metrics.h"
 #include "kube_http.h"
 #include "kube_resource.h"
@@ -70,7 +71,7 @@ struct kspeaker {
 	struct health *health;
 	struct kstatus *status;
 	struct event *publish_ev;  /* the status objects follow the generation and L2's claims */
-	uint64_t changes, builds, skipped;
+	uint64_t changes, builds, skipped, events, refusals;
 };
 
 /* ------------------------------------------------------------------ builds (any thread) */
@@ -293,6 +294,7 @@ static void report_refusal(struct kspeaker *k, const struct diags *d, bool kept)
 		return;
 	free(k->refusal);
 	k->refusal = xstrdup(buf);
+	k->refusals++;
 	speaker_refused(k->sp, d);
 	log_error("config", "metallb.io objects in %s refused (%zu errors): %s; %s", k->ns, d->errors, buf,
 		  kept ? "the last valid ones stay in force, Services and endpoints are still followed"
@@ -462,6 +464,7 @@ static void on_event(void *arg, enum kube_event_type t, const struct kube_item *
 	struct ks_watch_slot *wd = arg;
 	enum kind kind = ks_kind[wd->id];
 
+	wd->k->events++;
 	if (shared_kind(kind))
 		shared_event(wd, kind, t, it);
 	else
@@ -605,6 +608,17 @@ static bool setup(struct kspeaker *k, const struct speaker_options *so, const st
 	return true;
 }
 
+/* The speaker's metrics and MetalLB's Kubernetes client ones. */
+static void kspeaker_metrics(void *arg, struct metrics *m)
+{
+	struct kspeaker *k = arg;
+	struct kstatus_stats st = {0};
+	if (k->status)
+		kstatus_get_stats(k->status, &st);
+	speaker_metrics(k->sp, m);
+	kube_client_metrics(m, k->events, k->refusals + st.failed, speaker_loaded(k->sp), k->refusal != NULL);
+}
+
 struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const struct speaker_options *so,
 			      const struct kspeaker_opts *o)
 {
@@ -622,7 +636,7 @@ struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const
 			kspeaker_free(k);
 			return NULL;
 		}
-		health_set_metrics(k->health, speaker_metrics, sp);
+		health_set_metrics(k->health, kspeaker_metrics, k);
 		log_info("speaker", "health endpoints /metrics, /healthz and /readyz on %s", health_address(k->health));
 	}
 	k->h = kube_http_new(base, &k->auth, NULL);

@@ -112,6 +112,8 @@ check "peer-a's sessions kept their TCP connections" [ "$(conns | grep '^192\.0\
 kc -n "$KL_SYS" patch bgppeer peer-a --type merge -p '{"spec":{"bfdProfile":"missing"}}' >/dev/null
 check_within 10 "an invalid edit (a BFDProfile that does not exist) is refused and logged" \
 	speaker_says 1 "metallb.io objects in $KL_SYS refused.*missing"
+check_within 5 "and /metrics says so: metallb_k8s_client_config_stale_bool 1, config_loaded_bool 1" \
+	eval '[ "$(speaker_metric 1 metallb_k8s_client_config_stale_bool "")$(speaker_metric 1 metallb_k8s_client_config_loaded_bool "")" = 11 ]'
 check_holds 3 "and nothing moves: peer-a's connections stay" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
 kubelab_service web2 Cluster
 kubelab_pod web2-1 node1 True
@@ -119,6 +121,8 @@ check_within 20 "a Service created meanwhile is still announced" \
 	eval 'W2=$(svc_ip web2); [ -n "$W2" ] && [ "$(bird_nexthops "$W2")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]'
 kc -n "$KL_SYS" patch bgppeer peer-a --type json -p '[{"op":"remove","path":"/spec/bfdProfile"}]' >/dev/null
 check_within 10 "the edit undone: valid again" speaker_says 1 "metallb.io objects in $KL_SYS valid again"
+check_within 5 "metallb_k8s_client_config_stale_bool 0 again; updates counted" \
+	eval '[ "$(speaker_metric 1 metallb_k8s_client_config_stale_bool "")" = 0 ] && [ "$(speaker_metric 1 metallb_k8s_client_updates_total "")" -gt 10 ]'
 check "peer-a's connections were kept throughout" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
 kc -n "$KL_SYS" create secret generic helm-like --from-literal=release="$(head -c 60000 /dev/zero | tr '\0' x)" >/dev/null
 kc -n "$KL_SYS" patch bgppeer peer-a --type merge -p '{"spec":{"passwordSecret":{"name":"helm-like"}}}' >/dev/null
