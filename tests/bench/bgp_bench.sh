@@ -41,20 +41,7 @@ FORMAT=${BENCH_FORMAT:-yaml}
 ns_add rx tx
 link_add rx eth0 192.0.2.1/24 tx eth0 192.0.2.2/24
 
-cat >"$E2E_TMP/rx.conf" <<EOF
-router id 192.0.2.1;
-log stderr { warning, error, fatal };
-timeformat protocol iso long ms;
-protocol device { scan time 10; }
-protocol bgp sender {
-	local 192.0.2.1 as 64512;
-	neighbor 192.0.2.2 as 64512;
-	direct;
-	hold time 90;
-	connect delay time 1; connect retry time 1; error wait time 1, 2;
-	ipv4 { import all; export none; };
-}
-EOF
+bird_receiver_conf "$E2E_TMP/rx.conf"
 
 # rx_count -> routes in the receiver's table
 rx_count() { birdc_ rx show route count 2>/dev/null | awk '/in table master4$/ { print $1; f = 1 } END { if (!f) print 0 }'; }

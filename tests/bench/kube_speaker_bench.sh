@@ -167,20 +167,7 @@ L_BOTH=$(elapsed "$t1")
 log "kubectl LIST as JSON: Services $L_SVC s, EndpointSlices $L_EPS s, both at once $L_BOTH s"
 
 # ------------------------------------------------------------------ 1: startup
-cat >"$E2E_TMP/rx.conf" <<EOF
-router id 192.0.2.1;
-log stderr { warning, error, fatal };
-timeformat protocol iso long ms;
-protocol device { scan time 10; }
-protocol bgp sender {
-	local 192.0.2.1 as 64512;
-	neighbor 192.0.2.2 as 64512;
-	direct;
-	hold time 90;
-	connect delay time 1; connect retry time 1; error wait time 1, 2;
-	ipv4 { import all; export none; };
-}
-EOF
+bird_receiver_conf "$E2E_TMP/rx.conf"
 start_bird rx rx "$E2E_TMP/rx.conf"
 t0=$(now)
 NODE_NAME=bench POD_NAME=speaker-bench POD_NAMESPACE=$SYS ip netns exec "$(ns tx)" "$SPEAKER" \

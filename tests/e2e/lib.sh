@@ -398,6 +398,25 @@ bird_since() {
 }
 
 # bird_bgp_conf ...: the common head of a BIRD configuration: bird_head ROUTERID
+# bird_receiver_conf FILE -> a BIRD 2 receiver for the benchmarks: AS 64512 at 192.0.2.1, one iBGP
+# session from 192.0.2.2 importing IPv4 routes, logging only warnings
+bird_receiver_conf() {
+	cat >"$1" <<EOF
+router id 192.0.2.1;
+log stderr { warning, error, fatal };
+timeformat protocol iso long ms;
+protocol device { scan time 10; }
+protocol bgp sender {
+	local 192.0.2.1 as 64512;
+	neighbor 192.0.2.2 as 64512;
+	direct;
+	hold time 90;
+	connect delay time 1; connect retry time 1; error wait time 1, 2;
+	ipv4 { import all; export none; };
+}
+EOF
+}
+
 bird_head() {
 	cat <<EOF
 router id $1;
