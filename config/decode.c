@@ -379,7 +379,7 @@ static void dec_field(struct dec *d, const struct dec_field *f, const struct doc
 	case DT_BOOL: dec_bool(d, v, at); break;
 	case DT_DURATION: dec_duration(d, v, at); break;
 	case DT_STRS: dec_strs(d, v, at); break;
-	case DT_LABELS: dec_labels(d, v, at); break;
+	case DT_LABELS: labels_filtered(d, v, at, d->label_prefix); break;
 	case DT_ANNOTATIONS: labels_filtered(d, v, at, d->lean ? "metallb.io/" : NULL); break;
 	case DT_SELECTOR: dec_selector(d, v, false, at); break;
 	case DT_SELECTORS: dec_selectors(d, v, at); break;

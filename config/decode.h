@@ -23,6 +23,7 @@ struct dec {
 	size_t pathlen;
 	unsigned errors;
 	bool lean;        /* keep only what announcing reads: annotations outside metallb.io/ are dropped */
+	const char *label_prefix;  /* DT_LABELS keeps only the labels with this prefix; NULL: all */
 };
 
 enum dec_type {

@@ -24,8 +24,15 @@ struct endpoint_raw {
 	struct cond_raw cond;
 };
 
+/* Announcing needs where endpoints are and whether they are ready, not their addresses. */
+static void dec_addresses(struct dec *d, const struct doc_node *v, void *base)
+{
+	if (!d->lean)
+		dec_strs(d, v, &((struct endpoint_raw *)base)->addresses);
+}
+
 static const struct dec_field endpoint_fields[] = {
-	{ "addresses", DT_STRS, offsetof(struct endpoint_raw, addresses), 0, 0, NULL, NULL },
+	{ "addresses", DT_FN, 0, 0, 0, dec_addresses, NULL },
 	{ "nodeName", DT_STR, offsetof(struct endpoint_raw, node_name), 0, 0, NULL, NULL },
 	{ "conditions", DT_MAP, offsetof(struct endpoint_raw, cond), 0, 0, NULL, &cond_table },
 	{ "hostname", DT_IGNORE, 0, 0, 0, NULL, NULL },
@@ -47,7 +54,7 @@ static bool dec_endpoint(struct dec *d, const struct doc_node *item, uint8_t fam
 	e->ready = !raw.cond.ready.set || raw.cond.ready.v;
 	e->serving = raw.cond.serving.set ? raw.cond.serving.v : e->ready;
 	e->terminating = raw.cond.terminating.set && raw.cond.terminating.v;
-	if (family == IPF_NONE)
+	if (family == IPF_NONE || d->lean)
 		return d->errors == before;
 	e->addrs = arena_calloc(d->a, raw.addresses.n, sizeof(*e->addrs));
 	for (size_t i = 0; i < raw.addresses.n; i++) {
@@ -107,7 +114,7 @@ void decode_endpoint_slice(struct dec *d, const struct doc_node *root, struct ob
 		dec_error(d, mark_or(&raw.address_type.mark, o), "addressType must be IPv4, IPv6 or FQDN");
 		return;
 	}
-	es->service_name = labels_get(&o->meta.labels, "kubernetes.io/service-name");
+	es->service_name = labels_get(&o->meta.labels, LABEL_SERVICE_NAME);
 	if (!raw.endpoints || raw.endpoints->type == DOC_NULL)
 		return;
 	size_t saved = dec_enter(d, "endpoints");

@@ -116,11 +116,18 @@ static bool dec_port(struct dec *d, const struct doc_node *item, struct service_
 	return true;
 }
 
+/* The Pods a Service selects: the allocator's sharing rule compares them; announcing never does. */
+static void dec_pod_selector(struct dec *d, const struct doc_node *v, void *base)
+{
+	if (!d->lean)
+		dec_labels(d, v, &((struct service *)base)->selector);
+}
+
 static void dec_ports(struct dec *d, const struct doc_node *v, void *base)
 {
 	struct service *s = base;
 
-	if (!dec_expect(d, v, DOC_SEQ))
+	if (d->lean || !dec_expect(d, v, DOC_SEQ))  /* ports matter to sharing, decided by the allocator */
 		return;
 	s->ports = arena_calloc(d->a, v->seq.n, sizeof(*s->ports));
 	for (size_t i = 0; i < v->seq.n; i++) {
@@ -139,7 +146,7 @@ static const struct dec_field spec_fields[] = {
 	{ "ipFamilyPolicy", DT_FN, 0, 0, 0, dec_policy, NULL },
 	{ "externalTrafficPolicy", DT_FN, 0, 0, 0, dec_traffic, NULL },
 	{ "ports", DT_FN, 0, 0, 0, dec_ports, NULL },
-	{ "selector", DT_LABELS, offsetof(struct service, selector), 0, 0, NULL, NULL },
+	{ "selector", DT_FN, 0, 0, 0, dec_pod_selector, NULL },
 	{ "clusterIP", DT_IGNORE, 0, 0, 0, NULL, NULL },
 	{ "clusterIPs", DT_IGNORE, 0, 0, 0, NULL, NULL },
 	{ "externalIPs", DT_IGNORE, 0, 0, 0, NULL, NULL },

@@ -220,6 +220,8 @@ struct endpoint {
 	size_t naddrs;
 };
 
+#define LABEL_SERVICE_NAME "kubernetes.io/service-name"
+
 struct endpoint_slice {
 	const char *service_name;  /* label kubernetes.io/service-name */
 	uint8_t family;            /* from addressType; NONE for FQDN */

@@ -106,12 +106,19 @@ struct meta_raw {
 	struct labels labels, annotations;
 };
 
+/* The allocator orders Services by age; announcing never does. */
+static void dec_created(struct dec *d, const struct doc_node *v, void *base)
+{
+	if (!d->lean)
+		dec_str(d, v, &((struct meta_raw *)base)->created);
+}
+
 static const struct dec_field meta_fields[] = {
 	{ "name", DT_STR, offsetof(struct meta_raw, name), 0, 0, NULL, NULL },
 	{ "namespace", DT_STR, offsetof(struct meta_raw, namespace), 0, 0, NULL, NULL },
 	{ "labels", DT_LABELS, offsetof(struct meta_raw, labels), 0, 0, NULL, NULL },
 	{ "annotations", DT_ANNOTATIONS, offsetof(struct meta_raw, annotations), 0, 0, NULL, NULL },
-	{ "creationTimestamp", DT_STR, offsetof(struct meta_raw, created), 0, 0, NULL, NULL },
+	{ "creationTimestamp", DT_FN, 0, 0, 0, dec_created, NULL },
 	{ "uid", DT_STR, offsetof(struct meta_raw, uid), 0, 0, NULL, NULL },
 	{ "resourceVersion", DT_IGNORE, 0, 0, 0, NULL, NULL },
 	{ "generation", DT_IGNORE, 0, 0, 0, NULL, NULL },
@@ -160,7 +167,10 @@ static bool read_meta(struct dec *d, const struct doc_node *root, const struct k
 	}
 	d->obj = object_id(d->a, ki, md);
 	size_t saved = dec_enter(d, "metadata");
+	/* An EndpointSlice copies its Service's labels; announcing reads only which Service it is of. */
+	d->label_prefix = d->lean && ki->decode == decode_endpoint_slice ? LABEL_SERVICE_NAME : NULL;
 	dec_map(d, md, &meta_table, &m);
+	d->label_prefix = NULL;
 	if (d->errors == before && !m.name.s) {
 		dec_error(d, &md->mark, "name is required");
 	} else if (m.name.s && !valid_name(m.name.s)) {
@@ -209,6 +219,29 @@ enum object_read object_read(const struct doc_node *root, const char *list_api, 
 	return object_read_lean(root, list_api, list_kind, false, diags, out);
 }
 
+/* Room for the first pass of a lean decode: larger objects spill into more chunks and stay as they are. */
+#define LEAN_SCRATCH 4096
+
+static struct object *decode_once(const struct doc_node *root, int k, const char *api, bool lean, size_t reserve,
+				  struct diags *diags)
+{
+	const struct kind_info *ki = &kinds[k];
+	struct object *o = xcalloc(1, ki->size);
+	arena_reserve(&o->arena, reserve);
+	o->kind = (enum kind)k;
+	o->meta.mark = root->mark;
+	o->meta.mark.file = arena_strdup(&o->arena, root->mark.file ? root->mark.file : "");
+	o->meta.api_version = arena_strdup(&o->arena, api);
+	struct dec d = { .diags = diags, .a = &o->arena, .obj = ki->name, .file = o->meta.mark.file, .lean = lean };
+	if (read_meta(&d, root, ki, o))
+		ki->decode(&d, root, o);
+	if (d.errors) {
+		object_free(o);
+		return NULL;
+	}
+	return o;
+}
+
 enum object_read object_read_lean(const struct doc_node *root, const char *list_api, const char *list_kind,
 				  bool lean, struct diags *diags, struct object **out)
 {
@@ -228,17 +261,22 @@ enum object_read object_read_lean(const struct doc_node *root, const char *list_
 		return OBJECT_INVALID;
 	}
 
-	struct object *o = xcalloc(1, ki->size);
-	o->kind = (enum kind)k;
-	o->meta.mark = root->mark;
-	o->meta.mark.file = arena_strdup(&o->arena, root->mark.file ? root->mark.file : "");
-	o->meta.api_version = arena_strdup(&o->arena, api);
-	struct dec d = { .diags = diags, .a = &o->arena, .obj = ki->name, .file = o->meta.mark.file, .lean = lean };
-	if (read_meta(&d, root, ki, o))
-		ki->decode(&d, root, o);
-	if (d.errors) {
-		object_free(o);
+	struct object *o = decode_once(root, k, api, lean, lean ? LEAN_SCRATCH : 0, diags);
+	if (!o)
 		return OBJECT_INVALID;
+	size_t extent = lean ? arena_extent(&o->arena) : 0;
+	if (extent) {
+		/* Again into one chunk of the size the first pass used: a cache of 100k objects wastes nothing. */
+		struct diags quiet;
+		diags_init(&quiet);
+		struct object *exact = decode_once(root, k, api, lean, extent, &quiet);
+		diags_free(&quiet);
+		if (exact && arena_extent(&exact->arena) == extent) {
+			object_free(o);
+			o = exact;
+		} else {
+			object_free(exact);
+		}
 	}
 	*out = o;
 	return OBJECT_OK;

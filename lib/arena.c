@@ -46,6 +46,28 @@ static size_t round_up(size_t n)
 	return (n + al - 1) / al * al;
 }
 
+static struct arena_chunk *chunk_new(struct arena *a, size_t cap)
+{
+	struct arena_chunk *c = xmalloc(sizeof(*c) + cap);
+	c->size = cap;
+	c->off = 0;
+	c->next = a->head;
+	a->head = c;
+	ASAN_POISON_MEMORY_REGION(c->mem, cap);
+	return c;
+}
+
+void arena_reserve(struct arena *a, size_t size)
+{
+	if (!a->head && size)
+		chunk_new(a, size);
+}
+
+size_t arena_extent(const struct arena *a)
+{
+	return a->head && !a->head->next ? a->head->off : 0;
+}
+
 /* Strings need no alignment: packing them saves a third of a decoded object's memory. */
 static void *alloc_aligned(struct arena *a, size_t size, size_t align)
 {
@@ -60,12 +82,7 @@ static void *alloc_aligned(struct arena *a, size_t size, size_t align)
 			cap = c->size < ARENA_CHUNK_MAX ? c->size * 2 : ARENA_CHUNK_MAX;
 		if (cap < need)
 			cap = need;
-		c = xmalloc(sizeof(*c) + cap);
-		c->size = cap;
-		c->off = 0;
-		c->next = a->head;
-		a->head = c;
-		ASAN_POISON_MEMORY_REGION(c->mem, cap);
+		c = chunk_new(a, cap);
 		start = round_up(ARENA_REDZONE);
 	}
 	void *p = c->mem + start;

@@ -27,5 +27,13 @@ char *arena_strndup(struct arena *a, const char *s, size_t len);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void arena_free(struct arena *a);
+/*
+ * Sizing an arena exactly: an empty arena given arena_reserve(a, n) takes its
+ * first chunk of n bytes; arena_extent() is the bytes a one-chunk arena has
+ * used (0 if it has none, or several). The same allocations, in the same
+ * order, into an arena reserved to a former extent fill one chunk exactly.
+ */
+void arena_reserve(struct arena *a, size_t size);
+size_t arena_extent(const struct arena *a);
 
 #endif

@@ -23,6 +23,8 @@
 #                       the quiet window of part 4
 #        BENCH_WORKERS  writer processes of the churn driver (default 4)
 #        BENCH_TIMEOUT  seconds allowed for the routes to arrive (default 600)
+#        BENCH_STARTUP_ONLY=1: part 1 only; BENCH_WRAP: a command the speaker
+#                       runs under (e.g. "heaptrack -o FILE") for a profile
 #        VIPCAST_BUILD  build holding vipcast-speaker and vipcast-controller
 #                       (default build-rel, build-release, then build): Release
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -170,7 +172,7 @@ log "kubectl LIST as JSON: Services $L_SVC s, EndpointSlices $L_EPS s, both at o
 bird_receiver_conf "$E2E_TMP/rx.conf"
 start_bird rx rx "$E2E_TMP/rx.conf"
 t0=$(now)
-NODE_NAME=bench POD_NAME=speaker-bench POD_NAMESPACE=$SYS ip netns exec "$(ns tx)" "$SPEAKER" \
+NODE_NAME=bench POD_NAME=speaker-bench POD_NAMESPACE=$SYS ip netns exec "$(ns tx)" ${BENCH_WRAP:-} "$SPEAKER" \
 	--kubeconfig "$E2E_TMP/speaker.kubeconfig" --health-address 192.0.2.2:7472 --log-level info \
 	>"$E2E_TMP/speaker.log" 2>&1 &
 track speaker $! vipcast-speaker tx
@@ -193,7 +195,16 @@ HWM_SPK=$(status_mib "$SPK" VmHWM)
 RSS_SPK=$(status_mib "$SPK" VmRSS)
 HWM_BIRD=$(status_mib "$(pid_of rx)" VmHWM)
 CPU_START=$(calc %.2f "$(ticks "$SPK") / $hz")
+[ -n "${BENCH_WRAP:-}" ] && SPK=$(pgrep -P "$SPK" -f vipcast-speaker | head -n 1 || echo "$SPK")
 log "startup: all $N routes after ${T_ALL:-timeout} s (99% after ${T_99:--} s); speaker VmHWM $HWM_SPK MiB, VmRSS $RSS_SPK MiB, CPU $CPU_START s; BIRD VmHWM $HWM_BIRD MiB"
+
+if [ "${BENCH_STARTUP_ONLY:-}" = 1 ]; then
+	stop speaker
+	stop rx
+	echo "startup, N=$N: all routes after ${T_ALL:-timeout} s (99% ${T_99:--} s, caches synced ${T_SYNC:--} s);" \
+		"kubectl LIST both at once $L_BOTH s; speaker VmHWM $HWM_SPK MiB, VmRSS $RSS_SPK MiB; BIRD VmHWM $HWM_BIRD MiB"
+	exit 0
+fi
 
 # ------------------------------------------------------------------ 4a: API load while quiet
 sleep 5

@@ -146,30 +146,66 @@ static void test_malformed_json(void **state)
 	diags_free(&d);
 }
 
-/* A lean decode (the speaker's caches) keeps metallb.io/ annotations only; everything else is the same. */
-static void test_lean_drops_annotations(void **state)
+static struct object *read_api(const char *text, bool lean)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	struct doc *doc = doc_from_jansson("api", j);
+	struct diags d;
+	struct object *o = NULL;
+	diags_init(&d);
+	assert_int_equal(object_read_lean(doc->root, NULL, NULL, lean, &d, &o), OBJECT_OK);
+	assert_int_equal(d.errors, 0);
+	doc_free(doc);
+	json_decref(j);
+	diags_free(&d);
+	return o;
+}
+
+/*
+ * A lean decode (the speaker's caches): what only the allocator reads is not
+ * kept, annotations only under metallb.io/, and the object fills one chunk exactly.
+ */
+static void test_lean(void **state)
 {
 	(void)state;
 	static const char svc[] =
 		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\",\"namespace\":\"d\","
-		"\"labels\":{\"app\":\"web\"},\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
-		"\"{...a copy of the whole object...}\",\"metallb.io/address-pool\":\"p\",\"other\":\"x\"}},"
-		"\"spec\":{\"type\":\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.1\"}]}}}";
+		"\"uid\":\"u1\",\"creationTimestamp\":\"2026-01-01T00:00:00Z\",\"labels\":{\"app\":\"web\"},"
+		"\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":\"{...the whole object...}\","
+		"\"metallb.io/address-pool\":\"p\",\"other\":\"x\"}},"
+		"\"spec\":{\"type\":\"LoadBalancer\",\"externalTrafficPolicy\":\"Local\",\"selector\":{\"app\":\"web\"},"
+		"\"ports\":[{\"name\":\"http\",\"port\":80}]},"
+		"\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.1\"}]}}}";
+	static const char eps[] =
+		"{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"web-x\","
+		"\"namespace\":\"d\",\"labels\":{\"kubernetes.io/service-name\":\"web\",\"app\":\"web\","
+		"\"endpointslice.kubernetes.io/managed-by\":\"endpointslice-controller.k8s.io\"}},\"addressType\":\"IPv4\","
+		"\"endpoints\":[{\"addresses\":[\"198.51.100.7\"],\"nodeName\":\"n1\",\"conditions\":{\"ready\":false}},"
+		"{\"addresses\":[\"198.51.100.8\"],\"nodeName\":\"n2\"}]}";
 	for (int lean = 0; lean < 2; lean++) {
-		json_t *j = json_loads(svc, 0, NULL);
-		struct doc *doc = doc_from_jansson("api", j);
-		struct diags d;
-		struct object *o = NULL;
-		diags_init(&d);
-		assert_int_equal(object_read_lean(doc->root, NULL, NULL, lean, &d, &o), OBJECT_OK);
+		struct object *o = read_api(svc, lean);
+		assert_int_equal(o->svc.nports, lean ? 0 : 1);
+		assert_int_equal(o->svc.selector.n, lean ? 0 : 1);
+		assert_true(lean ? !o->meta.creation_timestamp : o->meta.creation_timestamp != NULL);
+		assert_string_equal(o->meta.uid, "u1");
+		assert_int_equal(o->meta.labels.n, 1);
 		assert_int_equal(o->meta.annotations.n, lean ? 1 : 3);
 		assert_string_equal(labels_get(&o->meta.annotations, "metallb.io/address-pool"), "p");
-		assert_int_equal(o->meta.labels.n, 1);
+		assert_int_equal(o->svc.traffic_policy, TRAFFIC_LOCAL);
 		assert_int_equal(o->svc.ningress, 1);
+		assert_true(!lean || arena_extent(&o->arena) > 0);
 		object_free(o);
-		doc_free(doc);
-		json_decref(j);
-		diags_free(&d);
+
+		o = read_api(eps, lean);
+		assert_string_equal(o->eps.service_name, "web");
+		assert_int_equal(o->meta.labels.n, lean ? 1 : 3);
+		assert_int_equal(o->eps.n, 2);
+		assert_string_equal(o->eps.v[0].node_name, "n1");
+		assert_false(o->eps.v[0].ready);
+		assert_true(o->eps.v[1].ready);
+		assert_int_equal(o->eps.v[1].naddrs, lean ? 0 : 1);
+		assert_true(!lean || arena_extent(&o->arena) > 0);
+		object_free(o);
 	}
 }
 
@@ -180,7 +216,7 @@ int main(void)
 		cmocka_unit_test(test_list_items_without_kind),
 		cmocka_unit_test(test_error_parity),
 		cmocka_unit_test(test_malformed_json),
-		cmocka_unit_test(test_lean_drops_annotations),
+		cmocka_unit_test(test_lean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

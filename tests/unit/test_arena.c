@@ -1,0 +1,70 @@
+/* The region allocator: exact sizing for caches of many small objects. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "arena.h"
+
+/* A mix of aligned blocks and unaligned strings, like a decoded object. */
+static void fill(struct arena *a)
+{
+	arena_strdup(a, "");
+	arena_strdup(a, "v1");
+	arena_calloc(a, 3, 24);
+	arena_printf(a, "Service %s/%s", "default", "web");
+	arena_alloc(a, 1);
+	arena_strdup(a, "8f2e6c1a-0000-4000-8000-000000000001");
+	arena_calloc(a, 1, 40);
+}
+
+static void test_reserved_extent_fits_exactly(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT, b = ARENA_INIT, c = ARENA_INIT;
+	assert_int_equal(arena_extent(&a), 0);
+	arena_reserve(&a, 4096);
+	fill(&a);
+	size_t e = arena_extent(&a);
+	assert_true(e > 0 && e < 4096);
+
+	arena_reserve(&b, e);
+	fill(&b);
+	assert_int_equal(arena_extent(&b), e);  /* one chunk, filled to the byte */
+	assert_int_equal(b.used, a.used);
+
+	arena_reserve(&c, e - 1);
+	fill(&c);
+	assert_int_equal(arena_extent(&c), 0);  /* one byte short: it spilled into a second chunk */
+	arena_free(&a);
+	arena_free(&b);
+	arena_free(&c);
+}
+
+/* Reserving a non-empty arena changes nothing; memory handed out is zeroed and usable. */
+static void test_reserve_only_when_empty(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	char *s = arena_strdup(&a, "abc");
+	size_t e = arena_extent(&a);
+	arena_reserve(&a, 1 << 20);
+	assert_int_equal(arena_extent(&a), e);
+	int *v = arena_calloc(&a, 4, sizeof(int));
+	assert_int_equal(v[0] | v[1] | v[2] | v[3], 0);
+	assert_string_equal(s, "abc");
+	arena_free(&a);
+	assert_int_equal(arena_extent(&a), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reserved_extent_fits_exactly),
+		cmocka_unit_test(test_reserve_only_when_empty),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
