@@ -143,16 +143,49 @@ void metric_add(struct metric_family *f, const char *const *values, double v)
 	sample_for(f, values)->value += v;
 }
 
+/* The bucket v falls in (nbounds: only +Inf). */
+static size_t bucket_of(const double *bounds, size_t nbounds, double v)
+{
+	size_t i = 0;
+	while (i < nbounds && v > bounds[i])
+		i++;
+	return i;
+}
+
 void metric_observe(struct metric_family *f, const char *const *values, double v)
 {
 	struct sample *s = sample_for(f, values);
-	size_t i = 0;
-	while (i < f->nbuckets && v > f->buckets[i])
-		i++;
+	size_t i = bucket_of(f->buckets, f->nbuckets, v);
 	if (i < f->nbuckets)
 		s->bucket[i]++;
 	s->count++;
 	s->value += v;
+}
+
+void metric_hist_init(struct metric_hist *h, const double *bounds, size_t nbounds)
+{
+	memset(h, 0, sizeof(*h));
+	h->bounds = bounds;
+	h->nbounds = nbounds < METRICS_MAX_BUCKETS ? nbounds : METRICS_MAX_BUCKETS;
+}
+
+void metric_hist_observe(struct metric_hist *h, double v)
+{
+	size_t i = bucket_of(h->bounds, h->nbounds, v);
+	if (i < h->nbounds)
+		h->bucket[i]++;
+	h->count++;
+	h->sum += v;
+}
+
+void metric_set_hist(struct metric_family *f, const char *const *values, const struct metric_hist *h)
+{
+	struct sample *s = sample_for(f, values);
+	memset(s->bucket, 0, sizeof(s->bucket));
+	for (size_t i = 0; i < h->nbounds && i < f->nbuckets; i++)  /* bounds the family lacks: in +Inf only */
+		s->bucket[i] = h->bucket[i];
+	s->count = h->count;
+	s->value = h->sum;
 }
 
 /* As Prometheus writes numbers: integers plainly, +Inf, -Inf, NaN. */

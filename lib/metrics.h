@@ -38,6 +38,23 @@ void metric_set(struct metric_family *f, const char *const *values, double v);
 void metric_add(struct metric_family *f, const char *const *values, double v);
 void metric_observe(struct metric_family *f, const char *const *values, double v);
 
+/*
+ * A histogram a daemon keeps between scrapes (the registry is built anew at
+ * each one): bounds are the family's buckets, ascending (+Inf implied), and
+ * must outlive it. metric_set_hist() puts its state in a sample of a family
+ * declared with the same bounds.
+ */
+struct metric_hist {
+	const double *bounds;
+	size_t nbounds;
+	unsigned long long bucket[METRICS_MAX_BUCKETS];  /* per bucket, not cumulative */
+	unsigned long long count;
+	double sum;
+};
+void metric_hist_init(struct metric_hist *h, const double *bounds, size_t nbounds);
+void metric_hist_observe(struct metric_hist *h, double v);
+void metric_set_hist(struct metric_family *f, const char *const *values, const struct metric_hist *h);
+
 /* The exposition text, NUL-terminated (caller frees); *len its length. */
 char *metrics_render(const struct metrics *m, size_t *len);
 

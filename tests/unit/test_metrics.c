@@ -73,6 +73,52 @@ static void test_histogram(void **state)
 	metrics_free(m);
 }
 
+/* A histogram kept between scrapes renders as the same observations made at scrape time. */
+static void test_kept_histogram(void **state)
+{
+	(void)state;
+	const double b[] = {0.1, 1, 10};
+	struct metric_hist kept;
+	metric_hist_init(&kept, b, 3);
+	struct metrics *m = metrics_new();
+	struct metric_family *direct = metrics_family(m, "d_seconds", "Took", METRIC_HISTOGRAM, NULL, b, 3);
+	const double v[] = {0.05, 0.1, 1, 5, 100, 0};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		metric_hist_observe(&kept, v[i]);
+		metric_observe(direct, NULL, v[i]);
+	}
+	assert_int_equal(kept.count, 6);
+	assert_int_equal(kept.bucket[0], 3);  /* 0, 0.05, 0.1: le is inclusive */
+	assert_int_equal(kept.bucket[1], 1);
+	assert_int_equal(kept.bucket[2], 1);
+	size_t len;
+	char *want = metrics_render(m, &len);
+	metrics_free(m);
+	m = metrics_new();
+	struct metric_family *f = metrics_family(m, "d_seconds", "Took", METRIC_HISTOGRAM, NULL, b, 3);
+	metric_set_hist(f, NULL, &kept);
+	metric_set_hist(f, NULL, &kept);  /* set, not added */
+	expect_text(m, want);
+	free(want);
+	metrics_free(m);
+}
+
+/* Never observed: every bucket 0, sum 0, count 0. */
+static void test_kept_histogram_empty(void **state)
+{
+	(void)state;
+	const double b[] = {1};
+	struct metric_hist kept;
+	metric_hist_init(&kept, b, 1);
+	struct metrics *m = metrics_new();
+	const char *const lbl[] = {"k", NULL};
+	metric_set_hist(metrics_family(m, "e", "E", METRIC_HISTOGRAM, lbl, b, 1), (const char *const[]){"v"}, &kept);
+	expect_text(m, "# HELP e E\n# TYPE e histogram\n"
+		       "e_bucket{k=\"v\",le=\"1\"} 0\ne_bucket{k=\"v\",le=\"+Inf\"} 0\n"
+		       "e_sum{k=\"v\"} 0\ne_count{k=\"v\"} 0\n");
+	metrics_free(m);
+}
+
 static void test_special_numbers_and_empty_family(void **state)
 {
 	(void)state;
@@ -95,6 +141,8 @@ int main(void)
 		cmocka_unit_test(test_counter_and_gauge),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_kept_histogram),
+		cmocka_unit_test(test_kept_histogram_empty),
 		cmocka_unit_test(test_special_numbers_and_empty_family),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
