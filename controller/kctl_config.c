@@ -24,9 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "kctl_int.h"
 #include "kube_request.h"
 #include "log.h"
+#include "reload_metrics.h"
 #include "xalloc.h"
 
 #define SUMMARY_MAX 4096
@@ -387,6 +389,7 @@ void kctl_config_apply(struct kctl *k)
 	/* Nothing pending, but the last attempt was refused: the refused changes were withdrawn. Check again. */
 	if (!k->synced || (!cs->npending && !cs->summary))
 		return;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	for (struct avl_node *x = avl_first(&cs->objs); x; x = avl_next(x)) {
 		struct cobj *c = avl_entry(x, struct cobj, node);
 		if (c->pending && c->perror) {
@@ -432,6 +435,7 @@ void kctl_config_apply(struct kctl *k)
 	}
 	diags_free(&d);
 	free(u);
+	metric_hist_observe(&k->config_hist, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9);
 }
 
 /* ------------------------------------------------------------------ reporting */
@@ -554,6 +558,7 @@ void kctl_config_init(struct kctl *k)
 {
 	k->cs = xcalloc(1, sizeof(*k->cs));
 	avl_init(&k->cs->objs, cobj_cmp);
+	reload_hist_init(&k->config_hist);
 	k->cs->cs_retry = evtimer_new(k->base, cs_retry, k);
 	if (!k->cs->cs_retry)
 		xalloc_die("evtimer_new");

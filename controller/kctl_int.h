@@ -20,6 +20,7 @@
 #include "kube_watch.h"
 #include "leader.h"
 #include "memberlist.h"
+#include "metrics.h"
 
 #define ANN_ALLOCATED_FROM_POOL "metallb.io/ip-allocated-from-pool"
 
@@ -69,6 +70,7 @@ struct kctl {
 	struct event *sig_term, *sig_int, *stop_timer;
 	struct health *health;
 	struct kctl_stats stats;
+	struct metric_hist config_hist;  /* kctl_config_apply's durations (vipcast_reload_duration_seconds) */
 };
 
 /* kctl.c */

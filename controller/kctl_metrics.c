@@ -9,6 +9,7 @@
 #include "kctl_int.h"
 #include "kube_metrics.h"
 #include "metrics.h"
+#include "reload_metrics.h"
 
 struct pool_families {
 	struct metric_family *total, *in_use;
@@ -43,4 +44,5 @@ void kctl_metrics(void *arg, struct metrics *m)
 		alloc_pool_usage(k->alloc, pool_usage, &f);
 	kube_client_metrics(m, k->stats.updates, k->stats.config_rejected + k->stats.status_failures, k->config_ok,
 			    k->config_stale);
+	reload_metrics(m, k->stats.config_rejected, &k->config_hist);
 }

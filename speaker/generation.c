@@ -22,11 +22,10 @@ bool generation_build(struct generation *g, const char *path, const char *node, 
 	size_t ignored = 0;
 	memset(g, 0, sizeof(*g));
 	g->cfg = config_read(path, d, &ignored);
-	if (!g->cfg)
-		return false;
-	plan_config(g, node, lb_class, true);
+	if (g->cfg)
+		plan_config(g, node, lb_class, true);
 	g->seconds = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
-	return true;
+	return g->cfg != NULL;
 }
 
 bool generation_plan(struct generation *g, struct config *cfg, const char *node, const char *lb_class, bool allocate,
@@ -36,6 +35,7 @@ bool generation_plan(struct generation *g, struct config *cfg, const char *node,
 	memset(g, 0, sizeof(*g));
 	if (!config_validate(cfg, d)) {
 		config_free(cfg);
+		g->seconds = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 		return false;
 	}
 	g->cfg = cfg;

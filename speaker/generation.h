@@ -17,7 +17,7 @@ struct generation {
 	struct config *cfg;
 	struct plan *plan;
 	size_t allocated;   /* Services whose addresses came from the allocator */
-	double seconds;     /* how long reading and planning took */
+	double seconds;     /* how long reading and planning took; set also when refused */
 	bool fallback;      /* Kubernetes mode: the newest configuration objects were refused, the last valid ones used */
 	void *source;       /* what the source needs back with it (kspeaker.c); freed by source_free */
 	void (*source_free)(void *source);

@@ -129,10 +129,8 @@ static void json_free(void *j)
 	json_decref(j);
 }
 
-static bool kjob_build(struct generation *g, void *job, struct diags *d, void *arg)
+static bool kjob_build_plan(struct generation *g, struct kjob *j, struct diags *d)
 {
-	(void)arg;
-	struct kjob *j = job;
 	struct config *c = share_all(j->shared);
 	bool ok = decode_into(c, j->objs, d) ? generation_plan(g, c, j->node, j->lb_class, false, d)
 					     : (config_free(c), false);
@@ -153,6 +151,17 @@ static bool kjob_build(struct generation *g, void *job, struct diags *d, void *a
 		config_free(c);
 	diags_free(&again);
 	g->fallback = ok;
+	return ok;
+}
+
+/* Decoding included, and the fallback when there is one: g->seconds is the whole build. */
+static bool kjob_build(struct generation *g, void *job, struct diags *d, void *arg)
+{
+	(void)arg;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	memset(g, 0, sizeof(*g));
+	bool ok = kjob_build_plan(g, job, d);
+	g->seconds = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 	return ok;
 }
 
@@ -306,6 +315,7 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 	struct kspeaker *k = arg;
 
 	k->builds++;
+	speaker_build_timed(k->sp, g->seconds);
 	if (d->errors)
 		report_refusal(k, d, ok);
 	else if (k->refusal) {

@@ -23,6 +23,7 @@
 #include "l2_hb.h"
 #include "liveness.h"
 #include "log.h"
+#include "metrics.h"
 #include "owner.h"
 #include "rate_limit.h"
 #include "xalloc.h"
@@ -46,6 +47,7 @@ struct l2_vip {
 	bool claimed;             /* this node answers */
 	double since;             /* wall clock of the last owner change */
 	uint64_t handover_at;     /* when this node may start answering (taking over from a live peer) */
+	uint64_t lost_heard_ms;   /* taken over from a lost owner: its last heartbeat (monotonic); 0: no */
 };
 
 struct l2 {
@@ -65,7 +67,11 @@ struct l2 {
 	struct rate_limit log_rl;
 	uint64_t rx_ok, rx_dup, rx_bad;
 	uint64_t rx_ok_prev_key;  /* of rx_ok: made with the previous key, during a rotation */
+	uint64_t failovers;
+	struct metric_hist failover_hist;
 };
+
+static const double failover_buckets[] = {0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30};
 
 /* ---- time ---- */
 
@@ -196,6 +202,39 @@ static bool handover_from_live_peer(const struct l2 *l, const struct l2_vip *v)
 	return i >= 0 && liveness_peer(l->lv, (size_t)i)->rel == LV_RANK;
 }
 
+/*
+ * When this node is to answer for v in place of an owner that was lost (it
+ * stopped answering heartbeats, or said it was leaving): that owner's last
+ * heartbeat (monotonic ms). 0 for a first claim, a VIP nobody answered, or a
+ * live owner handing over. A restart seen by a new boot id is not counted: the
+ * old instance's last heartbeat is not kept.
+ */
+static uint64_t lost_owner_heard(const struct l2 *l, const struct l2_vip *v)
+{
+	if (!l->lv || !v->owner || strcmp(v->owner, l->node) == 0)
+		return 0;
+	long i = liveness_find(l->lv, v->owner);
+	const struct lv_peer *p = i >= 0 ? liveness_peer(l->lv, (size_t)i) : NULL;
+	if (!p || !p->heard_ever || !((p->state == LV_DOWN && p->cause == LV_CAUSE_TIMEOUT) || p->state == LV_LEFT))
+		return 0;
+	return p->last_ms ? p->last_ms : 1;
+}
+
+/* Takeovers from a lost owner, timed once the responder has sent the first announcement. */
+static void count_failovers(struct l2 *l)
+{
+	uint64_t now = mono_ms();
+	for (size_t i = 0; i < l->nvips; i++) {
+		struct l2_vip *v = &l->vips[i];
+		if (!v->lost_heard_ms)
+			continue;
+		l->failovers++;
+		metric_hist_observe(&l->failover_hist,
+				    (double)(now > v->lost_heard_ms ? now - v->lost_heard_ms : 0) / 1000.0);
+		v->lost_heard_ms = 0;
+	}
+}
+
 /* Recomputes every owner; tells the responder when what this node answers changed. */
 static void recompute(struct l2 *l, bool force_set)
 {
@@ -219,6 +258,7 @@ static void recompute(struct l2 *l, bool force_set)
 		bool same = (owner == NULL) == (v->owner == NULL) && (!owner || strcmp(owner, v->owner) == 0);
 		if (!same || claim != v->claimed) {
 			changed |= claim != v->claimed;
+			v->lost_heard_ms = claim && !v->claimed && v->since != 0 ? lost_owner_heard(l, v) : 0;
 			vip_changed(l, v, owner, claim, v->since == 0);
 		} else if (v->since == 0) {
 			v->since = (double)wall_ms() / 1000.0;
@@ -234,8 +274,9 @@ static void recompute(struct l2 *l, bool force_set)
 		if (l->vips[i].claimed)
 			own[n++] = (struct l2_owned){l->vips[i].ip, (const char *const *)l->vips[i].ifaces,
 						     l->vips[i].nifaces};
-	l2_responder_set(l->resp, own, n);
+	l2_responder_set(l->resp, own, n);  /* sends the first announcements of the VIPs newly answered */
 	free(own);
+	count_failovers(l);
 	if (l->claims_fn)
 		l->claims_fn(l->claims_arg);
 }
@@ -540,6 +581,7 @@ struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_opt
 		l->opt.port = L2_DEFAULT_PORT;
 	l->rng = wall_us() | 1;
 	rate_limit_init(&l->log_rl, 1, 5, mono_ms());
+	metric_hist_init(&l->failover_hist, failover_buckets, sizeof(failover_buckets) / sizeof(failover_buckets[0]));
 	l->hb = l2_hb_new(base, l->opt.port, on_heartbeat, on_heartbeats_done, l);
 	if (!l->hb)
 		goto fail;
@@ -615,6 +657,15 @@ void l2_vip_counters(const struct l2 *l,
 {
 	if (l->resp)
 		l2_responder_vip_counters(l->resp, fn, arg);
+}
+
+void l2_takeover_stats(const struct l2 *l, struct l2_takeover_stats *out)
+{
+	out->failovers = l->failovers;
+	out->failover_seconds = &l->failover_hist;
+	out->peers_up = 0;
+	for (size_t i = 0; l->lv && i < liveness_npeers(l->lv); i++)
+		out->peers_up += liveness_peer(l->lv, i)->state == LV_UP;
 }
 
 json_t *l2_status(const struct l2 *l)

@@ -71,6 +71,22 @@ json_t *l2_status(const struct l2 *l);
 void l2_vip_counters(const struct l2 *l,
 		     void (*fn)(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg), void *arg);
 
+/*
+ * For vipcast_l2_failover*: failovers counts the VIPs this node took over
+ * from an owner that stopped answering heartbeats or left (not first claims,
+ * not handovers from a live owner); failover_seconds, per failover, the time
+ * from that owner's last heartbeat heard here to this node's first
+ * gratuitous ARP / unsolicited NA for the VIP. peers_up: the other speakers
+ * whose heartbeats count them up now.
+ */
+struct metric_hist;
+struct l2_takeover_stats {
+	uint64_t failovers;
+	const struct metric_hist *failover_seconds;
+	unsigned peers_up;
+};
+void l2_takeover_stats(const struct l2 *l, struct l2_takeover_stats *out);
+
 /* fn(arg) runs whenever the set of VIPs this node answers for changes. */
 void l2_on_claims(struct l2 *l, void (*fn)(void *arg), void *arg);
 /* This node answers for ip; *ifaces (may be NULL) gets the interfaces it was given (none: every suitable one). */

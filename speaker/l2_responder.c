@@ -271,6 +271,7 @@ static void conflict(struct l2_responder *r, struct vip *v, struct ifc *c, const
 	uint64_t now = mono_ms();
 
 	r->st.conflicts++;
+	v->n.conflicts++;
 	if (quiet_ok(&v->conflict_logged, CONFLICT_LOG_MS, now)) {
 		char ip[IPADDR_STRLEN], m[18];
 		ipaddr_format(&v->ip, ip);

@@ -85,10 +85,11 @@ void l2_responder_stats(const struct l2_responder *r, struct l2_responder_stats 
 /*
  * The same per VIP answered (MetalLB's metallb_layer2_* {ip}): requests as
  * arp_requests + ns_received, responses as arp_replies + na_sent,
- * gratuitous as garp_sent + unsolicited_na_sent. Kept while the VIP is
+ * gratuitous as garp_sent + unsolicited_na_sent; conflicts (vipcast's
+ * vipcast_l2_conflicting_macs_total) as conflicts. Kept while the VIP is
  * answered; given up and taken again, it starts from 0.
  */
-struct l2_vip_counters { uint64_t requests, responses, gratuitous; };
+struct l2_vip_counters { uint64_t requests, responses, gratuitous, conflicts; };
 void l2_responder_vip_counters(const struct l2_responder *r,
 			       void (*fn)(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg), void *arg);
 void l2_responder_free(struct l2_responder *r);

@@ -15,7 +15,9 @@
 #include "diag.h"
 #include "load.h"
 #include "log.h"
+#include "metrics.h"
 #include "plan.h"
+#include "reload_metrics.h"
 #include "reload_worker.h"
 #include "xalloc.h"
 
@@ -31,6 +33,7 @@ struct speaker {
 	struct reload_worker *worker;
 	struct l2 *l2;
 	unsigned reloads, refused;
+	struct metric_hist build_hist;  /* vipcast_reload_duration_seconds */
 };
 
 /* ---- BGPPeer -> session parameters ---- */
@@ -235,6 +238,17 @@ void speaker_refused(struct speaker *s, const struct diags *d)
 	refused(s, d);
 }
 
+void speaker_build_timed(struct speaker *s, double seconds)
+{
+	metric_hist_observe(&s->build_hist, seconds);
+}
+
+void speaker_config_stats(const struct speaker *s, struct speaker_config_stats *out)
+{
+	out->refused = s->refused;
+	out->build_seconds = &s->build_hist;
+}
+
 bool speaker_loaded(const struct speaker *s)
 {
 	return s->loaded_once;
@@ -286,6 +300,7 @@ bool speaker_reload(struct speaker *s)
 	struct generation g;
 	diags_init(&d);
 	bool ok = generation_build(&g, s->o.config_path, s->o.node, s->o.lb_class, &d);
+	speaker_build_timed(s, g.seconds);
 	diags_print(&d, stderr);
 	if (ok)
 		speaker_apply(s, &g);
@@ -298,6 +313,7 @@ bool speaker_reload(struct speaker *s)
 static void on_built(struct generation *g, bool ok, const struct diags *d, void *arg)
 {
 	struct speaker *s = arg;
+	speaker_build_timed(s, g->seconds);
 	diags_print(d, stderr);
 	if (!ok)
 		refused(s, d);
@@ -322,6 +338,7 @@ struct speaker *speaker_new(struct event_base *base, const struct speaker_option
 	struct speaker *s = xcalloc(1, sizeof(*s));
 	s->base = base;
 	s->o = *o;
+	reload_hist_init(&s->build_hist);
 	s->l2 = l2_new(base, o->node, &o->l2);
 	if (o->config_path) {
 		s->worker = reload_worker_new(base, o->config_path, o->node, o->lb_class, on_built, s);

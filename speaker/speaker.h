@@ -40,6 +40,15 @@ struct diags;
 void speaker_apply(struct speaker *s, struct generation *g);
 /* A configuration was refused: counted and logged; the one in force stays. */
 void speaker_refused(struct speaker *s, const struct diags *d);
+/* A configuration was read (or taken from the API), validated and planned in seconds, refused or not. */
+void speaker_build_timed(struct speaker *s, double seconds);
+/* For vipcast_config_load_errors_total and vipcast_reload_duration_seconds. */
+struct metric_hist;
+struct speaker_config_stats {
+	unsigned refused;
+	const struct metric_hist *build_seconds;
+};
+void speaker_config_stats(const struct speaker *s, struct speaker_config_stats *out);
 /* A generation has been put in force. */
 bool speaker_loaded(const struct speaker *s);
 /* The L2 part, or NULL (none could be set up, or stopped). */

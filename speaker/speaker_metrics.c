@@ -3,6 +3,7 @@
 #include "bgp_session.h"
 #include "l2.h"
 #include "metrics.h"
+#include "reload_metrics.h"
 #include "speaker.h"
 
 static void bgp_metrics(const struct speaker *sp, struct metrics *m)
@@ -57,7 +58,7 @@ static void bgp_metrics(const struct speaker *sp, struct metrics *m)
 }
 
 struct l2_families {
-	struct metric_family *requests, *responses, *gratuitous;
+	struct metric_family *requests, *responses, *gratuitous, *conflicts;
 };
 
 static void l2_vip(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg)
@@ -69,6 +70,7 @@ static void l2_vip(const struct ipaddr *ip, const struct l2_vip_counters *n, voi
 	metric_set(f->requests, v, (double)n->requests);
 	metric_set(f->responses, v, (double)n->responses);
 	metric_set(f->gratuitous, v, (double)n->gratuitous);
+	metric_set(f->conflicts, v, (double)n->conflicts);
 }
 
 static void l2_metrics(struct speaker *sp, struct metrics *m)
@@ -84,7 +86,31 @@ static void l2_metrics(struct speaker *sp, struct metrics *m)
 					     "Number of gratuitous layer2 packets sent for owned IPs as a result of failovers",
 					     METRIC_COUNTER, ip, NULL, 0),
 	};
+	/* vipcast's own */
+	f.conflicts = metrics_family(m, "vipcast_l2_conflicting_macs_total",
+				     "Number of ARP or NDP packets for an IP this node answers for sent from a MAC "
+				     "address not of this node",
+				     METRIC_COUNTER, ip, NULL, 0);
+	struct metric_family *failovers =
+		metrics_family(m, "vipcast_l2_failovers_total",
+			       "Number of IPs this node took over from an owner that stopped answering heartbeats or left",
+			       METRIC_COUNTER, NULL, NULL, 0);
 	struct l2 *l = speaker_l2(sp);
+	struct l2_takeover_stats t = {0};
+	if (l)
+		l2_takeover_stats(l, &t);
+	metric_set(failovers, NULL, (double)t.failovers);
+	if (t.failover_seconds) {
+		const struct metric_hist *h = t.failover_seconds;
+		metric_set_hist(metrics_family(m, "vipcast_l2_failover_duration_seconds",
+					       "Time from the lost owner's last heartbeat heard to this node's first "
+					       "gratuitous ARP or unsolicited NA for the IP it took over",
+					       METRIC_HISTOGRAM, NULL, h->bounds, h->nbounds),
+				NULL, h);
+	}
+	metric_set(metrics_family(m, "vipcast_liveness_peers_up", "Number of other speakers heard up over the L2 liveness heartbeats",
+				  METRIC_GAUGE, NULL, NULL, 0),
+		   NULL, t.peers_up);
 	if (l)
 		l2_vip_counters(l, l2_vip, &f);
 }
@@ -94,4 +120,7 @@ void speaker_metrics(void *arg, struct metrics *m)
 	struct speaker *sp = arg;
 	bgp_metrics(sp, m);
 	l2_metrics(sp, m);
+	struct speaker_config_stats c;
+	speaker_config_stats(sp, &c);
+	reload_metrics(m, c.refused, c.build_seconds);
 }
