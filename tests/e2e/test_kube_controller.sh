@@ -203,6 +203,8 @@ if want basic; then
 		'ctl_metric_is c1 metallb_k8s_client_config_loaded_bool "" 1 && ctl_metric_is c1 metallb_k8s_client_config_stale_bool "" 0'
 	check '/metrics: metallb_k8s_client_updates_total counts the watch events (> 0)' \
 		eval '[ "$(ctl_metric c1 metallb_k8s_client_updates_total "")" -gt 0 ]'
+	check '/metrics: vipcast_reload_duration_seconds_count > 0, vipcast_config_load_errors_total 0' \
+		eval '[ "$(ctl_metric c1 vipcast_reload_duration_seconds_count "")" -gt 0 ] && ctl_metric_is c1 vipcast_config_load_errors_total "" 0'
 	check_within 10 "the memberlist Secret is created" kc get secret -n "$SYS" memberlist
 	key=$(kc get secret -n "$SYS" memberlist -o jsonpath='{.data.secretkey}' |
 		"$E2E_PY" -c 'import base64, sys; k = base64.b64decode(sys.stdin.read()); print(len(k), len(base64.b64decode(k + b"==")))')
@@ -492,6 +494,7 @@ if want invalid; then
 	check "with the reason in errorSummary" eval '[[ "$(cstate errorSummary)" == *"overlaps 198.51.100.0/26"* ]]'
 	check '/metrics: metallb_k8s_client_config_stale_bool 1, update_errors_total > 0' eval \
 		'ctl_metric_is ci metallb_k8s_client_config_stale_bool "" 1 && [ "$(ctl_metric ci metallb_k8s_client_update_errors_total "")" -gt 0 ]'
+	check '/metrics: vipcast_config_load_errors_total > 0' eval '[ "$(ctl_metric ci vipcast_config_load_errors_total "")" -gt 0 ]'
 	lb "$NS" v4 | kc apply -f - >/dev/null
 	check_within 10 "a new Service is still served from the last valid configuration" has_ip "$NS" v4 198.51.100.3
 	kc delete ipaddresspool -n "$SYS" overlap >/dev/null

@@ -109,11 +109,15 @@ b_restarted() {
 }
 check_within 20 "peer-b's sessions restart (new connections from all three nodes)" b_restarted
 check "peer-a's sessions kept their TCP connections" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
+e0=$(speaker_metric 1 vipcast_config_load_errors_total "")
+r0=$(speaker_metric 1 vipcast_reload_duration_seconds_count "")
 kc -n "$KL_SYS" patch bgppeer peer-a --type merge -p '{"spec":{"bfdProfile":"missing"}}' >/dev/null
 check_within 10 "an invalid edit (a BFDProfile that does not exist) is refused and logged" \
 	speaker_says 1 "metallb.io objects in $KL_SYS refused.*missing"
 check_within 5 "and /metrics says so: metallb_k8s_client_config_stale_bool 1, config_loaded_bool 1" \
 	eval '[ "$(speaker_metric 1 metallb_k8s_client_config_stale_bool "")$(speaker_metric 1 metallb_k8s_client_config_loaded_bool "")" = 11 ]'
+check "vipcast_config_load_errors_total ${e0:-?} + 1; vipcast_reload_duration_seconds_count > ${r0:-?} (the refused snapshot planned too)" \
+	eval '[ "$(speaker_metric 1 vipcast_config_load_errors_total "")" = $((e0 + 1)) ] && [ "$(speaker_metric 1 vipcast_reload_duration_seconds_count "")" -gt "$r0" ]'
 check_holds 3 "and nothing moves: peer-a's connections stay" [ "$(conns | grep '^192\.0\.2\.1:')" = "$before_a" ]
 kubelab_service web2 Cluster
 kubelab_pod web2-1 node1 True
