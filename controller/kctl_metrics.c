@@ -2,7 +2,7 @@
  * The controller's Prometheus metrics, MetalLB's names (README "Metrics"),
  * computed at each scrape: the allocator's per-pool usage (while this
  * replica serves; a standby has none, as MetalLB's standby has no allocator
- * state) and the API client's counters.
+ * state), the API client's counters, and vipcast's configuration ones.
  */
 #include "kctl_metrics.h"
 

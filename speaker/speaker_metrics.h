@@ -1,6 +1,7 @@
 /*
- * The speaker's Prometheus metrics, MetalLB's names (README "Metrics"),
- * computed at each scrape from the sessions and the L2 responder.
+ * The speaker's Prometheus metrics, MetalLB's names and vipcast's own
+ * (README "Metrics"), computed at each scrape from the sessions, the L2
+ * responder and liveness; the histograms are kept where their events happen.
  */
 #ifndef VIPCAST_SPEAKER_SPEAKER_METRICS_H
 #define VIPCAST_SPEAKER_SPEAKER_METRICS_H
