@@ -1,7 +1,8 @@
 /*
  * BGP-4 messages (RFC 4271) and the extensions vipcast speaks: capabilities
  * (RFC 5492) for multiprotocol IPv4/IPv6 unicast (RFC 4760), route refresh
- * (RFC 2918), 4-octet AS numbers (RFC 6793) and graceful restart (RFC 4724);
+ * (RFC 2918), 4-octet AS numbers (RFC 6793) and graceful restart (RFC 4724, with
+ * the notification extension and Hard Reset of RFC 8538);
  * COMMUNITIES (RFC 1997) and LARGE_COMMUNITY (RFC 8092); RFC 7606 error
  * handling.
  *
@@ -148,6 +149,7 @@ struct bgp_caps {
 	uint32_t as4_number;
 	bool graceful_restart;        /* code 64 */
 	bool gr_restarting;           /* R bit */
+	bool gr_notification;         /* N bit (RFC 8538 2): NOTIFICATIONs other than Hard Reset keep the routes */
 	uint16_t gr_time;             /* seconds, 12 bits */
 	bool gr_af[BGP_AF_COUNT];     /* families listed */
 	bool gr_af_forwarding[BGP_AF_COUNT];
@@ -185,6 +187,18 @@ size_t bgp_notification_encode(uint8_t code, uint8_t subcode, const void *data, 
 /* A received NOTIFICATION body: code, subcode and data (pointing into body). */
 bool bgp_notification_decode(const uint8_t *body, size_t len, uint8_t *code, uint8_t *subcode,
 			     const uint8_t **data, size_t *data_len);
+/*
+ * RFC 8538 3: a Cease / Hard Reset NOTIFICATION carrying the code, subcode
+ * and data of the reason. Returns the message length, 0 if cap is short;
+ * data longer than the message can carry is cut.
+ */
+size_t bgp_hard_reset_encode(uint8_t code, uint8_t subcode, const void *data, size_t len, uint8_t *buf, size_t cap);
+/*
+ * The reason inside a Hard Reset's data (the data of a Cease / Hard Reset
+ * NOTIFICATION): false when it is shorter than its two octets.
+ */
+bool bgp_hard_reset_decode(const uint8_t *data, size_t len, uint8_t *code, uint8_t *subcode,
+			   const uint8_t **inner, size_t *inner_len);
 size_t bgp_route_refresh_encode(enum bgp_af af, uint8_t *buf, size_t cap);
 /*
  * ROUTE-REFRESH body. False with err->code 0 for a request to ignore: a

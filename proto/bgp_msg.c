@@ -1,7 +1,8 @@
 /*
  * BGP messages other than UPDATE: the header (RFC 4271 4.1, 6.1), OPEN and its
  * capabilities (RFC 4271 4.2, 6.2; RFC 5492; RFC 9072), KEEPALIVE, NOTIFICATION
- * (RFC 4271 4.5) and ROUTE-REFRESH (RFC 2918, RFC 7313).
+ * (RFC 4271 4.5; the Hard Reset of RFC 8538 3) and ROUTE-REFRESH (RFC 2918,
+ * RFC 7313).
  *
  * Every byte from the peer goes through a struct rd. The framing is checked
  * once, in bgp_header_check(), before the session buffers a body; after that
@@ -170,6 +171,7 @@ static void cap_graceful_restart(struct rd *v, struct bgp_caps *c)
 	rd_u16(v, &ft);
 	c->graceful_restart = true;
 	c->gr_restarting = (ft & 0x8000) != 0;
+	c->gr_notification = (ft & 0x4000) != 0;
 	c->gr_time = ft & 0x0fff;
 	while (v->n >= 4) {
 		uint16_t afi = 0;
@@ -388,7 +390,8 @@ size_t bgp_open_encode(const struct bgp_open *o, uint8_t *buf, size_t cap)
 		for (int f = 0; f < BGP_AF_COUNT; f++)
 			n += c->gr_af[f];
 		put_cap_begin(&w, BGP_CAP_GRACEFUL_RESTART, (uint8_t)(2 + 4 * n));
-		wr_u16(&w, (uint16_t)((c->gr_restarting ? 0x8000 : 0) | (c->gr_time & 0x0fff)));
+		wr_u16(&w, (uint16_t)((c->gr_restarting ? 0x8000 : 0) | (c->gr_notification ? 0x4000 : 0) |
+				      (c->gr_time & 0x0fff)));
 		for (int f = 0; f < BGP_AF_COUNT; f++) {
 			uint16_t afi;
 			uint8_t safi;
@@ -450,6 +453,31 @@ bool bgp_notification_decode(const uint8_t *body, size_t len, uint8_t *code, uin
 		return false;
 	*data = r.p;
 	*data_len = r.n;
+	return true;
+}
+
+size_t bgp_hard_reset_encode(uint8_t code, uint8_t subcode, const void *data, size_t len, uint8_t *buf, size_t cap)
+{
+	uint8_t inner[BGP_MAX_LEN - BGP_NOTIFICATION_MIN_LEN];
+
+	if (len > sizeof(inner) - 2)
+		len = sizeof(inner) - 2;
+	inner[0] = code;
+	inner[1] = subcode;
+	if (len)
+		memcpy(inner + 2, data, len);
+	return bgp_notification_encode(BGP_ERR_CEASE, BGP_CEASE_HARD_RESET, inner, len + 2, buf, cap);
+}
+
+bool bgp_hard_reset_decode(const uint8_t *data, size_t len, uint8_t *code, uint8_t *subcode,
+			   const uint8_t **inner, size_t *inner_len)
+{
+	struct rd r = rd_init(data, len);
+
+	if (!rd_u8(&r, code) || !rd_u8(&r, subcode))
+		return false;
+	*inner = r.p;
+	*inner_len = r.n;
 	return true;
 }
 

@@ -229,6 +229,11 @@ int bgp_notification_format(uint8_t code, uint8_t subcode, const uint8_t *data, 
 		/* RFC 9003 2: a length octet, then that many bytes of UTF-8. */
 		put(&o, ": ");
 		put_text(&o, data + 1, len - 1);
+	} else if (code == BGP_ERR_CEASE && subcode == BGP_CEASE_HARD_RESET && len >= 2) {
+		/* RFC 8538 3: the reason's code, subcode and data inside. */
+		put(&o, " for %s / %s", bgp_err_code_name(data[0]), bgp_err_subcode_name(data[0], data[1]));
+		if (len > 2)
+			put_hex(&o, data + 2, len - 2);
 	} else if (len > 0) {
 		put_hex(&o, data, len);
 	}

@@ -87,6 +87,15 @@ static const struct open_row open_rows[] = {
 	  .caps = {.mp = {false, true}, .as4 = true, .as4_number = 4200000001u, .graceful_restart = true,
 		   .gr_restarting = true, .gr_time = 120, .gr_af = {false, true}, .gr_af_forwarding = {false, true}}},
 	 MARKER "0033 01 04 5ba0 0003 c6336407 16 02 14 010400020001 4006807800020180 4104fa56ea01"},
+	{"graceful restart with the RFC 8538 N bit, restarting, 120 s, IPv4 forwarding kept",
+	 {.version = 4, .my_as = 65001, .hold_time = 90, .bgp_id = 0xc0000201,
+	  .caps = {.mp = {true, false}, .graceful_restart = true, .gr_restarting = true, .gr_notification = true,
+		   .gr_time = 120, .gr_af = {true, false}, .gr_af_forwarding = {true, false}}},
+	 MARKER "002d 01 04 fde9 005a c0000201 10 02 0e 010400010001 4006c07800010180"},
+	{"graceful restart with the N bit only, not restarting, no families",
+	 {.version = 4, .my_as = 64512, .hold_time = 0, .bgp_id = 1,
+	  .caps = {.graceful_restart = true, .gr_notification = true, .gr_time = 1}},
+	 MARKER "0023 01 04 fc00 0000 00000001 06 02 04 4002 4001"},
 	{"graceful restart, no families (helper only), hold 0",
 	 {.version = 4, .my_as = 64512, .hold_time = 0, .bgp_id = 1, .caps = {.graceful_restart = true, .gr_time = 4095}},
 	 MARKER "0023 01 04 fc00 0000 00000001 06 02 04 4002 0fff"},
@@ -95,13 +104,13 @@ static const struct open_row open_rows[] = {
 };
 
 /* Field by field (struct bgp_open has padding); a new field must be added here. */
-_Static_assert(sizeof(struct bgp_caps) == 20 && sizeof(struct bgp_open) == 32, "compare the new field below");
+_Static_assert(sizeof(struct bgp_caps) == 24 && sizeof(struct bgp_open) == 36, "compare the new field below");
 
 static bool caps_eq(const struct bgp_caps *a, const struct bgp_caps *b)
 {
 	return !memcmp(a->mp, b->mp, sizeof a->mp) && a->route_refresh == b->route_refresh && a->as4 == b->as4 &&
 	       a->as4_number == b->as4_number && a->graceful_restart == b->graceful_restart &&
-	       a->gr_restarting == b->gr_restarting && a->gr_time == b->gr_time &&
+	       a->gr_restarting == b->gr_restarting && a->gr_notification == b->gr_notification && a->gr_time == b->gr_time &&
 	       !memcmp(a->gr_af, b->gr_af, sizeof a->gr_af) &&
 	       !memcmp(a->gr_af_forwarding, b->gr_af_forwarding, sizeof a->gr_af_forwarding) && a->unknown == b->unknown;
 }
@@ -295,6 +304,66 @@ static void test_notification(void **state)
 	assert_int_equal(bgp_notification_encode(BGP_ERR_HOLD, 0, NULL, 0, buf, 20), 0);
 }
 
+/* RFC 8538 3: Cease / Hard Reset carries the reason's code, subcode and data. */
+static void test_hard_reset(void **state)
+{
+	static const uint8_t shutdown_text[] = "\x04" "bye!";
+	uint8_t buf[BGP_MAX_LEN + 16], *big;
+	uint8_t code, sub, in_code, in_sub;
+	const uint8_t *data, *inner;
+	size_t n, dlen, ilen;
+
+	(void)state;
+	n = bgp_hard_reset_encode(BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL, 0, buf, sizeof(buf));
+	expect_hex("hard reset, admin shutdown", buf, n, MARKER "0017 03 06 09 06 02");
+	assert_true(bgp_notification_decode(buf + BGP_HEADER_LEN, n - BGP_HEADER_LEN, &code, &sub, &data, &dlen));
+	assert_int_equal(code, BGP_ERR_CEASE);
+	assert_int_equal(sub, BGP_CEASE_HARD_RESET);
+	assert_true(bgp_hard_reset_decode(data, dlen, &in_code, &in_sub, &inner, &ilen));
+	assert_int_equal(in_code, BGP_ERR_CEASE);
+	assert_int_equal(in_sub, BGP_CEASE_ADMIN_SHUTDOWN);
+	assert_int_equal(ilen, 0);
+
+	/* The reason's data (an RFC 9003 shutdown communication) follows its code and subcode. */
+	n = bgp_hard_reset_encode(BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, shutdown_text, 5, buf, sizeof(buf));
+	expect_hex("hard reset with text", buf, n, MARKER "001c 03 06 09 06 02 04 62796521");
+	assert_true(bgp_notification_decode(buf + BGP_HEADER_LEN, n - BGP_HEADER_LEN, &code, &sub, &data, &dlen));
+	assert_true(bgp_hard_reset_decode(data, dlen, &in_code, &in_sub, &inner, &ilen));
+	expect_bytes("inner data", inner, ilen, shutdown_text, 5);
+
+	n = bgp_hard_reset_encode(BGP_ERR_HOLD, 0, NULL, 0, buf, sizeof(buf));
+	expect_hex("hard reset, hold timer", buf, n, MARKER "0017 03 06 09 04 00");
+
+	/* Decoding: the reason needs both octets. */
+	static const struct {
+		const char *name, *data;
+		bool ok;
+		uint8_t code, sub;
+		size_t inner_len;
+	} rows[] = {
+		{"empty", "", false, 0, 0, 0},
+		{"code only", "06", false, 0, 0, 0},
+		{"code and subcode", "0602", true, 6, 2, 0},
+		{"unknown reason kept as is", "ff ff 0102", true, 255, 255, 2},
+	};
+	for (size_t i = 0; i < N(rows); i++) {
+		uint8_t raw[16];
+		size_t rn = hex_to(rows[i].data, raw, sizeof(raw));
+		bool ok = bgp_hard_reset_decode(raw, rn, &in_code, &in_sub, &inner, &ilen);
+		if (ok != rows[i].ok || (ok && (in_code != rows[i].code || in_sub != rows[i].sub || ilen != rows[i].inner_len)))
+			fail_msg("%s: ok %d %u/%u %zu", rows[i].name, ok, in_code, in_sub, ilen);
+	}
+
+	/* Inner data past what a message holds is cut at 4096 bytes in all; a short buffer gets nothing. */
+	big = calloc(1, 5000);
+	assert_non_null(big);
+	n = bgp_hard_reset_encode(BGP_ERR_UPDATE, BGP_UPD_OPTIONAL_ATTR, big, 5000, buf, sizeof(buf));
+	assert_int_equal(n, BGP_MAX_LEN);
+	assert_int_equal(buf[21], BGP_ERR_UPDATE);
+	free(big);
+	assert_int_equal(bgp_hard_reset_encode(BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN, NULL, 0, buf, 22), 0);
+}
+
 static void test_route_refresh(void **state)
 {
 	uint8_t buf[64];
@@ -432,6 +501,9 @@ static void test_notification_format(void **state)
 		{3, 4, "80010100", "UPDATE Message Error / Attribute Flags Error (data 80 01 01 00)"},
 		{2, 2, "fde9", "OPEN Message Error / Bad Peer AS (data fd e9)"},
 		{4, 0, "", "Hold Timer Expired / Unspecific"},
+		{6, 9, "0602", "Cease / Hard Reset for Cease / Administrative Shutdown"},
+		{6, 9, "04 00 01", "Cease / Hard Reset for Hold Timer Expired / Unspecific (data 01)"},
+		{6, 9, "06", "Cease / Hard Reset (data 06)"},
 		{9, 9, "", "Unknown Error Code / Unknown Subcode"},
 	};
 	char line[256], small[10];
@@ -467,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_open_malformed),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_notification),
+		cmocka_unit_test(test_hard_reset),
 		cmocka_unit_test(test_route_refresh),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_notification_format),

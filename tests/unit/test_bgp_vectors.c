@@ -75,7 +75,7 @@ static const struct vec vecs[] = {
 	{FB "v4-bird-04-update.hex", true, true, "UPDATE eor=ipv4", true},
 	/* FRR: one capability per optional parameter, restarting and notification bits set */
 	{FB "v4-frr-01-open.hex", true, true,
-	 "OPEN as=65003 my_as=65003 hold=180 id=192.0.2.1 caps=[mp4 rr as4 gr(R 120s v4)] unknown=5", false},
+	 "OPEN as=65003 my_as=65003 hold=180 id=192.0.2.1 caps=[mp4 rr as4 gr(R N 120s v4)] unknown=5", false},
 	{FB "v4-frr-02-keepalive.hex", true, true, "KEEPALIVE", true},
 	/* FRR writes the empty AS_PATH with an extended length */
 	{FB "v4-frr-03-update.hex", true, true,
@@ -95,7 +95,7 @@ static const struct vec vecs[] = {
 	{FB "v6-bird-04-update.hex", true, true, "UPDATE eor=ipv6", true},
 	{FB "v6-bird-05-notification.hex", true, true, "Cease / Administrative Shutdown", true},
 	{FB "v6-frr-01-open.hex", true, true,
-	 "OPEN as=65003 my_as=65003 hold=180 id=192.0.2.1 caps=[mp6 rr as4 gr(R 120s v6)] unknown=5", false},
+	 "OPEN as=65003 my_as=65003 hold=180 id=192.0.2.1 caps=[mp6 rr as4 gr(R N 120s v6)] unknown=5", false},
 	{FB "v6-frr-02-keepalive.hex", true, true, "KEEPALIVE", true},
 	/* FRR without zebra knows no link-local address: a 16-byte next hop */
 	{FB "v6-frr-03-update.hex", true, true,
@@ -201,7 +201,7 @@ static void describe_open(const struct bgp_open *o, struct line *l)
 	if (c->as4)
 		add(l, "%sas4", sep), sep = " ";
 	if (c->graceful_restart) {
-		add(l, "%sgr(%s%us", sep, c->gr_restarting ? "R " : "", c->gr_time);
+		add(l, "%sgr(%s%s%us", sep, c->gr_restarting ? "R " : "", c->gr_notification ? "N " : "", c->gr_time);
 		for (int f = 0; f < BGP_AF_COUNT; f++)
 			if (c->gr_af[f])
 				add(l, " v%d%s", f == BGP_AF_IPV4 ? 4 : 6, c->gr_af_forwarding[f] ? "F" : "");
