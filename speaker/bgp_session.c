@@ -90,6 +90,7 @@ struct bgp_session {
 	uint64_t established_ms;       /* monotonic */
 	time_t state_since;            /* wall clock, for the status */
 	bool restarted, stopping;
+	bool gr_negotiated, gr_notification;  /* on the last Established connection */
 	struct rib_set desired;
 	struct rib_peer rib;
 	struct {
@@ -553,8 +554,20 @@ static void send_open(struct bgp_conn *c)
 	o.caps.mp[BGP_AF_IPV4] = fam == IPF_V4 || !s->cfg.disable_mp;
 	o.caps.mp[BGP_AF_IPV6] = fam == IPF_V6 || !s->cfg.disable_mp;
 	if (s->cfg.graceful_restart) {
+		/*
+		 * R is set on the first OPEN of every session made at process
+		 * start, fresh start or restart alike: the speaker cannot tell
+		 * them apart (nothing survives it on the node), and R on a fresh
+		 * start is harmless: a peer with no stale routes from us has
+		 * nothing to keep, and R only tells it not to wait for our
+		 * End-of-RIB before it sends its own (RFC 4724 4.1, 4.2). After a
+		 * restart it is what makes the peer keep our routes until our
+		 * End-of-RIB. Sessions made later (a BGPPeer added) and
+		 * reconnects do not set it.
+		 */
 		o.caps.graceful_restart = true;
 		o.caps.gr_restarting = s->restarted;
+		o.caps.gr_notification = true;  /* RFC 8538 */
 		o.caps.gr_time = GR_RESTART_TIME;
 		for (int f = 0; f < BGP_AF_COUNT; f++) {
 			o.caps.gr_af[f] = o.caps.mp[f];
@@ -692,6 +705,19 @@ static bool act_established(struct bgp_conn *c, struct fsm_input *in)
 	log_info(s->name, "established: AS %u, router ID %u.%u.%u.%u, hold %u s, keepalive %u s, %s, local address %s",
 		 bgp_open_asn(&c->peer_open), id >> 24, (id >> 16) & 255, (id >> 8) & 255, id & 255, c->hold_s,
 		 c->keepalive_s, ibgp(s, c) ? "iBGP" : "eBGP", nh);
+	s->gr_negotiated = s->cfg.graceful_restart && c->peer_open.caps.graceful_restart;
+	s->gr_notification = s->gr_negotiated && c->peer_open.caps.gr_notification;
+	if (s->cfg.graceful_restart)
+		log_info(s->name, "graceful restart %s%s%s", s->gr_negotiated ? "negotiated" : "not offered by the peer",
+			 s->gr_notification ? ", with notification (RFC 8538)" : "",
+			 c->peer_open.caps.gr_restarting ? "; the peer restarted (R bit)" : "");
+	/*
+	 * Every Established connection gets the whole table and End-of-RIB:
+	 * after our restart the peer drops what the table no longer holds;
+	 * after the peer's (its OPEN has R, or the connection dropped while
+	 * graceful restart was negotiated) it learns everything again. We hold
+	 * nothing the peer sends, so there is nothing to keep stale here.
+	 */
 	rib_peer_setup(s, c);
 	send_full_table(s, c, true);
 	s->restarted = false;
@@ -1051,16 +1077,64 @@ enum bgp_state bgp_session_state(const struct bgp_session *s)
 	return s->state;
 }
 
-void bgp_session_close(struct bgp_session *s, uint8_t cease_subcode)
+/* Closes every connection of s with in (a NOTIFICATION, or none), then frees s. */
+static void session_close_with(struct bgp_session *s, const struct fsm_input *with)
 {
-	log_info(s->name, "closing: Cease / %s", bgp_err_subcode_name(BGP_ERR_CEASE, cease_subcode));
 	s->stopping = true;
 	for (int i = 0; i < SLOTS; i++) {
-		struct fsm_input in = {0};
-		input_notify(&in, BGP_ERR_CEASE, cease_subcode);
+		struct fsm_input in = *with;
 		conn_fsm(&s->conn[i], CE_STOP, &in);
 	}
 	session_free(s);
+}
+
+void bgp_session_close(struct bgp_session *s, uint8_t cease_subcode)
+{
+	struct fsm_input in = {0};
+	log_info(s->name, "closing: Cease / %s", bgp_err_subcode_name(BGP_ERR_CEASE, cease_subcode));
+	input_notify(&in, BGP_ERR_CEASE, cease_subcode);
+	session_close_with(s, &in);
+}
+
+bool bgp_session_gr_negotiated(const struct bgp_session *s, bool *notification)
+{
+	if (notification)
+		*notification = s->gr_notification;
+	return s->gr_negotiated;
+}
+
+void bgp_session_end(struct bgp_session *s, enum bgp_end how)
+{
+	struct bgp_conn *est = established_conn(s);
+	bool gr = est && s->gr_negotiated, n = gr && s->gr_notification;
+	struct fsm_input in = {0};
+
+	if (how == BGP_END_LEAVE && n) {
+		uint8_t inner[2] = {BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN};
+		input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_HARD_RESET);
+		memcpy(in.err.data, inner, sizeof(inner));
+		in.err.len = sizeof(inner);
+		log_info(s->name, "leaving for good: Cease / Hard Reset (RFC 8538): the peer flushes our routes");
+	} else if (how == BGP_END_LEAVE) {
+		input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+		log_info(s->name, "leaving for good: Cease / Administrative Shutdown: the peer flushes our routes");
+	} else if (n) {
+		input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+		log_info(s->name, "stopping for a restart, graceful restart with notification (RFC 8538) negotiated: "
+				  "Cease / Administrative Shutdown; the peer keeps forwarding on our routes for %u s",
+			 GR_RESTART_TIME);
+	} else if (gr) {
+		log_info(s->name, "stopping for a restart, graceful restart negotiated: closing the connection "
+				  "without a NOTIFICATION (RFC 4724); the peer keeps forwarding on our routes for %u s",
+			 GR_RESTART_TIME);
+	} else {
+		input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+		log_info(s->name, "stopping: Cease / Administrative Shutdown; the peer withdraws our routes (%s)",
+			 !s->cfg.graceful_restart ? "enableGracefulRestart is off"
+			 : !est			  ? "not Established"
+						  : "the peer did not offer graceful restart");
+	}
+	session_close_with(s, &in);
 }
 
 unsigned bgp_closing_count(void)
@@ -1101,5 +1175,10 @@ json_t *bgp_session_status(const struct bgp_session *s)
 			      (json_int_t)s->st.skipped);
 	if (j && s->st.last_error[0])
 		json_object_set_new(j, "last_error", json_string(s->st.last_error));
+	if (j && s->cfg.graceful_restart)
+		json_object_set_new(j, "graceful_restart",
+				    json_string(s->gr_notification ? "negotiated, with notification (RFC 8538)"
+						: s->gr_negotiated   ? "negotiated"
+								     : "not negotiated"));
 	return j;
 }

@@ -52,7 +52,10 @@ const char *bgp_state_name(enum bgp_state s);
 
 struct bgp_session;
 
-/* Starts dialling at once. restarted: this process just started (the graceful restart R bit). */
+/*
+ * Starts dialling at once. restarted: this process just started, so the
+ * first OPEN carries the graceful restart R bit (see send_open()).
+ */
 struct bgp_session *bgp_session_new(struct event_base *base, const struct bgp_session_config *cfg, bool restarted);
 const struct bgp_session_config *bgp_session_cfg(const struct bgp_session *s);
 enum bgp_state bgp_session_state(const struct bgp_session *s);
@@ -82,6 +85,26 @@ void bgp_session_accept(struct bgp_session *s, int fd);
  */
 void bgp_session_close(struct bgp_session *s, uint8_t cease_subcode);
 unsigned bgp_closing_count(void);
+
+/*
+ * Why the speaker ends a session, when the peer's routes should follow
+ * (RFC 4724, RFC 8538):
+ * BGP_END_RESTART: this process stops and starts again. Where graceful
+ * restart was negotiated the peer is left forwarding on our routes for
+ * the restart time: with the N bit on both sides, Cease / Administrative
+ * Shutdown (RFC 8538 4: the peer treats it as a restart); without it, the
+ * TCP connection closes with no NOTIFICATION (RFC 4724 4.2). Otherwise
+ * Cease / Administrative Shutdown, and the peer withdraws our routes.
+ * BGP_END_LEAVE: the node leaves for good: Cease / Hard Reset where N was
+ * negotiated (RFC 8538 3), else Cease / Administrative Shutdown; both make
+ * the peer flush our routes at once.
+ * Logs which path it took; then as bgp_session_close().
+ */
+enum bgp_end { BGP_END_RESTART, BGP_END_LEAVE };
+void bgp_session_end(struct bgp_session *s, enum bgp_end how);
+
+/* Graceful restart (and its N bit) as negotiated on the last Established connection. */
+bool bgp_session_gr_negotiated(const struct bgp_session *s, bool *notification);
 
 json_t *bgp_session_status(const struct bgp_session *s);
 

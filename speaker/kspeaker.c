@@ -574,6 +574,8 @@ static bool ready(void *arg, char *why, size_t len)
 
 	if (k->stopping)
 		snprintf(why, len, "stopping");
+	else if (speaker_drained(k->sp))
+		snprintf(why, len, "drained");
 	else if (!k->synced)
 		snprintf(why, len, "caches not synced yet");
 	else if (!speaker_loaded(k->sp))

@@ -5,8 +5,10 @@
  * File mode: --config names the directory (or file) of YAML documents the
  * controller reads too; the speaker reloads it on SIGHUP and whenever it
  * changes. Without --config, Kubernetes mode: the objects come from the API
- * server (in-cluster, or --kubeconfig), see kspeaker.h. SIGTERM or SIGINT closes every session with a Cease NOTIFICATION
- * and hands the L2 VIPs over before exiting; SIGUSR1 prints the state.
+ * server (in-cluster, or --kubeconfig), see kspeaker.h. SIGTERM or SIGINT
+ * ends every session for a restart (the peer keeps forwarding where graceful
+ * restart was negotiated, speaker_stop()) and hands the L2 VIPs over before
+ * exiting; SIGUSR1 prints the state.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -81,9 +83,9 @@ struct loop {
 
 static bool file_mode_ready(void *arg, char *why, size_t len)
 {
-	if (speaker_loaded(arg))
+	if (speaker_loaded(arg) && !speaker_drained(arg))
 		return true;
-	snprintf(why, len, "no configuration loaded");
+	snprintf(why, len, speaker_drained(arg) ? "drained" : "no configuration loaded");
 	return false;
 }
 
@@ -118,7 +120,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	struct loop *l = arg;
 	if (speaker_stopped(l->sp))
 		return;
-	log_info("speaker", "%s: closing sessions and handing VIPs over", strsignal((int)sig));
+	log_info("speaker", "%s: ending sessions for a restart and handing VIPs over", strsignal((int)sig));
 	kspeaker_stop(l->ks);
 	speaker_stop(l->sp);
 	l->stop_at = mono_ms();

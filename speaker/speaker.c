@@ -25,7 +25,7 @@ struct speaker {
 	struct event_base *base;
 	struct speaker_options o;
 	struct generation gen;
-	bool loaded_once, stopped;
+	bool loaded_once, stopped, drained;
 	struct bgp_session **sessions;
 	size_t nsessions;
 	struct bgp_listener *listener;
@@ -268,6 +268,11 @@ const struct generation *speaker_generation(const struct speaker *s)
 void speaker_apply(struct speaker *s, struct generation *g)
 {
 	const struct plan *p = g->plan;
+	if (s->drained) {
+		log_info("speaker", "drained: a new configuration is not put in force");
+		generation_free(g);
+		return;
+	}
 	if (!p->node_found)
 		log_warn("speaker", "Node %s is not in the configuration: announcing nothing", s->o.node);
 	else if (p->node_silent)
@@ -347,17 +352,42 @@ struct speaker *speaker_new(struct event_base *base, const struct speaker_option
 	return s;
 }
 
+/* Ends every session as `how` says (bgp_session_end) and hands the L2 VIPs over. */
+static void speaker_end(struct speaker *s, enum bgp_end how)
+{
+	for (size_t i = 0; i < s->nsessions; i++)
+		bgp_session_end(s->sessions[i], how);
+	s->nsessions = 0;
+	if (s->l2)
+		l2_free(s->l2);
+	s->l2 = NULL;
+}
+
 void speaker_stop(struct speaker *s)
 {
 	if (s->stopped)
 		return;
 	s->stopped = true;
+	/* Routes stay announced up to the close: on the graceful restart path the peer keeps them. */
+	speaker_end(s, BGP_END_RESTART);
+}
+
+void speaker_drain(struct speaker *s)
+{
+	if (s->stopped || s->drained)
+		return;
+	s->drained = true;
+	log_event(LOG_INFO, "speaker", "draining: withdrawing every route, closing %zu BGP sessions, releasing "
+				       "the L2 VIPs; announcing nothing until stopped", s->nsessions);
 	for (size_t i = 0; i < s->nsessions; i++)
-		bgp_session_close(s->sessions[i], BGP_CEASE_ADMIN_SHUTDOWN);
-	s->nsessions = 0;
-	if (s->l2)
-		l2_free(s->l2);
-	s->l2 = NULL;
+		bgp_session_set_routes(s->sessions[i], NULL, 0, NULL, 0);
+	speaker_end(s, BGP_END_LEAVE);
+	speaker_write_status(s);
+}
+
+bool speaker_drained(const struct speaker *s)
+{
+	return s->drained;
 }
 
 bool speaker_stopped(const struct speaker *s)

@@ -55,8 +55,22 @@ bool speaker_loaded(const struct speaker *s);
 struct l2 *speaker_l2(struct speaker *s);
 /* The generation in force, or NULL. */
 const struct generation *speaker_generation(const struct speaker *s);
-/* Closes every session (Cease/Administrative Shutdown), hands L2 VIPs over; then the loop can end. */
+/*
+ * For a restart (SIGTERM, SIGINT): ends every session without withdrawing
+ * anything, where graceful restart was negotiated so that the peer keeps
+ * forwarding (bgp_session_end, BGP_END_RESTART), else with Cease /
+ * Administrative Shutdown; hands L2 VIPs over; then the loop can end.
+ */
 void speaker_stop(struct speaker *s);
+/*
+ * For a node leaving for good: withdraws every route and closes every
+ * session so that the peer flushes them (Cease / Hard Reset where RFC 8538
+ * was negotiated, else Cease / Administrative Shutdown), releases the L2
+ * VIPs. The process keeps running, announcing nothing and not ready, and
+ * puts no later configuration in force, until speaker_stop().
+ */
+void speaker_drain(struct speaker *s);
+bool speaker_drained(const struct speaker *s);
 bool speaker_stopped(const struct speaker *s);
 void speaker_free(struct speaker *s);
 /* Rewrites the status file (options.status_path), if any. */

@@ -23,6 +23,7 @@
 #include "bgp_session.h"
 #include "clock.h"
 #include "log.h"
+#include "plan.h"
 
 #define OUR_ID 0xC000020Bu   /* 192.0.2.11 */
 #define LOW_ID 0xC0000201u   /* 192.0.2.1: below ours */
@@ -162,7 +163,10 @@ static void peer_send(struct peer *p, const uint8_t *msg, size_t len)
 	assert_int_equal(write(p->fd, msg, len), (ssize_t)len);
 }
 
-static void peer_send_open(struct peer *p, uint32_t as, uint32_t id, uint16_t hold, bool gr)
+/* The graceful restart capability the peer offers (peer_send_open's gr): none, plain, N bit, R bit. */
+enum { GR = 1, GR_N = 2, GR_R = 4 };
+
+static void peer_send_open(struct peer *p, uint32_t as, uint32_t id, uint16_t hold, unsigned gr)
 {
 	struct bgp_open o = {.version = 4, .hold_time = hold, .bgp_id = id};
 	o.my_as = as > 65535 ? BGP_AS_TRANS : (uint16_t)as;
@@ -174,6 +178,8 @@ static void peer_send_open(struct peer *p, uint32_t as, uint32_t id, uint16_t ho
 		o.caps.graceful_restart = true;
 		o.caps.gr_time = 120;
 		o.caps.gr_af[BGP_AF_IPV4] = true;
+		o.caps.gr_notification = (gr & GR_N) != 0;
+		o.caps.gr_restarting = (gr & GR_R) != 0;
 	}
 	uint8_t buf[BGP_MAX_LEN];
 	peer_send(p, buf, bgp_open_encode(&o, buf, sizeof(buf)));
@@ -244,7 +250,7 @@ static const char *last_error(struct bgp_session *s)
 }
 
 /* Brings the dialled connection to Established; the peer answers with id. */
-static void establish_dialled(struct fixture *f, uint32_t id, bool gr)
+static void establish_dialled(struct fixture *f, uint32_t id, unsigned gr)
 {
 	struct msg m;
 	assert_true(peer_expect(f, &f->dialled, BGP_OPEN, 2000, &m));
@@ -569,6 +575,195 @@ static void test_backoff_without_connect_time(void **state)
 	f->refuse_dial = false;
 }
 
+/* ---- graceful restart: how a session ends, and a restarting peer (RFC 4724, RFC 8538) ---- */
+
+static const struct plan_route gr_routes[] = {
+	{{4, 32, {198, 51, 100, 10}}, 0},
+	{{4, 32, {198, 51, 100, 11}}, 0},
+};
+static const struct plan_attrs gr_attrs[1];
+
+/* Our OPEN's graceful restart capability, as the peer reads it. */
+static struct bgp_caps our_gr(struct fixture *f, struct peer *p)
+{
+	struct msg m;
+	struct bgp_open o;
+	struct bgp_error err;
+	assert_true(peer_expect(f, p, BGP_OPEN, 2000, &m));
+	assert_true(bgp_open_decode(m.body, m.len, &o, &err));
+	return o.caps;
+}
+
+/* Brings the dialled connection up with the routes set; returns the NLRI count sent before End-of-RIB. */
+static size_t establish_with_routes(struct fixture *f, unsigned gr, struct bgp_caps *ours)
+{
+	bgp_session_set_routes(f->s, gr_routes, 2, gr_attrs, 1);
+	*ours = our_gr(f, &f->dialled);
+	peer_send_open(&f->dialled, 64512, LOW_ID, 3, gr);
+	assert_true(peer_expect(f, &f->dialled, BGP_KEEPALIVE, 2000, NULL));
+	peer_send_keepalive(&f->dialled);
+	size_t nlri = 0;
+	struct msg m;
+	for (int i = 0; i < 10; i++) {
+		struct bgp_update u;
+		struct bgp_error err;
+		assert_true(peer_expect(f, &f->dialled, BGP_UPDATE, 2000, &m));
+		assert_true(bgp_update_decode(m.body, m.len, true, true, &u, &err));
+		if (u.end_of_rib)
+			return nlri;
+		struct bgp_prefix pfx;
+		const uint8_t *q = u.nlri;
+		size_t len = u.nlri_len;
+		while (bgp_nlri_next(&q, &len, 4, &pfx))
+			nlri++;
+	}
+	fail_msg("no End-of-RIB");
+	return 0;
+}
+
+/* The connection ends with no message at all: no withdrawal, no NOTIFICATION. */
+static void expect_silent_close(struct fixture *f, struct peer *p)
+{
+	struct msg m;
+	for (int i = 0; i < 100; i++) {
+		if (peer_next(f, p, 3000, &m)) {
+			if (m.type != BGP_KEEPALIVE)
+				fail_msg("message type %u before the close", m.type);
+			continue;
+		}
+		break;
+	}
+	assert_true(p->eof);
+}
+
+/* SIGTERM with graceful restart but no N bit at the peer: the TCP connection closes, nothing sent. */
+static void test_end_restart_gr(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();
+	c.graceful_restart = true;
+	f->s = bgp_session_new(f->base, &c, true);
+	bgp_session_set_dialer(f->s, dialer, f);
+	struct bgp_caps ours;
+	assert_int_equal(establish_with_routes(f, GR, &ours), 2);
+	/* Fresh from process start: R set; N and forwarding offered. */
+	assert_true(ours.graceful_restart && ours.gr_restarting && ours.gr_notification);
+	assert_true(ours.gr_af[BGP_AF_IPV4] && ours.gr_af_forwarding[BGP_AF_IPV4]);
+	bool n = true;
+	assert_true(bgp_session_gr_negotiated(f->s, &n));
+	assert_false(n);
+	bgp_session_end(f->s, BGP_END_RESTART);
+	f->s = NULL;
+	expect_silent_close(f, &f->dialled);
+}
+
+/* With N on both sides: Cease / Administrative Shutdown, which the peer treats as a restart. */
+static void test_end_restart_gr_notification(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();
+	c.graceful_restart = true;
+	start(f, &c);
+	struct bgp_caps ours;
+	establish_with_routes(f, GR | GR_N, &ours);
+	assert_false(ours.gr_restarting);  /* not a session made at process start */
+	bool n = false;
+	assert_true(bgp_session_gr_negotiated(f->s, &n));
+	assert_true(n);
+	bgp_session_end(f->s, BGP_END_RESTART);
+	f->s = NULL;
+	/* No withdrawal first: the NOTIFICATION is the next message. */
+	struct msg m;
+	do
+		assert_true(peer_next(f, &f->dialled, 3000, &m));
+	while (m.type == BGP_KEEPALIVE);
+	assert_int_equal(m.type, BGP_NOTIFICATION);
+	assert_int_equal(m.body[0], BGP_ERR_CEASE);
+	assert_int_equal(m.body[1], BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_closed(f, &f->dialled);
+}
+
+/* enableGracefulRestart on, the peer without the capability: Cease as before. Off: Cease too. */
+static void test_end_restart_without_gr(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();
+	c.graceful_restart = true;
+	start(f, &c);
+	struct bgp_caps ours;
+	establish_with_routes(f, 0, &ours);
+	assert_false(bgp_session_gr_negotiated(f->s, NULL));
+	bgp_session_end(f->s, BGP_END_RESTART);
+	f->s = NULL;
+	expect_notification(f, &f->dialled, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_closed(f, &f->dialled);
+
+	c.graceful_restart = false;
+	start(f, &c);
+	establish_with_routes(f, GR | GR_N, &ours);
+	assert_false(ours.graceful_restart);
+	assert_false(bgp_session_gr_negotiated(f->s, NULL));
+	bgp_session_end(f->s, BGP_END_RESTART);
+	f->s = NULL;
+	expect_notification(f, &f->dialled, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_closed(f, &f->dialled);
+}
+
+/* Leaving for good: Cease / Hard Reset (for Cease / Administrative Shutdown) with N, else plain Cease. */
+static void test_end_leave(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();
+	c.graceful_restart = true;
+	start(f, &c);
+	struct bgp_caps ours;
+	establish_with_routes(f, GR | GR_N, &ours);
+	bgp_session_end(f->s, BGP_END_LEAVE);
+	f->s = NULL;
+	struct msg m;
+	assert_true(peer_expect(f, &f->dialled, BGP_NOTIFICATION, 3000, &m));
+	uint8_t code, sub, icode, isub;
+	const uint8_t *data, *inner;
+	size_t dlen, ilen;
+	assert_true(bgp_notification_decode(m.body, m.len, &code, &sub, &data, &dlen));
+	assert_int_equal(code, BGP_ERR_CEASE);
+	assert_int_equal(sub, BGP_CEASE_HARD_RESET);
+	assert_true(bgp_hard_reset_decode(data, dlen, &icode, &isub, &inner, &ilen));
+	assert_int_equal(icode, BGP_ERR_CEASE);
+	assert_int_equal(isub, BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_closed(f, &f->dialled);
+
+	start(f, &c);
+	establish_with_routes(f, GR, &ours);
+	bgp_session_end(f->s, BGP_END_LEAVE);
+	f->s = NULL;
+	expect_notification(f, &f->dialled, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_closed(f, &f->dialled);
+}
+
+/*
+ * Helper side: the peer restarts (its connection drops, it comes back with
+ * R set): the same session, unchanged, sends every route and End-of-RIB again.
+ */
+static void test_peer_restarts(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();
+	c.graceful_restart = true;
+	start(f, &c);
+	struct bgp_caps ours;
+	assert_int_equal(establish_with_routes(f, GR, &ours), 2);
+	unsigned dials = f->dials;
+	close(f->dialled.fd);  /* the peer's process dies */
+	f->dialled.fd = -1;
+	for (int i = 0; i < 100 && f->dials == dials; i++)
+		loop_ms(f->base, 20);
+	assert_true(f->dials > dials);
+	assert_int_equal(establish_with_routes(f, GR | GR_R, &ours), 2);
+	assert_false(ours.gr_restarting);  /* we did not restart */
+	assert_int_equal(bgp_session_state(f->s), BS_ESTABLISHED);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);  /* as the daemon does: a peer's closed end is an error, not a signal */
@@ -589,6 +784,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_in_each_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backoff_without_connect_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_restart_gr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_restart_gr_notification, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_restart_without_gr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_leave, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_restarts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
