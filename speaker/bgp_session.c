@@ -708,8 +708,9 @@ static bool act_established(struct bgp_conn *c, struct fsm_input *in)
 	s->gr_negotiated = s->cfg.graceful_restart && c->peer_open.caps.graceful_restart;
 	s->gr_notification = s->gr_negotiated && c->peer_open.caps.gr_notification;
 	if (s->cfg.graceful_restart)
-		log_info(s->name, "graceful restart %s%s%s", s->gr_negotiated ? "negotiated" : "not offered by the peer",
+		log_info(s->name, "graceful restart %s%s%s%s", s->gr_negotiated ? "negotiated" : "not offered by the peer",
 			 s->gr_notification ? ", with notification (RFC 8538)" : "",
+			 s->restarted ? "; our OPEN had the Restarting bit" : "",
 			 c->peer_open.caps.gr_restarting ? "; the peer restarted (R bit)" : "");
 	/*
 	 * Every Established connection gets the whole table and End-of-RIB:

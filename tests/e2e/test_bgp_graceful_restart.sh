@@ -192,7 +192,7 @@ restart_run() {
 		check_within 10 "$router: the new process sent End-of-RIB" \
 			grep -q "then End-of-RIB" "$(speaker_log "$SP")"
 		check "$router: the new process opened with the Restarting bit, graceful restart negotiated" \
-			grep -q "graceful restart negotiated" "$(speaker_log "$SP")"
+			grep -q "graceful restart negotiated.*; our OPEN had the Restarting bit" "$(speaker_log "$SP")"
 		check_within 10 "$router: stale $VIP_B removed after End-of-RIB" not rib_has "$VIP_B/32"
 		check "$router: $VIP_A stays" rib_has "$VIP_A/32"
 	else

@@ -94,7 +94,7 @@ log "log lines: caches synced $SYNCED, session made $NEW, plan in force $LOADED,
 check "the session was made only after the caches synced, with the first plan" \
 	test -n "$SYNCED" -a -n "$NEW" -a -n "$LOADED" -a -n "$EOR" -a "$SYNCED" -lt "$NEW" -a "$NEW" -lt "$LOADED" -a "$LOADED" -lt "$EOR"
 check "the first OPEN carried the Restarting bit with graceful restart negotiated" \
-	speaker_says 1 "graceful restart negotiated"
+	speaker_says 1 "graceful restart negotiated; our OPEN had the Restarting bit"
 for _ in $(seq 1 400); do is_running sampler || break; sleep 0.1; done
 for _ in $(seq 1 400); do is_running http || break; sleep 0.1; done
 ABSENT=$(grep -c absent "$E2E_TMP/samples") FAILED=$(grep -c failed "$E2E_TMP/http")
