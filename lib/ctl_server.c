@@ -20,6 +20,7 @@ struct ctl_client {
 	struct bufferevent *bev;
 	struct ctl_client *next;
 	bool answered;
+	bool discard;  /* answered an oversized request: read the rest away until the client's EOF */
 };
 
 struct ctl_server {
@@ -53,7 +54,8 @@ static void client_reply(struct ctl_client *c, json_t *reply)
 	if (!text)
 		text = strdup("{\"error\":\"out of memory\",\"ok\":false}");
 	c->answered = true;
-	bufferevent_disable(c->bev, EV_READ);
+	if (!c->discard)
+		bufferevent_disable(c->bev, EV_READ);
 	if (text) {
 		bufferevent_write(c->bev, text, strlen(text));
 		bufferevent_write(c->bev, "\n", 1);
@@ -87,14 +89,19 @@ static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct ctl_client *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	if (c->answered)
+	if (c->answered) {
+		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
+	}
 	size_t len;
 	char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
 	if (line) {
 		client_answer(c, line, len);
 		free(line);
 	} else if (evbuffer_get_length(in) > CTL_REQUEST_MAX) {
+		/* Closing with unread input would reset the connection before the client reads the answer. */
+		c->discard = true;
+		evbuffer_drain(in, evbuffer_get_length(in));
 		client_reply(c, error_reply("request longer than 4096 bytes"));
 	}
 }
@@ -102,7 +109,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct ctl_client *c = arg;
-	if (c->answered && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	if (c->answered && !c->discard && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		client_free(c);
 }
 
