@@ -120,6 +120,14 @@ static bool why_service(const struct config *c, const struct svc_addrs *svcs, si
 		if (!holds(o, vip))
 			continue;
 		const struct service *sv = &o->svc;
+		for (size_t s = 0; s < nsvcs; s++)
+			if (svcs[s].svc == o) {  /* served, but it got no address: the allocator could not give this one */
+				plan_why_add(w, plan_pool_of(c, vip) ? WHY_NO_SERVICE : WHY_NO_POOL, NULL,
+					     "Service %s/%s asks for %s but has no address (none in its status, and the "
+					     "allocator gave none%s)", o->meta.namespace, o->meta.name, ip,
+					     plan_pool_of(c, vip) ? "" : ": it is in no IPAddressPool");
+				return false;
+			}
 		plan_why_add(w, WHY_SERVICE_NOT_SERVED, NULL,
 			     "Service %s/%s holds %s but is not served here (type %s, loadBalancerClass %s)",
 			     o->meta.namespace, o->meta.name, ip, sv->type.s,
