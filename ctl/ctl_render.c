@@ -110,12 +110,15 @@ static void controller_status(const json_t *d, FILE *out)
 {
 	size_t i;
 	const json_t *v, *leader = json_object_get(d, "leader");
-	fprintf(out, "controller (%s mode), %s\n\n%-32s %12s %12s %12s\n", str(d, "mode"),
-		json_is_true(leader) ? "leader" : json_is_false(leader) ? "not the leader" : "no leader election",
-		"Pool", "Addresses", "Assigned", "Free");
+	fprintf(out, "controller %s (%s mode): %s, %s, %s%s\n\n", str(d, "identity"), str(d, "mode"),
+		json_is_true(leader) ? "leader" : "not the leader",
+		json_is_true(json_object_get(d, "synced")) ? "caches synced" : "caches not synced",
+		json_is_true(json_object_get(d, "serving")) ? "serving" : "not serving",
+		json_is_true(json_object_get(d, "config_stale")) ? ", newest configuration refused" : "");
+	fprintf(out, "%-32s %14s %14s %14s %14s\n", "Pool", "IPv4 assigned", "IPv4 free", "IPv6 assigned", "IPv6 free");
 	json_array_foreach(json_object_get(d, "pools"), i, v)
-		fprintf(out, "%-32s %12s %12lld %12s\n", str(v, "name"), str(v, "size"), num(v, "assigned"),
-			str(v, "free"));
+		fprintf(out, "%-32s %14lld %14lld %14lld %14lld\n", str(v, "name"), num(v, "assigned_ipv4"),
+			num(v, "available_ipv4"), num(v, "assigned_ipv6"), num(v, "available_ipv6"));
 }
 
 static void routes(const json_t *d, FILE *out)

@@ -242,7 +242,7 @@ kubelab_control_plane() {
 # kubelab_controller [ARGS...] -> vipcast-controller in the root namespace, as its Deployment runs it
 kubelab_controller() {
 	"$CONTROLLER" --kubeconfig "$KL_CONTROLLER_KUBECONFIG" --namespace "$KL_SYS" \
-		--log-level "${KL_CONTROLLER_LOG_LEVEL:-debug}" --health-listen 127.0.0.1:0 "$@" \
+		--log-level "${KL_CONTROLLER_LOG_LEVEL:-debug}" --health-listen 127.0.0.1:0 --socket "$E2E_TMP/controller.sock" "$@" \
 		>"$E2E_TMP/controller.log" 2>&1 &
 	track controller $! vipcast-controller -
 }
