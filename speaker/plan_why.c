@@ -237,7 +237,7 @@ static void why_bgp(const struct config *c, const struct object *node, const str
 			list_add(prefixes, sizeof(prefixes), s);
 	}
 	w->bgp = true;
-	plan_why_add(w, WHY_ANNOUNCED, "bgp", "announced to BGPPeer %s as %s", names, prefixes);
+	plan_why_add(w, WHY_ANNOUNCED, "bgp", "the plan announces it to BGPPeer %s as %s", names, prefixes);
 }
 
 static bool l2_adv_serves(const struct object *adv, const struct holders *h)
