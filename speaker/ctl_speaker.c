@@ -25,6 +25,8 @@ static json_t *session_json(const struct bgp_session *ses)
 {
 	struct bgp_session_info in;
 	bgp_session_info(ses, &in);
+	struct bgp_session_counters n;
+	bgp_session_counters(ses, &n);
 	const struct bgp_session_config *cfg = bgp_session_cfg(ses);
 	char addr[IPADDR_STRLEN];
 	ipaddr_format(&cfg->peer, addr);
@@ -32,7 +34,7 @@ static json_t *session_json(const struct bgp_session *ses)
 	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:o, s:o}", "peer", cfg->name, "address", addr,
 			 "state", bgp_state_name(in.state), "since", (json_int_t)in.since, "uptime_s",
 			 (json_int_t)(in.state == BS_ESTABLISHED && now >= in.since ? now - in.since : 0),
-			 "routes_sent", (json_int_t)(in.state == BS_ESTABLISHED ? in.routes : 0), "prefixes_received",
+			 "routes_sent", (json_int_t)n.announced, "prefixes_received",
 			 (json_int_t)in.prefixes_received, "last_error", in.last_error[0] ? in.last_error : NULL,
 			 "last_notification_sent", notif_json(&in.notif_sent), "last_notification_received",
 			 notif_json(&in.notif_rcvd));
