@@ -166,6 +166,8 @@ static void services(const json_t *d, FILE *out)
 		if (json_is_string(json_object_get(s, "error")))
 			fprintf(out, "  error: %s\n", str(s, "error"));
 	}
+	if (json_is_string(json_object_get(d, "bgp_nodes_skipped")))
+		fprintf(out, "BGP nodes not shown: %s\n", str(d, "bgp_nodes_skipped"));
 }
 
 static void why(const json_t *d, FILE *out)

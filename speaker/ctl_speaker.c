@@ -12,6 +12,8 @@
 #include "plan.h"
 #include "plan_why.h"
 
+#define CTL_SERVICES_WORK_MAX 20000000u  /* about 0.1 s of the plan's walk */
+
 static json_t *notif_json(const struct bgp_notif_seen *n)
 {
 	if (!n->code)
@@ -161,6 +163,14 @@ static json_t *cmd_services(struct speaker *s, char *err, size_t errlen)
 		return NULL;
 	}
 	const struct objects *nodes = &g->cfg->kinds[KIND_NODE];
+	/* Which nodes announce each address is the plan's walk once per node and address: on the
+	 * daemon's loop, so only while that stays small; beyond, "why" on a node answers for it. */
+	size_t nips = 0;
+	for (size_t i = 0; i < g->nsvcs; i++)
+		nips += g->svcs[i].nips;
+	uint64_t work = (uint64_t)nodes->n * nips *
+			(g->nsvcs + g->cfg->kinds[KIND_SERVICE].n + g->cfg->kinds[KIND_ENDPOINTSLICE].n + 1);
+	bool per_node = work <= CTL_SERVICES_WORK_MAX;
 	json_t *out = json_array();
 	for (size_t i = 0; i < g->nsvcs; i++) {
 		const struct svc_addrs *sa = &g->svcs[i];
@@ -169,13 +179,10 @@ static json_t *cmd_services(struct speaker *s, char *err, size_t errlen)
 			char ip[IPADDR_STRLEN];
 			ipaddr_format(&sa->ips[k], ip);
 			const struct object *pool = plan_pool_of(g->cfg, &sa->ips[k]);
-			json_t *bgp = json_array();
-			for (size_t n = 0; n < nodes->n; n++) {
-				struct plan_why w;
-				plan_why(g->cfg, nodes->v[n]->meta.name, g->svcs, g->nsvcs, &sa->ips[k], &w);
-				if (w.bgp)
+			json_t *bgp = per_node ? json_array() : json_null();
+			for (size_t n = 0; per_node && n < nodes->n; n++)
+				if (plan_why_bgp(g->cfg, nodes->v[n]->meta.name, g->svcs, g->nsvcs, &sa->ips[k]))
 					json_array_append_new(bgp, json_string(nodes->v[n]->meta.name));
-			}
 			json_t *l2 = l2_vip(s, ip);
 			json_t *owner = l2 ? json_incref(json_object_get(l2, "owner")) : json_null();
 			json_decref(l2);
@@ -187,7 +194,11 @@ static json_t *cmd_services(struct speaker *s, char *err, size_t errlen)
 						     "name", sa->svc->meta.name, "ips", ips, "error",
 						     sa->nips ? NULL : "no address: none in the status and none could be allocated"));
 	}
-	return json_pack("{s:s, s:o}", "node", speaker_node(s), "services", out);
+	json_t *j = json_pack("{s:s, s:o}", "node", speaker_node(s), "services", out);
+	if (!per_node)
+		json_object_set_new(j, "bgp_nodes_skipped",
+				    json_string("too many nodes and Services to compute here; ask \"why VIP\" on a node"));
+	return j;
 }
 
 /* What only the running daemon knows: sessions towards the peers, and the L2 owner election. */

@@ -303,8 +303,8 @@ static void why_l2(const struct config *c, const struct object *node, const stru
 		     node->meta.name, serving, eligible);
 }
 
-void plan_why(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
-	      const struct ipaddr *vip, struct plan_why *out)
+static void why_walk(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
+		     const struct ipaddr *vip, bool l2, struct plan_why *out)
 {
 	memset(out, 0, sizeof(*out));
 	char ip[IPADDR_STRLEN];
@@ -341,5 +341,20 @@ void plan_why(const struct config *c, const char *node, const struct svc_addrs *
 		return;
 	}
 	why_bgp(c, n, pool, vip, out);
-	why_l2(c, n, pool, &h, out);
+	if (l2)
+		why_l2(c, n, pool, &h, out);
+}
+
+void plan_why(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
+	      const struct ipaddr *vip, struct plan_why *out)
+{
+	why_walk(c, node, svcs, nsvcs, vip, true, out);
+}
+
+bool plan_why_bgp(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
+		  const struct ipaddr *vip)
+{
+	struct plan_why w;
+	why_walk(c, node, svcs, nsvcs, vip, false, &w);
+	return w.bgp;
 }

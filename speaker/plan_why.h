@@ -58,6 +58,9 @@ struct plan_why {
 
 void plan_why(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
 	      const struct ipaddr *vip, struct plan_why *out);
+/* Only whether the plan announces vip over BGP from node (the L2 part, which walks every node, skipped). */
+bool plan_why_bgp(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
+		  const struct ipaddr *vip);
 /* Appends a reason (dropped when full). */
 void plan_why_add(struct plan_why *w, enum why_code code, const char *mode, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
