@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl_server.h"
 #include "kctl_int.h"
 #include "kctl_metrics.h"
 #include "log.h"
@@ -362,6 +363,9 @@ int kctl_run(const struct kctl_opts *o)
 		log_info("controller", "health endpoints /metrics, /healthz and /readyz on %s", health_address(k.health));
 	}
 	start(&k);
+	/* A controller without its control socket still does its job: the failure is logged. */
+	if (o->ctl_socket)
+		k.ctl = kctl_ctl_new(&k, o->ctl_socket);
 	k.sig_term = evsignal_new(k.base, SIGTERM, on_signal, &k);
 	k.sig_int = evsignal_new(k.base, SIGINT, on_signal, &k);
 	if (!k.sig_term || !k.sig_int)
@@ -374,6 +378,7 @@ int kctl_run(const struct kctl_opts *o)
 		 (unsigned long long)k.stats.allocated, (unsigned long long)k.stats.failed,
 		 (unsigned long long)k.stats.cleared, (unsigned long long)k.stats.status_writes,
 		 (unsigned long long)k.stats.status_failures, (unsigned long long)k.stats.config_rejected);
+	ctl_server_free(k.ctl);
 	teardown(&k);
 	health_free(k.health);
 	event_free(k.sig_term);

@@ -24,6 +24,7 @@
 #define KCTL_DEFAULT_NAMESPACE "metallb-system"
 #define KCTL_DEFAULT_LEASE "vipcast-controller"
 #define KCTL_DEFAULT_MEMBERLIST "memberlist"
+#define KCTL_DEFAULT_SOCKET "/run/vipcast/controller.sock"
 
 struct kctl_opts {
 	const char *kubeconfig, *context;  /* kubeconfig NULL: in-cluster */
@@ -32,6 +33,7 @@ struct kctl_opts {
 	const char *identity;              /* NULL: $POD_NAME, else hostname_pid */
 	const char *memberlist;            /* the Secret to create when missing; "" none */
 	const char *health_listen;         /* /healthz and /readyz: "ADDR:PORT"; NULL or "" none */
+	const char *ctl_socket;            /* the control socket for vipcastctl; NULL none */
 	bool leader_elect;
 	const char *lease_name;
 	uint32_t lease_ms, renew_ms, retry_ms;

@@ -69,6 +69,7 @@ struct kctl {
 	bool freed;                 /* addresses were released: Services waiting for one may get it */
 	struct event *sig_term, *sig_int, *stop_timer;
 	struct health *health;
+	struct ctl_server *ctl;     /* the control socket, or NULL */
 	struct kctl_stats stats;
 	struct metric_hist config_hist;  /* kctl_config_apply's durations (vipcast_reload_duration_seconds) */
 };
@@ -100,6 +101,11 @@ void kctl_services_start(struct kctl *k);
 void kctl_services_resync(struct kctl *k);
 void kctl_services_stop(struct kctl *k);
 void kctl_service_lost(const char *ns, const char *name, const char *why, void *arg);
+/* The last allocation failure of a Service (the AllocationFailed Event's text), or NULL. */
+const char *kctl_service_failed(struct kctl *k, const char *ns, const char *name);
+
+/* kctl_ctl.c: the control socket (status, services) */
+struct ctl_server *kctl_ctl_new(struct kctl *k, const char *path);
 
 /* kctl_pool_status.c */
 void kctl_pools_init(struct kctl *k);

@@ -600,3 +600,9 @@ void kctl_services_init(struct kctl *k)
 	if (!k->retry_timer)
 		xalloc_die("evtimer_new");
 }
+
+const char *kctl_service_failed(struct kctl *k, const char *ns, const char *name)
+{
+	const struct kctl_svc *st = st_find(k, ns, name);
+	return st ? st->failed : NULL;
+}

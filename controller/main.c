@@ -62,6 +62,8 @@ static void usage(FILE *out)
 		"      --leader-elect-resource-name NAME the Lease's name (default vipcast-controller)\n"
 		"      --health-listen ADDR:PORT  serve GET /metrics, /healthz and /readyz (default :7472, every address;\n"
 		"                          port 0: any free one, logged; \"\": none)\n"
+		"      --socket PATH       the control socket for vipcastctl (default " KCTL_DEFAULT_SOCKET ";\n"
+		"                          \"off\": none)\n"
 		"      --log-level LEVEL   error, warn, info (default) or debug\n"
 		"      --log-format F      text (default) or json: one object a line (time, level, component,\n"
 		"                          message; kind, namespace, name where known). A message repeated\n"
@@ -157,7 +159,7 @@ static bool parse_level(const char *s)
 enum {
 	OPT_CHECK = 256, OPT_DRY_RUN, OPT_LB_CLASS, OPT_KUBECONFIG, OPT_CONTEXT, OPT_NAMESPACE, OPT_POD_NAME,
 	OPT_MEMBERLIST, OPT_LEADER_ELECT, OPT_LEASE_DURATION, OPT_RENEW_DEADLINE, OPT_RETRY_PERIOD, OPT_LEASE_NAME,
-	OPT_HEALTH, OPT_LOG_LEVEL, OPT_LOG_FORMAT,
+	OPT_HEALTH, OPT_SOCKET, OPT_LOG_LEVEL, OPT_LOG_FORMAT,
 };
 
 int main(int argc, char **argv)
@@ -179,6 +181,7 @@ int main(int argc, char **argv)
 		{ "leader-elect-retry-period", required_argument, NULL, OPT_RETRY_PERIOD },
 		{ "leader-elect-resource-name", required_argument, NULL, OPT_LEASE_NAME },
 		{ "health-listen", required_argument, NULL, OPT_HEALTH },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
@@ -194,6 +197,7 @@ int main(int argc, char **argv)
 		.renew_ms = 10000,
 		.retry_ms = 2000,
 		.health_listen = HEALTH_DEFAULT_LISTEN,
+		.ctl_socket = KCTL_DEFAULT_SOCKET,
 	};
 
 	for (int ch; (ch = getopt_long(argc, argv, "c:o:hV", opts, NULL)) != -1;) {
@@ -216,6 +220,7 @@ int main(int argc, char **argv)
 		case OPT_RETRY_PERIOD: ok = parse_ms("--leader-elect-retry-period", optarg, &ko.retry_ms); break;
 		case OPT_LEASE_NAME: ko.lease_name = optarg; break;
 		case OPT_HEALTH: ko.health_listen = optarg; break;
+		case OPT_SOCKET: ko.ctl_socket = strcmp(optarg, "off") ? optarg : NULL; break;
 		case OPT_LOG_LEVEL: ok = parse_level(optarg); break;
 		case OPT_LOG_FORMAT: ok = parse_format(optarg); break;
 		case 'h':

@@ -98,8 +98,16 @@ struct bgp_session {
 		uint64_t announced, withdrawn, skipped, flaps, rejected, updates_out;
 		uint64_t sent_type[BGP_ROUTE_REFRESH + 1], rcvd_type[BGP_ROUTE_REFRESH + 1];  /* by message type */
 		char last_error[256];
+		struct bgp_notif_seen notif_sent, notif_rcvd;  /* the last NOTIFICATION each way */
 	} st;
 };
+
+static void notif_seen(struct bgp_notif_seen *n, uint8_t code, uint8_t subcode)
+{
+	n->code = code;
+	n->subcode = subcode;
+	n->at = time(NULL);
+}
 
 static const char *const state_names[] = {"Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established"};
 
@@ -269,6 +277,7 @@ static void conn_teardown(struct bgp_conn *c, enum bgp_state from, const struct 
 						    buf, sizeof(buf))
 			  : 0;
 	if (n) {
+		notif_seen(&s->st.notif_sent, in->err.code, in->err.subcode);
 		s->st.sent_type[BGP_NOTIFICATION]++;
 		s->st.msgs_out++;
 	}
@@ -787,6 +796,7 @@ static bool act_notification(struct bgp_conn *c, struct fsm_input *in)
 		input_why(in, "peer sent a malformed NOTIFICATION (%zu bytes)", in->len);
 		return true;
 	}
+	notif_seen(&c->s->st.notif_rcvd, code, sub);
 	/* The text of an RFC 8203/9003 shutdown communication comes out escaped. */
 	bgp_notification_format(code, sub, data, dlen, text, sizeof(text));
 	const char *hint = "";
@@ -1182,4 +1192,15 @@ json_t *bgp_session_status(const struct bgp_session *s)
 						: s->gr_negotiated   ? "negotiated"
 								     : "not negotiated"));
 	return j;
+}
+
+void bgp_session_info(const struct bgp_session *s, struct bgp_session_info *out)
+{
+	out->state = s->state;
+	out->since = s->state_since;
+	out->prefixes_received = s->st.prefixes_in;
+	out->routes = s->desired.n;
+	out->last_error = s->st.last_error;
+	out->notif_sent = s->st.notif_sent;
+	out->notif_rcvd = s->st.notif_rcvd;
 }

@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "addr.h"
 #include "model.h"
@@ -124,5 +125,22 @@ struct bgp_session_counters {
 	size_t announced, pending;
 };
 void bgp_session_counters(const struct bgp_session *s, struct bgp_session_counters *c);
+
+/* A NOTIFICATION sent or received: code 0 when none yet. */
+struct bgp_notif_seen {
+	uint8_t code, subcode;
+	time_t at;  /* wall clock */
+};
+
+/* For the control socket: the state, since when, and what last went wrong. */
+struct bgp_session_info {
+	enum bgp_state state;
+	time_t since;                  /* wall clock of the last state change */
+	uint64_t prefixes_received;
+	size_t routes;                 /* the routes the plan gives the peer */
+	const char *last_error;        /* "" when none */
+	struct bgp_notif_seen notif_sent, notif_rcvd;
+};
+void bgp_session_info(const struct bgp_session *s, struct bgp_session_info *out);
 
 #endif

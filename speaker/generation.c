@@ -9,10 +9,8 @@
 
 static void plan_config(struct generation *g, const char *node, const char *lb_class, bool allocate)
 {
-	struct svc_addrs *svcs;
-	size_t nsvcs = service_addresses(g->cfg, lb_class, allocate, &svcs, &g->allocated);
-	g->plan = plan_build(g->cfg, node, svcs, nsvcs);
-	free(svcs);
+	g->nsvcs = service_addresses(g->cfg, lb_class, allocate, &g->svcs, &g->allocated);
+	g->plan = plan_build(g->cfg, node, g->svcs, g->nsvcs);
 }
 
 bool generation_build(struct generation *g, const char *path, const char *node, const char *lb_class,
@@ -47,6 +45,7 @@ bool generation_plan(struct generation *g, struct config *cfg, const char *node,
 void generation_free(struct generation *g)
 {
 	plan_free(g->plan);
+	free(g->svcs);
 	if (g->cfg)
 		config_free(g->cfg);
 	if (g->source && g->source_free)

@@ -12,10 +12,13 @@
 #include "config.h"
 #include "diag.h"
 #include "plan.h"
+#include "services.h"
 
 struct generation {
 	struct config *cfg;
 	struct plan *plan;
+	struct svc_addrs *svcs;  /* the Services served and their addresses, as planned (services.h) */
+	size_t nsvcs;
 	size_t allocated;   /* Services whose addresses came from the allocator */
 	double seconds;     /* how long reading and planning took; set also when refused */
 	bool fallback;      /* Kubernetes mode: the newest configuration objects were refused, the last valid ones used */

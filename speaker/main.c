@@ -22,6 +22,8 @@
 #include "bgp_session.h"
 #include "caps.h"
 #include "clock.h"
+#include "ctl_server.h"
+#include "ctl_speaker.h"
 #include "kspeaker.h"
 #include "kube_health.h"
 #include "log.h"
@@ -59,6 +61,8 @@ static void usage(FILE *out)
 		"      --lb-class CLASS    serve Services of this loadBalancerClass (default: those with none)\n"
 		"      --bgp-port PORT     port to accept BGP connections on (default 179; 0: do not listen)\n"
 		"      --status FILE       keep the state (sessions, L2 owners) as JSON in FILE\n"
+		"      --socket PATH       the control socket for vipcastctl (default " CTL_SPEAKER_SOCKET ";\n"
+		"                          \"off\": none)\n"
 		"      --l2-interval MS    L2 liveness heartbeat interval (default 100, at least 10)\n"
 		"      --l2-port PORT      L2 liveness UDP port (default 7946)\n"
 		"      --l2-key-grace S    seconds a rotated memberlist key is still accepted (default 60)\n"
@@ -189,7 +193,7 @@ int main(int argc, char **argv)
 		{"context", required_argument, NULL, 'C'},    {"namespace", required_argument, NULL, 'N'},
 		{"health-address", required_argument, NULL, 'H'}, {"coalesce", required_argument, NULL, 'Q'},
 		{"l2-key-grace", required_argument, NULL, 'G'},   {"log-format", required_argument, NULL, 'F'},
-		{"metrics-address", required_argument, NULL, 'H'},
+		{"metrics-address", required_argument, NULL, 'H'}, {"socket", required_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
 	struct kspeaker_opts ko = {.health_listen = KSPEAKER_DEFAULT_HEALTH};
@@ -199,6 +203,7 @@ int main(int argc, char **argv)
 	o.l2.port = 7946;
 	unsigned long v;
 	bool print_plan = false, http_set = false;
+	const char *ctl_path = CTL_SPEAKER_SOCKET;
 
 	for (int ch; (ch = getopt_long(argc, argv, "c:n:v:hV", opts, NULL)) != -1;) {
 		switch (ch) {
@@ -248,6 +253,9 @@ int main(int argc, char **argv)
 			log_set_format(f);
 			break;
 		}
+		case 'O':
+			ctl_path = strcmp(optarg, "off") == 0 ? NULL : optarg;
+			break;
 		case 'p':
 			print_plan = true;
 			break;
@@ -322,6 +330,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* A daemon without its control socket still does its job: the failure is logged. */
+	struct ctl_server *ctl = ctl_path ? ctl_speaker_new(l.base, l.sp, ctl_path) : NULL;
 	struct event *sigs[3] = {evsignal_new(l.base, SIGTERM, on_stop, &l), evsignal_new(l.base, SIGINT, on_stop, &l),
 				 evsignal_new(l.base, SIGUSR1, on_usr1, &l)};
 	l.stop_wait = evtimer_new(l.base, stop_wait, &l);
@@ -345,6 +355,7 @@ int main(int argc, char **argv)
 			event_free(sigs[i]);
 	if (l.stop_wait)
 		event_free(l.stop_wait);
+	ctl_server_free(ctl);
 	kspeaker_free(l.ks);
 	health_free(l.http);
 	speaker_free(l.sp);

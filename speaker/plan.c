@@ -77,7 +77,7 @@ static bool svc_ready_on(const struct ready_index *ix, const struct object *svc,
 }
 
 /* Why a node announces nothing, or NULL when it may. */
-static const char *node_silent_reason(const struct object *n)
+const char *plan_node_silent(const struct object *n)
 {
 	if (labels_get(&n->meta.labels, LABEL_EXCLUDE_LB))
 		return "labelled " LABEL_EXCLUDE_LB;
@@ -91,7 +91,7 @@ static bool svc_may_use_node(const struct ready_index *ix, const struct object *
 	return svc->svc.traffic_policy != TRAFFIC_LOCAL || svc_ready_on(ix, svc, node);
 }
 
-static const struct object *pool_of(const struct config *c, const struct ipaddr *ip)
+const struct object *plan_pool_of(const struct config *c, const struct ipaddr *ip)
 {
 	const struct objects *pools = &c->kinds[KIND_IPADDRESSPOOL];
 	for (size_t i = 0; i < pools->n; i++)
@@ -225,7 +225,7 @@ static void route_push(struct route_list *l, const struct plan_route *r)
 	l->v[l->n++] = *r;
 }
 
-static struct bgp_prefix route_prefix(const struct ipaddr *ip, const struct bgp_adv *ad)
+struct bgp_prefix plan_route_prefix(const struct ipaddr *ip, const struct bgp_adv *ad)
 {
 	struct bgp_prefix p = {.family = ip->family};
 	struct ipaddr m = *ip;
@@ -238,7 +238,7 @@ static struct bgp_prefix route_prefix(const struct ipaddr *ip, const struct bgp_
 	return p;
 }
 
-static bool adv_names_peer(const struct object *adv, const struct object *peer)
+bool plan_adv_names_peer(const struct object *adv, const struct object *peer)
 {
 	const struct vstrs *names = &adv->bgpadv.peers;
 	if (!names->n)
@@ -298,15 +298,15 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 			continue;
 		for (size_t k = 0; k < svcs[s].nips; k++) {
 			const struct ipaddr *ip = &svcs[s].ips[k];
-			const struct object *pool = pool_of(c, ip);
+			const struct object *pool = plan_pool_of(c, ip);
 			if (!pool)
 				continue;
 			for (size_t a = 0; a < nhere; a++) {
 				if (!config_adv_covers_pool(here[a], pool))
 					continue;
-				struct plan_route r = {route_prefix(ip, &here[a]->bgpadv), here_attrs[a]};
+				struct plan_route r = {plan_route_prefix(ip, &here[a]->bgpadv), here_attrs[a]};
 				for (size_t q = 0; q < p->npeers; q++)
-					if (adv_names_peer(here[a], p->peers[q].peer)) {
+					if (plan_adv_names_peer(here[a], p->peers[q].peer)) {
 						route_push(&lists[q], &r);
 						to[q] = true;
 					}
@@ -384,7 +384,7 @@ static void l2_add_service(struct builder *b, struct plan_l2_vip *v, const struc
 			continue;
 		for (size_t n = 0; n < nodes->n; n++) {
 			const struct object *node = nodes->v[n];
-			if (node_silent_reason(node) ||
+			if (plan_node_silent(node) ||
 			    !selectors_match_any(&adv->l2adv.node_selectors, &node->meta.labels) ||
 			    !svc_may_use_node(&b->ready, svc, node->meta.name))
 				continue;
@@ -433,7 +433,7 @@ static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvc
 		size_t j = i;
 		while (j < n && ipaddr_eq(&e[j].ip, &e[i].ip))
 			j++;
-		const struct object *pool = pool_of(c, &e[i].ip);
+		const struct object *pool = plan_pool_of(c, &e[i].ip);
 		struct plan_l2_vip *v = &p->l2[p->nl2];
 		*v = (struct plan_l2_vip){.ip = e[i].ip};
 		v->services = arena_calloc(&p->arena, j - i, sizeof(*v->services));
@@ -486,7 +486,7 @@ struct plan *plan_build(const struct config *c, const char *node, const struct s
 	const struct object *n = config_find(c, KIND_NODE, NULL, node);
 	p->node_found = n != NULL;
 	if (n) {
-		p->node_silent = node_silent_reason(n);
+		p->node_silent = plan_node_silent(n);
 		plan_bgp(&b, n, svcs, nsvcs);
 	}
 	plan_l2(&b, svcs, nsvcs);

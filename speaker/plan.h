@@ -101,4 +101,15 @@ bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b);
 /* The plan's peer entry for a BGPPeer of that namespace/name, or NULL. */
 const struct plan_peer *plan_find_peer(const struct plan *p, const char *ns, const char *name);
 
+
+/* The rules the plan applies, shared with its explainer (plan_why.h). */
+/* Why a node announces nothing (excluded, NetworkUnavailable), or NULL when it may. */
+const char *plan_node_silent(const struct object *node);
+/* The first IPAddressPool holding ip, or NULL. */
+const struct object *plan_pool_of(const struct config *c, const struct ipaddr *ip);
+/* The route a BGPAdvertisement gives ip: masked to its aggregation length. */
+struct bgp_prefix plan_route_prefix(const struct ipaddr *ip, const struct bgp_adv *ad);
+/* The BGPAdvertisement applies towards this BGPPeer (it names it, or names none). */
+bool plan_adv_names_peer(const struct object *adv, const struct object *peer);
+
 #endif

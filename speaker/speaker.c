@@ -390,6 +390,21 @@ bool speaker_drained(const struct speaker *s)
 	return s->drained;
 }
 
+void speaker_drain(struct speaker *s)
+{
+	speaker_stop(s);
+}
+
+const char *speaker_node(const struct speaker *s)
+{
+	return s->o.node;
+}
+
+bool speaker_file_mode(const struct speaker *s)
+{
+	return s->o.config_path != NULL;
+}
+
 bool speaker_stopped(const struct speaker *s)
 {
 	return s->stopped;

@@ -164,7 +164,7 @@ EOF
 }
 sender_vipcast() {
 	local d="$E2E_TMP/vipcast-$1"
-	ip netns exec "$(ns tx)" "$SPEAKER" --config "$d" --node bench --log-level info \
+	ip netns exec "$(ns tx)" "$SPEAKER" --config "$d" --node bench --log-level info --socket "$E2E_TMP/vipcast-$1.sock" \
 		>>"$E2E_TMP/vipcast-$1.log" 2>&1 &
 	track vipcast $! speaker tx
 	disown $!

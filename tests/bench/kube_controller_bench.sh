@@ -76,7 +76,7 @@ for count in $COUNTS; do
 	n=$count
 	ns=bench-$n
 	kc create namespace "$ns" >/dev/null
-	"$CONTROLLER" --kubeconfig "$KDIR/kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 \
+	"$CONTROLLER" --kubeconfig "$KDIR/kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 --socket "$E2E_TMP/controller.sock" \
 		>"$E2E_TMP/ctl-$n.log" 2>&1 &
 	track "ctl-$n" $! controller -
 	wait_until 30 grep -q "serving: " "$E2E_TMP/ctl-$n.log" || die "the controller does not serve"

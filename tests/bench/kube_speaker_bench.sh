@@ -173,7 +173,7 @@ bird_receiver_conf "$E2E_TMP/rx.conf"
 start_bird rx rx "$E2E_TMP/rx.conf"
 t0=$(now)
 NODE_NAME=bench POD_NAME=speaker-bench POD_NAMESPACE=$SYS ip netns exec "$(ns tx)" ${BENCH_WRAP:-} "$SPEAKER" \
-	--kubeconfig "$E2E_TMP/speaker.kubeconfig" --health-address 192.0.2.2:7472 --log-level info \
+	--kubeconfig "$E2E_TMP/speaker.kubeconfig" --health-address 192.0.2.2:7472 --log-level info --socket "$E2E_TMP/speaker.sock" \
 	>"$E2E_TMP/speaker.log" 2>&1 &
 track speaker $! vipcast-speaker tx
 SPK=$(pid_of speaker)
@@ -331,7 +331,7 @@ log "churn: $CHURN_LAT; CPU $CHURN_CPU% over $CHURN_SPAN s; RSS $r0 at start, $R
 log "API load during churn: $C_REQ; speaker plans: $CHURN_PLANS"
 
 # ------------------------------------------------------------------ 3: burst with the controller
-"$CONTROLLER" --kubeconfig "$E2E_TMP/controller.kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 \
+"$CONTROLLER" --kubeconfig "$E2E_TMP/controller.kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 --socket "$E2E_TMP/controller.sock" \
 	--log-level info >"$E2E_TMP/controller.log" 2>&1 &
 track controller $! vipcast-controller -
 t0=$(now)

@@ -122,7 +122,7 @@ EOF
 }
 
 # kubelab_speaker I [ARGS...] -> vipcast-speaker for node I in namespace nI, as the DaemonSet runs it
-# (log level $KL_SPEAKER_LOG_LEVEL, default debug)
+# (log level $KL_SPEAKER_LOG_LEVEL, default debug), its control socket $E2E_TMP/speakerI.sock
 declare -A KL_RUNS=()
 kubelab_speaker() {
 	local i=$1 runs=${KL_RUNS[$1]:-0}
@@ -131,7 +131,7 @@ kubelab_speaker() {
 	KL_RUNS[$i]=$((runs + 1))
 	NODE_NAME=node$i POD_NAME=speaker-node$i POD_NAMESPACE=$KL_SYS ip netns exec "$(ns "n$i")" "$SPEAKER" \
 		--kubeconfig "$KL_SPEAKER_KUBECONFIG" --health-address "$KL_NET.1$i:7472" --log-level "${KL_SPEAKER_LOG_LEVEL:-debug}" \
-		--l2-interval 100 "$@" >"$E2E_TMP/speaker$i.log" 2>&1 &
+		--l2-interval 100 --socket "$E2E_TMP/speaker$i.sock" "$@" >"$E2E_TMP/speaker$i.log" 2>&1 &
 	track "speaker$i" $! vipcast-speaker "n$i"
 }
 speaker_probe() { curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$KL_NET.1$1:7472$2"; }
@@ -242,7 +242,7 @@ kubelab_control_plane() {
 # kubelab_controller [ARGS...] -> vipcast-controller in the root namespace, as its Deployment runs it
 kubelab_controller() {
 	"$CONTROLLER" --kubeconfig "$KL_CONTROLLER_KUBECONFIG" --namespace "$KL_SYS" \
-		--log-level "${KL_CONTROLLER_LOG_LEVEL:-debug}" --health-listen 127.0.0.1:0 "$@" \
+		--log-level "${KL_CONTROLLER_LOG_LEVEL:-debug}" --health-listen 127.0.0.1:0 --socket "$E2E_TMP/controller.sock" "$@" \
 		>"$E2E_TMP/controller.log" 2>&1 &
 	track controller $! vipcast-controller -
 }

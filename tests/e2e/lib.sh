@@ -540,7 +540,8 @@ exabgp_ups() { awk -v p="$2" '$2 == p && $3 == "up" { n++ } END { print n + 0 }'
 # ------------------------------------------------------------------ vipcast-speaker
 speaker_built() { [ -x "$SPEAKER" ]; }
 # start_speaker NAME SHORT DIR NODE [ARGS...] -> vipcast-speaker inside SHORT,
-# stderr and stdout to $E2E_TMP/NAME.log
+# stderr and stdout to $E2E_TMP/NAME.log, its control socket $E2E_TMP/NAME.sock
+# (not the host's /run/vipcast: a lab runs several speakers)
 start_speaker() {
 	local name=$1 s=$2 dir=$3 node=$4
 	shift 4
@@ -548,7 +549,8 @@ start_speaker() {
 		record fail "vipcast-speaker is not built ($SPEAKER missing)"
 		e2e_finish
 	fi
-	ip netns exec "$(ns "$s")" "$SPEAKER" --config "$dir" --node "$node" --log-level "${SPEAKER_LOG_LEVEL:-debug}" "$@" \
+	ip netns exec "$(ns "$s")" "$SPEAKER" --config "$dir" --node "$node" --log-level "${SPEAKER_LOG_LEVEL:-debug}" \
+		--socket "$E2E_TMP/$name.sock" "$@" \
 		>>"$E2E_TMP/$name.log" 2>&1 &
 	track "$name" $! speaker "$s"
 	disown $!

@@ -56,7 +56,7 @@ cp -r "$SRC/deploy/examples/bgp" "$ROOT/tmp/examples/"
 chmod -R a+rX "$ROOT/tmp/examples"
 check "the image runs as a non-root user (USER $USR)" [ "$(in_image 'id -u')" != 0 ]
 check "both binaries are in /usr/local/bin" \
-	test -x "$ROOT/usr/local/bin/vipcast-controller" -a -x "$ROOT/usr/local/bin/vipcast-speaker"
+	test -x "$ROOT/usr/local/bin/vipcast-controller" -a -x "$ROOT/usr/local/bin/vipcast-speaker" -a -x "$ROOT/usr/local/bin/vipcastctl"
 check "vipcast-controller --version" \
 	eval 'in_image "vipcast-controller --version" >"$E2E_TMP/version.out" 2>&1 && grep -q "[0-9]\.[0-9]" "$E2E_TMP/version.out"'
 log "  $(cat "$E2E_TMP/version.out")"
@@ -66,7 +66,7 @@ sed 's/^/    /' "$E2E_TMP/check.out" >&2
 check "vipcast-speaker --help prints its usage" \
 	eval 'in_image "vipcast-speaker --help" 2>&1 | grep -q "^usage: vipcast-speaker"'
 # missing_libs -> the shared libraries of both binaries the image lacks
-missing_libs() { in_image "ldd /usr/local/bin/vipcast-controller /usr/local/bin/vipcast-speaker" 2>&1 | grep 'not found'; }
+missing_libs() { in_image "ldd /usr/local/bin/vipcast-controller /usr/local/bin/vipcast-speaker /usr/local/bin/vipcastctl" 2>&1 | grep 'not found'; }
 check "every shared library of both binaries resolves in the image" eval '[ -z "$(missing_libs)" ]'
 # dev_packages -> the -dev packages (or a compiler) installed in the image
 dev_packages() {

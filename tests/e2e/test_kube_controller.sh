@@ -51,7 +51,7 @@ want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
 # ------------------------------------------------------------------ controllers
 # ctl_start NAME ARGS... -> a controller against the test API server; its log is
-# NAME.log (an earlier one is kept as NAME.log.N)
+# NAME.log (an earlier one is kept as NAME.log.N), its control socket NAME.sock
 declare -A CTL_RUNS=()
 ctl_start() {
 	local n=$1 runs=${CTL_RUNS[$1]:-0}
@@ -59,7 +59,7 @@ ctl_start() {
 	[ -f "$E2E_TMP/$n.log" ] && mv "$E2E_TMP/$n.log" "$E2E_TMP/$n.log.$runs"
 	CTL_RUNS[$n]=$((runs + 1))
 	"$CONTROLLER" --kubeconfig "${CTL_KUBECONFIG:-$KDIR/kubeconfig}" --namespace "$SYS" --log-level debug \
-		--health-listen 127.0.0.1:0 "$@" >"$E2E_TMP/$n.log" 2>&1 &
+		--health-listen 127.0.0.1:0 --socket "$E2E_TMP/$n.sock" "$@" >"$E2E_TMP/$n.log" 2>&1 &
 	track "$n" $! controller -
 }
 ctl_log() { cat "$E2E_TMP/$1.log"; }
@@ -218,6 +218,16 @@ if want basic; then
 	check_within 10 "one naming a pool that does not exist too" has_event "$NS" ghost AllocationFailed \
 		"Failed to allocate IP for \"$NS/ghost\": pool nope named by metallb.io/address-pool does not exist"
 	check "neither has an address" no_ip "$NS" far
+	# vipcastctl NAME ARGS... against that controller's control socket
+	vctl() { local n=$1; shift; "$BUILD/vipcastctl" --socket "$E2E_TMP/$n.sock" "$@"; }
+	jtrue() { "$E2E_PY" -c 'import json, sys; d = json.load(sys.stdin)["data"]; sys.exit(0 if eval(sys.argv[1]) else 1)' "$1"; }
+	check "vipcastctl status -o json: leader, serving, p1 has 1 IPv4 assigned, 15 free" eval \
+		'vctl c1 -o json status | jtrue "d[\"leader\"] and d[\"serving\"] and [(p[\"name\"], p[\"assigned_ipv4\"], p[\"available_ipv4\"]) for p in d[\"pools\"]] == [(\"p1\", 1, 15)]"'
+	check "vipcastctl status: the p1 row" eval 'vctl c1 status | grep -qE "^p1 +1 +15 "'
+	check "vipcastctl services -o json: web in p1, far's allocation error" eval \
+		'vctl c1 -o json services | jtrue "{s[\"name\"]: (s[\"ips\"], s.get(\"error\")) for s in d[\"services\"]}[\"web\"] == ([{\"ip\": \"198.51.100.0\", \"pool\": \"p1\"}], None) and \"is in no address pool\" in {s[\"name\"]: s.get(\"error\") for s in d[\"services\"]}[\"far\"]"'
+	check "vipcastctl services: far's error line" eval 'vctl c1 services | grep -q "error: 203.0.113.77 is in no address pool"'
+	check "vipcastctl why on the controller: an error answer, exit 1" eval 'vctl c1 why 198.51.100.0 >/dev/null 2>&1; [ $? = 1 ]'
 	kc label svc -n "$NS" far touched=yes >/dev/null
 	kc label svc -n "$NS" far touched=again --overwrite >/dev/null
 	check_holds 2 "an unchanged failure is not recorded again" eval '[ "$(events "$NS" far AllocationFailed | cut -d"|" -f3)" = 1 ]'

@@ -71,6 +71,12 @@ check_within 20 "local (ETP Local) via node2 only, where its Pod is" eval '[ "$(
 check "both BGPPeers carry it" [ "$(bird_peers_with "$LOC")" = anode2,bnode2 ]
 check_within 10 "the client reaches web over HTTP" eval '[ -n "$(http_who "$WEB")" ]'
 check "and local, answered by node2" [ "$(http_who "$LOC")" = node2 ]
+# ctl_json I ARGS... -> vipcastctl -o json against node I's speaker (Kubernetes mode)
+ctl_json() { local i=$1; shift; "$BUILD/vipcastctl" --socket "$E2E_TMP/speaker$i.sock" -o json "$@"; }
+check "vipcastctl status -o json on node2: Kubernetes mode, both BGPPeers Established" eval \
+	'ctl_json 2 status | "$E2E_PY" -c "import json, sys; d = json.load(sys.stdin)[\"data\"]; sys.exit(not (d[\"mode\"] == \"kubernetes\" and sorted(s[\"state\"] for s in d[\"sessions\"]) == [\"Established\"] * 2))"'
+check "vipcastctl why $LOC on node1: Local, no ready endpoint there" eval \
+	'ctl_json 1 why "$LOC" | grep -q "\"code\": *\"no-local-endpoint\""'
 
 scenario "Pods move"
 kubelab_pod local-2 node3 True local

@@ -165,7 +165,8 @@ class Speaker:
         self.log_path = log_path
         self.log = open(log_path, "ab")
         self.p = subprocess.Popen(["ip", "netns", "exec", netns, binary, "--config", config, "--node", node,
-                                   "--status", status_path, "--log-level", "info"],
+                                   "--status", status_path, "--socket", status_path + ".sock",
+                                   "--log-level", "info"],
                                   stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.pid = self.p.pid  # ip netns exec execs the speaker: the same process
         self.offset = 0
