@@ -390,11 +390,6 @@ bool speaker_drained(const struct speaker *s)
 	return s->drained;
 }
 
-void speaker_drain(struct speaker *s)
-{
-	speaker_stop(s);
-}
-
 const char *speaker_node(const struct speaker *s)
 {
 	return s->o.node;

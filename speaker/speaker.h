@@ -72,8 +72,6 @@ void speaker_stop(struct speaker *s);
 void speaker_drain(struct speaker *s);
 bool speaker_drained(const struct speaker *s);
 bool speaker_stopped(const struct speaker *s);
-/* Withdraws everything this node announces, for a node leaving for good; the daemon keeps answering. */
-void speaker_drain(struct speaker *s);
 /* This node's name; whether the configuration comes from a file (else Kubernetes). */
 const char *speaker_node(const struct speaker *s);
 bool speaker_file_mode(const struct speaker *s);
