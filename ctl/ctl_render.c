@@ -67,7 +67,8 @@ static void speaker_status(const json_t *d, FILE *out)
 	char t[32], t2[32], b[512];
 	fprintf(out, "speaker on node %s (%s mode)%s%s%s\n", str(d, "node"), str(d, "mode"),
 		json_is_true(json_object_get(d, "loaded")) ? "" : ", no configuration loaded",
-		json_is_true(json_object_get(d, "stopped")) ? ", drained" : "",
+		json_is_true(json_object_get(d, "drained")) ? ", drained"
+		: json_is_true(json_object_get(d, "stopped")) ? ", stopping" : "",
 		json_is_string(json_object_get(d, "silent")) ? ", announcing nothing: " : "");
 	if (json_is_string(json_object_get(d, "silent")))
 		fprintf(out, "  %s\n", str(d, "silent"));

@@ -64,9 +64,9 @@ static json_t *cmd_status(struct speaker *s)
 			     : g && !g->plan->node_found ? "the Node is not in the configuration"
 							 : NULL;
 	struct l2 *l2 = speaker_l2(s);
-	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:o, s:o}", "daemon", "speaker", "node", speaker_node(s),
-			 "mode", speaker_file_mode(s) ? "file" : "kubernetes", "loaded", g != NULL, "stopped",
-			 speaker_stopped(s), "silent", silent, "sessions", sessions, "l2",
+	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:s?, s:o, s:o}", "daemon", "speaker", "node",
+			 speaker_node(s), "mode", speaker_file_mode(s) ? "file" : "kubernetes", "loaded", g != NULL,
+			 "stopped", speaker_stopped(s), "drained", speaker_drained(s), "silent", silent, "sessions", sessions, "l2",
 			 l2 ? l2_status(l2) : json_null());
 }
 
@@ -265,7 +265,7 @@ static json_t *cmd_why(struct speaker *s, const char *arg, char *err, size_t err
 	ipaddr_format(&vip, ip);
 	plan_why(g->cfg, speaker_node(s), g->svcs, g->nsvcs, &vip, &w);
 	bool bgp, l2;
-	if (speaker_stopped(s))
+	if (speaker_stopped(s) || speaker_drained(s))
 		plan_why_add(&w, WHY_NODE_EXCLUDED, NULL, "this speaker was drained: it announces nothing");
 	why_runtime(s, &vip, ip, &w, &bgp, &l2);
 	json_t *reasons = json_array();

@@ -303,9 +303,12 @@ out=$(ctl node2 drain); rc=$?
 check "drain: exit 0" test $rc = 0
 check_within 10 "BIRD keeps $VWEB from node1 only" paths_are rib $VWEB/32 192.0.2.11
 check "BIRD holds nothing from node2" test "$(rib | awk '$2 == "192.0.2.12"' | wc -l)" = 0
-check "node2 still answers status: drained, no sessions" jtrue "d['data']['stopped'] and d['data']['sessions'] == []" <<<"$(ctl node2 -o json status)"
+check "node2 still answers status: drained, no sessions" jtrue "d['data']['drained'] and not d['data']['stopped'] and d['data']['sessions'] == []" <<<"$(ctl node2 -o json status)"
 check "status text says drained" sh -c "'$CTL' --socket '$E2E_TMP/node2.sock' status | grep -q drained"
 check_within 10 "node1 takes $VL2 over" why_has node1 $VL2 l2-owner
+kill -TERM "$(pid_of node2)"
+node2_gone() { ! is_running node2; }
+check_within 5 "a drained speaker ends on SIGTERM" node2_gone
 stop node1
 check "node1's socket file removed at exit" test ! -e "$E2E_TMP/node1.sock"
 e2e_finish
