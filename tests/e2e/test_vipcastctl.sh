@@ -306,6 +306,8 @@ check "BIRD holds nothing from node2" test "$(rib | awk '$2 == "192.0.2.12"' | w
 check "node2 still answers status: drained, no sessions" jtrue "d['data']['drained'] and not d['data']['stopped'] and d['data']['sessions'] == []" <<<"$(ctl node2 -o json status)"
 check "status text says drained" sh -c "'$CTL' --socket '$E2E_TMP/node2.sock' status | grep -q drained"
 check_within 10 "node1 takes $VL2 over" why_has node1 $VL2 l2-owner
+why_drained() { why_has node2 "$VL2" node-excluded drained && why_has node2 "$VL2" l2-off; }
+check "why on the drained node2: drained, and L2 is off" why_drained
 kill -TERM "$(pid_of node2)"
 node2_gone() { ! is_running node2; }
 check_within 5 "a drained speaker ends on SIGTERM" node2_gone
