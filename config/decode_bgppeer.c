@@ -5,6 +5,16 @@
  * keepaliveTime when only that is written; it is 0 (no keepalives) or at
  * least 3s (RFC 4271 4.2); keepaliveTime defaults to a third of holdTime and
  * may not exceed it.
+ *
+ * localASN (MetalLB 0.16, FRR mode: `neighbor X local-as N no-prepend
+ * replace-as`): the session presents localASN instead of myASN, in the OPEN
+ * and as the only AS of the AS_PATH; iBGP or eBGP is localASN against the
+ * peer's AS (dynamicASN internal/external too). FRR refuses a local-as equal
+ * to the router's AS, so localASN equal to myASN is refused here.
+ *
+ * disableMP is deprecated since MetalLB 0.15 and has no effect in FRR mode:
+ * each session carries its own address family, and the other one too only
+ * with dualStackAddressFamily. vipcast accepts it, says so, and ignores it.
  */
 #include <string.h>
 
@@ -36,6 +46,7 @@ static void dec_secret_ref(struct dec *d, const struct doc_node *v, void *base)
 static const struct dec_field spec_fields[] = {
 	{ "myASN", DT_INT, offsetof(struct bgp_peer, my_asn), 1, UINT32_MAX, NULL, NULL },
 	{ "peerASN", DT_INT, offsetof(struct bgp_peer, peer_asn), 1, UINT32_MAX, NULL, NULL },
+	{ "localASN", DT_INT, offsetof(struct bgp_peer, local_asn), 1, UINT32_MAX, NULL, NULL },
 	{ "dynamicASN", DT_STR, offsetof(struct bgp_peer, dynamic_asn_text), 0, 0, NULL, NULL },
 	{ "peerAddress", DT_IP, offsetof(struct bgp_peer, peer_address), 0, 0, NULL, NULL },
 	{ "sourceAddress", DT_IP, offsetof(struct bgp_peer, source_address), 0, 0, NULL, NULL },
@@ -81,11 +92,18 @@ static void check_asns(struct dec *d, struct object *o)
 	else if (!p->peer_asn.set && !p->dynamic_asn_text.s)
 		dec_error(d, &o->meta.mark, "spec.peerASN or spec.dynamicASN is required");
 
-	bool ibgp = p->dynamic_asn == DYNAMIC_ASN_INTERNAL ||
-		    (p->peer_asn.set && p->my_asn.set && p->peer_asn.v == p->my_asn.v);
+	if (p->local_asn.set && p->my_asn.set && p->local_asn.v == p->my_asn.v)
+		dec_error(d, &p->local_asn.mark,
+			  "spec.localASN %lld equals spec.myASN: it must be another AS (FRR: \"Cannot have local-as same "
+			  "as BGP AS number\"); leave localASN out to present myASN",
+			  (long long)p->local_asn.v);
+
+	const struct vint *as = p->local_asn.set ? &p->local_asn : &p->my_asn;
+	bool ibgp = p->dynamic_asn == DYNAMIC_ASN_INTERNAL || (p->peer_asn.set && as->set && p->peer_asn.v == as->v);
 	if (ibgp && p->ebgp_multihop.set && p->ebgp_multihop.v)
 		dec_error(d, &p->ebgp_multihop.mark,
-			  "spec.ebgpMultiHop applies to eBGP only, but this peer is iBGP (myASN equals the peer's ASN)");
+			  "spec.ebgpMultiHop applies to eBGP only, but this peer is iBGP (%s equals the peer's ASN)",
+			  p->local_asn.set ? "localASN" : "myASN");
 }
 
 static void check_timers(struct dec *d, struct object *o)
@@ -164,6 +182,10 @@ void decode_bgp_peer(struct dec *d, const struct doc_node *root, struct object *
 	if (!p->peer_port.set)
 		p->peer_port.v = DEFAULT_PEER_PORT;
 	check_asns(d, o);
+	if (p->disable_mp.set && p->disable_mp.v)
+		dec_warn(d, &p->disable_mp.mark,
+			 "spec.disableMP is deprecated (MetalLB 0.15) and has no effect: each session carries its own "
+			 "address family, and the other one too only with spec.dualStackAddressFamily");
 	check_timers(d, o);
 	check_addresses(d, o);
 }

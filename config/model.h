@@ -106,7 +106,7 @@ struct bgp_adv {
 	struct vint local_pref;
 	struct vstrs communities;           /* as written: literals or Community names */
 	struct vstrs pools;
-	struct selectors pool_selectors, node_selectors;
+	struct selectors pool_selectors, node_selectors, service_selectors;
 	struct vstrs peers;
 	/* Filled by validation. */
 	struct community *community_values;
@@ -118,6 +118,7 @@ enum dynamic_asn { DYNAMIC_ASN_NONE, DYNAMIC_ASN_INTERNAL, DYNAMIC_ASN_EXTERNAL 
 
 struct bgp_peer {
 	struct vint my_asn, peer_asn;
+	struct vint local_asn;                    /* 0 when not written: the session presents myASN */
 	struct vstr dynamic_asn_text;
 	enum dynamic_asn dynamic_asn;
 	struct vip peer_address, source_address, router_id;

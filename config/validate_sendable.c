@@ -87,9 +87,9 @@ static void target_bases(const struct target *t, struct bases *out)
 	a.local_as = AS4_ONLY;
 	if (t->peer) {
 		const struct bgp_peer *p = &t->peer->peer;
-		a.local_as = (uint32_t)p->my_asn.v;
-		ibgp = p->dynamic_asn == DYNAMIC_ASN_INTERNAL || (p->peer_asn.set && p->peer_asn.v == p->my_asn.v);
-		ebgp = p->dynamic_asn == DYNAMIC_ASN_EXTERNAL || (p->peer_asn.set && p->peer_asn.v != p->my_asn.v);
+		a.local_as = (uint32_t)(p->local_asn.set ? p->local_asn.v : p->my_asn.v);
+		ibgp = p->dynamic_asn == DYNAMIC_ASN_INTERNAL || (p->peer_asn.set && p->peer_asn.v == a.local_as);
+		ebgp = p->dynamic_asn == DYNAMIC_ASN_EXTERNAL || (p->peer_asn.set && p->peer_asn.v != a.local_as);
 	}
 	if (ibgp)
 		out->v[out->n++] = a;

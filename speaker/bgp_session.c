@@ -119,7 +119,7 @@ const char *bgp_state_name(enum bgp_state s)
 const char *bgp_session_config_diff(const struct bgp_session_config *a, const struct bgp_session_config *b)
 {
 #define DIFF(f, what) if (memcmp(&a->f, &b->f, sizeof(a->f)) != 0) return what
-	DIFF(local_as, "myASN");
+	DIFF(local_as, "myASN or localASN");
 	DIFF(peer_as, "peerASN");
 	DIFF(dynamic, "dynamicASN");
 	DIFF(peer, "peerAddress");
@@ -131,7 +131,6 @@ const char *bgp_session_config_diff(const struct bgp_session_config *a, const st
 	DIFF(connect_retry_ms, "connectTime");
 	DIFF(multihop, "ebgpMultiHop");
 	DIFF(graceful_restart, "enableGracefulRestart");
-	DIFF(disable_mp, "disableMP");
 	DIFF(dual_stack, "dualStackAddressFamily");
 	DIFF(password, "the password");
 	DIFF(other_next_hop, "the node's other-family address");
@@ -486,8 +485,6 @@ static void rib_peer_setup(struct bgp_session *s, struct bgp_conn *c)
 	r->log_name = s->name;
 	r->af[BGP_AF_IPV4] = any_mp ? caps->mp[BGP_AF_IPV4] : true;
 	r->af[BGP_AF_IPV6] = caps->mp[BGP_AF_IPV6];
-	if (s->cfg.disable_mp)
-		r->af[fam == IPF_V4 ? BGP_AF_IPV6 : BGP_AF_IPV4] = false;
 	/* A family other than the session's needs a next hop of its own. */
 	const struct ipaddr *other = &s->cfg.other_next_hop;
 	if (fam == IPF_V4) {
@@ -560,8 +557,9 @@ static void send_open(struct bgp_conn *c)
 	o.caps.as4_number = s->cfg.local_as;
 	o.caps.route_refresh = true;
 	uint8_t fam = s->cfg.peer.family;
-	o.caps.mp[BGP_AF_IPV4] = fam == IPF_V4 || !s->cfg.disable_mp;
-	o.caps.mp[BGP_AF_IPV6] = fam == IPF_V6 || !s->cfg.disable_mp;
+	/* MetalLB's FRR mode: the session's own family; both with dualStackAddressFamily. */
+	o.caps.mp[BGP_AF_IPV4] = fam == IPF_V4 || s->cfg.dual_stack;
+	o.caps.mp[BGP_AF_IPV6] = fam == IPF_V6 || s->cfg.dual_stack;
 	if (s->cfg.graceful_restart) {
 		/*
 		 * R is set on the first OPEN of every session made at process
@@ -801,7 +799,7 @@ static bool act_notification(struct bgp_conn *c, struct fsm_input *in)
 	bgp_notification_format(code, sub, data, dlen, text, sizeof(text));
 	const char *hint = "";
 	if (code == BGP_ERR_OPEN && sub == BGP_OPEN_BAD_PEER_AS)
-		hint = " (ASN mismatch: the peer expects another AS than our myASN)";
+		hint = " (ASN mismatch: the peer expects another AS than ours, localASN or else myASN)";
 	else if (code == BGP_ERR_OPEN && sub == BGP_OPEN_BAD_BGP_ID)
 		hint = " (the peer refuses our router ID)";
 	input_why(in, "peer sent NOTIFICATION %s%s", text, hint);

@@ -32,7 +32,7 @@
 
 struct bgp_session_config {
 	char name[256];               /* BGPPeer "namespace/name" */
-	uint32_t local_as, peer_as;   /* peer_as 0: dynamic */
+	uint32_t local_as, peer_as;   /* local_as: localASN, else myASN; peer_as 0: dynamic */
 	enum dynamic_asn dynamic;
 	struct ipaddr peer, source;   /* source family 0: the kernel's choice */
 	uint16_t port;
@@ -40,7 +40,8 @@ struct bgp_session_config {
 	uint16_t hold_time;           /* seconds; 0: no keepalives */
 	uint16_t keepalive_time;      /* seconds */
 	uint32_t connect_retry_ms;    /* ConnectRetry interval (connectTime); 0: backoff from 1 s */
-	bool multihop, graceful_restart, disable_mp, dual_stack;
+	bool multihop, graceful_restart, dual_stack;
+	bool disable_mp;              /* deprecated in MetalLB, no effect: only shown */
 	char password[81];
 	struct ipaddr other_next_hop; /* the node's address of the other family (dualStackAddressFamily) */
 };

@@ -302,7 +302,8 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 			if (!pool)
 				continue;
 			for (size_t a = 0; a < nhere; a++) {
-				if (!config_adv_covers_pool(here[a], pool))
+				if (!config_adv_covers_pool(here[a], pool) ||
+				    !selectors_match_any(&here[a]->bgpadv.service_selectors, &svc->meta.labels))
 					continue;
 				struct plan_route r = {plan_route_prefix(ip, &here[a]->bgpadv), here_attrs[a]};
 				for (size_t q = 0; q < p->npeers; q++)

@@ -13,8 +13,9 @@
  *    with externalTrafficPolicy: Local, only from nodes holding one;
  *  - a node labelled node.kubernetes.io/exclude-from-external-load-balancers,
  *    or with the NetworkUnavailable condition, announces nothing;
- *  - a BGPAdvertisement applies to an address of one of its pools, on the
- *    nodes its nodeSelectors select, towards the peers it names (none: all);
+ *  - a BGPAdvertisement applies to an address of one of its pools for the
+ *    Services its serviceSelectors select (none: all), on the nodes its
+ *    nodeSelectors select, towards the peers it names (none: all);
  *    the route is the address masked to aggregationLength(V6);
  *  - an L2Advertisement applies to an address of one of its pools for the
  *    Services its serviceSelectors select, on the nodes its nodeSelectors select.

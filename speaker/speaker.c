@@ -64,7 +64,7 @@ bool speaker_session_config(const struct object *peer, const struct object *node
 					: "spec.peerAddress is not an address a connection can go to");
 		return false;
 	}
-	c->local_as = (uint32_t)p->my_asn.v;
+	c->local_as = (uint32_t)(p->local_asn.set ? p->local_asn.v : p->my_asn.v);
 	c->peer_as = p->peer_asn.set ? (uint32_t)p->peer_asn.v : 0;
 	c->dynamic = p->dynamic_asn;
 	c->peer = p->peer_address.a;

@@ -74,11 +74,11 @@ def compatible(nb, s):
 
 def families(nb, s):
     """The address families a session carries, with the next hop of each: its own family from
-    the session's local address; the other one with dualStackAddressFamily (and multiprotocol
-    not disabled), from the node's address of that family. Both routers take both families
-    on every session."""
+    the session's local address; the other one with dualStackAddressFamily, from the node's
+    address of that family (disableMP has no effect, as in MetalLB's FRR mode since 0.15).
+    Both routers take both families on every session."""
     out = {nb.family: nb.node_address}
-    if s["dual_stack"] and not s["disable_mp"] and s["other_next_hop"]:
+    if s["dual_stack"] and s["other_next_hop"]:
         out[10 - nb.family] = s["other_next_hop"]
     return out
 

@@ -52,7 +52,8 @@ class Expected:
             nb = BY_ADDRESS.get(s["address"]) if s else None
             if nb is None or not compatible(nb, s):
                 continue
-            self.sessions[nb.id] = (p["name"], s)
+            # disableMP is shown but changes nothing (deprecated in MetalLB): not a session parameter.
+            self.sessions[nb.id] = (p["name"], {k: v for k, v in s.items() if k != "disable_mp"})
             ibgp = s["local_as"] == nb.asn
             next_hops = families(nb, s)
             for r in p["routes"]:

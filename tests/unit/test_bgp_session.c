@@ -295,6 +295,61 @@ static void test_dial_and_establish(void **state)
 	assert_int_equal(bgp_session_state(f->s), BS_ESTABLISHED);
 }
 
+/*
+ * The families our OPEN offers, per MetalLB's FRR mode: the session's own;
+ * both with dualStackAddressFamily; disableMP (deprecated) changes nothing.
+ */
+static void test_open_families(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		uint8_t family;
+		bool disable_mp, dual_stack, v4, v6;
+	} rows[] = {
+		{IPF_V4, false, false, true, false}, {IPF_V4, true, false, true, false},
+		{IPF_V4, false, true, true, true},   {IPF_V4, true, true, true, true},
+		{IPF_V6, false, false, false, true}, {IPF_V6, true, true, true, true},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		struct bgp_session_config c = config();
+		c.peer.family = rows[i].family;
+		c.disable_mp = rows[i].disable_mp;
+		c.dual_stack = rows[i].dual_stack;
+		start(f, &c);
+		struct msg m;
+		struct bgp_open o;
+		struct bgp_error err;
+		assert_true(peer_expect(f, &f->dialled, BGP_OPEN, 2000, &m));
+		assert_true(bgp_open_decode(m.body, m.len, &o, &err));
+		assert_int_equal(o.caps.mp[BGP_AF_IPV4], rows[i].v4);
+		assert_int_equal(o.caps.mp[BGP_AF_IPV6], rows[i].v6);
+		bgp_session_close(f->s, BGP_CEASE_ADMIN_SHUTDOWN);
+		f->s = NULL;
+		for (int k = 0; k < 300 && bgp_closing_count(); k++)
+			loop_ms(f->base, 10);
+		close(f->dialled.fd);
+		memset(&f->dialled, 0, sizeof(f->dialled));
+		f->dialled.fd = -1;
+	}
+}
+
+/* localASN: the OPEN carries the AS the session config presents (4-octet in the capability). */
+static void test_open_local_as(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();
+	c.local_as = 4200000001u;
+	c.peer_as = 64512;
+	start(f, &c);
+	struct msg m;
+	struct bgp_open o;
+	struct bgp_error err;
+	assert_true(peer_expect(f, &f->dialled, BGP_OPEN, 2000, &m));
+	assert_true(bgp_open_decode(m.body, m.len, &o, &err));
+	assert_int_equal(o.my_as, BGP_AS_TRANS);
+	assert_int_equal(bgp_open_asn(&o), 4200000001u);
+}
+
 static void test_hold_expiry(void **state)
 {
 	struct fixture *f = *state;
@@ -770,6 +825,8 @@ int main(void)
 	log_set_level(getenv("TEST_LOG") ? LOG_DEBUG : LOG_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dial_and_establish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_families, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_local_as, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_while_established, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_graceful_restart_takeover, setup, teardown),

@@ -195,6 +195,8 @@ static void test_bgp_peer(void **state)
 	const struct object *o = load_one(
 		PEER "  myASN: 4200000000\n"
 		"  peerASN: 64501\n"
+		"  localASN: 4200000009\n"
+		"  dualStackAddressFamily: true\n"
 		"  peerAddress: 2001:db8::1\n"
 		"  sourceAddress: 2001:db8::2\n"
 		"  peerPort: 1179\n"
@@ -218,6 +220,9 @@ static void test_bgp_peer(void **state)
 
 	assert_int_equal(p->my_asn.v, 4200000000u);
 	assert_int_equal(p->peer_asn.v, 64501);
+	assert_int_equal(p->local_asn.v, 4200000009u);
+	assert_true(p->dual_stack_af.v);
+	assert_null(find_diag(&diags, DIAG_WARNING, "unknown field"));
 	assert_ip(&p->peer_address.a, "2001:db8::1");
 	assert_ip(&p->source_address.a, "2001:db8::2");
 	assert_int_equal(p->peer_port.v, 1179);

@@ -153,6 +153,35 @@ static void test_two_advertisements_merge(void **state)
 	done(&r);
 }
 
+#define SVC_L(name, ip, tier)                                                                                \
+	"apiVersion: v1\nkind: Service\nmetadata: {name: " name ", namespace: default, labels: {tier: " tier "}}\n" \
+	"spec: {type: LoadBalancer}\nstatus: {loadBalancer: {ingress: [{ip: " ip "}]}}\n---\n"
+
+/* serviceSelectors: each advertisement gives its communities only to the Services it selects. */
+static void test_bgp_service_selectors(void **state)
+{
+	(void)state;
+	struct run r;
+	char buf[1024];
+	run(&r,
+	    BASE SVC_L("web", "203.0.113.1", "web") EPS("web", "n1", "true") SVC_L("db", "203.0.113.2", "db")
+		    EPS("db", "n1", "true") SVC_L("other", "203.0.113.3", "cache") EPS("other", "n1", "true")
+			    "apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: w, namespace: metallb-system}\n"
+			    "spec: {communities: ['64500:1'], serviceSelectors: [{matchLabels: {tier: web}}]}\n---\n"
+			    "apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: d, namespace: metallb-system}\n"
+			    "spec: {communities: ['64500:2'], peers: [r2],\n"
+			    "  serviceSelectors: [{matchExpressions: [{key: tier, operator: In, values: [db]}]}]}\n",
+	    "n1");
+	assert_string_equal(routes_of(&r, "r1", buf, sizeof(buf)), "203.0.113.1/32 c=64500:1");
+	assert_string_equal(routes_of(&r, "r2", buf, sizeof(buf)), "203.0.113.1/32 c=64500:1; 203.0.113.2/32 c=64500:2");
+	/* "other" is selected by neither advertisement: not announced over BGP. */
+	assert_int_equal(r.p->nbgp_svcs, 2);
+	assert_string_equal(r.p->bgp_svcs[0].svc->meta.name, "db");
+	assert_int_equal(r.p->bgp_svcs[0].npeers, 1);
+	assert_string_equal(r.p->bgp_svcs[1].svc->meta.name, "web");
+	done(&r);
+}
+
 static void test_local_traffic_policy(void **state)
 {
 	(void)state;
@@ -244,6 +273,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bgp_routes_and_attributes),
 		cmocka_unit_test(test_two_advertisements_merge),
+		cmocka_unit_test(test_bgp_service_selectors),
 		cmocka_unit_test(test_local_traffic_policy),
 		cmocka_unit_test(test_silent_nodes),
 		cmocka_unit_test(test_l2_eligibility),
