@@ -182,8 +182,19 @@ static void advs_for(const struct config *c, enum kind k, const struct object *p
 	}
 }
 
+/* An advertisement's serviceSelectors select one of the Services that may use this node. */
+static bool adv_serves(const struct object *adv, const struct holders *h)
+{
+	const struct selectors *ss =
+		adv->kind == KIND_BGPADVERTISEMENT ? &adv->bgpadv.service_selectors : &adv->l2adv.service_selectors;
+	for (size_t i = 0; i < h->nusable; i++)
+		if (selectors_match_any(ss, &h->usable[i]->meta.labels))
+			return true;
+	return false;
+}
+
 static void why_bgp(const struct config *c, const struct object *node, const struct object *pool,
-		    const struct ipaddr *vip, struct plan_why *w)
+		    const struct holders *h, const struct ipaddr *vip, struct plan_why *w)
 {
 	const struct object *sel[WHY_MAX];
 	size_t nsel, ncover;
@@ -197,6 +208,17 @@ static void why_bgp(const struct config *c, const struct object *node, const str
 			     pool->meta.name, node->meta.name);
 		return;
 	}
+	size_t nserve = 0;
+	for (size_t a = 0; a < nsel; a++)
+		if (adv_serves(sel[a], h))
+			sel[nserve++] = sel[a];
+	if (!nserve) {
+		plan_why_add(w, WHY_ADV_SERVICE_SELECTORS, "bgp",
+			     "the serviceSelectors of BGPAdvertisement %s (selecting pool %s) select no Service holding it",
+			     all, pool->meta.name);
+		return;
+	}
+	nsel = nserve;
 	const struct objects *peers = &c->kinds[KIND_BGPPEER];
 	char names[256] = "", prefixes[256] = "";
 	size_t npeers_here = 0;
@@ -240,13 +262,6 @@ static void why_bgp(const struct config *c, const struct object *node, const str
 	plan_why_add(w, WHY_ANNOUNCED, "bgp", "the plan announces it to BGPPeer %s as %s", names, prefixes);
 }
 
-static bool l2_adv_serves(const struct object *adv, const struct holders *h)
-{
-	for (size_t i = 0; i < h->nusable; i++)
-		if (selectors_match_any(&adv->l2adv.service_selectors, &h->usable[i]->meta.labels))
-			return true;
-	return false;
-}
 
 static void why_l2(const struct config *c, const struct object *node, const struct object *pool,
 		   const struct holders *h, struct plan_why *w)
@@ -260,7 +275,7 @@ static void why_l2(const struct config *c, const struct object *node, const stru
 			continue;
 		ncover++;
 		list_add(cover, sizeof(cover), a->meta.name);
-		if (!l2_adv_serves(a, h))
+		if (!adv_serves(a, h))
 			continue;
 		nserving++;
 		list_add(serving, sizeof(serving), a->meta.name);
@@ -340,7 +355,7 @@ static void why_walk(const struct config *c, const char *node, const struct svc_
 			     pool->meta.name);
 		return;
 	}
-	why_bgp(c, n, pool, vip, out);
+	why_bgp(c, n, pool, &h, vip, out);
 	if (l2)
 		why_l2(c, n, pool, &h, out);
 }

@@ -24,7 +24,7 @@ enum why_code {
 	WHY_NO_LOCAL_ENDPOINT,     /* externalTrafficPolicy Local and no ready endpoint on this node */
 	WHY_NO_ADVERTISEMENT,      /* no BGPAdvertisement nor L2Advertisement selects the pool */
 	WHY_ADV_NODE_SELECTORS,    /* advertisements select the pool, but their nodeSelectors not this node */
-	WHY_ADV_SERVICE_SELECTORS, /* L2Advertisements select the pool, but their serviceSelectors not the Service */
+	WHY_ADV_SERVICE_SELECTORS, /* advertisements select the pool, but their serviceSelectors not the Service */
 	WHY_NO_PEER,               /* no BGPPeer selects this node */
 	WHY_PEERS_NOT_NAMED,       /* the advertisements name only BGPPeers that do not select this node */
 	WHY_ANNOUNCED,             /* BGP: announced to these peers as this prefix */

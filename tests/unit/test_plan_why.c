@@ -41,7 +41,9 @@
 	"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: l2sel, namespace: metallb-system}\n" \
 	"spec: {addresses: [198.51.100.16/28]}\n---\n"                                                        \
 	"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: l2b, namespace: metallb-system}\n" \
-	"spec: {addresses: [198.51.100.32/28]}\n---\n"
+	"spec: {addresses: [198.51.100.32/28]}\n---\n"                                                        \
+	"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: bsel, namespace: metallb-system}\n" \
+	"spec: {addresses: [203.0.113.64/28]}\n---\n"
 #define PEERS                                                                                                \
 	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r1, namespace: metallb-system}\n"    \
 	"spec: {myASN: 64500, peerASN: 64500, peerAddress: 192.0.2.1, nodeSelectors: [{matchLabels: {zone: a}}]}\n---\n" \
@@ -54,6 +56,8 @@
 	"spec: {ipAddressPools: [onlyb], nodeSelectors: [{matchLabels: {zone: b}}]}\n---\n"                  \
 	"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: to-r2, namespace: metallb-system}\n" \
 	"spec: {ipAddressPools: [named], peers: [r2]}\n---\n"                                                \
+	"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: front, namespace: metallb-system}\n" \
+	"spec: {ipAddressPools: [bsel], serviceSelectors: [{matchLabels: {tier: front}}]}\n---\n"           \
 	"apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2, namespace: metallb-system}\n" \
 	"spec: {ipAddressPools: [l2], interfaces: [eth0]}\n---\n"                                            \
 	"apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: front, namespace: metallb-system}\n" \
@@ -82,6 +86,7 @@ static const char *const yaml = NODES POOLS PEERS ADVS
 	SVC("l2web", "198.51.100.1", "Cluster", "") EPS("l2web", "n1", "true")
 	SVC("l2sel", "198.51.100.17", "Cluster", "") EPS("l2sel", "n1", "true")
 	SVC("l2b", "198.51.100.33", "Cluster", "") EPS("l2b", "n1", "true")
+	SVC("bsel", "203.0.113.65", "Cluster", "") EPS("bsel", "n1", "true")
 	"apiVersion: v1\nkind: Service\nmetadata: {name: asks, namespace: default}\n"
 	"spec: {type: LoadBalancer, loadBalancerIP: 192.0.2.99}\n---\n";
 
@@ -110,6 +115,7 @@ static const struct row rows[] = {
 	{"n1", "198.51.100.1", "l2-eligible", "eligible nodes: n1, n2", false, true},
 	{"n1", "198.51.100.17", "advertisement-service-selectors", "L2Advertisement front", false, false},
 	{"n1", "198.51.100.33", "advertisement-node-selectors", "L2Advertisement onb", false, false},
+	{"n1", "203.0.113.65", "advertisement-service-selectors", "BGPAdvertisement front", false, false},
 };
 
 /* The plan's own verdicts for vip. */
