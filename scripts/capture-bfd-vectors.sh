@@ -19,7 +19,11 @@
 # on failure.
 #
 # OUTDIR/<scenario>/<sender>-<NN>-<state>[-poll|-final].hex   one packet each,
-# the first of every distinct first 24 bytes per sender, at most 12 per sender.
+# the first of every distinct first 24 bytes per sender, at most 12 per sender;
+# OUTDIR/<scenario>/capture.pcap the raw capture. Discriminators, sequence
+# numbers and digests differ every run: after a re-capture, update the table
+# in tests/unit/test_bfd.c (and tests/fuzz/corpus/bfd) from the new files.
+# SCENARIOS="bird_frr" runs only those (bird_frr auth_simple auth_md5 auth_sha1).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
