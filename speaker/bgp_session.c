@@ -1097,11 +1097,31 @@ static void session_close_with(struct bgp_session *s, const struct fsm_input *wi
 	session_free(s);
 }
 
+/* RFC 8538 3: Cease / Hard Reset carrying the Cease it stands for; the peer flushes our routes at once. */
+static void input_hard_reset(struct fsm_input *in, uint8_t cease_subcode)
+{
+	uint8_t inner[2] = {BGP_ERR_CEASE, cease_subcode};
+	input_notify(in, BGP_ERR_CEASE, BGP_CEASE_HARD_RESET);
+	memcpy(in->err.data, inner, sizeof(inner));
+	in->err.len = sizeof(inner);
+}
+
+/*
+ * A session ended while this process goes on (its BGPPeer changed or went):
+ * where RFC 8538 was negotiated a plain Cease would leave our routes stale at
+ * the peer for the restart time, so it is sent as a Hard Reset (section 5).
+ */
 void bgp_session_close(struct bgp_session *s, uint8_t cease_subcode)
 {
 	struct fsm_input in = {0};
-	log_info(s->name, "closing: Cease / %s", bgp_err_subcode_name(BGP_ERR_CEASE, cease_subcode));
-	input_notify(&in, BGP_ERR_CEASE, cease_subcode);
+	if (established_conn(s) && s->gr_negotiated && s->gr_notification) {
+		log_info(s->name, "closing: Cease / Hard Reset (RFC 8538) for %s: the peer flushes our routes",
+			 bgp_err_subcode_name(BGP_ERR_CEASE, cease_subcode));
+		input_hard_reset(&in, cease_subcode);
+	} else {
+		log_info(s->name, "closing: Cease / %s", bgp_err_subcode_name(BGP_ERR_CEASE, cease_subcode));
+		input_notify(&in, BGP_ERR_CEASE, cease_subcode);
+	}
 	session_close_with(s, &in);
 }
 
@@ -1119,10 +1139,7 @@ void bgp_session_end(struct bgp_session *s, enum bgp_end how)
 	struct fsm_input in = {0};
 
 	if (how == BGP_END_LEAVE && n) {
-		uint8_t inner[2] = {BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN};
-		input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_HARD_RESET);
-		memcpy(in.err.data, inner, sizeof(inner));
-		in.err.len = sizeof(inner);
+		input_hard_reset(&in, BGP_CEASE_ADMIN_SHUTDOWN);
 		log_info(s->name, "leaving for good: Cease / Hard Reset (RFC 8538): the peer flushes our routes");
 	} else if (how == BGP_END_LEAVE) {
 		input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);

@@ -764,6 +764,22 @@ static void test_end_restart_without_gr(void **state)
 	expect_closed(f, &f->dialled);
 }
 
+/* The next NOTIFICATION is a Cease / Hard Reset standing for Cease / inner_sub. */
+static void expect_hard_reset(struct fixture *f, struct peer *p, uint8_t inner_sub)
+{
+	struct msg m;
+	assert_true(peer_expect(f, p, BGP_NOTIFICATION, 3000, &m));
+	uint8_t code, sub, icode, isub;
+	const uint8_t *data, *inner;
+	size_t dlen, ilen;
+	assert_true(bgp_notification_decode(m.body, m.len, &code, &sub, &data, &dlen));
+	assert_int_equal(code, BGP_ERR_CEASE);
+	assert_int_equal(sub, BGP_CEASE_HARD_RESET);
+	assert_true(bgp_hard_reset_decode(data, dlen, &icode, &isub, &inner, &ilen));
+	assert_int_equal(icode, BGP_ERR_CEASE);
+	assert_int_equal(isub, inner_sub);
+}
+
 /* Leaving for good: Cease / Hard Reset (for Cease / Administrative Shutdown) with N, else plain Cease. */
 static void test_end_leave(void **state)
 {
@@ -775,17 +791,7 @@ static void test_end_leave(void **state)
 	establish_with_routes(f, GR | GR_N, &ours);
 	bgp_session_end(f->s, BGP_END_LEAVE);
 	f->s = NULL;
-	struct msg m;
-	assert_true(peer_expect(f, &f->dialled, BGP_NOTIFICATION, 3000, &m));
-	uint8_t code, sub, icode, isub;
-	const uint8_t *data, *inner;
-	size_t dlen, ilen;
-	assert_true(bgp_notification_decode(m.body, m.len, &code, &sub, &data, &dlen));
-	assert_int_equal(code, BGP_ERR_CEASE);
-	assert_int_equal(sub, BGP_CEASE_HARD_RESET);
-	assert_true(bgp_hard_reset_decode(data, dlen, &icode, &isub, &inner, &ilen));
-	assert_int_equal(icode, BGP_ERR_CEASE);
-	assert_int_equal(isub, BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_hard_reset(f, &f->dialled, BGP_CEASE_ADMIN_SHUTDOWN);
 	expect_closed(f, &f->dialled);
 
 	start(f, &c);
@@ -793,6 +799,31 @@ static void test_end_leave(void **state)
 	bgp_session_end(f->s, BGP_END_LEAVE);
 	f->s = NULL;
 	expect_notification(f, &f->dialled, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_closed(f, &f->dialled);
+}
+
+/*
+ * A session closed while the process goes on (its BGPPeer changed or went):
+ * with N a plain Cease would leave our routes stale at the peer, so Hard Reset.
+ */
+static void test_close_with_notification(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();
+	c.graceful_restart = true;
+	start(f, &c);
+	struct bgp_caps ours;
+	establish_with_routes(f, GR | GR_N, &ours);
+	bgp_session_close(f->s, BGP_CEASE_PEER_DECONFIGURED);
+	f->s = NULL;
+	expect_hard_reset(f, &f->dialled, BGP_CEASE_PEER_DECONFIGURED);
+	expect_closed(f, &f->dialled);
+
+	start(f, &c);
+	establish_with_routes(f, GR, &ours);
+	bgp_session_close(f->s, BGP_CEASE_PEER_DECONFIGURED);
+	f->s = NULL;
+	expect_notification(f, &f->dialled, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED);
 	expect_closed(f, &f->dialled);
 }
 
@@ -845,6 +876,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_end_restart_gr_notification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_restart_without_gr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_leave, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_with_notification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_restarts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
