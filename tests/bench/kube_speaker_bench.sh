@@ -23,8 +23,8 @@
 #                       the quiet window of part 4
 #        BENCH_WORKERS  writer processes of the churn driver (default 4)
 #        BENCH_TIMEOUT  seconds allowed for the routes to arrive (default 600)
-#        BENCH_STARTUP_ONLY=1: part 1 only; BENCH_WRAP: a command the speaker
-#                       runs under (e.g. "heaptrack -o FILE") for a profile
+#        BENCH_STARTUP_ONLY=1: part 1 only; BENCH_WRAP, BENCH_CTL_WRAP: a command
+#                       the speaker, the controller runs under (e.g. "heaptrack -o FILE")
 #        VIPCAST_BUILD  build holding vipcast-speaker and vipcast-controller
 #                       (default build-rel, build-release, then build): Release
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -331,11 +331,11 @@ log "churn: $CHURN_LAT; CPU $CHURN_CPU% over $CHURN_SPAN s; RSS $r0 at start, $R
 log "API load during churn: $C_REQ; speaker plans: $CHURN_PLANS"
 
 # ------------------------------------------------------------------ 3: burst with the controller
-"$CONTROLLER" --kubeconfig "$E2E_TMP/controller.kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 --socket "$E2E_TMP/controller.sock" \
+${BENCH_CTL_WRAP:-} "$CONTROLLER" --kubeconfig "$E2E_TMP/controller.kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 --socket "$E2E_TMP/controller.sock" \
 	--log-level info >"$E2E_TMP/controller.log" 2>&1 &
 track controller $! vipcast-controller -
 t0=$(now)
-wait_until 300 grep -q "serving: " "$E2E_TMP/controller.log" || die "the controller does not serve"
+wait_until "$TIMEOUT" grep -q "serving: " "$E2E_TMP/controller.log" || die "the controller does not serve"
 T_CTL=$(elapsed "$t0")
 sleep 2
 capture burst
