@@ -26,7 +26,7 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 	int hi = -1;
 
 	for (; *s; s++) {
-		int v;
+		int v = 0;
 		if (*s == '#') {
 			while (s[1] && s[1] != '\n')
 				s++;
