@@ -1,5 +1,6 @@
 /*
- * BGPPeer (metallb.io/v1beta2, and v1beta1 with the same fields).
+ * BGPPeer (metallb.io/v1beta2; v1beta1 is converted in decode_bgppeer_v1beta1.c
+ * and then checked here).
  *
  * Timer rules follow MetalLB: holdTime defaults to 90s, or three times
  * keepaliveTime when only that is written; it is 0 (no keepalives) or at
@@ -18,6 +19,7 @@
  */
 #include <string.h>
 
+#include "decode_bgppeer.h"
 #include "duration.h"
 #include "object.h"
 
@@ -156,9 +158,9 @@ static void check_addresses(struct dec *d, struct object *o)
 			 "spec.interface (unnumbered BGP) is not supported yet: without spec.peerAddress no session is "
 			 "made with this peer");
 	else if (p->interface.s)
-		dec_warn(d, &p->interface.mark,
-			 "spec.interface (unnumbered BGP) is not supported yet and is ignored: the session goes to "
-			 "spec.peerAddress");
+		dec_error(d, &p->interface.mark,
+			  "spec.peerAddress and spec.interface exclude each other (as in MetalLB); spec.interface "
+			  "(unnumbered BGP) is not supported yet");
 	if (p->router_id.set && p->router_id.a.family != IPF_V4)
 		dec_error(d, &p->router_id.mark, "spec.routerID must be an IPv4 address");
 	if (p->source_address.set && p->peer_address.set &&
@@ -171,14 +173,10 @@ static void check_addresses(struct dec *d, struct object *o)
 		dec_error(d, &p->password_secret.mark, "spec.passwordSecret.name is required");
 }
 
-void decode_bgp_peer(struct dec *d, const struct doc_node *root, struct object *o)
+void bgp_peer_check(struct dec *d, struct object *o)
 {
 	struct bgp_peer *p = &o->peer;
-	unsigned before = d->errors;
 
-	dec_map(d, root, &root_table, p);
-	if (d->errors != before)
-		return;
 	if (!p->peer_port.set)
 		p->peer_port.v = DEFAULT_PEER_PORT;
 	check_asns(d, o);
@@ -188,4 +186,17 @@ void decode_bgp_peer(struct dec *d, const struct doc_node *root, struct object *
 			 "address family, and the other one too only with spec.dualStackAddressFamily");
 	check_timers(d, o);
 	check_addresses(d, o);
+}
+
+void decode_bgp_peer(struct dec *d, const struct doc_node *root, struct object *o)
+{
+	unsigned before = d->errors;
+
+	if (strcmp(o->meta.api_version, BGPPEER_V1BETA1) == 0) {
+		decode_bgp_peer_v1beta1(d, root, o);
+		return;
+	}
+	dec_map(d, root, &root_table, &o->peer);
+	if (d->errors == before)
+		bgp_peer_check(d, o);
 }

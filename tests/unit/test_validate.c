@@ -102,7 +102,7 @@ static const struct vcase cases[] = {
 	{ "unnumbered peer", PEER_HDR "spec:\n  myASN: 64500\n  peerASN: 64501\n  interface: eth0\n", DIAG_WARNING, 9, 14,
 	  "BGPPeer lb/r1", NULL, "spec.interface (unnumbered BGP) is not supported yet: without spec.peerAddress no session" },
 	{ "interface beside peerAddress", PEER_HDR "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: 192.0.2.1\n  interface: eth0\n",
-	  DIAG_WARNING, 10, 14, "BGPPeer lb/r1", NULL, "is not supported yet and is ignored: the session goes to spec.peerAddress" },
+	  DIAG_ERROR, 10, 14, "BGPPeer lb/r1", NULL, "spec.peerAddress and spec.interface exclude each other (as in MetalLB)" },
 	{ "unspecified peerAddress", PEER_HDR "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: 0.0.0.0\n",
 	  DIAG_ERROR, 9, 16, "BGPPeer lb/r1", NULL, "spec.peerAddress is the unspecified address" },
 	{ "unspecified IPv6 peerAddress", PEER_HDR "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: \"::\"\n  interface: eth0\n",
