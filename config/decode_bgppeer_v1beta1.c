@@ -8,15 +8,19 @@
  * are unknown to its schema, so the API server refuses them (kubectl's strict
  * field validation); vipcast refuses them too, naming the version to use.
  *
- * The conversion copies each field. Two of its effects are not obvious:
- * - holdTime and keepaliveTime are plain values in v1beta1 and pointers in
- *   v1beta2, and the conversion always sets the pointers: a timer left out
- *   becomes 0s. Without holdTime the peer gets hold time 0 (no keepalives,
- *   FRR `timers 0 0` in MetalLB); vipcast does the same and warns.
- * - peerPort 0 (allowed by v1beta1) is dropped on the way (omitempty), so
- *   v1beta2's default 179 applies.
- * nodeSelectors are v1beta1's own type, the shape of a LabelSelector, whose
- * matchExpressions[].values is required with at least one item.
+ * The conversion copies each field; one effect is not obvious: holdTime and
+ * keepaliveTime are plain values in v1beta1 and pointers in v1beta2, and the
+ * conversion always sets the pointers, so a timer left out becomes 0s.
+ * Without holdTime the peer gets hold time 0 (no keepalives; FRR `timers 0 0`
+ * in MetalLB). vipcast does the same and warns; in a cluster its CRD's
+ * v1beta1 schema defaults both timers to "0s" for the same result
+ * (deploy/crds/bgppeer.yaml).
+ *
+ * Where v1beta1's MetalLB schema and vipcast's CRD differ, this follows the
+ * CRD, so --check says what the cluster does: peerPort 0 (MetalLB: 179 after
+ * conversion) is refused as in v1beta2, and a node selector's Exists and
+ * DoesNotExist work as in v1beta2 (MetalLB's v1beta1 requires values, so
+ * they never parse there).
  */
 #include <string.h>
 
@@ -30,41 +34,6 @@ static void v1beta2_only(struct dec *d, const struct doc_node *v, void *base)
 		  "unknown field): write apiVersion: metallb.io/v1beta2");
 }
 
-/* The schema's "values: minItems 1, required" of v1beta1's MatchExpression. */
-static void check_values(struct dec *d, const struct doc_node *sel)
-{
-	const struct doc_node *me = sel->type == DOC_MAP ? doc_map_get(sel, "matchExpressions") : NULL;
-
-	if (!me || me->type != DOC_SEQ)
-		return;
-	size_t saved = dec_enter(d, "matchExpressions");
-	for (size_t i = 0; i < me->seq.n; i++) {
-		const struct doc_node *e = me->seq.v[i];
-		const struct doc_node *vals = e->type == DOC_MAP ? doc_map_get(e, "values") : NULL;
-		if (e->type != DOC_MAP || (vals && vals->type == DOC_SEQ && vals->seq.n > 0))
-			continue;
-		size_t s2 = dec_enter_index(d, i);
-		dec_error(d, vals ? &vals->mark : &e->mark,
-			  "values is required with at least one item in metallb.io/v1beta1 BGPPeer node selectors "
-			  "(so Exists and DoesNotExist cannot be written there): use metallb.io/v1beta2");
-		dec_leave(d, s2);
-	}
-	dec_leave(d, saved);
-}
-
-static void dec_node_selectors(struct dec *d, const struct doc_node *v, void *base)
-{
-	struct bgp_peer *p = base;
-
-	if (v->type == DOC_SEQ)
-		for (size_t i = 0; i < v->seq.n; i++) {
-			size_t saved = dec_enter_index(d, i);
-			check_values(d, v->seq.v[i]);
-			dec_leave(d, saved);
-		}
-	dec_selectors(d, v, &p->node_selectors);
-}
-
 #define V1BETA2_ONLY(name) { name, DT_FN, 0, 0, 0, v1beta2_only, NULL }
 
 static const struct dec_field spec_fields[] = {
@@ -72,11 +41,11 @@ static const struct dec_field spec_fields[] = {
 	{ "peerASN", DT_INT, offsetof(struct bgp_peer, peer_asn), 1, UINT32_MAX, NULL, NULL },
 	{ "peerAddress", DT_IP, offsetof(struct bgp_peer, peer_address), 0, 0, NULL, NULL },
 	{ "sourceAddress", DT_IP, offsetof(struct bgp_peer, source_address), 0, 0, NULL, NULL },
-	{ "peerPort", DT_INT, offsetof(struct bgp_peer, peer_port), 0, 16384, NULL, NULL },
+	{ "peerPort", DT_INT, offsetof(struct bgp_peer, peer_port), 1, 16384, NULL, NULL },
 	{ "holdTime", DT_DURATION, offsetof(struct bgp_peer, hold_time), 0, 0, NULL, NULL },
 	{ "keepaliveTime", DT_DURATION, offsetof(struct bgp_peer, keepalive_time), 0, 0, NULL, NULL },
 	{ "routerID", DT_IP, offsetof(struct bgp_peer, router_id), 0, 0, NULL, NULL },
-	{ "nodeSelectors", DT_FN, 0, 0, 0, dec_node_selectors, NULL },
+	{ "nodeSelectors", DT_SELECTORS, offsetof(struct bgp_peer, node_selectors), 0, 0, NULL, NULL },
 	{ "password", DT_STR, offsetof(struct bgp_peer, password), 0, 0, NULL, NULL },
 	{ "bfdProfile", DT_STR, offsetof(struct bgp_peer, bfd_profile), 0, 0, NULL, NULL },
 	{ "ebgpMultiHop", DT_BOOL, offsetof(struct bgp_peer, ebgp_multihop), 0, 0, NULL, NULL },
@@ -117,8 +86,6 @@ static void convert(struct dec *d, struct object *o)
 		p->keepalive_time.v = 0;
 		p->keepalive_time.mark = o->meta.mark;
 	}
-	if (p->peer_port.set && p->peer_port.v == 0)
-		p->peer_port.set = false;
 }
 
 void decode_bgp_peer_v1beta1(struct dec *d, const struct doc_node *root, struct object *o)

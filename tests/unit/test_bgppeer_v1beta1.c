@@ -1,8 +1,8 @@
 /*
  * BGPPeer metallb.io/v1beta1 reads as MetalLB's conversion webhook turns it
- * into v1beta2: the same fields copied, unset timers become 0s, peerPort 0
- * becomes the default 179; v1beta2-only fields and v1beta1's schema
- * violations are refused with a message naming the field.
+ * into v1beta2: the same fields copied, unset timers become 0s; v1beta2-only
+ * fields and a missing peerASN or peerAddress are refused with a message
+ * naming the field.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,13 +98,12 @@ static void test_unset_timers_become_zero(void **state)
 	assert_non_null(find_diag(&diags, DIAG_ERROR, "greater than holdTime 0s"));
 }
 
-static void test_port_zero_is_default(void **state)
+/* Stricter than MetalLB (179 after its conversion), as vipcast's CRD: port 0 never works in v1beta2. */
+static void test_port_zero_refused(void **state)
 {
 	(void)state;
-	const struct bgp_peer *p = load(V1 BASE "  holdTime: 90s\n  peerPort: 0\n");
-	assert_non_null(p);
-	assert_int_equal(p->peer_port.v, 179);
-	assert_null(load(V2 BASE "  peerPort: 0\n"));
+	assert_null(load(V1 BASE "  holdTime: 90s\n  peerPort: 0\n"));
+	assert_non_null(find_diag(&diags, DIAG_ERROR, "must be between 1 and 16384"));
 }
 
 static void test_v1beta2_fields_refused(void **state)
@@ -137,17 +136,13 @@ static void test_schema_required(void **state)
 	assert_null(load(V1 "  myASN: 64500\n  peerASN: 64501\n  holdTime: 90s\n"));
 	assert_non_null(find_diag(&diags, DIAG_ERROR, "spec.peerAddress is required in metallb.io/v1beta1"));
 
-	/* matchExpressions[].values: required, at least one item. */
-	assert_null(load(V1 BASE "  holdTime: 90s\n  nodeSelectors:\n  - matchExpressions:\n"
-				 "    - {key: rack, operator: Exists}\n"));
-	const struct diag *dg = find_diag(&diags, DIAG_ERROR, "values is required with at least one item");
-	assert_non_null(dg);
-	assert_string_equal(dg->path, "spec.nodeSelectors[0].matchExpressions[0]");
-	assert_null(load(V1 BASE "  holdTime: 90s\n  nodeSelectors:\n  - matchExpressions:\n"
-				 "    - {key: rack, operator: In, values: []}\n"));
-	assert_non_null(find_diag(&diags, DIAG_ERROR, "values is required with at least one item"));
+	/* Exists works as in v1beta2 (vipcast's CRD allows it in v1beta1 too). */
+	const struct bgp_peer *p = load(V1 BASE "  holdTime: 90s\n  nodeSelectors:\n  - matchExpressions:\n"
+						"    - {key: rack, operator: Exists}\n");
+	assert_non_null(p);
+	assert_int_equal(p->node_selectors.v[0].req[0].op, SEL_EXISTS);
 	/* An empty selector matches every node, in both versions. */
-	const struct bgp_peer *p = load(V1 BASE "  holdTime: 90s\n  nodeSelectors: [{}]\n");
+	p = load(V1 BASE "  holdTime: 90s\n  nodeSelectors: [{}]\n");
 	assert_non_null(p);
 	assert_int_equal(p->node_selectors.n, 1);
 	assert_int_equal(p->node_selectors.v[0].n, 0);
@@ -158,7 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_every_field_copied, teardown),
 		cmocka_unit_test_teardown(test_unset_timers_become_zero, teardown),
-		cmocka_unit_test_teardown(test_port_zero_is_default, teardown),
+		cmocka_unit_test_teardown(test_port_zero_refused, teardown),
 		cmocka_unit_test_teardown(test_v1beta2_fields_refused, teardown),
 		cmocka_unit_test_teardown(test_schema_required, teardown),
 	};
