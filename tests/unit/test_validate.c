@@ -103,6 +103,14 @@ static const struct vcase cases[] = {
 	  "BGPPeer lb/r1", NULL, "spec.interface (unnumbered BGP) is not supported yet: without spec.peerAddress no session" },
 	{ "interface beside peerAddress", PEER_HDR "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: 192.0.2.1\n  interface: eth0\n",
 	  DIAG_ERROR, 10, 14, "BGPPeer lb/r1", NULL, "spec.peerAddress and spec.interface exclude each other (as in MetalLB)" },
+	{ "vrf", PEER_HDR "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: 192.0.2.1\n  vrf: red\n",
+	  DIAG_WARNING, 10, 8, "BGPPeer lb/r1", NULL, "spec.vrf (a host VRF) is not supported yet" },
+	{ "v1beta1 BGPPeer without holdTime", "apiVersion: metallb.io/v1beta1\nkind: BGPPeer\nmetadata:\n  name: r1\n  namespace: lb\n"
+	  "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: 192.0.2.1\n", DIAG_WARNING, 1, 1, "BGPPeer lb/r1",
+	  "spec.holdTime", "MetalLB's conversion to v1beta2 makes it 0s and keepaliveTime 0s" },
+	{ "v1beta2 field in v1beta1 BGPPeer", "apiVersion: metallb.io/v1beta1\nkind: BGPPeer\nmetadata:\n  name: r1\n  namespace: lb\n"
+	  "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: 192.0.2.1\n  vrf: red\n", DIAG_ERROR, 10, 8, "BGPPeer lb/r1",
+	  "spec.vrf", "a field of metallb.io/v1beta2 BGPPeer only" },
 	{ "unspecified peerAddress", PEER_HDR "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: 0.0.0.0\n",
 	  DIAG_ERROR, 9, 16, "BGPPeer lb/r1", NULL, "spec.peerAddress is the unspecified address" },
 	{ "unspecified IPv6 peerAddress", PEER_HDR "spec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: \"::\"\n  interface: eth0\n",
