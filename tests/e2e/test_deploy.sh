@@ -150,6 +150,17 @@ for f in "$DEPLOY"/examples/invalid/*.yaml; do
 	esac
 done
 
+scenario "MetalLB's API: every field, and BGPPeer v1beta1 as MetalLB converts it"
+ALL=$SRC/tests/vectors/metallb/all-fields.yaml
+check "all-fields.yaml (every field of MetalLB's newest API) applies" out k apply -f "$ALL"
+quiet k delete -f "$ALL"
+V1PEER='{"apiVersion":"metallb.io/v1beta1","kind":"BGPPeer","metadata":{"name":"v1-timers","namespace":"'$NS'"},
+"spec":{"myASN":64500,"peerASN":64501,"peerAddress":"192.0.2.1"}}'
+check "a v1beta1 BGPPeer without timers applies" eval 'out k apply -f - <<<"$V1PEER"'
+check "  and is stored with holdTime and keepaliveTime 0s, as MetalLB's conversion writes them" \
+	eval '[ "$(k -n $NS get bgppeers.v1beta2.metallb.io v1-timers -o "jsonpath={.spec.holdTime} {.spec.keepaliveTime}")" = "0s 0s" ]'
+quiet k -n "$NS" delete bgppeers.metallb.io v1-timers
+
 scenario "RBAC"
 API=$(sed -n 's|^ *server: ||p' "$KDIR/kubeconfig")
 # token_config SA -> a kubeconfig with a fresh token of service account SA
