@@ -652,6 +652,13 @@ static void walk_one(const struct ipaddr *ip, const char *ifname, double since, 
 		json_array_append_new(w->ifaces, json_string(ifname));
 }
 
+void l2_responder_totals(const struct l2 *l, struct l2_responder_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (l->resp)
+		l2_responder_stats(l->resp, out);
+}
+
 void l2_vip_counters(const struct l2 *l,
 		     void (*fn)(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg), void *arg)
 {

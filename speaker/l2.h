@@ -67,6 +67,8 @@ void l2_apply(struct l2 *l, const struct plan *p, const struct config *c);
  * The caller owns the reference.
  */
 json_t *l2_status(const struct l2 *l);
+/* The responder's totals (l2_responder.h); all 0 while it does not run. */
+void l2_responder_totals(const struct l2 *l, struct l2_responder_stats *out);
 /* The responder's counters per VIP answered (l2_responder.h). */
 void l2_vip_counters(const struct l2 *l,
 		     void (*fn)(const struct ipaddr *ip, const struct l2_vip_counters *n, void *arg), void *arg);

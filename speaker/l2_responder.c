@@ -34,14 +34,19 @@
 #include "log.h"
 #include "ndp.h"
 #include "rate_limit.h"
+#include "requester_limit.h"
 #include "xalloc.h"
 
 #define COMP "l2"
 
 #define DEFAULT_GARP_COUNT 5
 #define DEFAULT_GARP_INTERVAL_MS 1000
-#define DEFAULT_REPLY_RATE 100
-#define RX_BUDGET 64           /* frames read per socket wakeup */
+#define DEFAULT_REPLY_RATE 20000     /* replies/s, all requesters together: the last guard */
+#define DEFAULT_REQUESTER_RATE 20    /* replies/s to one requester */
+#define REQUESTER_TABLE_BYTES (64 * 1024)
+#define LIMIT_LOG_MS 10000     /* one line per limit kind per this */
+#define RX_BUDGET 256          /* frames read per socket wakeup */
+#define RX_BATCH 32            /* frames per recvmmsg */
 #define ANNOUNCE_BUDGET 256    /* VIPs announced per timer run */
 #define CONFLICT_LOG_MS 10000  /* one conflict line per VIP per this */
 #define CONFLICT_ANNOUNCE_MS 1000
@@ -53,7 +58,6 @@ struct vip {
 	char **ifnames;  /* copies; none: the default interfaces */
 	size_t nifnames;
 	double since;    /* CLOCK_REALTIME when it became owned */
-	struct rate_limit replies;
 	unsigned ann_left;   /* announcement rounds still to send */
 	uint64_t ann_due;    /* monotonic ms of the next */
 	uint64_t conflict_logged, conflict_announced;  /* monotonic ms; 0: never */
@@ -87,7 +91,10 @@ struct ifc {
 
 struct l2_responder {
 	struct event_base *base;
-	unsigned garp_count, garp_interval_ms, refresh_s, reply_rate;
+	unsigned garp_count, garp_interval_ms, refresh_s;
+	struct rate_limit replies;          /* all requesters together */
+	struct requester_limit *requesters; /* per sender MAC and IP */
+	uint64_t limit_logged[2], limit_unlogged[2];  /* per enum limit_kind */
 	struct l2_links *links;
 	struct vip *vips;  /* sorted by ip, unique */
 	size_t nvips;
@@ -287,12 +294,44 @@ static void conflict(struct l2_responder *r, struct vip *v, struct ifc *c, const
 		announce_on(r, v, c);
 }
 
-static bool take_token(struct l2_responder *r, struct vip *v)
+enum limit_kind { LIMIT_REQUESTER, LIMIT_GLOBAL };
+
+static void limited(struct l2_responder *r, enum limit_kind k, const struct vip *v, const uint8_t mac[ETHER_ADDR_LEN],
+		    const struct ipaddr *from)
 {
-	if (rate_limit_take(&v->replies, mono_ms()))
-		return true;
-	r->st.rate_limited++;
-	return false;
+	(*(k == LIMIT_REQUESTER ? &r->st.limited_requester : &r->st.limited_global))++;
+	if (!quiet_ok(&r->limit_logged[k], LIMIT_LOG_MS, mono_ms())) {
+		r->limit_unlogged[k]++;
+		return;
+	}
+	char vip[IPADDR_STRLEN], ip[IPADDR_STRLEN], m[18];
+	ipaddr_format(&v->ip, vip);
+	ipaddr_format(from, ip);
+	fmt_mac(mac, m);
+	log_warn(COMP, "VIP %s: request from %s (%s) not answered: %s (%llu more dropped since the last report)", vip, m,
+		 ip, k == LIMIT_REQUESTER ? "this requester is over its reply rate" : "over the node's global reply rate",
+		 (unsigned long long)r->limit_unlogged[k]);
+	r->limit_unlogged[k] = 0;
+}
+
+/* A reply allowed to this requester: its own bucket first, so a flooder does not drain the global one. */
+static bool take_token(struct l2_responder *r, const struct vip *v, const uint8_t mac[ETHER_ADDR_LEN],
+		       const struct ipaddr *from)
+{
+	uint8_t key[ETHER_ADDR_LEN + 16];
+	uint64_t now = mono_ms();
+	size_t alen = from->family == IPF_V4 ? 4 : 16;
+	memcpy(key, mac, ETHER_ADDR_LEN);
+	memcpy(key + ETHER_ADDR_LEN, from->b, alen);
+	if (!requester_limit_take(r->requesters, key, ETHER_ADDR_LEN + alen, now)) {
+		limited(r, LIMIT_REQUESTER, v, mac, from);
+		return false;
+	}
+	if (!rate_limit_take(&r->replies, now)) {
+		limited(r, LIMIT_GLOBAL, v, mac, from);
+		return false;
+	}
+	return true;
 }
 
 static void handle_arp(struct l2_responder *r, struct ifc *c, const uint8_t *frame, size_t len, bool to_us)
@@ -320,7 +359,7 @@ static void handle_arp(struct l2_responder *r, struct ifc *c, const uint8_t *fra
 		return;
 	r->st.arp_requests++;
 	tv->n.requests++;
-	if (!take_token(r, tv))
+	if (!take_token(r, tv, p.sha, &spa))
 		return;
 	uint8_t buf[ARP_FRAME_LEN];
 	struct arp_pkt out;
@@ -352,7 +391,9 @@ static void handle_nd(struct l2_responder *r, struct ifc *c, const uint8_t *fram
 		return;
 	r->st.ns_received++;
 	v->n.requests++;
-	if (!take_token(r, v))
+	struct ipaddr src;
+	ipaddr_v6(&src, m.src);
+	if (!take_token(r, v, m.has_lla ? m.lla : m.eth_src, &src))
 		return;
 	uint8_t buf[NDP_FRAME_MAX];
 	struct ndp_msg out;
@@ -365,27 +406,41 @@ static void on_rx(evutil_socket_t fd, short what, void *arg)
 	struct rx *x = arg;
 	struct ifc *c = x->ifc;
 	struct l2_responder *r = c->r;
-	uint8_t buf[RX_BUF];
+	static uint8_t bufs[RX_BATCH][RX_BUF];
+	struct sockaddr_ll from[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	struct mmsghdr msgs[RX_BATCH];
 	(void)what;
 
-	for (int i = 0; i < RX_BUDGET; i++) {
-		struct sockaddr_ll from;
-		socklen_t fl = sizeof from;
-		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+	/* In batches: under a storm, one system call per RX_BATCH frames, not per frame. */
+	for (int done = 0; done < RX_BUDGET;) {
+		for (int i = 0; i < RX_BATCH; i++) {
+			iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = RX_BUF};
+			msgs[i] = (struct mmsghdr){
+				.msg_hdr = {.msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i], .msg_iovlen = 1},
+			};
+		}
+		int n = recvmmsg(fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENETDOWN &&
 			    quiet_ok(&c->err_logged, ERROR_LOG_MS, mono_ms()))
 				log_warn(COMP, "interface %s: receiving: %s", c->name, strerror(errno));
 			return;
 		}
-		if (from.sll_pkttype == PACKET_OUTGOING)
-			continue;
-		/* A frame for another host's MAC (promiscuous mode): a conflict to see, not a question to answer. */
-		bool to_us = from.sll_pkttype != PACKET_OTHERHOST;
-		if (x == &c->arp)
-			handle_arp(r, c, buf, (size_t)n, to_us);
-		else
-			handle_nd(r, c, buf, (size_t)n, to_us);
+		for (int i = 0; i < n; i++) {
+			if (from[i].sll_pkttype == PACKET_OUTGOING)
+				continue;
+			/* A frame for another host's MAC (promiscuous mode): a conflict to see, not a question to answer. */
+			bool to_us = from[i].sll_pkttype != PACKET_OTHERHOST;
+			size_t len = msgs[i].msg_len;
+			if (x == &c->arp)
+				handle_arp(r, c, bufs[i], len, to_us);
+			else
+				handle_nd(r, c, bufs[i], len, to_us);
+		}
+		if (n < RX_BATCH)
+			return;
+		done += n;
 	}
 }
 
@@ -607,12 +662,15 @@ struct l2_responder *l2_responder_new(struct event_base *base, const struct l2_r
 	r->garp_count = opt && opt->garp_count ? opt->garp_count : DEFAULT_GARP_COUNT;
 	r->garp_interval_ms = opt && opt->garp_interval_ms ? opt->garp_interval_ms : DEFAULT_GARP_INTERVAL_MS;
 	r->refresh_s = opt ? opt->refresh_s : 0;
-	r->reply_rate = opt && opt->reply_rate ? opt->reply_rate : DEFAULT_REPLY_RATE;
+	unsigned rate = opt && opt->reply_rate ? opt->reply_rate : DEFAULT_REPLY_RATE;
+	unsigned rrate = opt && opt->requester_rate ? opt->requester_rate : DEFAULT_REQUESTER_RATE;
+	rate_limit_init(&r->replies, rate, rate > 1 ? (rate + 1) / 2 : 1, mono_ms());
+	r->requesters = requester_limit_new(REQUESTER_TABLE_BYTES, rrate, rrate);
 	r->tx = -1;
 	r->prog = xcalloc(L2_BPF_MAX_INSNS, sizeof *r->prog);
 	r->timer = evtimer_new(base, on_timer, r);
 	r->links = l2_links_new(base, link_changed, r);
-	if (!r->timer || !r->links) {
+	if (!r->timer || !r->links || !r->requesters) {
 		l2_responder_free(r);
 		return NULL;
 	}
@@ -671,7 +729,6 @@ void l2_responder_set(struct l2_responder *r, const struct l2_owned *in, size_t 
 			continue;
 		}
 		v->since = real;
-		rate_limit_init(&v->replies, r->reply_rate, r->reply_rate > 1 ? (r->reply_rate + 1) / 2 : 1, now);
 		restart_series(r, v, now);
 		log_debug(COMP, "VIP %s: answering and announcing", ip);
 		added++;
@@ -745,5 +802,6 @@ void l2_responder_free(struct l2_responder *r)
 	if (r->tx >= 0)
 		close(r->tx);
 	free(r->prog);
+	requester_limit_free(r->requesters);
 	free(r);
 }

@@ -19,8 +19,13 @@
  *    detection from ::. Every NA comes from the VIP itself, as Linux and
  *    keepalived send theirs: a link-local source is valid too, but
  *    receivers that match the answer's source with the address they asked
- *    for (ndisc6 among them) ignore it. Replies are limited per VIP by a
- *    token bucket (reply_rate per second, burst reply_rate / 2);
+ *    for (ndisc6 among them) ignore it. Replies are limited per requester
+ *    (sender MAC and sender IP; requester_rate per second, burst the same;
+ *    speaker/requester_limit.h), so a host that floods is limited and the
+ *    others are still answered; and, as the last guard, for the node as a
+ *    whole (reply_rate per second, burst reply_rate / 2). A request dropped
+ *    by either is counted per limit and logged at most every 10 s per
+ *    limit;
  *  - the solicited-node multicast group of every IPv6 VIP is joined on the
  *    interfaces answering it;
  *  - on becoming owner, and on an interface that becomes usable or changes
@@ -36,7 +41,7 @@
  *    re-announcement on that interface (at most one a second per VIP).
  *
  * Options left 0 take the defaults: garp_count 5, garp_interval_ms 1000,
- * reply_rate 100; refresh_s 0 is off. Opening AF_PACKET sockets needs
+ * reply_rate 20000, requester_rate 20; refresh_s 0 is off. Opening AF_PACKET sockets needs
  * CAP_NET_RAW.
  */
 #ifndef VIPCAST_SPEAKER_L2_RESPONDER_H
@@ -59,7 +64,8 @@ struct l2_responder_options {
 	unsigned garp_count;       /* announcements on becoming owner: at once, then spread over the next seconds (default 5) */
 	unsigned garp_interval_ms; /* gap between them (default 1000; first ones faster is fine) */
 	unsigned refresh_s;        /* periodic re-announcement to keep switch MAC tables warm; 0 = off (metallb#2910) */
-	unsigned reply_rate;       /* per-VIP reply rate limit, replies/s (default 100, burst 50) */
+	unsigned reply_rate;       /* replies/s of the node, all requesters and VIPs together (default 20000, burst half) */
+	unsigned requester_rate;   /* replies/s to one requester (sender MAC + IP) (default 20, burst the same) */
 };
 
 struct l2_responder;
@@ -78,9 +84,11 @@ void l2_responder_walk(const struct l2_responder *r, void (*fn)(const struct ipa
  * questions for owned VIPs on an interface answering them; arp_replies and
  * na_sent the answers sent; garp_sent and unsolicited_na_sent every
  * announcement frame (a gratuitous request and reply count two); malformed
- * the frames the filter passed that did not decode.
+ * the frames the filter passed that did not decode; limited_requester and
+ * limited_global the requests for owned VIPs left unanswered by the
+ * per-requester and by the node's reply rate.
  */
-struct l2_responder_stats { uint64_t arp_requests, arp_replies, ns_received, na_sent, garp_sent, unsolicited_na_sent, rate_limited, conflicts, malformed; };
+struct l2_responder_stats { uint64_t arp_requests, arp_replies, ns_received, na_sent, garp_sent, unsolicited_na_sent, limited_requester, limited_global, conflicts, malformed; };
 void l2_responder_stats(const struct l2_responder *r, struct l2_responder_stats *out);
 /*
  * The same per VIP answered (MetalLB's metallb_layer2_* {ip}): requests as

@@ -111,6 +111,18 @@ static void l2_metrics(struct speaker *sp, struct metrics *m)
 	metric_set(metrics_family(m, "vipcast_liveness_peers_up", "Number of other speakers heard up over the L2 liveness heartbeats",
 				  METRIC_GAUGE, NULL, NULL, 0),
 		   NULL, t.peers_up);
+	struct l2_responder_stats rs = {0};
+	if (l)
+		l2_responder_totals(l, &rs);
+	const char *const reason[] = {"reason", NULL};
+	struct metric_family *dropped =
+		metrics_family(m, "vipcast_l2_requests_dropped_total",
+			       "Number of ARP requests and neighbor solicitations for IPs this node answers for left "
+			       "unanswered by a reply rate limit: reason \"requester\" (that sender over its own rate) or "
+			       "\"global\" (the node over its total rate)",
+			       METRIC_COUNTER, reason, NULL, 0);
+	metric_set(dropped, (const char *const[]){"requester"}, (double)rs.limited_requester);
+	metric_set(dropped, (const char *const[]){"global"}, (double)rs.limited_global);
 	if (l)
 		l2_vip_counters(l, l2_vip, &f);
 }

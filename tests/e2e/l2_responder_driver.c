@@ -113,11 +113,12 @@ static void command(struct driver *d, char *line)
 		struct l2_responder_stats s;
 		l2_responder_stats(d->r, &s);
 		printf("stats arp_requests=%llu arp_replies=%llu ns_received=%llu na_sent=%llu garp_sent=%llu "
-		       "unsolicited_na_sent=%llu rate_limited=%llu conflicts=%llu malformed=%llu\n",
+		       "unsolicited_na_sent=%llu limited_requester=%llu limited_global=%llu conflicts=%llu malformed=%llu\n",
 		       (unsigned long long)s.arp_requests, (unsigned long long)s.arp_replies,
 		       (unsigned long long)s.ns_received, (unsigned long long)s.na_sent,
 		       (unsigned long long)s.garp_sent, (unsigned long long)s.unsolicited_na_sent,
-		       (unsigned long long)s.rate_limited, (unsigned long long)s.conflicts,
+		       (unsigned long long)s.limited_requester, (unsigned long long)s.limited_global,
+		       (unsigned long long)s.conflicts,
 		       (unsigned long long)s.malformed);
 	} else if (strcmp(line, "vipstats") == 0) {
 		printf("vipstats");
@@ -169,11 +170,13 @@ int main(int argc, char **argv)
 			field = &opt.refresh_s;
 		else if (strcmp(argv[i], "--reply-rate") == 0)
 			field = &opt.reply_rate;
+		else if (strcmp(argv[i], "--requester-rate") == 0)
+			field = &opt.requester_rate;
 		else if (strcmp(argv[i], "-v") == 0)
 			log_set_level(LOG_DEBUG);
 		else
 			die("usage: l2_responder_driver [--garp-count N] [--garp-interval-ms N] [--refresh-s N] "
-			    "[--reply-rate N] [-v]");
+			    "[--reply-rate N] [--requester-rate N] [-v]");
 		if (field) {
 			if (++i == argc)
 				die("option needs a value");

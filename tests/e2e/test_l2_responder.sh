@@ -46,7 +46,7 @@ if [ ! -x "$DRV" ]; then
 		-I"$SRC/proto" -I"$SRC/lib" -I"$SRC/config" -I"$SRC/speaker" \
 		$(pkg-config --cflags libevent libnl-3.0 libnl-route-3.0) \
 		"$SRC/tests/e2e/l2_responder_driver.c" "$SRC/speaker/l2_responder.c" "$SRC/speaker/l2_links.c" \
-		"$SRC/speaker/l2_socket.c" "$SRC/speaker/rate_limit.c" "$SRC/proto/arp.c" "$SRC/proto/ndp.c" \
+		"$SRC/speaker/l2_socket.c" "$SRC/speaker/rate_limit.c" "$SRC/speaker/requester_limit.c" "$SRC/lib/siphash.c" "$SRC/proto/arp.c" "$SRC/proto/ndp.c" \
 		"$SRC/proto/inet_csum.c" "$SRC/config/addr.c" "$SRC/lib/log.c" "$SRC/lib/xalloc.c" "$SRC/lib/text.c" \
 		$(pkg-config --libs libevent libnl-3.0 libnl-route-3.0) -o "$DRV"
 fi
@@ -111,7 +111,7 @@ stat() {
 neigh_mac() { cli ip neigh show "$1" dev eth0 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p'; }
 neigh_is() { [ "$(neigh_mac "$1")" = "$2" ]; }
 
-start_driver --garp-count 3 --garp-interval-ms 300 --reply-rate 20
+start_driver --garp-count 3 --garp-interval-ms 300 --reply-rate 1000 --requester-rate 20
 
 # 1. Nothing owned: nobody answers.
 if cli arping -c 1 -i eth0 $VIP4 >/dev/null 2>&1; then bad "answered before owning"; else ok "no answer before owning"; fi
@@ -164,9 +164,12 @@ grep -q "^walk $VIP4 eth0 " "$T/out" && grep -q "^walk $VIP6 eth0 " "$T/out" && 
 grep -q '^walk .* \(veth1234\|cali5678\|lo\) ' "$T/out" && bad "walk lists a container or loopback interface" ||
 	ok "veth and lo not answered by default"
 
-# 6. Rate limit: reply_rate 20, burst 10.
+# 6. Rate limit: one requester over its 20/s (burst 20) is limited, by its own bucket, not the node's.
 cli arping -c 60 -W 0.005 -i eth0 $VIP4 >/dev/null 2>&1 || true
-[ "$(stat rate_limited)" -gt 0 ] && ok "replies rate-limited ($(stat rate_limited) dropped)" || bad "no reply was rate-limited"
+[ "$(stat limited_requester)" -gt 0 ] && ok "replies rate-limited per requester ($(stat limited_requester) dropped)" ||
+	bad "no reply was rate-limited"
+[ "$(stat limited_global)" = 0 ] && ok "the global limit untouched" || bad "limited_global $(stat limited_global)"
+grep -q "this requester is over its reply rate" "$T/err" && ok "the limit logged" || bad "the limit not logged"
 sleep 1
 
 # 7. A conflict: the client announces the VIP as its own.

@@ -16,6 +16,8 @@
 #     peers up 2 again;
 #   - a gratuitous ARP for a VIP from the client's MAC: the owner's
 #     vipcast_l2_conflicting_macs_total{ip} goes up;
+#   - one requester asking 80 times in 0.2 s: vipcast_l2_requests_dropped_total{reason="requester"}
+#     goes up, {reason="global"} stays 0;
 #   - SIGHUP: the reload is timed (count + 1); an invalid file in the
 #     configuration: vipcast_config_load_errors_total + 1, and timed too.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -141,6 +143,14 @@ nsx "$L2_CLIENT" arping -q -U -c 2 -W 0.1 -i eth0 -S "$v" "$v" >/dev/null 2>&1
 check_within 3 "$o: vipcast_l2_conflicting_macs_total{ip=\"$v\"} went up" \
 	eval 'num_in "$(sample $o vipcast_l2_conflicting_macs_total "ip=\"$v\"")" 1 100'
 check_within 5 "and $o still answers for $v" l2_answered_by "$v" "$(l2_node_mac "${o#node}")"
+
+scenario "one requester over its reply rate"
+D=vipcast_l2_requests_dropped_total
+check "$o: $D{reason=\"requester\"} 0 before" sample_is "$o" $D 0 'reason="requester"'
+nsx "$L2_CLIENT" arping -q -c 80 -W 0.002 -i eth0 "$v" >/dev/null 2>&1
+check_within 3 "$o: $D{reason=\"requester\"} went up (80 requests in 0.2 s, 20/s burst 20)" \
+	eval 'num_in "$(sample $o $D "reason=\"requester\"")" 1 80'
+check "$o: $D{reason=\"global\"} still 0" sample_is "$o" $D 0 'reason="global"'
 
 scenario "reloads"
 nd=node1

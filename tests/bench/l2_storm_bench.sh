@@ -1,0 +1,179 @@
+#!/bin/sh
+# L2 under an ARP / NDP storm (issue 18): vipcast-speaker (two nodes, L2 mode,
+# 10 ms heartbeats) beside a VIP held by the kernel (the address on the
+# interface, as keepalived does it), in one namespace lab
+# (tests/e2e/l2lib.sh) and one run.
+#
+# Per family and system, a flooder sends requests for every address of the
+# pool (16, VIPs among them) and one more (the kernel-held VIP, or for
+# vipcast an address nobody holds), in turn, from a new random sender MAC and
+# IP each (tests/e2e/l2_flood_driver.c), at RATE per second for SECONDS.
+# Meanwhile a legitimate client asks for node1's VIP, or the kernel-held one:
+# IPv4 with "arping -c 50 -W 0.1" (arping's own reply times), IPv6 with 50
+# NSs 100 ms apart sent as raw frames and timed by tests/bench/nd_asker.py.
+# A third flood, against vipcast only, comes from one sender (one noisy host:
+# the per-requester limit's case). Reported: the answered ratio and the reply latency (median, 99th
+# percentile); node1's CPU (utime + stime of its process over the flood, in
+# cores); the owner changes the two speakers logged over the flood (false
+# failovers: none should happen).
+#
+# vipcast and the kernel are flooded one after the other, and the client
+# asks with raw frames: in a namespace lab the kernel's neighbour tables are
+# one for all namespaces, and the kernel that holds a VIP adds an entry per
+# requester it answers; past gc_thresh3 (1024) the tables are full for every
+# namespace, so the kernel answers no more, the speakers' heartbeats fail and
+# the client's own kernel can no longer send an NS (ndisc6: EINVAL).
+#
+# Usage: sh tests/bench/l2_storm_bench.sh BUILD_DIR [--rate N] [--seconds S]
+# (defaults 110000 and 10). Needs root, iproute2, arping, ndisc6, and
+# BUILD_DIR/l2_flood_driver; a Release build is best (no sanitizers).
+# Prints the table on stdout, progress on stderr.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../e2e/lib.sh"
+. "$HERE/../e2e/l2lib.sh"
+
+RATE=110000
+SECONDS_=10
+ASKS=50
+BUILD_ARG=${1:-}
+shift || true
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rate) RATE=$2; shift 2 ;;
+	--seconds) SECONDS_=$2; shift 2 ;;
+	*) echo "usage: $0 BUILD_DIR [--rate N] [--seconds S]" >&2; exit 64 ;;
+	esac
+done
+e2e_init l2storm "$BUILD_ARG"
+FLOOD=$BUILD/l2_flood_driver
+[ -x "$FLOOD" ] || die "no $FLOOD (build the tests)"
+HZ=$(getconf CLK_TCK)
+
+# ------------------------------------------------------------------ the lab
+l2_lab 2
+ns_add f k1
+lan_attach lan f eth0 192.0.2.50/24 2001:db8::50/64
+lan_attach lan k1 eth0 192.0.2.21/24 2001:db8::21/64
+ip -n "$(ns k1)" link set eth0 address 02:00:5e:00:03:01
+KVIP4=192.0.2.240 KVIP6=2001:db8::240
+ip -n "$(ns k1)" addr add $KVIP4/24 dev eth0
+ip -n "$(ns k1)" addr add $KVIP6/64 dev eth0 nodad
+
+C=$E2E_TMP/config
+mkdir -p "$C"
+{ for i in 1 2; do cfg_node "node$i" "192.0.2.1$i" "2001:db8::1$i"; done; } | cfg_write "$C" nodes.yaml
+cfg_pool vips 192.0.2.200-192.0.2.215 2001:db8::200-2001:db8::20f | cfg_write "$C" pools.yaml
+cfg_l2adv l2 pools=vips | cfg_write "$C" l2.yaml
+cfg_memberlist "bench-memberlist-key-0123456789abcdef" | cfg_write "$C" secret.yaml
+# A VIP of each family owned by each node (by the rule).
+declare -A vip_of=()
+POOL4=() POOL6=()
+for k in $(seq 0 15); do
+	v4=192.0.2.$((200 + k)) v6=$(printf '2001:db8::2%02x' "$k")
+	POOL4+=("$v4") POOL6+=("$v6")
+	for v in "$v4" "$v6"; do
+		f=4; case $v in *:*) f=6 ;; esac
+		o=$(l2_expected_owner "$v" node1 node2)
+		[ -n "${vip_of[$o$f]:-}" ] || vip_of[$o$f]=$v
+	done
+done
+{ for o in node1 node2; do for f in 4 6; do cfg_service "s-$o-$f" "${vip_of[$o$f]}" Cluster node1,node2; done; done; } |
+	cfg_write "$C" services.yaml
+cfg_check "$C"
+for i in 1 2; do
+	l2_vips_on_lo "n$i" "${vip_of[node14]}" "${vip_of[node16]}" "${vip_of[node24]}" "${vip_of[node26]}"
+	SPEAKER_LOG_LEVEL=info start_l2_speaker "$i" "$C" --l2-interval 10
+done
+for i in 1 2; do
+	for f in 4 6; do
+		v=${vip_of[node$i$f]}
+		wait_until 20 l2_answered_by "$v" "$(l2_node_mac "$i")" || die "$v not answered by node$i"
+	done
+done
+log "VIPs: node1 ${vip_of[node14]} ${vip_of[node16]}, node2 ${vip_of[node24]} ${vip_of[node26]}; kernel $KVIP4 $KVIP6"
+
+# ------------------------------------------------------------------ helpers
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+owner_lines() { cat "$(speaker_log node1)" "$(speaker_log node2)" | grep -c " l2: .* owner " || true; }
+# summary FILE ASKED -> "answered/asked pct median p99" of the ms numbers in FILE
+summary() {
+	sort -n "$1" | awk -v asked="$2" '{ v[NR] = $1 } END {
+		if (!NR) { printf "0/%d 0.0%% - -\n", asked; exit }
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		p = v[int(NR * 0.99 + 0.999)]
+		printf "%d/%d %.1f%% %.3f %.3f\n", NR, asked, 100 * NR / asked, m, p }'
+}
+# ask_arp VIP OUT -> arping's reply times (ms), one a line
+ask_arp() {
+	nsx "$L2_CLIENT" arping -c "$ASKS" -W 0.1 -i eth0 "$1" 2>/dev/null |
+		awk '/bytes from/ { for (i = 1; i <= NF; i++) if ($i ~ /^time=/) { t = substr($i, 6); u = $(i + 1)
+			if (u == "usec") t /= 1000; else if (u == "sec") t *= 1000; print t } }' >"$2"
+}
+# ask_nd VIP OUT -> the reply times (ms) of NSs sent as raw frames (tests/bench/nd_asker.py), one a line
+ask_nd() {
+	nsx "$L2_CLIENT" "$E2E_PY" "$HERE/nd_asker.py" eth0 2001:db8::100 "$1" "$ASKS" 100 100 | grep -v '^-' >"$2"
+}
+
+declare -A ROW=()
+# storm FAMILY WHO: one flood for the pool and one more address (WHO k: the
+# kernel-held VIP; v and n: an address nobody holds, so that the kernel's node
+# stays out of it), while the client asks for WHO's VIP; n: all the flood from
+# one sender (one noisy host), else from random ones
+storm() {
+	local f=$1 who=$2 targets ask vip extra c0 c1 t0 t1 o0 o1 fl=$E2E_TMP/flood$1$2 fpid from=()
+	if [ "$f" = 4 ]; then ask=ask_arp targets=$(IFS=,; echo "${POOL4[*]}") extra=$KVIP4 vip=${vip_of[node14]}
+	else ask=ask_nd targets=$(IFS=,; echo "${POOL6[*]}") extra=$KVIP6 vip=${vip_of[node16]}; fi
+	if [ "$who" = k ]; then vip=$extra; else extra=${extra%0}1; fi
+	if [ "$who" = n ]; then
+		if [ "$f" = 4 ]; then from=(--from 02:00:5e:00:09:99,192.0.2.66); else from=(--from 02:00:5e:00:09:99,2001:db8::66); fi
+	fi
+	o0=$(owner_lines)
+	c0=$(cpu_ticks "$(pid_of node1)") t0=$EPOCHREALTIME
+	nsx f "$FLOOD" eth0 "$RATE" "$SECONDS_" "$targets,$extra" "${from[@]}" >"$fl" 2>&1 &
+	fpid=$!
+	sleep 1
+	$ask "$vip" "$E2E_TMP/$who$f"
+	wait $fpid || die "flood failed: $(cat "$fl")"
+	c1=$(cpu_ticks "$(pid_of node1)") t1=$EPOCHREALTIME
+	o1=$(owner_lines)
+	log "IPv$f flood ($who): $(cat "$fl")"
+	ROW[$who$f]="$(summary "$E2E_TMP/$who$f" "$ASKS") $(awk -v c="$((c1 - c0))" -v hz="$HZ" -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "%.2f", c / hz / (b - a) }') $((o1 - o0))"
+	ROW[flood$f$who]=$(cat "$fl")
+	sleep 3  # the kernel's neighbour tables drain a little
+}
+
+# calm FAMILY: the same questions without a flood, for reference
+calm() {
+	local f=$1 ask=ask_arp
+	[ "$f" = 4 ] || ask=ask_nd
+	$ask "${vip_of[node1$f]}" "$E2E_TMP/cv$f" &
+	local a1=$!
+	$ask "$( [ "$f" = 4 ] && echo $KVIP4 || echo $KVIP6 )" "$E2E_TMP/ck$f"
+	wait $a1
+	ROW[cv$f]="$(summary "$E2E_TMP/cv$f" "$ASKS") - -"
+	ROW[ck$f]="$(summary "$E2E_TMP/ck$f" "$ASKS") - -"
+}
+
+# ------------------------------------------------------------------ run
+calm 4
+calm 6
+for f in 4 6; do storm $f n; storm $f v; storm $f k; done
+for i in 1 2; do is_running "node$i" || die "node$i died"; done
+
+printf '\nL2 under a storm: %s requests/s for %s s (from random senders but for the noisy host), for the pool (16 addresses) and one more\n' "$RATE" "$SECONDS_"
+printf '%-24s | %-14s | %-8s | %-12s | %-12s | %-9s | %s\n' "" answered ratio "lat med" "lat p99" "node1 CPU" "owner changes"
+for f in 4 6; do
+	for s in cv ck n v k; do
+		read -r a r m p cpu oc <<<"${ROW[$s$f]}"
+		case $s in
+		cv) name="vipcast IPv$f, calm" ;; ck) name="kernel IPv$f, calm" ;;
+		n) name="vipcast IPv$f, noisy host" ;; v) name="vipcast IPv$f, storm" ;; k) name="kernel IPv$f, storm" ;;
+		esac
+		printf '%-24s | %-14s | %-8s | %-12s | %-12s | %-9s | %s\n' "$name" "$a" "$r" "$m ms" "$p ms" "$cpu" "$oc"
+	done
+	printf '  floods IPv%s: noisy host %s; vipcast %s; kernel %s\n' "$f" "${ROW[flood${f}n]}" "${ROW[flood${f}v]}" "${ROW[flood${f}k]}"
+done
+record pass "benchmark"
+e2e_finish
