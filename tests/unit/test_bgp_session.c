@@ -780,51 +780,51 @@ static void expect_hard_reset(struct fixture *f, struct peer *p, uint8_t inner_s
 	assert_int_equal(isub, inner_sub);
 }
 
-/* Leaving for good: Cease / Hard Reset (for Cease / Administrative Shutdown) with N, else plain Cease. */
-static void test_end_leave(void **state)
+/*
+ * A close the peer must flush our routes for: with RFC 8538's N bit a Cease /
+ * Hard Reset standing for Cease / sub (a plain Cease would leave them stale
+ * for the restart time), without N the plain Cease.
+ */
+static void expect_flushing_close(struct fixture *f, void (*close)(struct bgp_session *), uint8_t sub)
 {
-	struct fixture *f = *state;
 	struct bgp_session_config c = config();
 	c.graceful_restart = true;
-	start(f, &c);
 	struct bgp_caps ours;
+	start(f, &c);
 	establish_with_routes(f, GR | GR_N, &ours);
-	bgp_session_end(f->s, BGP_END_LEAVE);
+	close(f->s);
 	f->s = NULL;
-	expect_hard_reset(f, &f->dialled, BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_hard_reset(f, &f->dialled, sub);
 	expect_closed(f, &f->dialled);
 
 	start(f, &c);
 	establish_with_routes(f, GR, &ours);
-	bgp_session_end(f->s, BGP_END_LEAVE);
+	close(f->s);
 	f->s = NULL;
-	expect_notification(f, &f->dialled, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN);
+	expect_notification(f, &f->dialled, BGP_ERR_CEASE, sub);
 	expect_closed(f, &f->dialled);
 }
 
-/*
- * A session closed while the process goes on (its BGPPeer changed or went):
- * with N a plain Cease would leave our routes stale at the peer, so Hard Reset.
- */
+static void end_leave(struct bgp_session *s)
+{
+	bgp_session_end(s, BGP_END_LEAVE);
+}
+
+static void close_deconfigured(struct bgp_session *s)
+{
+	bgp_session_close(s, BGP_CEASE_PEER_DECONFIGURED);
+}
+
+/* Leaving for good (drain). */
+static void test_end_leave(void **state)
+{
+	expect_flushing_close(*state, end_leave, BGP_CEASE_ADMIN_SHUTDOWN);
+}
+
+/* A session closed while the process goes on: its BGPPeer changed or went. */
 static void test_close_with_notification(void **state)
 {
-	struct fixture *f = *state;
-	struct bgp_session_config c = config();
-	c.graceful_restart = true;
-	start(f, &c);
-	struct bgp_caps ours;
-	establish_with_routes(f, GR | GR_N, &ours);
-	bgp_session_close(f->s, BGP_CEASE_PEER_DECONFIGURED);
-	f->s = NULL;
-	expect_hard_reset(f, &f->dialled, BGP_CEASE_PEER_DECONFIGURED);
-	expect_closed(f, &f->dialled);
-
-	start(f, &c);
-	establish_with_routes(f, GR, &ours);
-	bgp_session_close(f->s, BGP_CEASE_PEER_DECONFIGURED);
-	f->s = NULL;
-	expect_notification(f, &f->dialled, BGP_ERR_CEASE, BGP_CEASE_PEER_DECONFIGURED);
-	expect_closed(f, &f->dialled);
+	expect_flushing_close(*state, close_deconfigured, BGP_CEASE_PEER_DECONFIGURED);
 }
 
 /*
