@@ -417,6 +417,22 @@ protocol bgp sender {
 EOF
 }
 
+# bird_gr_node NAME NEIGHBOR -> a BIRD protocol bgp block: iBGP AS 64512 from 192.0.2.1 to NEIGHBOR,
+# fast timers, graceful restart on, IPv4 imported
+bird_gr_node() {
+	cat <<EOF
+protocol bgp $1 {
+	local 192.0.2.1 as 64512;
+	neighbor $2 as 64512;
+	direct;
+	hold time 6; keepalive time 2;
+	connect delay time 1; connect retry time 1; error wait time 1, 2;
+	graceful restart on;
+	ipv4 { import all; export none; };
+}
+EOF
+}
+
 bird_head() {
 	cat <<EOF
 router id $1;

@@ -31,18 +31,8 @@ addr_add n1 lo "$VIP_A/32" "$VIP_B/32"
 # ---- routers
 {
 	bird_head 192.0.2.1
-	cat <<EOF
-protocol kernel { ipv4 { import none; export all; }; }
-protocol bgp node1 {
-	local 192.0.2.1 as 64512;
-	neighbor 192.0.2.11 as 64512;
-	direct;
-	hold time 6; keepalive time 2;
-	connect delay time 1; connect retry time 1; error wait time 1, 2;
-	graceful restart on;
-	ipv4 { import all; export none; };
-}
-EOF
+	echo 'protocol kernel { ipv4 { import none; export all; }; }'
+	bird_gr_node node1 192.0.2.11
 } >"$E2E_TMP/bird.conf"
 
 FRR_DIR=$E2E_TMP/frr

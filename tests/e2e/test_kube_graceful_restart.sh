@@ -26,18 +26,8 @@ stop rtr
 stop rtr2
 {
 	bird_head 192.0.2.1
-	cat <<EOF
-protocol kernel { ipv4 { export all; }; merge paths on; }
-protocol bgp anode1 {
-	local 192.0.2.1 as 64512;
-	neighbor 192.0.2.11 as 64512;
-	direct;
-	hold time 6; keepalive time 2;
-	connect delay time 1; connect retry time 1; error wait time 1, 2;
-	graceful restart on;
-	ipv4 { import all; export none; };
-}
-EOF
+	echo 'protocol kernel { ipv4 { export all; }; merge paths on; }'
+	bird_gr_node anode1 192.0.2.11
 } >"$E2E_TMP/rtr-gr.conf"
 start_bird rtr rtr "$E2E_TMP/rtr-gr.conf"
 
