@@ -12,7 +12,7 @@
 #include "plan.h"
 #include "plan_why.h"
 
-#define CTL_SERVICES_WORK_MAX 20000000u  /* about 0.1 s of the plan's walk */
+#define CTL_SERVICES_WORK_MAX 2000000u  /* about 10 ms of the plan's walk: under the L2 detection time at 10 ms heartbeats */
 
 static json_t *notif_json(const struct bgp_notif_seen *n)
 {
