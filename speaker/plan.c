@@ -27,16 +27,16 @@ static int ready_cmp(const void *x, const void *y)
 	return p < q ? -1 : p > q;
 }
 
-static void ready_index_build(const struct config *c, struct ready_index *ix)
+static void ready_index_build(const struct config *c, const struct object *const *slices, size_t nslices,
+			      struct ready_index *ix)
 {
-	const struct objects *slices = &c->kinds[KIND_ENDPOINTSLICE];
 	size_t cap = 0;
-	for (size_t i = 0; i < slices->n; i++)
-		cap += slices->v[i]->eps.n;
+	for (size_t i = 0; i < nslices; i++)
+		cap += slices[i]->eps.n;
 	ix->v = xcalloc(cap ? cap : 1, sizeof(*ix->v));
 	ix->n = 0;
-	for (size_t i = 0; i < slices->n; i++) {
-		const struct object *o = slices->v[i];
+	for (size_t i = 0; i < nslices; i++) {
+		const struct object *o = slices[i];
 		const struct object *svc =
 			o->eps.service_name ? config_find(c, KIND_SERVICE, o->meta.namespace, o->eps.service_name) : NULL;
 		if (!svc)
@@ -290,7 +290,7 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 
 	struct route_list *lists = xcalloc(p->npeers, sizeof(*lists));
 	bool *to = xcalloc(p->npeers, sizeof(*to));
-	p->bgp_svcs = arena_calloc(&p->arena, nsvcs + 1, sizeof(*p->bgp_svcs));
+	p->bgp_svcs = xcalloc(nsvcs + 1, sizeof(*p->bgp_svcs));
 	for (size_t s = 0; s < nsvcs; s++) {
 		const struct object *svc = svcs[s].svc;
 		if (!svcs[s].nips || !svc_ready_anywhere(&b->ready, svc) ||
@@ -330,11 +330,8 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 	free(to);
 	for (size_t q = 0; q < p->npeers; q++) {
 		sort_merge_routes(b, &lists[q]);
-		p->peers[q].routes = arena_calloc(&p->arena, lists[q].n + 1, sizeof(struct plan_route));
-		if (lists[q].n)
-			memcpy(p->peers[q].routes, lists[q].v, lists[q].n * sizeof(struct plan_route));
+		p->peers[q].routes = lists[q].v ? lists[q].v : xcalloc(1, sizeof(struct plan_route));
 		p->peers[q].nroutes = lists[q].n;
-		free(lists[q].v);
 	}
 	free(lists);
 	free(here);
@@ -427,7 +424,7 @@ static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvc
 	}
 	qsort(e, n, sizeof(*e), l2_entry_cmp);
 
-	p->l2 = arena_calloc(&p->arena, n + 1, sizeof(*p->l2));
+	p->l2 = xcalloc(n + 1, sizeof(*p->l2));
 	int64_t *weights = xcalloc(nodes->n + 1, sizeof(*weights));
 	bool *eligible = xcalloc(nodes->n + 1, sizeof(*eligible));
 	for (size_t i = 0; i < n;) {
@@ -468,17 +465,21 @@ static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvc
 	free(e);
 }
 
-struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs)
+struct plan *plan_build_with(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
+			     const struct object *const *slices, size_t nslices)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct builder b = {.p = p, .c = c};
 	p->node = arena_strdup(&p->arena, node);
-	ready_index_build(c, &b.ready);
+	ready_index_build(c, slices, nslices, &b.ready);
 
+	p->svc_ready = xcalloc(nsvcs + 1, sizeof(*p->svc_ready));
+	p->nsvcs = nsvcs;
 	for (size_t s = 0; s < nsvcs; s++) {
 		if (!svcs[s].nips)
 			continue;
-		if (svc_ready_anywhere(&b.ready, svcs[s].svc))
+		p->svc_ready[s] = svc_ready_anywhere(&b.ready, svcs[s].svc);
+		if (p->svc_ready[s])
 			p->services_announced++;
 		else
 			p->services_without_endpoints++;
@@ -495,11 +496,33 @@ struct plan *plan_build(const struct config *c, const char *node, const struct s
 	return p;
 }
 
+struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs)
+{
+	const struct objects *slices = &c->kinds[KIND_ENDPOINTSLICE];
+	return plan_build_with(c, node, svcs, nsvcs, (const struct object *const *)slices->v, slices->n);
+}
+
+void plan_mem_release(struct plan_mem *m)
+{
+	if (m && atomic_fetch_sub(&m->refs, 1) == 1) {
+		arena_free(&m->arena);
+		free(m);
+	}
+}
+
 void plan_free(struct plan *p)
 {
 	if (!p)
 		return;
+	for (size_t q = 0; q < p->npeers; q++)
+		free(p->peers[q].routes);
+	free(p->bgp_svcs);
+	free(p->l2);
+	free(p->svc_ready);
 	free(p->attrs);
+	for (size_t i = 0; i < p->nmem; i++)
+		plan_mem_release(p->mem[i]);
+	free(p->mem);
 	arena_free(&p->arena);
 	free(p);
 }

@@ -23,6 +23,7 @@
 #ifndef VIPCAST_SPEAKER_PLAN_H
 #define VIPCAST_SPEAKER_PLAN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,8 +79,18 @@ struct plan_l2_vip {
 	size_t ninterfaces;
 };
 
+/* Memory a patched plan (plan_patch.h) still reads from the plans it was made from. */
+struct plan_mem {
+	atomic_uint refs;
+	struct arena arena;
+};
+
+void plan_mem_release(struct plan_mem *m);
+
 struct plan {
 	struct arena arena;
+	struct plan_mem **mem;  /* held by a patched plan; size_t nmem */
+	size_t nmem;
 	const char *node;
 	bool node_found;
 	const char *node_silent;  /* why this node announces nothing (excluded, NetworkUnavailable), or NULL */
@@ -92,10 +103,15 @@ struct plan {
 	struct plan_l2_vip *l2;  /* sorted by ip */
 	size_t nl2;
 	size_t services_announced, services_without_endpoints;
+	bool *svc_ready;  /* per Service planned (svcs[i]): it has an address and a ready endpoint */
+	size_t nsvcs;
 };
 
 /* svcs: the Services' addresses (service_addresses()). */
 struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs);
+/* The same, with the EndpointSlices given rather than the configuration's (a patch plans a few Services). */
+struct plan *plan_build_with(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
+			     const struct object *const *slices, size_t nslices);
 void plan_free(struct plan *p);
 
 bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b);

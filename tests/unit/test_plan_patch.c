@@ -1,0 +1,338 @@
+/*
+ * A patched plan equals the plan built afresh: random Services and
+ * EndpointSlices changed a few at a time (addresses shared between
+ * Services, dual-stack, externalTrafficPolicy Local, labels chosen by
+ * serviceSelectors, BGP and L2 advertisements), each step patched from the
+ * last patched plan and compared with plan_build() of the same state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "plan_patch.h"
+#include "services.h"
+#include "testutil.h"
+
+#define NSVC 24
+#define NSLICE 2  /* per Service: sNN-a, sNN-b */
+
+static const char *const v4[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4",
+				 "198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"};
+static const char *const v6[] = {"2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8:1::1"};
+static const char *const nodes[] = {"n1", "n2", "n3"};
+
+static const char base_yaml[] =
+	"apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {zone: a}}\n---\n"
+	"apiVersion: v1\nkind: Node\nmetadata: {name: n2, labels: {zone: b}}\n---\n"
+	"apiVersion: v1\nkind: Node\nmetadata: {name: n3, labels: {zone: a, node.kubernetes.io/exclude-from-external-load-balancers: ''}}\n---\n"
+	"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p1, namespace: metallb-system}\n"
+	"spec: {addresses: [203.0.113.0/28, '2001:db8::/64']}\n---\n"
+	"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p2, namespace: metallb-system}\n"
+	"spec: {addresses: [198.51.100.0/28, '2001:db8:1::/64']}\n---\n"
+	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r1, namespace: metallb-system}\n"
+	"spec: {myASN: 64500, peerASN: 64500, peerAddress: 192.0.2.1}\n---\n"
+	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r2, namespace: metallb-system}\n"
+	"spec: {myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.2, nodeSelectors: [{matchLabels: {zone: a}}]}\n---\n"
+	"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: all, namespace: metallb-system}\n"
+	"spec: {localPref: 200, communities: ['64500:1'], aggregationLength: 32}\n---\n"
+	"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: xonly, namespace: metallb-system}\n"
+	"spec: {ipAddressPools: [p1], peers: [r2], communities: ['64500:2'], serviceSelectors: [{matchLabels: {app: web}}]}\n---\n"
+	"apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2a, namespace: metallb-system}\n"
+	"spec: {ipAddressPools: [p2], interfaces: [eth0], nodeSelectors: [{matchLabels: {zone: a}}]}\n---\n"
+	"apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2b, namespace: metallb-system}\n"
+	"spec: {serviceSelectors: [{matchLabels: {app: db}}]}\n";
+
+struct svc_state {
+	bool exists, local, dual;
+	int ip4, ip6, app;  /* app: 0 none, 1 web, 2 db */
+	bool slice[NSLICE];
+	int ready[NSLICE];  /* bit per node */
+};
+
+struct world {
+	struct config *base, *live;
+	struct svc_state s[NSVC];
+	uint64_t rng;
+	const struct object **found;  /* slices_of's answer */
+};
+
+static unsigned rnd(struct world *w, unsigned n)
+{
+	w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned)(w->rng >> 33) % n;
+}
+
+static struct object *make(const char *yaml, enum kind k, const char *name)
+{
+	struct config *c;
+	struct diags d;
+	if (!load_text(yaml, &c, &d))
+		print_diags(&d);
+	assert_int_equal(d.errors, 0);
+	diags_free(&d);
+	struct object *o = config_take(c, k, "default", name);
+	assert_non_null(o);
+	config_free(c);
+	return o;
+}
+
+static void put(struct world *w, struct object *o)
+{
+	object_free(config_put(w->live, o));
+}
+
+static void drop(struct world *w, enum kind k, const char *name)
+{
+	object_free(config_take(w->live, k, "default", name));
+}
+
+static void write_svc(struct world *w, int i)
+{
+	const struct svc_state *s = &w->s[i];
+	char name[16], yaml[1024];
+	snprintf(name, sizeof(name), "s%02d", i);
+	if (!s->exists) {
+		drop(w, KIND_SERVICE, name);
+		return;
+	}
+	snprintf(yaml, sizeof(yaml),
+		 "apiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: default, labels: {app: %s}}\n"
+		 "spec: {type: LoadBalancer, externalTrafficPolicy: %s}\n"
+		 "status: {loadBalancer: {ingress: [{ip: '%s'}%s%s%s]}}\n",
+		 name, s->app == 1 ? "web" : s->app == 2 ? "db" : "none", s->local ? "Local" : "Cluster", v4[s->ip4],
+		 s->dual ? ", {ip: '" : "", s->dual ? v6[s->ip6] : "", s->dual ? "'}" : "");
+	put(w, make(yaml, KIND_SERVICE, name));
+}
+
+static void write_slice(struct world *w, int i, int k)
+{
+	const struct svc_state *s = &w->s[i];
+	char name[16], yaml[2048];
+	snprintf(name, sizeof(name), "s%02d-%c", i, 'a' + k);
+	if (!s->slice[k]) {
+		drop(w, KIND_ENDPOINTSLICE, name);
+		return;
+	}
+	int at = snprintf(yaml, sizeof(yaml),
+			  "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: %s, namespace: default, "
+			  "labels: {kubernetes.io/service-name: s%02d}}\naddressType: IPv4\nendpoints: [",
+			  name, i);
+	for (int n = 0; n < 3; n++)
+		at += snprintf(yaml + at, sizeof(yaml) - (size_t)at,
+			       "%s{addresses: [10.0.%d.%d], nodeName: %s, conditions: {ready: %s}}", n ? ", " : "", i, n,
+			       nodes[n], s->ready[k] & (1 << n) ? "true" : "false");
+	snprintf(yaml + at, sizeof(yaml) - (size_t)at, "]\n");
+	put(w, make(yaml, KIND_ENDPOINTSLICE, name));
+}
+
+static size_t slices_of(void *arg, const char *ns, const char *service, const struct object *const **out)
+{
+	struct world *w = arg;
+	const struct objects *sl = &w->live->kinds[KIND_ENDPOINTSLICE];
+	size_t n = 0;
+	for (size_t i = 0; i < sl->n; i++)
+		if (!strcmp(sl->v[i]->meta.namespace, ns) && sl->v[i]->eps.service_name &&
+		    !strcmp(sl->v[i]->eps.service_name, service))
+			w->found[n++] = sl->v[i];
+	*out = w->found;
+	return n;
+}
+
+/* Changes one Service or one of its EndpointSlices; a slice change names its Service in *changed. */
+static void mutate(struct world *w, struct plan_svc_key *changed, size_t *nchanged, char names[][16])
+{
+	int i = (int)rnd(w, NSVC);
+	struct svc_state *s = &w->s[i];
+	unsigned what = rnd(w, 8);
+	if (what < 4) {
+		switch (what) {
+		case 0: s->exists = !s->exists; break;
+		case 1: s->ip4 = (int)rnd(w, 8), s->ip6 = (int)rnd(w, 4), s->dual = rnd(w, 3) == 0; break;
+		case 2: s->local = !s->local; break;
+		default: s->app = (int)rnd(w, 3); break;
+		}
+		write_svc(w, i);
+		return;
+	}
+	int k = (int)rnd(w, NSLICE);
+	if (what == 4)
+		s->slice[k] = !s->slice[k];
+	else
+		s->ready[k] = (int)rnd(w, 8);
+	write_slice(w, i, k);
+	snprintf(names[*nchanged], 16, "s%02d", i);
+	changed[*nchanged] = (struct plan_svc_key){"default", names[*nchanged]};
+	(*nchanged)++;
+}
+
+struct gen {
+	struct config *c;
+	struct svc_addrs *v;
+	size_t n;
+	struct plan *p;
+};
+
+static void snapshot(struct world *w, struct gen *g)
+{
+	g->c = config_new();
+	for (int k = 0; k < KIND_COUNT; k++)
+		config_share(g->c, k == KIND_SERVICE || k == KIND_ENDPOINTSLICE ? w->live : w->base, (enum kind)k);
+	size_t allocated;
+	g->n = service_addresses(g->c, NULL, false, &g->v, &allocated);
+	g->p = NULL;
+}
+
+static void gen_free(struct gen *g)
+{
+	plan_free(g->p);
+	free(g->v);
+	config_free(g->c);
+}
+
+static void same_strs(const char *const *a, const char *const *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(a[i], b[i]);
+}
+
+static void same_plan(const struct plan *a, const struct plan *b)
+{
+	assert_int_equal(a->node_found, b->node_found);
+	assert_true((a->node_silent == NULL) == (b->node_silent == NULL));
+	assert_int_equal(a->npeers, b->npeers);
+	for (size_t q = 0; q < a->npeers; q++) {
+		const struct plan_peer *x = &a->peers[q], *y = &b->peers[q];
+		assert_ptr_equal(x->peer, y->peer);
+		assert_int_equal(x->nroutes, y->nroutes);
+		for (size_t r = 0; r < x->nroutes; r++) {
+			assert_int_equal(bgp_prefix_cmp(&x->routes[r].pfx, &y->routes[r].pfx), 0);
+			assert_true(plan_attrs_eq(&a->attrs[x->routes[r].attrs], &b->attrs[y->routes[r].attrs]));
+		}
+	}
+	assert_int_equal(a->nbgp_svcs, b->nbgp_svcs);
+	for (size_t i = 0; i < a->nbgp_svcs; i++) {
+		assert_ptr_equal(a->bgp_svcs[i].svc, b->bgp_svcs[i].svc);
+		assert_int_equal(a->bgp_svcs[i].npeers, b->bgp_svcs[i].npeers);
+		assert_memory_equal(a->bgp_svcs[i].peers, b->bgp_svcs[i].peers, a->bgp_svcs[i].npeers * 4);
+	}
+	assert_int_equal(a->nl2, b->nl2);
+	for (size_t i = 0; i < a->nl2; i++) {
+		const struct plan_l2_vip *x = &a->l2[i], *y = &b->l2[i];
+		assert_true(ipaddr_eq(&x->ip, &y->ip));
+		assert_int_equal(x->nservices, y->nservices);
+		same_strs(x->services, y->services, x->nservices);
+		assert_int_equal(x->nnodes, y->nnodes);
+		for (size_t k = 0; k < x->nnodes; k++) {
+			assert_string_equal(x->nodes[k].node, y->nodes[k].node);
+			assert_int_equal(x->nodes[k].weight, y->nodes[k].weight);
+		}
+		assert_int_equal(x->here, y->here);
+		assert_int_equal(x->ninterfaces, y->ninterfaces);
+		same_strs(x->interfaces, y->interfaces, x->ninterfaces);
+	}
+	assert_int_equal(a->services_announced, b->services_announced);
+	assert_int_equal(a->services_without_endpoints, b->services_without_endpoints);
+	assert_int_equal(a->nsvcs, b->nsvcs);
+	for (size_t i = 0; i < a->nsvcs; i++)
+		assert_int_equal(a->svc_ready[i], b->svc_ready[i]);
+}
+
+static void walk(uint64_t seed, const char *node, unsigned steps)
+{
+	struct world w = {.rng = seed};
+	struct diags d;
+	if (!load_text(base_yaml, &w.base, &d))
+		print_diags(&d);
+	assert_int_equal(d.errors, 0);
+	diags_free(&d);
+	w.live = config_new();
+	w.found = calloc(NSVC * NSLICE + 1, sizeof(*w.found));
+	for (int i = 0; i < NSVC; i++) {
+		w.s[i] = (struct svc_state){.exists = rnd(&w, 4) != 0, .local = rnd(&w, 3) == 0, .dual = rnd(&w, 3) == 0,
+					    .ip4 = (int)rnd(&w, 8), .ip6 = (int)rnd(&w, 4), .app = (int)rnd(&w, 3)};
+		write_svc(&w, i);
+		for (int k = 0; k < NSLICE; k++) {
+			w.s[i].slice[k] = rnd(&w, 2);
+			w.s[i].ready[k] = (int)rnd(&w, 8);
+			write_slice(&w, i, k);
+		}
+	}
+	struct gen prev;
+	snapshot(&w, &prev);
+	prev.p = plan_build(prev.c, node, prev.v, prev.n);
+	size_t patched_bytes = 0;
+	for (unsigned step = 0; step < steps; step++) {
+		struct plan_svc_key changed[4];
+		char names[4][16];
+		size_t nchanged = 0;
+		unsigned nmut = 1 + rnd(&w, 3);
+		for (unsigned m = 0; m < nmut; m++)
+			mutate(&w, changed, &nchanged, names);
+		struct gen next;
+		snapshot(&w, &next);
+		struct plan *full = plan_build(next.c, node, next.v, next.n);
+		next.p = plan_patch(prev.p, next.c, node, prev.v, prev.n, next.v, next.n, changed, nchanged, slices_of, &w);
+		assert_non_null(next.p);
+		same_plan(next.p, full);
+		patched_bytes = plan_mem_bytes(next.p);
+		plan_free(full);
+		gen_free(&prev);  /* next.p still reads memory of prev.p */
+		prev = next;
+	}
+	assert_true(patched_bytes > 0);
+	gen_free(&prev);
+	config_free(w.live);
+	config_free(w.base);
+	free(w.found);
+}
+
+static void test_patch_equals_build_n1(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 12; seed++)
+		walk(seed, "n1", 60);
+}
+
+static void test_patch_equals_build_n2_and_silent(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 100; seed <= 106; seed++) {
+		walk(seed, "n2", 40);
+		walk(seed, "n3", 20);  /* excluded: announces nothing, L2 still planned for the others */
+		walk(seed, "absent", 10);
+	}
+}
+
+/* An aggregation length shorter than an address: a route depends on more than its Services; no patch. */
+static void test_no_patch_with_aggregation(void **state)
+{
+	(void)state;
+	struct config *c;
+	struct diags d;
+	assert_true(load_text("apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p, namespace: m}\n"
+			      "spec: {addresses: [203.0.113.0/24]}\n---\n"
+			      "apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: a, namespace: m}\n"
+			      "spec: {aggregationLength: 24}\n",
+			      &c, &d));
+	diags_free(&d);
+	struct plan *p = plan_build(c, "n1", NULL, 0);
+	assert_null(plan_patch(p, c, "n1", NULL, 0, NULL, 0, NULL, 0, slices_of, NULL));
+	plan_free(p);
+	config_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_patch_equals_build_n1),
+		cmocka_unit_test(test_patch_equals_build_n2_and_silent),
+		cmocka_unit_test(test_no_patch_with_aggregation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
