@@ -15,7 +15,7 @@ void config_free(struct config *c)
 	if (!c)
 		return;
 	for (int k = 0; k < KIND_COUNT; k++) {
-		for (size_t i = 0; i < c->kinds[k].n; i++)
+		for (size_t i = 0; !c->kinds[k].borrowed && i < c->kinds[k].n; i++)
 			object_free(c->kinds[k].v[i]);
 		free(c->kinds[k].v);
 		free(c->kinds[k].index);
@@ -206,5 +206,28 @@ struct object *config_take(struct config *c, enum kind k, const char *ns, const 
 
 struct object *config_find(const struct config *c, enum kind k, const char *ns, const char *name)
 {
-	return index_get(&c->kinds[k], ns, name);
+	const struct objects *os = &c->kinds[k];
+	if (!os->borrowed)
+		return index_get(os, ns, name);
+	if (os->unsorted) {
+		for (size_t i = 0; i < os->n; i++)
+			if (same_key(os->v[i], ns, name))
+				return os->v[i];
+		return NULL;
+	}
+	size_t at = lookup(os, ns, name);
+	return at < os->n && same_key(os->v[at], ns, name) ? os->v[at] : NULL;
+}
+
+void config_borrow(struct config *dst, const struct config *src, enum kind k)
+{
+	const struct objects *from = &src->kinds[k];
+	struct objects *to = &dst->kinds[k];
+
+	to->v = xmalloc((from->n + 1) * sizeof(*to->v));
+	if (from->n)
+		memcpy(to->v, from->v, from->n * sizeof(*to->v));
+	to->n = to->cap = from->n;
+	to->unsorted = from->unsorted;
+	to->borrowed = true;
 }

@@ -25,6 +25,7 @@ struct objects {
 	bool unsorted;
 	struct object **index;  /* open addressing, linear probing; NULL: empty */
 	size_t index_cap;       /* a power of two, or 0 */
+	bool borrowed;          /* config_borrow(): not counted, not freed, found by binary search */
 };
 
 struct config {
@@ -49,6 +50,13 @@ struct object *config_find(const struct config *c, enum kind k, const char *ns, 
  * are read-only from then on, and config_free() of either drops its holds.
  */
 void config_share(struct config *dst, const struct config *src, enum kind k);
+
+/*
+ * dst gets src's objects of kind k without counting them, and without the
+ * hash index: a copy of pointers only. The caller keeps the objects alive
+ * as long as dst; dst is read-only for that kind.
+ */
+void config_borrow(struct config *dst, const struct config *src, enum kind k);
 
 /* Puts every kind back in (namespace, name) order after config_add()s. */
 void config_sort(struct config *c);

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "load.h"
 #include "services.h"
+#include "xalloc.h"
 
 static void plan_config(struct generation *g, const char *node, const char *lb_class, bool allocate)
 {
@@ -38,6 +39,96 @@ bool generation_plan(struct generation *g, struct config *cfg, const char *node,
 	}
 	g->cfg = cfg;
 	plan_config(g, node, lb_class, allocate);
+	g->seconds = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	return true;
+}
+
+static int key_cmp(const char *ns1, const char *n1, const char *ns2, const char *n2)
+{
+	int r = strcmp(ns1, ns2);
+	return r ? r : strcmp(n1, n2);
+}
+
+static int changed_cmp(const void *x, const void *y)
+{
+	const struct plan_svc_key *a = x, *b = y;
+	return key_cmp(a->ns, a->name, b->ns, b->name);
+}
+
+static size_t svcs_lower(const struct svc_addrs *v, size_t n, const struct plan_svc_key *k)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (key_cmp(v[mid].svc->meta.namespace, v[mid].svc->meta.name, k->ns, k->name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* in_force's Service entries, those of the changed Services taken from live. */
+static size_t patch_svcs(const struct generation *in_force, const struct config *live, const char *lb_class,
+			 struct plan_svc_key *keys, size_t nkeys, struct svc_addrs **out)
+{
+	const struct svc_addrs *old = in_force->svcs;
+	size_t nold = in_force->nsvcs, n = 0, from = 0;
+	struct svc_addrs *v = xmalloc((nold + nkeys + 1) * sizeof(*v));
+	qsort(keys, nkeys, sizeof(*keys), changed_cmp);
+	for (size_t i = 0; i < nkeys; i++) {
+		if (i && !changed_cmp(&keys[i], &keys[i - 1]))
+			continue;
+		size_t at = svcs_lower(old, nold, &keys[i]);
+		memcpy(v + n, old + from, (at - from) * sizeof(*v));
+		n += at - from;
+		from = at;
+		if (at < nold && !key_cmp(old[at].svc->meta.namespace, old[at].svc->meta.name, keys[i].ns, keys[i].name))
+			from++;
+		const struct object *o = config_find(live, KIND_SERVICE, keys[i].ns, keys[i].name);
+		if (o && svc_addrs_of(o, lb_class, &v[n]))
+			n++;
+	}
+	memcpy(v + n, old + from, (nold - from) * sizeof(*v));
+	*out = v;
+	return n + nold - from;
+}
+
+bool generation_patch(struct generation *g, struct generation *in_force, const struct config *live, const char *node,
+		      const char *lb_class, const struct plan_svc_key *changed, size_t nchanged, plan_slices_fn slices_of,
+		      void *arg)
+{
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	memset(g, 0, sizeof(*g));
+	if (!in_force->cfg || !in_force->plan)
+		return false;
+	struct plan_svc_key *keys = xcalloc(nchanged + 1, sizeof(*keys));
+	if (nchanged)
+		memcpy(keys, changed, nchanged * sizeof(*keys));
+	g->nsvcs = patch_svcs(in_force, live, lb_class, keys, nchanged, &g->svcs);
+	free(keys);
+
+	struct config *c = config_new();
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (k == KIND_SERVICE || k == KIND_ENDPOINTSLICE)
+			config_borrow(c, live, (enum kind)k);  /* live's owner keeps what it replaces until g goes */
+		else
+			config_share(c, in_force->cfg, (enum kind)k);
+	c->resolved = in_force->cfg->resolved;  /* what validation resolved for the objects shared */
+	memset(&in_force->cfg->resolved, 0, sizeof(in_force->cfg->resolved));
+	g->plan = plan_patch(in_force->plan, c, node, in_force->svcs, in_force->nsvcs, g->svcs, g->nsvcs, changed,
+			     nchanged, slices_of, arg);
+	if (!g->plan) {
+		in_force->cfg->resolved = c->resolved;
+		memset(&c->resolved, 0, sizeof(c->resolved));
+		config_free(c);
+		free(g->svcs);
+		memset(g, 0, sizeof(*g));
+		return false;
+	}
+	g->cfg = c;
+	g->patched = true;
+	g->fallback = in_force->fallback;
 	g->seconds = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 	return true;
 }

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "diag.h"
 #include "plan.h"
+#include "plan_patch.h"
 #include "services.h"
 
 struct generation {
@@ -22,6 +23,7 @@ struct generation {
 	size_t allocated;   /* Services whose addresses came from the allocator */
 	double seconds;     /* how long reading and planning took; set also when refused */
 	bool fallback;      /* Kubernetes mode: the newest configuration objects were refused, the last valid ones used */
+	bool patched;       /* made by generation_patch() */
 	void *source;       /* what the source needs back with it (kspeaker.c); freed by source_free */
 	void (*source_free)(void *source);
 };
@@ -39,6 +41,17 @@ bool generation_build(struct generation *g, const char *path, const char *node, 
  */
 bool generation_plan(struct generation *g, struct config *cfg, const char *node, const char *lb_class, bool allocate,
 		     struct diags *d);
+/*
+ * Kubernetes mode, when only Services and EndpointSlices changed: g is
+ * in_force with the Services and EndpointSlices of live (borrowed: the
+ * caller frees none that live drops while g is in force), the changed
+ * Services planned again (plan_patch.h), the rest copied. g takes memory
+ * in_force reads: put g in force in its place at once. False (in_force
+ * untouched): cannot patch, build afresh.
+ */
+bool generation_patch(struct generation *g, struct generation *in_force, const struct config *live, const char *node,
+		      const char *lb_class, const struct plan_svc_key *changed, size_t nchanged, plan_slices_fn slices_of,
+		      void *arg);
 void generation_free(struct generation *g);
 
 #endif

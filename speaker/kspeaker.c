@@ -18,12 +18,21 @@
 #include "kube_watch.h"
 #include "kstatus.h"
 #include "log.h"
+#include "metrics.h"
 #include "object.h"
 #include "reload_worker.h"
 #include "service_request.h"
+#include "slice_index.h"
 #include "xalloc.h"
 
 #define STALE_CHECK_MS 1000
+/* More Services changed at once than this: plan afresh, off the loop. */
+#define PATCH_MAX 4096
+/* A patched plan holding more than twice a fresh one's memory (and this much more) is planned afresh. */
+#define PATCH_SLACK_BYTES (4u << 20)
+
+static const double patch_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25};
+enum { NPATCH_BUCKETS = sizeof(patch_buckets) / sizeof(patch_buckets[0]) };
 
 enum ks_watch {
 	KS_SERVICES, KS_SLICES, KS_NODES, KS_NAMESPACES, KS_POOLS, KS_L2ADVS, KS_BGPADVS, KS_PEERS, KS_BFDS,
@@ -71,8 +80,22 @@ struct kspeaker {
 	struct health *health;
 	struct kstatus *status;
 	struct event *publish_ev;  /* the status objects follow the generation and L2's claims */
-	uint64_t changes, builds, skipped, events, refusals;
+	struct slice_index *slices;  /* of live, by Service */
+	/* Services changed since the last snapshot (strings owned); the first patched_upto are in force by a patch */
+	struct plan_svc_key *dirty;
+	size_t ndirty, dirty_cap, patched_upto;
+	bool dirty_all;             /* something else changed: plan afresh */
+	const char *afresh_why;     /* what, for the log */
+	bool building;              /* a fresh plan is being built off the loop */
+	size_t fresh_bytes;         /* plan_mem_bytes() of the last fresh plan */
+	struct object **graves;     /* Services and EndpointSlices live dropped while a patched generation is in force */
+	size_t ngraves, graves_cap;
+	struct metric_hist patch_hist;
+	uint64_t changes, builds, patches, skipped, events, refusals;
 };
+
+static void arm(struct kspeaker *k);
+static void rearm(struct kspeaker *k);
 
 /* ------------------------------------------------------------------ builds (any thread) */
 
@@ -283,6 +306,170 @@ static void on_claims(void *arg)
 	event_active(k->publish_ev, EV_TIMEOUT, 0);
 }
 
+/* ------------------------------------------------------------------ patching */
+
+static void dirty_clear_keys(struct kspeaker *k)
+{
+	for (size_t i = 0; i < k->ndirty; i++)
+		free((char *)k->dirty[i].ns);  /* one block with the name */
+	k->ndirty = k->patched_upto = 0;
+}
+
+static void dirty_clear(struct kspeaker *k)
+{
+	dirty_clear_keys(k);
+	k->dirty_all = false;
+	k->afresh_why = NULL;
+}
+
+static void afresh(struct kspeaker *k, const char *why)
+{
+	if (!k->dirty_all)
+		k->afresh_why = why;
+	k->dirty_all = true;
+}
+
+static void touched(struct kspeaker *k, const char *ns, const char *name)
+{
+	if (!ns || !name || k->dirty_all)
+		return;
+	if (k->ndirty == PATCH_MAX) {
+		afresh(k, "too many Services changed at once");
+		return;
+	}
+	if (k->ndirty == k->dirty_cap) {
+		k->dirty_cap = k->dirty_cap ? 2 * k->dirty_cap : 64;
+		k->dirty = xrealloc(k->dirty, k->dirty_cap, sizeof(*k->dirty));
+	}
+	size_t a = strlen(ns) + 1, b = strlen(name) + 1;
+	char *block = xmalloc(a + b);
+	memcpy(block, ns, a);
+	memcpy(block + a, name, b);
+	k->dirty[k->ndirty++] = (struct plan_svc_key){block, block + a};
+}
+
+/* A patched generation borrows live's Services and EndpointSlices: what live drops waits for the next one. */
+static void bury(struct kspeaker *k, struct object *o)
+{
+	if (!o)
+		return;
+	if (o->kind != KIND_SERVICE && o->kind != KIND_ENDPOINTSLICE) {
+		object_free(o);
+		return;
+	}
+	if (k->ngraves == k->graves_cap) {
+		k->graves_cap = k->graves_cap ? 2 * k->graves_cap : 64;
+		k->graves = xrealloc(k->graves, k->graves_cap, sizeof(*k->graves));
+	}
+	k->graves[k->ngraves++] = o;
+}
+
+/* A generation was just put in force: it points at none of them (a fresh one counts those it holds). */
+static void graves_free(struct kspeaker *k)
+{
+	for (size_t i = 0; i < k->ngraves; i++)
+		object_free(k->graves[i]);
+	k->ngraves = 0;
+}
+
+static size_t slices_of(void *arg, const char *ns, const char *service, const struct object *const **out)
+{
+	return slice_index_of(arg, ns, service, out);
+}
+
+static const struct plan_bgp_svc *bgp_svc_of(const struct plan *p, const char *ns, const char *name)
+{
+	size_t lo = 0, hi = p->nbgp_svcs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct object *o = p->bgp_svcs[mid].svc;
+		int r = strcmp(o->meta.namespace, ns);
+		r = r ? r : strcmp(o->meta.name, name);
+		if (!r)
+			return &p->bgp_svcs[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The status objects of the Services just patched (BGP only: an L2 plan is published whole). */
+static void publish_changed(struct kspeaker *k, const struct plan_svc_key *keys, size_t nkeys)
+{
+	const struct generation *g = speaker_generation(k->sp);
+	if (!k->status || !g || k->stopping)
+		return;
+	const struct plan *p = g->plan;
+	if (p->nl2) {
+		event_active(k->publish_ev, EV_TIMEOUT, 0);
+		return;
+	}
+	size_t npeer_names = 0;
+	for (size_t i = 0; i < nkeys; i++) {
+		const struct plan_bgp_svc *b = bgp_svc_of(p, keys[i].ns, keys[i].name);
+		npeer_names += b ? b->npeers : 0;
+	}
+	struct kstatus_svc *v = xcalloc(nkeys + 1, sizeof(*v));
+	const char **names = xcalloc(npeer_names + 1, sizeof(*names));
+	size_t used = 0;
+	for (size_t i = 0; i < nkeys; i++) {
+		const struct plan_svc_key *key = &keys[i];
+		const struct plan_bgp_svc *b = bgp_svc_of(p, key->ns, key->name);
+		const struct object *svc = b ? b->svc : config_find(g->cfg, KIND_SERVICE, key->ns, key->name);
+		v[i] = (struct kstatus_svc){key->ns, key->name, svc ? svc->meta.uid : NULL, false, NULL, 0, &names[used], 0};
+		for (size_t q = 0; b && q < b->npeers; q++)
+			names[used + v[i].nbgp_peers++] = p->peers[b->peers[q]].peer->meta.name;
+		used += v[i].nbgp_peers;
+	}
+	kstatus_update(k->status, v, nkeys);
+	free(v);
+	free(names);
+}
+
+/* g, patched with the Services changed (from the first key on), put in force. False: g untouched. */
+static bool patch_apply(struct kspeaker *k, struct generation *g, size_t first)
+{
+	struct generation pg;
+	const struct plan_svc_key *keys = k->dirty + first;
+	size_t n = k->ndirty - first;
+	if (k->stopping ||
+	    !generation_patch(&pg, g, k->live, k->node, k->lb_class, keys, n, slices_of, k->slices))
+		return false;
+	k->patches++;
+	metric_hist_observe(&k->patch_hist, pg.seconds);
+	if (g != speaker_generation(k->sp))
+		generation_free(g);  /* a fresh one never put in force: pg took what it needs of it */
+	speaker_apply(k->sp, &pg);
+	graves_free(k);
+	publish_changed(k, keys, n);
+	return true;
+}
+
+/*
+ * Only Services and EndpointSlices changed: patch the generation in force,
+ * on the loop. While a fresh one is built, the keys stay: it will need them.
+ */
+static bool patch(struct kspeaker *k)
+{
+	struct generation *in_force = speaker_generation_in_force(k->sp);
+	if (!in_force || !patch_apply(k, in_force, k->patched_upto))
+		return false;
+	if (k->building)
+		k->patched_upto = k->ndirty;
+	else
+		dirty_clear_keys(k);
+	const struct generation *now = speaker_generation(k->sp);
+	if (now && plan_mem_bytes(now->plan) > 2 * k->fresh_bytes + PATCH_SLACK_BYTES) {
+		log_debug("speaker", "patched plan holds %zu bytes (a fresh one %zu): planning afresh",
+			  plan_mem_bytes(now->plan), k->fresh_bytes);
+		afresh(k, "the patched plan's memory");
+		arm(k);
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ on the loop */
 
 static void report_refusal(struct kspeaker *k, const struct diags *d, bool kept)
@@ -315,6 +502,7 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 	struct kspeaker *k = arg;
 
 	k->builds++;
+	k->building = false;
 	speaker_build_timed(k->sp, g->seconds);
 	if (d->errors)
 		report_refusal(k, d, ok);
@@ -323,23 +511,42 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 		free(k->refusal);
 		k->refusal = NULL;
 	}
-	if (!ok)
+	if (!ok) {
+		/* What was patched meanwhile stays in force and needs no snapshot now. */
+		for (size_t i = 0; i < k->patched_upto; i++)
+			free((char *)k->dirty[i].ns);
+		memmove(k->dirty, k->dirty + k->patched_upto, (k->ndirty - k->patched_upto) * sizeof(*k->dirty));
+		k->ndirty -= k->patched_upto;
+		k->patched_upto = 0;
+		rearm(k);
 		return;
+	}
 	if (k->stopping) {
 		generation_free(g);
 		return;
 	}
+	k->fresh_bytes = plan_mem_bytes(g->plan);
 	if (!g->fallback) {
 		json_decref(k->valid);
 		k->valid = g->source;
 		g->source = NULL;
 	}
-	speaker_apply(k->sp, g);
+	/* The Services changed since the snapshot go in with it, or what was patched meanwhile would flap. */
+	if (!k->ndirty || !patch_apply(k, g, 0)) {
+		if (k->ndirty)
+			afresh(k, "cannot patch a fresh plan");
+		speaker_apply(k->sp, g);
+		graves_free(k);
+	}
+	dirty_clear_keys(k);
 	event_active(k->publish_ev, EV_TIMEOUT, 0);
+	rearm(k);
 }
 
 static void submit(struct kspeaker *k)
 {
+	dirty_clear(k);  /* the snapshot below has every change so far */
+	k->building = true;
 	struct kjob *j = xcalloc(1, sizeof(*j));
 	j->shared = share_all(k->live);
 	j->objs = json_deep_copy(k->objs);
@@ -362,17 +569,35 @@ static void submit(struct kspeaker *k)
 static void on_coalesce(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
-	submit(arg);
+	struct kspeaker *k = arg;
+	if (!k->dirty_all && k->ndirty > k->patched_upto && patch(k))
+		return;
+	if (k->building || (!k->dirty_all && k->ndirty == k->patched_upto && speaker_loaded(k->sp)))
+		return;  /* on_built comes back */
+	log_debug("speaker", "planning afresh: %s", k->afresh_why ? k->afresh_why : k->ndirty ? "cannot patch" : "nothing in force yet");
+	submit(k);
 }
 
-static void changed(struct kspeaker *k)
+static void arm(struct kspeaker *k)
 {
-	k->changes++;
 	if (!k->synced || k->stopping || evtimer_pending(k->coalesce, NULL))
 		return;
 	uint32_t ms = k->o.coalesce_ms;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	evtimer_add(k->coalesce, &tv);
+}
+
+static void changed(struct kspeaker *k)
+{
+	k->changes++;
+	arm(k);
+}
+
+/* After a fresh plan: what changed while it was built. */
+static void rearm(struct kspeaker *k)
+{
+	if (k->ndirty || k->dirty_all)
+		arm(k);
 }
 
 /* What the plan reads of a Node: its labels, addresses and NetworkUnavailable. Kubelets rewrite the rest often. */
@@ -400,6 +625,24 @@ static bool node_same(const struct object *a, const struct object *b)
 	return true;
 }
 
+/* What a change of o means for the next plan: the Service it is or belongs to changed, or (other kinds) anything. */
+static void forget_touch(struct kspeaker *k, const struct object *o)
+{
+	switch (o->kind) {
+	case KIND_SERVICE: touched(k, o->meta.namespace, o->meta.name); break;
+	case KIND_ENDPOINTSLICE: touched(k, o->meta.namespace, o->eps.service_name); break;
+	default: afresh(k, kind_name(o->kind)); break;
+	}
+}
+
+/* o leaves live (replaced or deleted). */
+static void forget(struct kspeaker *k, const struct object *o)
+{
+	if (o->kind == KIND_ENDPOINTSLICE)
+		slice_index_remove(k->slices, o);
+	forget_touch(k, o);
+}
+
 static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_event_type t, const struct kube_item *it)
 {
 	struct kspeaker *k = wd->k;
@@ -419,21 +662,29 @@ static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_eve
 		struct object *old = config_take(k->live, kind, it->ns, it->name);
 		if (!old)
 			return;
-		object_free(old);
+		forget(k, old);
+		bury(k, old);
 		changed(k);
 		return;
 	}
 	struct object *old = config_find(k->live, kind, o->meta.namespace, o->meta.name);
 	if (!old && !wd->synced) {
 		config_add(k->live, o);  /* the first list: sorted once at its end */
+		if (kind == KIND_ENDPOINTSLICE)
+			slice_index_add(k->slices, o);
 		return;
 	}
 	bool same = old && kind == KIND_NODE && node_same(old, o);
-	object_free(config_put(k->live, o));
+	if (old && !same)
+		forget(k, old);
+	bury(k, config_put(k->live, o));
+	if (kind == KIND_ENDPOINTSLICE)
+		slice_index_add(k->slices, o);
 	if (same) {
 		k->skipped++;
 		return;
 	}
+	forget_touch(k, o);
 	changed(k);
 }
 
@@ -466,6 +717,7 @@ static void config_event(struct kspeaker *k, enum kind kind, enum kube_event_typ
 		}
 		json_object_set_new(k->objs, key, copy);
 	}
+	afresh(k, kind_name(kind));
 	changed(k);
 }
 
@@ -628,6 +880,13 @@ static void kspeaker_metrics(void *arg, struct metrics *m)
 	if (k->status)
 		kstatus_get_stats(k->status, &st);
 	speaker_metrics(k->sp, m);
+	metric_set_hist(metrics_family(m, "vipcast_plan_patch_duration_seconds",
+				       "Time taken to plan again the Services that changed, nothing else having changed",
+				       METRIC_HISTOGRAM, NULL, patch_buckets, NPATCH_BUCKETS),
+			NULL, &k->patch_hist);
+	metric_set(metrics_family(m, "vipcast_plan_builds_total", "Plans built afresh from every object, off the loop",
+				  METRIC_COUNTER, NULL, NULL, 0),
+		   NULL, (double)k->builds);
 	kube_client_metrics(m, k->events, k->refusals + st.failed, speaker_loaded(k->sp), k->refusal != NULL);
 }
 
@@ -654,6 +913,8 @@ struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const
 	k->h = kube_http_new(base, &k->auth, NULL);
 	k->rec = kube_recorder_new(k->h, "vipcast-speaker", k->node);
 	k->live = config_new();
+	k->slices = slice_index_new();
+	metric_hist_init(&k->patch_hist, patch_buckets, NPATCH_BUCKETS);
 	k->objs = json_object();
 	k->worker = reload_worker_new_jobs(base, kjob_build, kjob_free, NULL, on_built, k);
 	k->coalesce = evtimer_new(base, on_coalesce, k);
@@ -704,6 +965,11 @@ void kspeaker_free(struct kspeaker *k)
 	kube_recorder_free(k->rec);
 	kube_http_free(k->h);
 	kube_auth_free(&k->auth);
+	dirty_clear(k);
+	free(k->dirty);
+	graves_free(k);
+	free(k->graves);
+	slice_index_free(k->slices);
 	config_free(k->live);
 	json_decref(k->objs);
 	json_decref(k->valid);

@@ -378,22 +378,34 @@ static void obj_want(struct kstatus *k, struct ks_svc *s, int kind, const struct
 		enqueue(k, o);
 }
 
+static void want_svc(struct kstatus *k, const struct kstatus_svc *sv)
+{
+	struct ks_svc *s = svc_get(k, sv->ns, sv->name);
+	const struct ks_list *l2 = sv->l2 ? list_intern(k, sv->l2_ifaces, sv->nl2_ifaces) : NULL;
+	const struct ks_list *bgp = sv->nbgp_peers ? list_intern(k, sv->bgp_peers, sv->nbgp_peers) : NULL;
+	s->gen = k->gen;
+	obj_want(k, s, KS_L2, l2, sv);
+	obj_want(k, s, KS_BGP, bgp, sv);
+	list_unref(k, l2);
+	list_unref(k, bgp);
+	svc_maybe_free(k, s);
+}
+
+void kstatus_update(struct kstatus *k, const struct kstatus_svc *v, size_t n)
+{
+	if (!k->have_set)
+		return;  /* the first whole set decides what is adopted and what deleted */
+	for (size_t i = 0; i < n; i++)
+		want_svc(k, &v[i]);
+	schedule_flush(k);
+}
+
 void kstatus_set(struct kstatus *k, const struct kstatus_svc *v, size_t n)
 {
 	k->gen++;
 	k->have_set = true;
-	for (size_t i = 0; i < n; i++) {
-		const struct kstatus_svc *sv = &v[i];
-		struct ks_svc *s = svc_get(k, sv->ns, sv->name);
-		const struct ks_list *l2 = sv->l2 ? list_intern(k, sv->l2_ifaces, sv->nl2_ifaces) : NULL;
-		const struct ks_list *bgp = sv->nbgp_peers ? list_intern(k, sv->bgp_peers, sv->nbgp_peers) : NULL;
-		s->gen = k->gen;
-		obj_want(k, s, KS_L2, l2, sv);
-		obj_want(k, s, KS_BGP, bgp, sv);
-		list_unref(k, l2);
-		list_unref(k, bgp);
-		svc_maybe_free(k, s);
-	}
+	for (size_t i = 0; i < n; i++)
+		want_svc(k, &v[i]);
 	for (struct avl_node *x = avl_first(&k->svcs), *next; x; x = next) {
 		struct ks_svc *s = avl_entry(x, struct ks_svc, node);
 		next = avl_next(x);

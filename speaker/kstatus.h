@@ -54,6 +54,8 @@ struct kstatus *kstatus_new(struct event_base *base, struct kube_http *h, struct
 			    const struct kstatus_opts *o);
 /* The whole desired set, sorted by (ns, name), unique. Copied; may be called as often as wished. */
 void kstatus_set(struct kstatus *k, const struct kstatus_svc *v, size_t n);
+/* Only these Services' entries; one with neither l2 nor bgp_peers is no longer announced. */
+void kstatus_update(struct kstatus *k, const struct kstatus_svc *v, size_t n);
 void kstatus_get_stats(const struct kstatus *k, struct kstatus_stats *out);
 void kstatus_free(struct kstatus *k);
 

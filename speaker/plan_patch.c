@@ -206,7 +206,7 @@ struct splice {
 /* Returns a new array (malloc) and its length. */
 static void *splice_run(const struct splice *s, void *arg, size_t *n_out)
 {
-	unsigned char *out = xcalloc(s->nold + s->nins + 1, s->size);
+	unsigned char *out = xmalloc((s->nold + s->nins + 1) * s->size);
 	const unsigned char *old = s->old, *ins = s->ins;
 	size_t n = 0, from = 0, d = 0, k = 0;
 	for (;;) {

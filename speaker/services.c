@@ -16,6 +16,17 @@ static int by_name(const void *x, const void *y)
 	return r ? r : strcmp(a->meta.name, b->meta.name);
 }
 
+bool svc_addrs_of(const struct object *o, const char *lb_class, struct svc_addrs *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!svc_is_ours(o, lb_class))
+		return false;
+	out->svc = o;
+	for (size_t k = 0; k < o->svc.ningress && out->nips < 2; k++)
+		out->ips[out->nips++] = o->svc.ingress[k].a;
+	return true;
+}
+
 size_t service_addresses(const struct config *c, const char *lb_class, bool allocate, struct svc_addrs **out,
 			 size_t *allocated)
 {
@@ -25,12 +36,8 @@ size_t service_addresses(const struct config *c, const char *lb_class, bool allo
 
 	*allocated = 0;
 	for (size_t i = 0; i < svcs->n; i++) {
-		const struct object *o = svcs->v[i];
-		if (!svc_is_ours(o, lb_class))
+		if (!svc_addrs_of(svcs->v[i], lb_class, &v[n]))
 			continue;
-		v[n].svc = o;
-		for (size_t k = 0; k < o->svc.ningress && v[n].nips < 2; k++)
-			v[n].ips[v[n].nips++] = o->svc.ingress[k].a;
 		missing += !v[n].nips;
 		n++;
 	}

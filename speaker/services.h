@@ -32,4 +32,7 @@ struct svc_addrs {
 size_t service_addresses(const struct config *c, const char *lb_class, bool allocate, struct svc_addrs **out,
 			 size_t *allocated);
 
+/* One Service's entry, from its status alone; false when it is not a LoadBalancer of the class served. */
+bool svc_addrs_of(const struct object *o, const char *lb_class, struct svc_addrs *out);
+
 #endif

@@ -264,6 +264,11 @@ const struct generation *speaker_generation(const struct speaker *s)
 	return s->loaded_once ? &s->gen : NULL;
 }
 
+struct generation *speaker_generation_in_force(struct speaker *s)
+{
+	return s->loaded_once && !s->drained && !s->stopped ? &s->gen : NULL;
+}
+
 /* Puts g in force: only the difference reaches the sessions and L2. Takes g. */
 void speaker_apply(struct speaker *s, struct generation *g)
 {
@@ -273,15 +278,16 @@ void speaker_apply(struct speaker *s, struct generation *g)
 		generation_free(g);
 		return;
 	}
-	if (!p->node_found)
+	if (!g->patched && !p->node_found)  /* a patch changes Services only: said when first planned */
 		log_warn("speaker", "Node %s is not in the configuration: announcing nothing", s->o.node);
-	else if (p->node_silent)
+	else if (!g->patched && p->node_silent)
 		log_info("speaker", "Node %s announces nothing: %s", s->o.node, p->node_silent);
 	size_t routes = 0;
 	for (size_t i = 0; i < p->npeers; i++)
 		routes += p->peers[i].nroutes;
 
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	bool g_patched = g->patched;
 	apply_bgp(s, p, g->cfg);
 	if (s->l2)
 		l2_apply(s->l2, p, g->cfg);
@@ -290,10 +296,10 @@ void speaker_apply(struct speaker *s, struct generation *g)
 	s->gen = *g;
 	s->loaded_once = true;
 	s->reloads++;
-	log_event(LOG_INFO, "config", "loaded %s in %.3f s (applied in %.3f s): %zu Services with addresses (%zu from the "
+	log_event(g_patched ? LOG_DEBUG : LOG_INFO, "config", "%s %s in %.3f s (applied in %.3f s): %zu Services with addresses (%zu from the "
 			   "allocator; %zu announced, %zu without a ready endpoint), %zu BGP peers for this node, %zu "
 			   "routes over all of them, %zu L2 VIPs",
-		 source_name(s), s->gen.seconds, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
+		 g_patched ? "patched" : "loaded", source_name(s), s->gen.seconds, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
 		 p->services_announced + p->services_without_endpoints, s->gen.allocated, p->services_announced,
 		 p->services_without_endpoints, p->npeers, routes, p->nl2);
 	speaker_write_status(s);

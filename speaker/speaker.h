@@ -55,6 +55,8 @@ bool speaker_loaded(const struct speaker *s);
 struct l2 *speaker_l2(struct speaker *s);
 /* The generation in force, or NULL. */
 const struct generation *speaker_generation(const struct speaker *s);
+/* The same, to patch (generation_patch()); NULL also when drained or stopped, where nothing new is put in force. */
+struct generation *speaker_generation_in_force(struct speaker *s);
 /*
  * For a restart (SIGTERM, SIGINT): ends every session without withdrawing
  * anything, where graceful restart was negotiated so that the peer keeps

@@ -79,11 +79,15 @@ check "vipcastctl why $LOC on node1: Local, no ready endpoint there" eval \
 	'ctl_json 1 why "$LOC" | grep -q "\"code\": *\"no-local-endpoint\""'
 
 scenario "Pods move"
+b0=$(speaker_metric 3 vipcast_plan_builds_total "")
+p0=$(speaker_metric 3 vipcast_plan_patch_duration_seconds_count "")
 kubelab_pod local-2 node3 True local
 kubelab_pod local-1 node2 False
 check_within 20 "the Pod on node2 not ready, a new one ready on node3: local moves to node3" \
 	eval '[ "$(bird_nexthops "$LOC")" = 192.0.2.13 ]'
 check_within 10 "the client reaches it on node3" eval '[ "$(http_who "$LOC")" = node3 ]'
+check "node3 patched its plan for the endpoints (vipcast_plan_patch_duration_seconds_count ${p0:-?} -> more), planned nothing afresh (vipcast_plan_builds_total ${b0:-?})" \
+	eval '[ "$(speaker_metric 3 vipcast_plan_patch_duration_seconds_count "")" -gt "$p0" ] && [ "$(speaker_metric 3 vipcast_plan_builds_total "")" = "$b0" ]'
 kubelab_pod local-2 node3 False
 check_within 20 "no ready endpoint left: local withdrawn" eval '[ "$(bird_nexthops "$LOC")" = - ]'
 check "web stays on all three nodes" [ "$(bird_nexthops "$WEB")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]
