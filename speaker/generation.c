@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "load.h"
+#include "lower_bound.h"
 #include "services.h"
 #include "xalloc.h"
 
@@ -55,17 +56,11 @@ static int changed_cmp(const void *x, const void *y)
 	return key_cmp(a->ns, a->name, b->ns, b->name);
 }
 
-static size_t svcs_lower(const struct svc_addrs *v, size_t n, const struct plan_svc_key *k)
+static int svcs_key_cmp(const void *elem, const void *key)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (key_cmp(v[mid].svc->meta.namespace, v[mid].svc->meta.name, k->ns, k->name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	const struct object *o = ((const struct svc_addrs *)elem)->svc;
+	const struct plan_svc_key *k = key;
+	return key_cmp(o->meta.namespace, o->meta.name, k->ns, k->name);
 }
 
 /* in_force's Service entries, those of the changed Services taken from live. */
@@ -79,7 +74,7 @@ static size_t patch_svcs(const struct generation *in_force, const struct config 
 	for (size_t i = 0; i < nkeys; i++) {
 		if (i && !changed_cmp(&keys[i], &keys[i - 1]))
 			continue;
-		size_t at = svcs_lower(old, nold, &keys[i]);
+		size_t at = lower_bound(old, nold, sizeof(*old), &keys[i], svcs_key_cmp);
 		memcpy(v + n, old + from, (at - from) * sizeof(*v));
 		n += at - from;
 		from = at;

@@ -18,6 +18,7 @@
 #include "kube_watch.h"
 #include "kstatus.h"
 #include "log.h"
+#include "lower_bound.h"
 #include "metrics.h"
 #include "object.h"
 #include "reload_worker.h"
@@ -377,22 +378,19 @@ static size_t slices_of(void *arg, const char *ns, const char *service, const st
 	return slice_index_of(arg, ns, service, out);
 }
 
+static int bgp_svc_key_cmp(const void *elem, const void *key)
+{
+	const struct object *o = ((const struct plan_bgp_svc *)elem)->svc;
+	const struct plan_svc_key *k = key;
+	int r = strcmp(o->meta.namespace, k->ns);
+	return r ? r : strcmp(o->meta.name, k->name);
+}
+
 static const struct plan_bgp_svc *bgp_svc_of(const struct plan *p, const char *ns, const char *name)
 {
-	size_t lo = 0, hi = p->nbgp_svcs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct object *o = p->bgp_svcs[mid].svc;
-		int r = strcmp(o->meta.namespace, ns);
-		r = r ? r : strcmp(o->meta.name, name);
-		if (!r)
-			return &p->bgp_svcs[mid];
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	struct plan_svc_key k = {ns, name};
+	size_t at = lower_bound(p->bgp_svcs, p->nbgp_svcs, sizeof(*p->bgp_svcs), &k, bgp_svc_key_cmp);
+	return at < p->nbgp_svcs && !bgp_svc_key_cmp(&p->bgp_svcs[at], &k) ? &p->bgp_svcs[at] : NULL;
 }
 
 /* The status objects of the Services just patched (BGP only: an L2 plan is published whole). */

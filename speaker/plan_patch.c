@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lower_bound.h"
 #include "xalloc.h"
 
 static int key_cmp(const char *ns1, const char *n1, const char *ns2, const char *n2)
@@ -16,18 +17,11 @@ static int svc_key_cmp(const struct object *a, const struct object *b)
 	return a == b ? 0 : key_cmp(a->meta.namespace, a->meta.name, b->meta.namespace, b->meta.name);
 }
 
-/* First index of v (sorted by Service key) not before (ns, name). */
-static size_t svcs_lower(const struct svc_addrs *v, size_t n, const char *ns, const char *name)
+static int svcs_key_cmp(const void *elem, const void *key)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (key_cmp(v[mid].svc->meta.namespace, v[mid].svc->meta.name, ns, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	const struct object *o = ((const struct svc_addrs *)elem)->svc;
+	const struct plan_svc_key *k = key;
+	return key_cmp(o->meta.namespace, o->meta.name, k->ns, k->name);
 }
 
 static bool same_addrs(const struct svc_addrs *a, const struct svc_addrs *b)
@@ -77,13 +71,11 @@ static void find_changed(const struct plan *old, const struct svc_addrs *old_svc
 {
 	struct idx_list named_old = {0}, named_new = {0};
 	for (size_t c = 0; c < nchanged; c++) {
-		size_t i = svcs_lower(old_svcs, nold, changed[c].ns, changed[c].name);
-		if (i < nold && !key_cmp(old_svcs[i].svc->meta.namespace, old_svcs[i].svc->meta.name, changed[c].ns,
-					 changed[c].name))
+		size_t i = lower_bound(old_svcs, nold, sizeof(*old_svcs), &changed[c], svcs_key_cmp);
+		if (i < nold && !svcs_key_cmp(&old_svcs[i], &changed[c]))
 			idx_push(&named_old, i);
-		size_t j = svcs_lower(svcs, nsvcs, changed[c].ns, changed[c].name);
-		if (j < nsvcs &&
-		    !key_cmp(svcs[j].svc->meta.namespace, svcs[j].svc->meta.name, changed[c].ns, changed[c].name))
+		size_t j = lower_bound(svcs, nsvcs, sizeof(*svcs), &changed[c], svcs_key_cmp);
+		if (j < nsvcs && !svcs_key_cmp(&svcs[j], &changed[c]))
 			idx_push(&named_new, j);
 	}
 	idx_sort_unique(&named_old);
@@ -240,17 +232,14 @@ static void *splice_run(const struct splice *s, void *arg, size_t *n_out)
 
 /* ---- the parts of the plan ---- */
 
+static int route_key_cmp(const void *elem, const void *key)
+{
+	return bgp_prefix_cmp(&((const struct plan_route *)elem)->pfx, key);
+}
+
 static size_t route_lower(const struct plan_route *v, size_t n, const struct bgp_prefix *p)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (bgp_prefix_cmp(&v[mid].pfx, p) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lower_bound(v, n, sizeof(*v), p, route_key_cmp);
 }
 
 static bool drop_route(const void *e, void *arg)
@@ -303,17 +292,14 @@ static void patch_routes(struct plan *p, const struct plan *old, const struct pl
 	free(at.v);
 }
 
+static int bgp_svc_key_cmp(const void *elem, const void *key)
+{
+	return svc_key_cmp(((const struct plan_bgp_svc *)elem)->svc, key);
+}
+
 static size_t bgp_svc_lower(const struct plan_bgp_svc *v, size_t n, const struct object *svc)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (svc_key_cmp(v[mid].svc, svc) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lower_bound(v, n, sizeof(*v), svc, bgp_svc_key_cmp);
 }
 
 static bool drop_always(const void *e, void *arg)
@@ -353,17 +339,14 @@ static void patch_bgp_svcs(struct plan *p, const struct plan *old, const struct 
 	free(at.v);
 }
 
+static int l2_key_cmp(const void *elem, const void *key)
+{
+	return ipaddr_cmp(&((const struct plan_l2_vip *)elem)->ip, key);
+}
+
 static size_t l2_lower(const struct plan_l2_vip *v, size_t n, const struct ipaddr *ip)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ipaddr_cmp(&v[mid].ip, ip) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lower_bound(v, n, sizeof(*v), ip, l2_key_cmp);
 }
 
 static void patch_l2(struct plan *p, const struct plan *old, const struct plan *sub, const struct ip_set *I)

@@ -195,12 +195,8 @@ static void test_plan_sharing_and_preference(void **state)
 		POOL SHARED_SVC("web", "80", "203.0.113.7") EPS("web") SHARED_SVC("tls", "443", "203.0.113.7") EPS("tls")
 		"apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2, namespace: metallb-system}\n"
 		"spec: {preferredNodeSelectors: [{weight: 50, preference: {matchLabels: {zone: b}}}]}\n";
-	struct config *c;
-	struct diags d;
-	if (!load_text(yaml, &c, &d))
-		print_diags(&d);
-	assert_int_equal(d.errors, 0);
-	diags_free(&d);
+	struct config *c = load_valid(yaml);
+	assert_non_null(c);
 	struct svc_addrs *v;
 	size_t allocated, n = service_addresses(c, NULL, true, &v, &allocated);
 	struct plan *p = plan_build(c, "n1", v, n);

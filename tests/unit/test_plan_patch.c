@@ -70,12 +70,8 @@ static unsigned rnd(struct world *w, unsigned n)
 
 static struct object *make(const char *yaml, enum kind k, const char *name)
 {
-	struct config *c;
-	struct diags d;
-	if (!load_text(yaml, &c, &d))
-		print_diags(&d);
-	assert_int_equal(d.errors, 0);
-	diags_free(&d);
+	struct config *c = load_valid(yaml);
+	assert_non_null(c);
 	struct object *o = config_take(c, k, "default", name);
 	assert_non_null(o);
 	config_free(c);
@@ -246,11 +242,8 @@ static void same_plan(const struct plan *a, const struct plan *b)
 static void walk(uint64_t seed, const char *node, unsigned steps)
 {
 	struct world w = {.rng = seed};
-	struct diags d;
-	if (!load_text(base_yaml, &w.base, &d))
-		print_diags(&d);
-	assert_int_equal(d.errors, 0);
-	diags_free(&d);
+	w.base = load_valid(base_yaml);
+	assert_non_null(w.base);
 	w.live = config_new();
 	w.found = calloc(NSVC * NSLICE + 1, sizeof(*w.found));
 	for (int i = 0; i < NSVC; i++) {

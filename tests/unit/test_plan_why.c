@@ -132,12 +132,8 @@ static void plan_verdict(const struct plan *p, const struct ipaddr *vip, bool *b
 static void test_reasons(void **state)
 {
 	(void)state;
-	struct config *c;
-	struct diags d;
-	if (!load_text(yaml, &c, &d))
-		print_diags(&d);
-	assert_int_equal(d.errors, 0);
-	diags_free(&d);
+	struct config *c = load_valid(yaml);
+	assert_non_null(c);
 	struct svc_addrs *v;
 	size_t allocated, n = service_addresses(c, NULL, true, &v, &allocated);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {

@@ -18,6 +18,22 @@ static inline bool load_text(const char *yaml, struct config **c, struct diags *
 	return ok && config_validate(*c, d);
 }
 
+static inline void print_diags(const struct diags *d);
+
+/* Loads text that must be valid: the diagnostics printed and NULL otherwise. */
+static inline struct config *load_valid(const char *yaml)
+{
+	struct config *c;
+	struct diags d;
+	if (!load_text(yaml, &c, &d) || d.errors) {
+		print_diags(&d);
+		config_free(c);
+		c = NULL;
+	}
+	diags_free(&d);
+	return c;
+}
+
 /* The first diagnostic of this severity whose message contains text, or NULL. */
 static inline const struct diag *find_diag(const struct diags *d, enum diag_severity sev, const char *text)
 {
