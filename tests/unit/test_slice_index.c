@@ -1,0 +1,93 @@
+/* EndpointSlices by Service: added, replaced, removed, and found only under their own Service and namespace. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slice_index.h"
+#include "testutil.h"
+
+static struct object *slice(const char *ns, const char *name, const char *svc)
+{
+	char yaml[512];
+	snprintf(yaml, sizeof(yaml),
+		 "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: %s, namespace: %s%s%s%s}\n"
+		 "addressType: IPv4\nendpoints: []\n",
+		 name, ns, svc ? ", labels: {kubernetes.io/service-name: " : "", svc ? svc : "", svc ? "}" : "");
+	struct config *c = load_valid(yaml);
+	assert_non_null(c);
+	struct object *o = config_take(c, KIND_ENDPOINTSLICE, ns, name);
+	assert_non_null(o);
+	config_free(c);
+	return o;
+}
+
+/* The names of the slices of ns/svc, sorted, joined by ",". */
+static const char *names_of(struct slice_index *x, const char *ns, const char *svc, char *buf, size_t len)
+{
+	const struct object *const *v;
+	size_t n = slice_index_of(x, ns, svc, &v);
+	const char *names[16];
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++)
+		names[i] = v[i]->meta.name;
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "," : "", names[i]);
+	return buf;
+}
+
+static void test_by_service(void **state)
+{
+	(void)state;
+	struct slice_index *x = slice_index_new();
+	char buf[256];
+	struct object *a1 = slice("default", "web-a", "web"), *a2 = slice("default", "web-b", "web"),
+		      *b = slice("default", "webx-a", "webx"), *c = slice("other", "web-a", "web"),
+		      *orphan = slice("default", "lonely", NULL);
+	slice_index_add(x, a1);
+	slice_index_add(x, a2);
+	slice_index_add(x, b);
+	slice_index_add(x, c);
+	slice_index_add(x, orphan);  /* names no Service: not indexed */
+	slice_index_add(x, a1);      /* twice: once */
+	assert_int_equal(slice_index_count(x), 4);
+	assert_string_equal(names_of(x, "default", "web", buf, sizeof(buf)), "web-a,web-b");
+	assert_string_equal(names_of(x, "default", "webx", buf, sizeof(buf)), "webx-a");
+	assert_string_equal(names_of(x, "other", "web", buf, sizeof(buf)), "web-a");
+	assert_string_equal(names_of(x, "default", "we", buf, sizeof(buf)), "");
+	assert_string_equal(names_of(x, "nowhere", "web", buf, sizeof(buf)), "");
+
+	/* Replaced: the old object out, the new one in (moved to another Service). */
+	struct object *a2b = slice("default", "web-b", "webx");
+	slice_index_remove(x, a2);
+	slice_index_add(x, a2b);
+	assert_string_equal(names_of(x, "default", "web", buf, sizeof(buf)), "web-a");
+	assert_string_equal(names_of(x, "default", "webx", buf, sizeof(buf)), "web-b,webx-a");
+	slice_index_remove(x, a2);  /* not there any more: nothing happens */
+	slice_index_remove(x, orphan);
+	assert_int_equal(slice_index_count(x), 4);
+
+	slice_index_free(x);
+	struct object *all[] = {a1, a2, b, c, orphan, a2b};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		object_free(all[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_by_service),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
