@@ -34,6 +34,8 @@
 
 static const double patch_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25};
 enum { NPATCH_BUCKETS = sizeof(patch_buckets) / sizeof(patch_buckets[0]) };
+static const double change_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5};
+enum { NCHANGE_BUCKETS = sizeof(change_buckets) / sizeof(change_buckets[0]) };
 
 enum ks_watch {
 	KS_SERVICES, KS_SLICES, KS_NODES, KS_NAMESPACES, KS_POOLS, KS_L2ADVS, KS_BGPADVS, KS_PEERS, KS_BFDS,
@@ -92,6 +94,8 @@ struct kspeaker {
 	struct object **graves;     /* Services and EndpointSlices live dropped while a patched generation is in force */
 	size_t ngraves, graves_cap;
 	struct metric_hist patch_hist;
+	struct metric_hist change_hist;  /* the oldest change of a batch: event received -> patched plan in force */
+	uint64_t unpatched_since_ns;     /* CLOCK_MONOTONIC of the oldest change not in force; 0: none */
 	uint64_t changes, builds, patches, skipped, events, refusals;
 };
 
@@ -338,6 +342,8 @@ static void touched(struct kspeaker *k, const char *ns, const char *name)
 		afresh(k, "too many Services changed at once");
 		return;
 	}
+	if (!k->unpatched_since_ns)
+		k->unpatched_since_ns = clock_ns(CLOCK_MONOTONIC);
 	if (k->ndirty == k->dirty_cap) {
 		k->dirty_cap = k->dirty_cap ? 2 * k->dirty_cap : 64;
 		k->dirty = xrealloc(k->dirty, k->dirty_cap, sizeof(*k->dirty));
@@ -442,6 +448,9 @@ static bool patch_apply(struct kspeaker *k, struct generation *g, size_t first)
 	speaker_apply(k->sp, &pg);
 	graves_free(k);
 	publish_changed(k, keys, n);
+	if (k->unpatched_since_ns)
+		metric_hist_observe(&k->change_hist, (double)(clock_ns(CLOCK_MONOTONIC) - k->unpatched_since_ns) / 1e9);
+	k->unpatched_since_ns = 0;
 	return true;
 }
 
@@ -544,6 +553,7 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 static void submit(struct kspeaker *k)
 {
 	dirty_clear(k);  /* the snapshot below has every change so far */
+	k->unpatched_since_ns = 0;
 	k->building = true;
 	struct kjob *j = xcalloc(1, sizeof(*j));
 	j->shared = share_all(k->live);
@@ -882,6 +892,11 @@ static void kspeaker_metrics(void *arg, struct metrics *m)
 				       "Time taken to plan again the Services that changed, nothing else having changed",
 				       METRIC_HISTOGRAM, NULL, patch_buckets, NPATCH_BUCKETS),
 			NULL, &k->patch_hist);
+	metric_set_hist(metrics_family(m, "vipcast_kube_change_apply_seconds",
+				       "Time from a Service or EndpointSlice watch event to the patched plan in force, for the "
+				       "oldest change of each batch (the UPDATEs are written then)",
+				       METRIC_HISTOGRAM, NULL, change_buckets, NCHANGE_BUCKETS),
+			NULL, &k->change_hist);
 	metric_set(metrics_family(m, "vipcast_plan_builds_total", "Plans built afresh from every object, off the loop",
 				  METRIC_COUNTER, NULL, NULL, 0),
 		   NULL, (double)k->builds);
@@ -913,6 +928,7 @@ struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const
 	k->live = config_new();
 	k->slices = slice_index_new();
 	metric_hist_init(&k->patch_hist, patch_buckets, NPATCH_BUCKETS);
+	metric_hist_init(&k->change_hist, change_buckets, NCHANGE_BUCKETS);
 	k->objs = json_object();
 	k->worker = reload_worker_new_jobs(base, kjob_build, kjob_free, NULL, on_built, k);
 	k->coalesce = evtimer_new(base, on_coalesce, k);

@@ -279,7 +279,32 @@ def pct(v, p):
 print("n=%d lost=%d median=%.1f p90=%.1f p99=%.1f max=%.1f min=%.1f smedian=%.1f sp99=%.1f" %
       (len(lat), lost, pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100), pct(lat, 0), pct(slat, 50), pct(slat, 99)))
 EOF
+# scrape_hist NAME -> "le=count ..." of the speaker's histogram NAME, cumulative
+scrape_hist() {
+	ip netns exec "$(ns tx)" curl -s --max-time 5 http://192.0.2.2:7472/metrics |
+		sed -n "s/^$1_bucket{le=\"\([^\"]*\)\"} \([0-9.e+]*\)$/\1=\2/p" | tr '\n' ' '
+}
+# hist_delta BEFORE AFTER -> "median <= M ms, p99 <= P ms (n=N batches)": quantiles of the observations
+# between two scrapes, as the upper bound of the bucket holding them
+hist_delta() {
+	$E2E_PY - "$1" "$2" <<'EOF'
+import sys
+def parse(s):
+    return {k: float(v) for k, v in (x.split("=") for x in s.split())}
+a, b = parse(sys.argv[1]), parse(sys.argv[2])
+les = sorted((k for k in b if k != "+Inf"), key=float) + ["+Inf"]
+d = [(k, b.get(k, 0.0) - a.get(k, 0.0)) for k in les]
+n = d[-1][1] if d else 0
+def q(p):
+    for k, c in d:
+        if c >= p * n:
+            return "%.0f" % (float(k) * 1000) if k != "+Inf" else "inf"
+    return "-"
+print("median <= %s ms, p99 <= %s ms (n=%d batches)" % (q(0.5), q(0.99), n) if n else "no batch")
+EOF
+}
 capture churn
+H0=$(scrape_hist vipcast_kube_change_apply_seconds)
 c0=$(ticks "$SPK")
 r0=$(status_mib "$SPK" VmRSS)
 : >"$E2E_TMP/rss.samples"
@@ -327,8 +352,9 @@ print("%d plans, median %.3f s, max %.3f s" % (len(v), v[len(v) // 2], v[-1]) if
 EOF
 }
 CHURN_PLANS=$(plan_times "$w0" "$(date +%s.%N)")
+CHURN_SPK=$(hist_delta "$H0" "$(scrape_hist vipcast_kube_change_apply_seconds)")
 log "churn: $CHURN_LAT; CPU $CHURN_CPU% over $CHURN_SPAN s; RSS $r0 at start, $RSS_RANGE during, $RSS_END after"
-log "API load during churn: $C_REQ; speaker plans: $CHURN_PLANS"
+log "API load during churn: $C_REQ; speaker plans: $CHURN_PLANS; speaker's share (watch event -> patched plan in force, oldest change of each batch): $CHURN_SPK"
 
 # ------------------------------------------------------------------ 3: burst with the controller
 ${BENCH_CTL_WRAP:-} "$CONTROLLER" --kubeconfig "$E2E_TMP/controller.kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 --socket "$E2E_TMP/controller.sock" \
@@ -388,6 +414,7 @@ printf '   %-44s %10s   %s\n' "p90 / p99 / max" "$(f "$CHURN_LAT" p90) / $(f "$C
 printf '   %-44s %10s\n' "the same from the write's sending, median / p99" "$(f "$CHURN_LAT" smedian) / $(f "$CHURN_LAT" sp99) ms"
 printf '   %-44s %10s\n' "writes never seen on the wire" "$(f "$CHURN_LAT" lost)"
 printf '   %-44s %10s\n' "speaker plans (loaded ... in X s, its log)" "$CHURN_PLANS"
+printf '   %-44s %s\n' "speaker's share: event -> in force (metric)" "$CHURN_SPK"
 printf '   %-44s %10s   %s\n' "speaker CPU (% of one core)" "$CHURN_CPU %" "target: < 50 %"
 printf '   %-44s %10s   %s\n' "speaker RSS start / range / end" "$r0 / $RSS_RANGE / $RSS_END MiB" "target: flat"
 echo "3. burst: $BURST Services created at once, controller running"
