@@ -46,7 +46,7 @@ static const char config[] =
 	"apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n"
 	"status: {addresses: [{type: InternalIP, address: 192.0.2.11}]}\n"
 	"---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: unnumbered, namespace: lb}\n"
-	"spec: {myASN: 64500, peerASN: 64501, interface: eth0}\n"
+	"spec: {myASN: 64500, peerASN: 64501, interface: vipcast-none0}\n"
 	"---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: numbered, namespace: lb}\n"
 	"spec: {myASN: 64500, peerASN: 64501, peerAddress: 127.0.0.1, peerPort: 1790}\n";
 
