@@ -11,7 +11,9 @@
 #     in the kernel (IPv4 with an IPv6 next hop, RFC 8950);
 #  3. the client reaches both VIPs (ping);
 #  4. link flap on the node: down -> the session ends and FRR withdraws the routes;
-#     up -> the session, the routes and the client's traffic come back.
+#     up -> the session, the routes and the client's traffic come back;
+#  5. a global address on the node's link: both families go out with the global and
+#     the link-local next hop (32 bytes), and FRR still forwards via the link-local one.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 e2e_init bgp_unnumbered "$1" /usr/lib/frr/bgpd /usr/lib/frr/zebra vtysh ping
@@ -115,6 +117,7 @@ except Exception:
 }
 # frr_via AFI PREFIX -> the path's next hops include the node's link-local address
 frr_via() { frr_path "$1" "$2" | tr ' ' '\n' | grep -qxF "$N1_LL"; }
+frr_path_is() { [ "$(frr_path "$1" "$2")" = "$3" ]; }
 frr_none() { [ -z "$(frr_path "$1" "$2")" ]; }
 # kernel_via PREFIX -> FRR's kernel routes PREFIX via the node's link-local address on eth0
 kernel_via() { ip -n "$(ns frr)" route show "$1" 2>/dev/null | grep -q "via inet6 $N1_LL dev eth0"; }
@@ -167,8 +170,8 @@ check "the speaker's connection is to FRR's link-local address" wait_until 5 \
 	sh -c "ip netns exec '$(ns n1)' ss -Htn state established | grep -qF '$FRR_LL'"
 
 scenario "VIPs installed via the node's link-local address"
-check_within 15 "FRR's BGP table: $VIP4/32 via $N1_LL (IPv4 over an IPv6 next hop)" frr_via ipv4 "$VIP4/32"
-check_within 15 "FRR's BGP table: $VIP6/128 via $N1_LL" frr_via ipv6 "$VIP6/128"
+check_within 15 "FRR's BGP table: $VIP4/32 via $N1_LL alone (IPv4 over a link-local next hop)" frr_path_is ipv4 "$VIP4/32" "$N1_LL"
+check_within 15 "FRR's BGP table: $VIP6/128 via $N1_LL alone" frr_path_is ipv6 "$VIP6/128" "$N1_LL"
 check_within 10 "FRR's kernel: $VIP4 via inet6 $N1_LL dev eth0" kernel_via "$VIP4"
 check_within 10 "FRR's kernel: $VIP6 via $N1_LL dev eth0" kernel_via6 "$VIP6"
 
@@ -195,5 +198,16 @@ check_within 15 "FRR's BGP table: $VIP4/32 via $N1_LL again" frr_via ipv4 "$VIP4
 check_within 15 "FRR's BGP table: $VIP6/128 via $N1_LL again" frr_via ipv6 "$VIP6/128"
 check_within 10 "the client reaches $VIP4 again" ping4
 check_within 10 "the client reaches $VIP6 again" ping6
+
+scenario "a global address on the node's link: next hops global + link-local"
+addr_add n1 eth0 2001:db8:3::11/64
+# The speaker reads the interface's addresses when it builds its sessions: a reload does it.
+cfg_node node1 192.0.2.11 | sed 's/^  name: node1$/  name: node1\n  annotations:\n    lab: global/' | cfg_write "$C" nodes.yaml
+check_within 15 "FRR's BGP table: $VIP6/128 via 2001:db8:3::11 and $N1_LL" frr_path_is ipv6 "$VIP6/128" "2001:db8:3::11 $N1_LL"
+check_within 15 "FRR's BGP table: $VIP4/32 via 2001:db8:3::11 and $N1_LL" frr_path_is ipv4 "$VIP4/32" "2001:db8:3::11 $N1_LL"
+check_within 10 "FRR's kernel: $VIP4 via inet6 $N1_LL dev eth0" kernel_via "$VIP4"
+check_within 10 "FRR's kernel: $VIP6 via $N1_LL dev eth0" kernel_via6 "$VIP6"
+check_within 10 "the client reaches $VIP4" ping4
+check_within 10 "the client reaches $VIP6" ping6
 
 e2e_finish
