@@ -26,6 +26,7 @@
 #define RA_INTERVAL_MS 10000
 #define RS_REPLY_GAP_MS 1000
 #define RX_PER_WAKEUP 16
+#define PEER_STALE_MS (3 * RA_INTERVAL_MS)  /* a peer not heard for this long may be replaced */
 
 struct unl_if {
 	struct bgp_unnumbered *u;
@@ -40,7 +41,8 @@ struct unl_if {
 	struct event *rx, *tick;
 	unsigned ras_sent;
 	uint64_t last_rs_reply_ms;
-	uint64_t ras_received, bad_received, send_errors;
+	uint64_t peer_heard_ms;   /* monotonic: the peer's last Router Advertisement */
+	uint64_t ras_received, bad_received, send_errors, others_ignored;
 };
 
 struct bgp_unnumbered {
@@ -157,12 +159,24 @@ static void got_message(struct unl_if *i, const uint8_t *msg, size_t len, int ho
 	i->ras_received++;
 	struct ipaddr peer = {.family = IPF_V6};
 	memcpy(peer.b, src->sin6_addr.s6_addr, 16);
-	if (ipaddr_eq(&peer, &i->peer))
+	uint64_t now = mono_ms();
+	if (ipaddr_eq(&peer, &i->peer)) {
+		i->peer_heard_ms = now;
 		return;
+	}
 	char a[IPADDR_STRLEN], b[IPADDR_STRLEN] = "";
 	ipaddr_format(&peer, a);
 	if (i->peer.family)
 		ipaddr_format(&i->peer, b);
+	/* The link should be point-to-point: a second router does not take over from one still heard. */
+	if (i->peer.family && now - i->peer_heard_ms < PEER_STALE_MS) {
+		if (i->others_ignored++ < 10)
+			log_warn(COMP, "%s: ignoring the Router Advertisement of %s: peer %s was heard %llu ms ago "
+				       "(unnumbered BGP expects a point-to-point link)",
+				 i->name, a, b, (unsigned long long)(now - i->peer_heard_ms));
+		return;
+	}
+	i->peer_heard_ms = now;
 	log_info(COMP, "%s: peer %s found by its Router Advertisement%s%s", i->name, a, b[0] ? ", replacing " : "", b);
 	i->peer = peer;
 	notify(i->u);

@@ -8,9 +8,11 @@
  * carrier, a raw ICMPv6 socket bound to it sends a Router Solicitation, then
  * Router Advertisements (three at 1 s, then every 10 s; router lifetime 0, so
  * no host takes us for a default router) and answers Solicitations; the
- * source of the Router Advertisements it receives is the peer. FRR learns
- * this node's address from our advertisements in the same way. The kernel's
- * view of the link (libnl, l2_links.h) drives it: the interface going down,
+ * source of the Router Advertisements it receives is the peer (another
+ * source replaces it only once it has not been heard for 30 s: the link is
+ * meant to be point-to-point). FRR learns this node's address from our
+ * advertisements in the same way. The kernel's view of the link (libnl,
+ * l2_links.h) drives it: the interface going down,
  * losing carrier or disappearing forgets the peer, which ends the session;
  * coming back starts discovery again.
  *

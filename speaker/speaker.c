@@ -289,6 +289,11 @@ struct l2 *speaker_l2(struct speaker *s)
 	return s->l2;
 }
 
+json_t *speaker_unnumbered_status(const struct speaker *s)
+{
+	return bgp_unnumbered_status(s->unnumbered);
+}
+
 const struct generation *speaker_generation(const struct speaker *s)
 {
 	return s->loaded_once ? &s->gen : NULL;
@@ -464,8 +469,7 @@ char *speaker_status(const struct speaker *s)
 			      "refused_reloads", (json_int_t)s->refused, "bgp", sessions);
 	if (s->l2)
 		json_object_set_new(j, "l2", l2_status(s->l2));
-	if (s->unnumbered)
-		json_object_set_new(j, "bgp_unnumbered", bgp_unnumbered_status(s->unnumbered));
+	json_object_set_new(j, "bgp_unnumbered", bgp_unnumbered_status(s->unnumbered));
 	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(j);
 	return text;

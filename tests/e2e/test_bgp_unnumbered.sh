@@ -132,7 +132,7 @@ e2e_diag_extra() {
 	echo "[frr] kernel routes:"
 	{ ip -n "$(ns frr)" route; ip -n "$(ns frr)" -6 route; } 2>&1 | sed 's/^/    /'
 	echo "[n1] speaker status (unnumbered):"
-	ip netns exec "$(ns n1)" "$BUILD/vipcastctl" --socket "$E2E_TMP/n1.sock" status 2>&1 | head -n 30 | sed 's/^/    /'
+	"$BUILD/vipcastctl" --socket "$E2E_TMP/n1.sock" status 2>&1 | head -n 30 | sed 's/^/    /'
 }
 
 # ---- the speaker
@@ -166,6 +166,8 @@ scenario "session over the link-local addresses"
 require_within 30 "FRR's neighbor eth0 is Established" frr_up
 check "FRR's neighbor is the node's link-local address" test "$(nb hostForeign)" = "$N1_LL"
 check "FRR negotiated the extended next hop" $E2E_PY -c 'import sys; sys.exit(0 if sys.argv[1] not in ("", "unknown") else 1)' "$(nb enhe)"
+check "vipcastctl status: eth0 up, peer $FRR_LL found" \
+	sh -c "'$BUILD/vipcastctl' --socket '$E2E_TMP/n1.sock' status | grep -Eq '^eth0 +yes +$FRR_LL '"
 check "the speaker's connection is to FRR's link-local address" wait_until 5 \
 	sh -c "ip netns exec '$(ns n1)' ss -Htn state established | grep -qF '$FRR_LL'"
 

@@ -1,7 +1,9 @@
 /*
  * The speaker makes no session for a BGPPeer without an address it can
  * dial: an unnumbered peer (spec.interface, no peerAddress) used to get a
- * session to [::]:179, this host. connect() is interposed: every attempt is
+ * session to [::]:179, this host; now it gets none until its peer is found on
+ * the interface (never here: the interface does not exist, so no packet is
+ * sent on any real one). connect() is interposed: every attempt is
  * recorded and refused, so no packet leaves; a numbered peer beside it shows
  * that dialling is seen at all.
  */
