@@ -25,6 +25,7 @@
 #define RA_FAST_COUNT 3
 #define RA_INTERVAL_MS 10000
 #define RS_REPLY_GAP_MS 1000
+#define RA_REPLY_GAP_MS 3000
 #define RX_PER_WAKEUP 16
 #define PEER_STALE_MS (3 * RA_INTERVAL_MS)  /* a peer not heard for this long may be replaced */
 
@@ -40,7 +41,7 @@ struct unl_if {
 	int fd;
 	struct event *rx, *tick;
 	unsigned ras_sent;
-	uint64_t last_rs_reply_ms;
+	uint64_t last_reply_ms;  /* monotonic: our last RA sent in answer to an RS or RA */
 	uint64_t peer_heard_ms;   /* monotonic: the peer's last Router Advertisement */
 	uint64_t ras_received, bad_received, send_errors, others_ignored;
 };
@@ -150,8 +151,8 @@ static void got_message(struct unl_if *i, const uint8_t *msg, size_t len, int ho
 		return;  /* our own */
 	if (m.type == NDP_RS) {
 		uint64_t now = mono_ms();
-		if (now - i->last_rs_reply_ms >= RS_REPLY_GAP_MS) {
-			i->last_rs_reply_ms = now;
+		if (now - i->last_reply_ms >= RS_REPLY_GAP_MS) {
+			i->last_reply_ms = now;
 			send_ra(i);
 		}
 		return;
@@ -162,6 +163,15 @@ static void got_message(struct unl_if *i, const uint8_t *msg, size_t len, int ho
 	uint64_t now = mono_ms();
 	if (ipaddr_eq(&peer, &i->peer)) {
 		i->peer_heard_ms = now;
+		/*
+		 * A peer that restarted (same address) knows us again only from
+		 * our RAs: answering its RAs, at most every 3 s, saves it waiting
+		 * up to our 10 s interval.
+		 */
+		if (now - i->last_reply_ms >= RA_REPLY_GAP_MS) {
+			i->last_reply_ms = now;
+			send_ra(i);
+		}
 		return;
 	}
 	char a[IPADDR_STRLEN], b[IPADDR_STRLEN] = "";
@@ -179,6 +189,8 @@ static void got_message(struct unl_if *i, const uint8_t *msg, size_t len, int ho
 	i->peer_heard_ms = now;
 	log_info(COMP, "%s: peer %s found by its Router Advertisement%s%s", i->name, a, b[0] ? ", replacing " : "", b);
 	i->peer = peer;
+	i->last_reply_ms = now;
+	send_ra(i);  /* a peer that just came up learns us now, not at our next periodic RA */
 	notify(i->u);
 }
 

@@ -7,7 +7,9 @@
  * `neighbor IFNAME interface`): on each such interface, while it is up with
  * carrier, a raw ICMPv6 socket bound to it sends a Router Solicitation, then
  * Router Advertisements (three at 1 s, then every 10 s; router lifetime 0, so
- * no host takes us for a default router) and answers Solicitations; the
+ * no host takes us for a default router) and answers Solicitations and, at
+ * most every 3 s, the peer's Advertisements (a restarted peer learns us at
+ * once); the
  * source of the Router Advertisements it receives is the peer (another
  * source replaces it only once it has not been heard for 30 s: the link is
  * meant to be point-to-point). FRR learns this node's address from our

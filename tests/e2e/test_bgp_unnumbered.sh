@@ -13,7 +13,8 @@
 #  4. link flap on the node: down -> the session ends and FRR withdraws the routes;
 #     up -> the session, the routes and the client's traffic come back;
 #  5. a global address on the node's link: both families go out with the global and
-#     the link-local next hop (32 bytes), and FRR still forwards via the link-local one.
+#     the link-local next hop (32 bytes), and FRR still forwards via the link-local one;
+#  6. FRR restarts: each side finds the other again, routes and traffic come back.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 e2e_init bgp_unnumbered "$1" /usr/lib/frr/bgpd /usr/lib/frr/zebra vtysh ping
@@ -70,18 +71,22 @@ EOF
 chown -R frr:frr "$FRR_DIR"
 chmod 755 "$FRR_DIR"
 
-ip netns exec "$(ns frr)" /usr/lib/frr/zebra -f "$FRR_DIR/zebra.conf" -i "$FRR_DIR/zebra.pid" -z "$FRR_DIR/zserv.api" \
-	--vty_socket "$FRR_DIR" -A 127.0.0.1 -P 0 -u frr -g frr >>"$FRR_DIR/zebra.out" 2>&1 &
-track frr-zebra $! zebra frr
-disown $!
-wait_until 10 test -S "$FRR_DIR/zserv.api" || { tail -n 20 "$FRR_DIR/zebra.out" >&2; die "zebra did not start"; }
-ip netns exec "$(ns frr)" /usr/lib/frr/bgpd -f "$FRR_DIR/bgpd.conf" -i "$FRR_DIR/bgpd.pid" -z "$FRR_DIR/zserv.api" \
-	--vty_socket "$FRR_DIR" -A 127.0.0.1 -P 0 -u frr -g frr >>"$FRR_DIR/bgpd.out" 2>&1 &
-track frr $! frr frr
-disown $!
-wait_until 10 vtysh --vty_socket "$FRR_DIR" -d bgpd -c 'show version' ||
-	{ tail -n 20 "$FRR_DIR/bgpd.out" >&2; die "FRR bgpd did not start"; }
-log "FRR zebra and bgpd running (pids $(pid_of frr-zebra) $(pid_of frr))"
+# start_frr_pair -> zebra, then bgpd, as user frr (zebra sends the RAs and installs the routes)
+start_frr_pair() {
+	ip netns exec "$(ns frr)" /usr/lib/frr/zebra -f "$FRR_DIR/zebra.conf" -i "$FRR_DIR/zebra.pid" \
+		-z "$FRR_DIR/zserv.api" --vty_socket "$FRR_DIR" -A 127.0.0.1 -P 0 -u frr -g frr >>"$FRR_DIR/zebra.out" 2>&1 &
+	track frr-zebra $! zebra frr
+	disown $!
+	wait_until 10 test -S "$FRR_DIR/zserv.api" || { tail -n 20 "$FRR_DIR/zebra.out" >&2; die "zebra did not start"; }
+	ip netns exec "$(ns frr)" /usr/lib/frr/bgpd -f "$FRR_DIR/bgpd.conf" -i "$FRR_DIR/bgpd.pid" \
+		-z "$FRR_DIR/zserv.api" --vty_socket "$FRR_DIR" -A 127.0.0.1 -P 0 -u frr -g frr >>"$FRR_DIR/bgpd.out" 2>&1 &
+	track frr $! frr frr
+	disown $!
+	wait_until 10 vtysh --vty_socket "$FRR_DIR" -d bgpd -c 'show version' ||
+		{ tail -n 20 "$FRR_DIR/bgpd.out" >&2; die "FRR bgpd did not start"; }
+	log "FRR zebra and bgpd running (pids $(pid_of frr-zebra) $(pid_of frr))"
+}
+start_frr_pair
 frrv() { vtysh --vty_socket "$FRR_DIR" -d bgpd -c "$1"; }
 
 # nb FIELD -> a field of FRR's neighbor eth0 (bgpState, hostLocal... see below)
@@ -209,6 +214,19 @@ check_within 15 "FRR's BGP table: $VIP6/128 via 2001:db8:3::11 and $N1_LL" frr_p
 check_within 15 "FRR's BGP table: $VIP4/32 via 2001:db8:3::11 and $N1_LL" frr_path_is ipv4 "$VIP4/32" "2001:db8:3::11 $N1_LL"
 check_within 10 "FRR's kernel: $VIP4 via inet6 $N1_LL dev eth0" kernel_via "$VIP4"
 check_within 10 "FRR's kernel: $VIP6 via $N1_LL dev eth0" kernel_via6 "$VIP6"
+check_within 10 "the client reaches $VIP4" ping4
+check_within 10 "the client reaches $VIP6" ping6
+
+scenario "FRR restarts (zebra and bgpd): each side finds the other again"
+stop frr
+stop frr-zebra
+check_within 10 "the speaker's connection is gone" \
+	sh -c "! ip netns exec '$(ns n1)' ss -Htn state established | grep -qF '$FRR_LL'"
+t0=$(now)
+start_frr_pair
+check_within 30 "FRR's neighbor eth0 is Established again" frr_up
+log "session back $(elapsed "$t0") s after FRR started"
+check_within 15 "FRR's BGP table: $VIP4/32 via 2001:db8:3::11 and $N1_LL" frr_path_is ipv4 "$VIP4/32" "2001:db8:3::11 $N1_LL"
 check_within 10 "the client reaches $VIP4" ping4
 check_within 10 "the client reaches $VIP6" ping6
 
