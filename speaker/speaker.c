@@ -138,11 +138,6 @@ static void accept_for(void *session, int fd, void *arg)
 	bgp_session_accept(session, fd);
 }
 
-/*
- * The new set of sessions is built beside the old one, and only then are the
- * old sessions that are not carried over closed: nothing is freed while a
- * list that still holds it is being searched.
- */
 static void apply_bgp(struct speaker *s, const struct plan *p, const struct config *c);
 
 /* An unnumbered peer was found or lost: the sessions are built again from the plan in force. */
@@ -161,6 +156,11 @@ static bool resolve_unnumbered(struct speaker *s, struct bgp_session_config *cfg
 	return s->unnumbered && bgp_unnumbered_resolve(s->unnumbered, cfg);
 }
 
+/*
+ * The new set of sessions is built beside the old one, and only then are the
+ * old sessions that are not carried over closed: nothing is freed while a
+ * list that still holds it is being searched.
+ */
 static void apply_bgp(struct speaker *s, const struct plan *p, const struct config *c)
 {
 	const struct object *node = config_find(c, KIND_NODE, NULL, s->o.node);
