@@ -17,6 +17,7 @@
  * each session carries its own address family, and the other one too only
  * with dualStackAddressFamily. vipcast accepts it, says so, and ignores it.
  */
+#include <net/if.h>
 #include <string.h>
 
 #include "decode_bgppeer.h"
@@ -144,23 +145,45 @@ static void check_timers(struct dec *d, struct object *o)
 			  "spec.connectTime must be a whole number of seconds between 1s and 65535s");
 }
 
+/*
+ * Unnumbered BGP: the session runs to the peer's IPv6 link-local address on
+ * this interface. MetalLB refuses CR/LF in it; a Linux interface name is
+ * also at most 15 bytes, with no '/', ':' or white space.
+ */
+static void check_interface(struct dec *d, struct bgp_peer *p)
+{
+	const char *n = p->interface.s;
+	size_t len = strlen(n);
+
+	if (len == 0 || len >= IF_NAMESIZE || strcspn(n, "/: \t\r\n") != len || strcmp(n, ".") == 0 ||
+	    strcmp(n, "..") == 0) {
+		dec_error(d, &p->interface.mark,
+			  "spec.interface \"%.40s\" is not an interface name (1 to %d bytes, no '/', ':' or white space)",
+			  n, IF_NAMESIZE - 1);
+		return;
+	}
+	if (p->source_address.set)
+		dec_warn(d, &p->source_address.mark,
+			 "spec.sourceAddress has no effect with spec.interface: the session runs from this node's "
+			 "link-local address on %s", n);
+	if (p->ebgp_multihop.v)
+		dec_warn(d, &p->interface.mark,
+			 "spec.ebgpMultiHop has no effect with spec.interface: the peer is on the link");
+}
+
 static void check_addresses(struct dec *d, struct object *o)
 {
 	struct bgp_peer *p = &o->peer;
 
 	if (!p->peer_address.set && !p->interface.s)
-		dec_error(d, &o->meta.mark, "spec.peerAddress is required");
+		dec_error(d, &o->meta.mark, "spec.peerAddress or spec.interface (unnumbered BGP) is required");
 	if (p->peer_address.set && ipaddr_is_unspecified(&p->peer_address.a))
 		dec_error(d, &p->peer_address.mark,
 			  "spec.peerAddress is the unspecified address: a session needs the peer's own address");
-	if (p->interface.s && !p->peer_address.set)
-		dec_warn(d, &p->interface.mark,
-			 "spec.interface (unnumbered BGP) is not supported yet: without spec.peerAddress no session is "
-			 "made with this peer");
+	if (p->interface.s && p->peer_address.set)
+		dec_error(d, &p->interface.mark, "spec.peerAddress and spec.interface exclude each other (as in MetalLB)");
 	else if (p->interface.s)
-		dec_error(d, &p->interface.mark,
-			  "spec.peerAddress and spec.interface exclude each other (as in MetalLB); spec.interface "
-			  "(unnumbered BGP) is not supported yet");
+		check_interface(d, p);
 	if (p->router_id.set && p->router_id.a.family != IPF_V4)
 		dec_error(d, &p->router_id.mark, "spec.routerID must be an IPv4 address");
 	if (p->source_address.set && p->peer_address.set &&

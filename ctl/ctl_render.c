@@ -83,6 +83,16 @@ static void speaker_status(const json_t *d, FILE *out)
 		notif_line(out, str(v, "peer"), "sent", json_object_get(v, "last_notification_sent"));
 		notif_line(out, str(v, "peer"), "received", json_object_get(v, "last_notification_received"));
 	}
+	const json_t *un = json_object_get(d, "bgp_unnumbered");
+	if (json_array_size(un)) {
+		fprintf(out, "\nUnnumbered BGP interfaces\n%-16s %-5s %-40s %9s %9s\n", "Interface", "Up", "Peer found",
+			"RAs sent", "RAs rcvd");
+		json_array_foreach(un, i, v)
+			fprintf(out, "%-16s %-5s %-40s %9lld %9lld\n", str(v, "interface"),
+				json_is_true(json_object_get(v, "up")) ? "yes" : "no",
+				json_is_string(json_object_get(v, "peer")) ? str(v, "peer") : "none yet",
+				num(v, "router_advertisements_sent"), num(v, "router_advertisements_received"));
+	}
 	const json_t *l2 = json_object_get(d, "l2");
 	if (!json_is_object(l2)) {
 		fprintf(out, "\nL2: not running\n");

@@ -137,6 +137,7 @@ enum bgp_af { BGP_AF_IPV4 = 0, BGP_AF_IPV6 = 1, BGP_AF_COUNT = 2 };
 enum bgp_cap_code {
 	BGP_CAP_MP = 1,
 	BGP_CAP_ROUTE_REFRESH = 2,
+	BGP_CAP_EXT_NEXT_HOP = 5,      /* RFC 8950 */
 	BGP_CAP_GRACEFUL_RESTART = 64,
 	BGP_CAP_AS4 = 65,
 	BGP_CAP_ROUTE_REFRESH_OLD = 128,
@@ -145,6 +146,12 @@ enum bgp_cap_code {
 struct bgp_caps {
 	bool mp[BGP_AF_COUNT];        /* multiprotocol capability for IPv4/IPv6 unicast */
 	bool route_refresh;           /* code 2 (or the pre-standard 128) */
+	/*
+	 * Extended next hop (RFC 8950), only the tuple vipcast speaks: IPv4
+	 * unicast NLRI with an IPv6 next hop (AFI 1, SAFI 1, next hop AFI 2).
+	 * Other tuples are skipped.
+	 */
+	bool ext_nh_ipv4;
 	bool as4;                     /* code 65 */
 	uint32_t as4_number;
 	bool graceful_restart;        /* code 64 */
@@ -266,6 +273,7 @@ struct bgp_update {
 	uint8_t mp_next_hop[16], mp_next_hop_ll[16];  /* global, link-local (RFC 2545) */
 	bool mp_next_hop_has_ll;
 	uint8_t mp_next_hop_v4[4];  /* IPv4 unicast over MP_REACH */
+	bool mp_next_hop_v6;        /* the next hop is IPv6 (IPv4 NLRI too: RFC 8950) */
 	const uint8_t *mp_nlri, *mp_withdrawn;
 	size_t mp_nlri_len, mp_withdrawn_len;
 
@@ -338,6 +346,13 @@ struct bgp_route_attrs {
 	uint8_t next_hop6[16];
 	uint8_t next_hop6_ll[16];
 	bool has_next_hop6_ll;
+	/*
+	 * RFC 8950: IPv4 prefixes go in MP_REACH_NLRI (AFI 1, SAFI 1) with the
+	 * IPv6 next hop of next_hop6 (+ next_hop6_ll) instead of NEXT_HOP.
+	 * next_hop6 alone may then be a link-local address (16 bytes), as FRR
+	 * sends it on an unnumbered session.
+	 */
+	bool ipv4_nh6;
 	bool has_local_pref;      /* iBGP only: never sent to an eBGP peer; iBGP gets 100 without it */
 	uint32_t local_pref;
 	bool has_med;
@@ -358,7 +373,9 @@ struct bgp_route_attrs {
  * another family than pfx[0]'s; a first prefix that is not valid (family,
  * length > 32/128) or attributes too big to leave room for one prefix give 0.
  * IPv4 goes in the classic NLRI field with NEXT_HOP, IPv6 in MP_REACH_NLRI
- * (placed first, RFC 7606 5.1) with a 16- or 32-byte next hop (RFC 2545).
+ * (placed first, RFC 7606 5.1) with a 16- or 32-byte next hop (RFC 2545);
+ * with a->ipv4_nh6, IPv4 too goes in MP_REACH_NLRI with that IPv6 next hop
+ * (RFC 8950 3). Withdrawals stay in the classic field (RFC 4760 allows both).
  */
 size_t bgp_update_encode(const struct bgp_route_attrs *a, const struct bgp_prefix *pfx, size_t n, size_t *used,
 			 uint8_t *buf, size_t cap);

@@ -310,7 +310,8 @@ static enum dec dec_mp_reach(struct walk *w, struct attr *a)
 		u->mp_ignored++;
 		return DEC_SKIP;
 	}
-	if (af == BGP_AF_IPV4 ? nhlen != 4 : nhlen != 16 && nhlen != 32)
+	/* RFC 8950 3: IPv4 NLRI may carry a 16- or 32-byte IPv6 next hop. */
+	if (nhlen != 16 && nhlen != 32 && (af == BGP_AF_IPV6 || nhlen != 4))
 		return attr_fault(w, a, FAULT_VALUE, BGP_UPD_OPTIONAL_ATTR, "MP_REACH_NLRI: %u-byte next hop for IPv%u",
 				  nhlen, bgp_af_family(af));
 	if (!bgp_nlri_valid(nlri, nlri_len, bgp_af_family(af), why, sizeof(why)))
@@ -319,7 +320,8 @@ static enum dec dec_mp_reach(struct walk *w, struct attr *a)
 	u->mp_reach_af = af;
 	u->mp_nlri = nlri;
 	u->mp_nlri_len = nlri_len;
-	if (af == BGP_AF_IPV4) {
+	u->mp_next_hop_v6 = nhlen != 4;
+	if (nhlen == 4) {
 		rd_bytes(&nh, u->mp_next_hop_v4, 4);
 		if (martian4(u->mp_next_hop_v4))
 			attr_fault(w, a, FAULT_SEMANTIC, BGP_UPD_BAD_NEXT_HOP, "MP_REACH_NLRI: martian IPv4 next hop");

@@ -34,6 +34,12 @@
 /* An attribute header with the extended length. */
 #define ATTR_EXT_HDR 4
 
+/* The prefixes of this family go in MP_REACH_NLRI: IPv6 always, IPv4 with an RFC 8950 next hop. */
+static bool via_mp(const struct bgp_route_attrs *a, uint8_t family)
+{
+	return family == 6 || a->ipv4_nh6;
+}
+
 static bool prefix_ok(const struct bgp_prefix *p)
 {
 	unsigned bits = bgp_family_bits(p->family);
@@ -95,7 +101,7 @@ static size_t put_path_attrs(const struct bgp_route_attrs *a, uint8_t family, st
 	} else {
 		put_attr_header(&w, BGP_ATTRF_TRANSITIVE, BGP_ATTR_AS_PATH, 0);
 	}
-	if (family == 4) {
+	if (!via_mp(a, family)) {
 		put_attr_header(&w, BGP_ATTRF_TRANSITIVE, BGP_ATTR_NEXT_HOP, 4);
 		wr_bytes(&w, a->next_hop4, 4);
 	}
@@ -145,7 +151,7 @@ static size_t announce_fixed(const struct bgp_route_attrs *a, uint8_t family, si
 {
 	size_t fixed = BGP_UPDATE_MIN_LEN + attrs_len;
 
-	if (family == 6)
+	if (via_mp(a, family))
 		fixed += ATTR_EXT_HDR + MP_REACH_FIXED + next_hop6_len(a);
 	return fixed;
 }
@@ -172,7 +178,9 @@ static size_t write_announce(const struct bgp_route_attrs *a, const struct bgp_p
 
 	bgp_msg_begin(&w, BGP_UPDATE);
 	wr_u16(&w, 0);
-	if (pfx[0].family == 4) {
+	bool mp = via_mp(a, pfx[0].family);
+
+	if (!mp) {
 		wr_u16(&w, (uint16_t)attrs_len);
 		wr_bytes(&w, attrs, attrs_len);
 	} else {
@@ -182,7 +190,7 @@ static size_t write_announce(const struct bgp_route_attrs *a, const struct bgp_p
 		wr_u8(&w, BGP_ATTRF_OPTIONAL | BGP_ATTRF_EXT_LEN);
 		wr_u8(&w, BGP_ATTR_MP_REACH);
 		wr_u16(&w, (uint16_t)mp_len);
-		wr_u16(&w, BGP_AFI_IPV6);
+		wr_u16(&w, pfx[0].family == 6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4);
 		wr_u8(&w, BGP_SAFI_UNICAST);
 		wr_u8(&w, (uint8_t)nhlen);
 		wr_bytes(&w, a->next_hop6, 16);
@@ -192,7 +200,7 @@ static size_t write_announce(const struct bgp_route_attrs *a, const struct bgp_p
 	}
 	for (size_t i = 0; i < k; i++)
 		put_prefix(&w, &pfx[i]);
-	if (pfx[0].family == 6)
+	if (mp)
 		wr_bytes(&w, attrs, attrs_len);
 	return bgp_msg_end(&w);
 }

@@ -163,6 +163,23 @@ static void cap_route_refresh(struct rd *v, struct bgp_caps *c)
 	c->route_refresh = true;
 }
 
+/*
+ * RFC 8950 3: tuples of NLRI AFI (2 octets), NLRI SAFI (2), next hop AFI (2).
+ * Only IPv4 unicast over an IPv6 next hop is kept.
+ */
+static void cap_ext_next_hop(struct rd *v, struct bgp_caps *c)
+{
+	while (v->n >= 6) {
+		uint16_t afi = 0, safi = 0, nh_afi = 0;
+
+		rd_u16(v, &afi);
+		rd_u16(v, &safi);
+		rd_u16(v, &nh_afi);
+		if (afi == BGP_AFI_IPV4 && safi == BGP_SAFI_UNICAST && nh_afi == BGP_AFI_IPV6)
+			c->ext_nh_ipv4 = true;
+	}
+}
+
 /* RFC 4724 3: restart flags and time, then AFI, SAFI, flags per family. */
 static void cap_graceful_restart(struct rd *v, struct bgp_caps *c)
 {
@@ -198,6 +215,7 @@ static void cap_as4(struct rd *v, struct bgp_caps *c)
 static const struct cap_desc cap_table[] = {
 	{BGP_CAP_MP, "multiprotocol", 4, 0, cap_mp},
 	{BGP_CAP_ROUTE_REFRESH, "route refresh", 0, 0, cap_route_refresh},
+	{BGP_CAP_EXT_NEXT_HOP, "extended next hop", 6, 6, cap_ext_next_hop},
 	{BGP_CAP_GRACEFUL_RESTART, "graceful restart", 2, 4, cap_graceful_restart},
 	{BGP_CAP_AS4, "4-octet AS", 4, 0, cap_as4},
 	{BGP_CAP_ROUTE_REFRESH_OLD, "route refresh (pre-standard)", 0, 0, cap_route_refresh},
@@ -384,6 +402,12 @@ size_t bgp_open_encode(const struct bgp_open *o, uint8_t *buf, size_t cap)
 	}
 	if (c->route_refresh)
 		put_cap_begin(&w, BGP_CAP_ROUTE_REFRESH, 0);
+	if (c->ext_nh_ipv4) {
+		put_cap_begin(&w, BGP_CAP_EXT_NEXT_HOP, 6);
+		wr_u16(&w, BGP_AFI_IPV4);
+		wr_u16(&w, BGP_SAFI_UNICAST);
+		wr_u16(&w, BGP_AFI_IPV6);
+	}
 	if (c->graceful_restart) {
 		uint8_t n = 0;
 

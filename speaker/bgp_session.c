@@ -15,6 +15,7 @@
 #include "bgp_linger.h"
 #include "bgp_rib_out.h"
 #include "bgp_socket.h"
+#include "bgp_unnumbered.h"
 #include "clock.h"
 #include "log.h"
 #include "xalloc.h"
@@ -134,6 +135,8 @@ const char *bgp_session_config_diff(const struct bgp_session_config *a, const st
 	DIFF(dual_stack, "dualStackAddressFamily");
 	DIFF(password, "the password");
 	DIFF(other_next_hop, "the node's other-family address");
+	DIFF(ifname, "interface");
+	DIFF(ifindex, "the interface's index");
 	DIFF(name, "name");
 #undef DIFF
 	return NULL;
@@ -487,7 +490,12 @@ static void rib_peer_setup(struct bgp_session *s, struct bgp_conn *c)
 	r->af[BGP_AF_IPV6] = caps->mp[BGP_AF_IPV6];
 	/* A family other than the session's needs a next hop of its own. */
 	const struct ipaddr *other = &s->cfg.other_next_hop;
-	if (fam == IPF_V4) {
+	if (s->cfg.ifindex) {
+		bgp_unnumbered_next_hops(&r->base, &c->local, other, caps->ext_nh_ipv4);
+		if (!caps->ext_nh_ipv4 && r->af[BGP_AF_IPV4])
+			log_warn(s->name, "the peer has no extended next hop for IPv4 (RFC 8950): IPv4 routes not sent");
+		r->af[BGP_AF_IPV4] = r->af[BGP_AF_IPV4] && caps->ext_nh_ipv4;
+	} else if (fam == IPF_V4) {
 		memcpy(r->base.next_hop4, c->local.b, 4);
 		if (s->cfg.dual_stack && other->family == IPF_V6)
 			memcpy(r->base.next_hop6, other->b, 16);
@@ -560,6 +568,8 @@ static void send_open(struct bgp_conn *c)
 	/* MetalLB's FRR mode: the session's own family; both with dualStackAddressFamily. */
 	o.caps.mp[BGP_AF_IPV4] = fam == IPF_V4 || s->cfg.dual_stack;
 	o.caps.mp[BGP_AF_IPV6] = fam == IPF_V6 || s->cfg.dual_stack;
+	if (s->cfg.ifindex)  /* unnumbered, as FRR: both families, IPv4 over IPv6 next hops */
+		o.caps.mp[BGP_AF_IPV4] = o.caps.ext_nh_ipv4 = true;
 	if (s->cfg.graceful_restart) {
 		/*
 		 * R is set on the first OPEN of every session made at process
@@ -959,6 +969,7 @@ static void session_dial(evutil_socket_t fd_unused, short what, void *arg)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	sockaddr_from_ip(&s->cfg.peer, s->cfg.port, &ss, &sl);
+	bgp_unnumbered_scope(&ss, s->cfg.ifindex);
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sl) < 0) {
 		input_why(&in, "connect: %s", strerror(errno));
 		conn_fsm(c, CE_TCP_FAIL, &in);
@@ -1055,7 +1066,7 @@ struct bgp_session *bgp_session_new(struct event_base *base, const struct bgp_se
 	s->cfg = *cfg;
 	s->restarted = restarted;
 	ipaddr_format(&cfg->peer, addr);
-	snprintf(s->name, sizeof(s->name), "bgp %s", addr);
+	snprintf(s->name, sizeof(s->name), "bgp %s%s%s", addr, cfg->ifname[0] ? "%" : "", cfg->ifname);
 	s->state = BS_IDLE;
 	s->state_since = time(NULL);
 	s->retry = evtimer_new(base, session_dial, s);

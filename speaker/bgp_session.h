@@ -43,7 +43,15 @@ struct bgp_session_config {
 	bool multihop, graceful_restart, dual_stack;
 	bool disable_mp;              /* deprecated in MetalLB, no effect: only shown */
 	char password[81];
-	struct ipaddr other_next_hop; /* the node's address of the other family (dualStackAddressFamily) */
+	struct ipaddr other_next_hop; /* the node's address of the other family (dualStackAddressFamily);
+	                                 unnumbered: a global IPv6 address on the interface, if any */
+	/*
+	 * Unnumbered BGP (BGPPeer interface): peer is the link-local address
+	 * found on ifname (bgp_unnumbered.h), ifindex its scope. Both families
+	 * are offered, with the RFC 8950 extended next hop for IPv4.
+	 */
+	char ifname[16];
+	int ifindex;
 };
 
 /* The first parameter that differs, by its BGPPeer name ("holdTime"), or NULL when none does. */

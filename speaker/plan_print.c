@@ -44,7 +44,8 @@ static json_t *session_json(const struct bgp_session_config *c)
 	json_object_set_new(j, "local_as", json_integer(c->local_as));
 	json_object_set_new(j, "peer_as", json_integer(c->peer_as));
 	json_object_set_new(j, "dynamic", json_string((unsigned)c->dynamic < 3 ? dyn[c->dynamic] : "?"));
-	json_object_set_new(j, "address", ip_json(&c->peer));
+	json_object_set_new(j, "address", c->ifname[0] ? json_null() : ip_json(&c->peer));
+	json_object_set_new(j, "interface", c->ifname[0] ? json_string(c->ifname) : json_null());
 	json_object_set_new(j, "source", ip_json(&c->source));
 	json_object_set_new(j, "port", json_integer(c->port));
 	json_object_set_new(j, "router_id", json_string(rid));

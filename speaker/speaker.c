@@ -9,6 +9,7 @@
 #include "bgp.h"
 #include "bgp_listener.h"
 #include "bgp_session.h"
+#include "bgp_unnumbered.h"
 #include "clock.h"
 #include "config_watch.h"
 #include "generation.h"
@@ -32,6 +33,7 @@ struct speaker {
 	struct config_watch *watch;
 	struct reload_worker *worker;
 	struct l2 *l2;
+	struct bgp_unnumbered *unnumbered;  /* made when a BGPPeer first names an interface */
 	unsigned reloads, refused;
 	struct metric_hist build_hist;  /* vipcast_reload_duration_seconds */
 };
@@ -58,17 +60,21 @@ bool speaker_session_config(const struct object *peer, const struct object *node
 	const struct bgp_peer *p = &peer->peer;
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s/%s", peer->meta.namespace, peer->meta.name);
-	if (!p->peer_address.set || ipaddr_is_unspecified(&p->peer_address.a)) {  /* never dial this host */
-		log_warn("bgp", "BGPPeer %s: no session: %s", c->name,
-			 p->interface.s ? "spec.interface (unnumbered BGP) is not supported yet; set spec.peerAddress"
-					: "spec.peerAddress is not an address a connection can go to");
+	if (p->interface.s && *p->interface.s && !p->peer_address.set) {
+		/* Unnumbered: the peer's link-local address is found on the interface (bgp_unnumbered_resolve). */
+		snprintf(c->ifname, sizeof(c->ifname), "%s", p->interface.s);
+		c->peer.family = IPF_V6;
+	} else if (!p->peer_address.set || ipaddr_is_unspecified(&p->peer_address.a)) {  /* never dial this host */
+		log_warn("bgp", "BGPPeer %s: no session: spec.peerAddress is not an address a connection can go to",
+			 c->name);
 		return false;
+	} else {
+		c->peer = p->peer_address.a;
 	}
 	c->local_as = (uint32_t)(p->local_asn.set ? p->local_asn.v : p->my_asn.v);
 	c->peer_as = p->peer_asn.set ? (uint32_t)p->peer_asn.v : 0;
 	c->dynamic = p->dynamic_asn;
-	c->peer = p->peer_address.a;
-	if (p->source_address.set)
+	if (p->source_address.set && !c->ifname[0])
 		c->source = p->source_address.a;
 	c->port = p->peer_port.set ? (uint16_t)p->peer_port.v : BGP_PORT;
 	int64_t hold = p->hold_time.v / 1000000000, ka = p->keepalive_time.v / 1000000000;
@@ -94,7 +100,7 @@ bool speaker_session_config(const struct object *peer, const struct object *node
 			  c->name, node->meta.name);
 		return false;
 	}
-	const struct ipaddr *other = node_address(node, c->peer.family == IPF_V4 ? IPF_V6 : IPF_V4);
+	const struct ipaddr *other = c->ifname[0] ? NULL : node_address(node, c->peer.family == IPF_V4 ? IPF_V6 : IPF_V4);
 	if (other)
 		c->other_next_hop = *other;
 	if (p->vrf.s && *p->vrf.s)
@@ -132,6 +138,24 @@ static void accept_for(void *session, int fd, void *arg)
 	bgp_session_accept(session, fd);
 }
 
+static void apply_bgp(struct speaker *s, const struct plan *p, const struct config *c);
+
+/* An unnumbered peer was found or lost: the sessions are built again from the plan in force. */
+static void on_unnumbered_change(void *arg)
+{
+	struct speaker *s = arg;
+	if (s->loaded_once && !s->stopped && !s->drained)
+		apply_bgp(s, s->gen.plan, s->gen.cfg);
+}
+
+/* Fills in an unnumbered peer's address: false while none is known (no session yet). */
+static bool resolve_unnumbered(struct speaker *s, struct bgp_session_config *cfg)
+{
+	if (!s->unnumbered)
+		s->unnumbered = bgp_unnumbered_new(s->base, on_unnumbered_change, s);
+	return s->unnumbered && bgp_unnumbered_resolve(s->unnumbered, cfg);
+}
+
 /*
  * The new set of sessions is built beside the old one, and only then are the
  * old sessions that are not carried over closed: nothing is freed while a
@@ -146,9 +170,13 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 	/* Old sessions to close once the new set stands, with the Cease subcode that says why. */
 	uint8_t *cease = xcalloc(s->nsessions + 1, sizeof(*cease));
 
+	if (s->unnumbered)
+		bgp_unnumbered_begin(s->unnumbered);
 	for (size_t i = 0; node && i < p->npeers; i++) {
 		struct bgp_session_config cfg;
 		if (!speaker_session_config(p->peers[i].peer, node, &cfg))
+			continue;
+		if (cfg.ifname[0] && !resolve_unnumbered(s, &cfg))
 			continue;
 		size_t at = 0;
 		struct bgp_session *old = find_by_name(s, cfg.name, &at);
@@ -172,6 +200,8 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 	for (size_t i = 0; i < s->nsessions; i++)
 		if (!kept[i])
 			bgp_session_close(s->sessions[i], cease[i] ? cease[i] : BGP_CEASE_PEER_DECONFIGURED);
+	if (s->unnumbered)
+		bgp_unnumbered_end(s->unnumbered);
 	free(cease);
 	free(kept);
 	free(s->sessions);
@@ -257,6 +287,11 @@ bool speaker_loaded(const struct speaker *s)
 struct l2 *speaker_l2(struct speaker *s)
 {
 	return s->l2;
+}
+
+json_t *speaker_unnumbered_status(const struct speaker *s)
+{
+	return bgp_unnumbered_status(s->unnumbered);
 }
 
 const struct generation *speaker_generation(const struct speaker *s)
@@ -419,6 +454,7 @@ void speaker_free(struct speaker *s)
 	free(s->sessions);
 	reload_worker_free(s->worker);
 	bgp_listener_free(s->listener);
+	bgp_unnumbered_free(s->unnumbered);
 	config_watch_free(s->watch);
 	generation_free(&s->gen);
 	free(s);
@@ -433,6 +469,7 @@ char *speaker_status(const struct speaker *s)
 			      "refused_reloads", (json_int_t)s->refused, "bgp", sessions);
 	if (s->l2)
 		json_object_set_new(j, "l2", l2_status(s->l2));
+	json_object_set_new(j, "bgp_unnumbered", bgp_unnumbered_status(s->unnumbered));
 	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(j);
 	return text;

@@ -15,6 +15,7 @@
 #define VIPCAST_SPEAKER_SPEAKER_H
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -53,6 +54,8 @@ void speaker_config_stats(const struct speaker *s, struct speaker_config_stats *
 bool speaker_loaded(const struct speaker *s);
 /* The L2 part, or NULL (none could be set up, or stopped). */
 struct l2 *speaker_l2(struct speaker *s);
+/* Unnumbered BGP: each interface a BGPPeer names, its state and the peer found there (an empty array when none). */
+json_t *speaker_unnumbered_status(const struct speaker *s);
 /* The generation in force, or NULL. */
 const struct generation *speaker_generation(const struct speaker *s);
 /* The same, to patch (generation_patch()); NULL also when drained or stopped, where nothing new is put in force. */

@@ -160,7 +160,7 @@ static bool encode_all(const struct bgp_route_attrs *a, struct bgp_prefix *pfx, 
 			CHECK(!!(u.attrs_seen & (1u << BGP_ATTR_MED)) == a->has_med && (!a->has_med || u.med == a->med));
 			if (!a->ebgp)
 				CHECK(u.local_pref == (a->has_local_pref ? a->local_pref : 100));
-			if (pfx[done].family == 4) {
+			if (pfx[done].family == 4 && !a->ipv4_nh6) {
 				CHECK(memcmp(u.next_hop, a->next_hop4, 4) == 0);
 			} else {
 				CHECK(u.mp_reach && memcmp(u.mp_next_hop, a->next_hop6, 16) == 0);
@@ -169,7 +169,7 @@ static bool encode_all(const struct bgp_route_attrs *a, struct bgp_prefix *pfx, 
 		}
 		const uint8_t *p;
 		size_t plen;
-		if (pfx[done].family == 4) {
+		if (pfx[done].family == 4 && !(a && a->ipv4_nh6)) {
 			p = a ? u.nlri : u.withdrawn;
 			plen = a ? u.nlri_len : u.withdrawn_len;
 		} else {
@@ -257,6 +257,7 @@ static void reencode_update(const struct bgp_update *u, bool as4, bool ibgp)
 		n = collect(u->mp_nlri, u->mp_nlri_len, family, pfx, MAX_PFX);
 		if (family == 4)
 			memcpy(a.next_hop4, u->mp_next_hop_v4, 4);
+		a.ipv4_nh6 = family == 4 && u->mp_next_hop_v6;  /* RFC 8950 */
 		round_trip(&a, pfx, n, attr_bytes);
 	}
 	n = collect(u->withdrawn, u->withdrawn_len, 4, pfx, MAX_PFX);

@@ -101,6 +101,54 @@ static void test_encode_exact(void **state)
 		   MARKER "002f 02 0000 0014 40010100 4002060201 0000fde9 400304 c0000201 18c63364");
 }
 
+/* RFC 8950: IPv4 prefixes in MP_REACH_NLRI (AFI 1) with an IPv6 next hop, and back through the decoder. */
+static void test_encode_ipv4_over_ipv6(void **state)
+{
+	uint8_t buf[BGP_MAX_LEN];
+	struct bgp_prefix v4[] = {pfx_text("198.51.100.0/24"), pfx_text("198.18.0.1/32")};
+	struct bgp_route_attrs a = {.ebgp = true, .local_as = 65001, .peer_as4 = true, .ipv4_nh6 = true};
+	struct bgp_update u;
+	struct bgp_error err;
+	size_t used, n;
+
+	(void)state;
+	/* Link-local only, 16 bytes, as on an unnumbered session: no NEXT_HOP attribute. */
+	hex_to(LL6, a.next_hop6, 16);
+	n = bgp_update_encode(&a, v4, 2, &used, buf, sizeof(buf));
+	assert_int_equal(used, 2);
+	expect_hex("IPv4 via a link-local next hop", buf, n,
+		   MARKER "0046 02 0000 002f"
+		   "900e001e 0001 01 10" LL6 "00 18c63364 20c6120001"
+		   "40010100 4002060201 0000fde9");
+	assert_int_equal(bgp_update_size(&a, &v4[1]), n - 4);
+	if (!bgp_update_decode(buf + BGP_HEADER_LEN, n - BGP_HEADER_LEN, true, false, &u, &err))
+		fail_msg("%s", err.why);
+	assert_true(u.mp_reach && u.mp_next_hop_v6 && !u.mp_next_hop_has_ll);
+	assert_int_equal(u.mp_reach_af, BGP_AF_IPV4);
+	assert_false(u.attrs_seen & (1u << BGP_ATTR_NEXT_HOP));
+	expect_hex("decoded next hop", u.mp_next_hop, 16, LL6);
+	assert_int_equal(u.nlri_len, 0);
+	assert_int_equal(u.mp_nlri_len, 9);
+
+	/* Global and link-local, 32 bytes. */
+	hex_to(G6, a.next_hop6, 16);
+	hex_to(LL6, a.next_hop6_ll, 16);
+	a.has_next_hop6_ll = true;
+	n = bgp_update_encode(&a, v4, 2, &used, buf, sizeof(buf));
+	expect_hex("IPv4 via global and link-local", buf, n,
+		   MARKER "0056 02 0000 003f"
+		   "900e002e 0001 01 20" G6 LL6 "00 18c63364 20c6120001"
+		   "40010100 4002060201 0000fde9");
+	assert_true(bgp_update_decode(buf + BGP_HEADER_LEN, n - BGP_HEADER_LEN, true, false, &u, &err));
+	assert_true(u.mp_next_hop_v6 && u.mp_next_hop_has_ll);
+	expect_hex("decoded global", u.mp_next_hop, 16, G6);
+	expect_hex("decoded link-local", u.mp_next_hop_ll, 16, LL6);
+
+	/* Withdrawals stay in the classic field. */
+	n = bgp_withdraw_encode(v4, 1, &used, buf, sizeof(buf));
+	expect_hex("IPv4 withdrawn", buf, n, MARKER "001b 02 0004 18c63364 0000");
+}
+
 static void test_withdraw_and_eor_exact(void **state)
 {
 	uint8_t buf[BGP_MAX_LEN];
@@ -599,6 +647,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_exact),
+		cmocka_unit_test(test_encode_ipv4_over_ipv6),
 		cmocka_unit_test(test_withdraw_and_eor_exact),
 		cmocka_unit_test(test_encode_refusals),
 		cmocka_unit_test(test_update_size),

@@ -99,16 +99,21 @@ static const struct open_row open_rows[] = {
 	{"graceful restart, no families (helper only), hold 0",
 	 {.version = 4, .my_as = 64512, .hold_time = 0, .bgp_id = 1, .caps = {.graceful_restart = true, .gr_time = 4095}},
 	 MARKER "0023 01 04 fc00 0000 00000001 06 02 04 4002 0fff"},
+	{"IPv4 with an IPv6 next hop (RFC 8950 extended next hop)",
+	 {.version = 4, .my_as = 65001, .hold_time = 90, .bgp_id = 0xc0000201,
+	  .caps = {.mp = {true, false}, .route_refresh = true, .ext_nh_ipv4 = true, .as4 = true, .as4_number = 65001}},
+	 MARKER "0035 01 04 fde9 005a c0000201 18 02 16 010400010001 0200 0506000100010002 41040000fde9"},
 	{"no capabilities", {.version = 4, .my_as = 65001, .hold_time = 180, .bgp_id = 0xc0000201},
 	 MARKER "001d 01 04 fde9 00b4 c0000201 00"},
 };
 
 /* Field by field (struct bgp_open has padding); a new field must be added here. */
-_Static_assert(sizeof(struct bgp_caps) == 24 && sizeof(struct bgp_open) == 36, "compare the new field below");
+_Static_assert(sizeof(struct bgp_caps) == 28 && sizeof(struct bgp_open) == 40, "compare the new field below");
 
 static bool caps_eq(const struct bgp_caps *a, const struct bgp_caps *b)
 {
-	return !memcmp(a->mp, b->mp, sizeof a->mp) && a->route_refresh == b->route_refresh && a->as4 == b->as4 &&
+	return !memcmp(a->mp, b->mp, sizeof a->mp) && a->route_refresh == b->route_refresh &&
+	       a->ext_nh_ipv4 == b->ext_nh_ipv4 && a->as4 == b->as4 &&
 	       a->as4_number == b->as4_number && a->graceful_restart == b->graceful_restart &&
 	       a->gr_restarting == b->gr_restarting && a->gr_notification == b->gr_notification && a->gr_time == b->gr_time &&
 	       !memcmp(a->gr_af, b->gr_af, sizeof a->gr_af) &&
@@ -187,6 +192,20 @@ static void test_open_decode_forms(void **state)
 	assert_int_equal(o.caps.unknown, 0);
 	free(b);
 
+	/*
+	 * RFC 8950 with three tuples as FRR may send them: IPv4 multicast and
+	 * IPv4 unicast over IPv6, and an unknown next hop AFI; only the unicast
+	 * over IPv6 one counts.
+	 */
+	b = hex_exact("04 fde9 005a c0000201 16 02 14 0512 000100020002 000100010002 000100010003", &n);
+	assert_true(bgp_open_decode(b, n, &o, &err));
+	assert_true(o.caps.ext_nh_ipv4);
+	free(b);
+	b = hex_exact("04 fde9 005a c0000201 0a 02 08 0506 000100010001", &n);
+	assert_true(bgp_open_decode(b, n, &o, &err));
+	assert_false(o.caps.ext_nh_ipv4);
+	free(b);
+
 	/* RFC 9072 extended optional parameters length. */
 	b = hex_exact("04 fde9 005a c0000201 ff ff 000b 02 0008 41040000fde9 0200", &n);
 	if (!bgp_open_decode(b, n, &o, &err))
@@ -233,6 +252,10 @@ static const struct bad_open_row bad_open_rows[] = {
 	{"graceful restart of 1 byte", OPEN_BASE "05 02 03 400100", 2, 0, ""},
 	{"graceful restart of 3 bytes", OPEN_BASE "07 02 05 4003007800", 2, 0, ""},
 	{"graceful restart of 4 bytes", OPEN_BASE "08 02 06 40040078 0002", 2, 0, ""},
+	{"extended next hop of 0 bytes", OPEN_BASE "04 02 02 0500", 2, 0, ""},
+	{"extended next hop of 5 bytes", OPEN_BASE "09 02 07 0505 0001000100", 2, 0, ""},
+	{"extended next hop of 8 bytes", OPEN_BASE "0c 02 0a 0508 0001000100020001", 2, 0, ""},
+	{"extended next hop past its parameter", OPEN_BASE "06 02 04 0506 0001", 2, 0, ""},
 	{"extended parameters length cut", OPEN_BASE "ff ff 00", 2, 0, ""},
 	{"extended parameters past the body", OPEN_BASE "ff ff 0010 02 0002 0200", 2, 0, ""},
 	{"body of 2 bytes", "04 fd", 1, 2, "0015"},

@@ -167,8 +167,10 @@ static const struct upd_row upd_rows[] = {
 	 "", NULL, false, false, RESET, 9, NULL},
 	{"MP_REACH_NLRI IPv6 with a 48-byte next hop", "",
 	 ORIGIN ASP2 "80 0e 3e 0002 01 30" G6 G6 G6 "00 40 20010db800010000", "", NULL, false, false, RESET, 9, NULL},
-	{"MP_REACH_NLRI IPv4 with a 16-byte next hop", "", ORIGIN ASP2 "80 0e 19 0001 01 10" G6 "00 18 c63364", "", NULL,
-	 false, false, RESET, 9, NULL},
+	{"MP_REACH_NLRI IPv4 with an 8-byte next hop", "", ORIGIN ASP2 "80 0e 11 0001 01 08 c0000201c0000202 00 18 c63364",
+	 "", NULL, false, false, RESET, 9, NULL},
+	{"MP_REACH_NLRI IPv4 with a 48-byte next hop", "", ORIGIN ASP2 "80 0e 39 0001 01 30" G6 G6 G6 "00 18 c63364", "",
+	 NULL, false, false, RESET, 9, NULL},
 	{"MP_REACH_NLRI /129", "", ORIGIN ASP2 "80 0e 27 0002 01 10" G6 "00 81 20010db8000000000000000000000000 00", "",
 	 NULL, false, false, RESET, 9, NULL},
 	{"MP_REACH_NLRI prefix cut short", "", ORIGIN ASP2 "80 0e 1a 0002 01 10" G6 "00 40 20010db8", "", NULL, false,
@@ -391,6 +393,21 @@ static void test_update_ipv6_ibgp(void **state)
 	assert_int_equal(u.mp_reach_af, BGP_AF_IPV4);
 	expect_hex("v4 mp next hop", u.mp_next_hop_v4, 4, "c0000202");
 	expect_nlri("v4 mp", u.mp_nlri, u.mp_nlri_len, 4, "198.51.100.0/24");
+	assert_false(u.mp_next_hop_v6);
+	free(b);
+	/* RFC 8950: IPv4 unicast with a 16-byte (link-local) or a 32-byte IPv6 next hop. */
+	b = body_of("", ORIGIN ASP2 "80 0e 19 0001 01 10" LL6 "00 18 c63364", "", &n);
+	assert_true(bgp_update_decode(b, n, false, false, &u, &err));
+	assert_int_equal(u.mp_reach_af, BGP_AF_IPV4);
+	assert_true(u.mp_next_hop_v6 && !u.mp_next_hop_has_ll);
+	expect_hex("v4 over link-local", u.mp_next_hop, 16, LL6);
+	free(b);
+	b = body_of("", ORIGIN ASP2 "80 0e 29 0001 01 20" G6 LL6 "00 18 c63364", "", &n);
+	assert_true(bgp_update_decode(b, n, false, false, &u, &err));
+	assert_true(u.mp_next_hop_v6 && u.mp_next_hop_has_ll);
+	expect_hex("v4 over global", u.mp_next_hop, 16, G6);
+	expect_hex("v4 over global, link-local", u.mp_next_hop_ll, 16, LL6);
+	expect_nlri("v4 mp over v6", u.mp_nlri, u.mp_nlri_len, 4, "198.51.100.0/24");
 	free(b);
 }
 

@@ -42,7 +42,7 @@ static const struct vec vecs[] = {
 	{BG "v4-bird-05-update.hex", true, false, "UPDATE eor=ipv4", true},
 	{BG "v4-bird-06-notification.hex", true, false, "Cease / Administrative Shutdown: \"maintenance window\"", true},
 	{BG "v4-gobgp-01-open.hex", true, false,
-	 "OPEN as=65002 my_as=65002 hold=90 id=192.0.2.2 caps=[mp4 rr as4 gr(120s v4)] unknown=2", false},
+	 "OPEN as=65002 my_as=65002 hold=90 id=192.0.2.2 caps=[mp4 rr enh as4 gr(120s v4)] unknown=1", false},
 	{BG "v4-gobgp-02-keepalive.hex", true, false, "KEEPALIVE", true},
 	{BG "v4-gobgp-03-update.hex", true, false,
 	 "UPDATE origin=igp as_path=[65002] nh=192.0.2.2 med=20 comm=[65002:300] large=[65002:3:4] nlri=[198.18.0.0/24]",
@@ -111,7 +111,7 @@ static const struct vec vecs[] = {
 	 "UPDATE origin=igp as_path=[23456] as4_path=[4200000001] nh=192.0.2.1 comm=[64512:23] "
 	 "large=[4200000001:23:456] nlri=[198.51.100.0/25]", true},
 	{AS2 "v4-bird-04-update.hex", false, false, "UPDATE eor=ipv4", true},
-	{AS2 "v4-gobgp-01-open.hex", false, false, "OPEN as=65002 my_as=65002 hold=90 id=192.0.2.2 caps=[mp4 rr as4] unknown=2",
+	{AS2 "v4-gobgp-01-open.hex", false, false, "OPEN as=65002 my_as=65002 hold=90 id=192.0.2.2 caps=[mp4 rr enh as4] unknown=1",
 	 false},
 	{AS2 "v4-gobgp-02-keepalive.hex", false, false, "KEEPALIVE", true},
 	{AS2 "v4-gobgp-03-update.hex", false, false,
@@ -198,6 +198,8 @@ static void describe_open(const struct bgp_open *o, struct line *l)
 		add(l, "%smp6", sep), sep = " ";
 	if (c->route_refresh)
 		add(l, "%srr", sep), sep = " ";
+	if (c->ext_nh_ipv4)
+		add(l, "%senh", sep), sep = " ";
 	if (c->as4)
 		add(l, "%sas4", sep), sep = " ";
 	if (c->graceful_restart) {
@@ -250,7 +252,7 @@ static void describe_update(const struct bgp_update *u, bool as4, struct line *l
 		add_prefixes(l, "nlri", u->nlri, u->nlri_len, 4);
 	if (u->mp_reach) {
 		add(l, " mp_nh=[");
-		if (u->mp_reach_af == BGP_AF_IPV4) {
+		if (!u->mp_next_hop_v6) {
 			add_addr(l, AF_INET, u->mp_next_hop_v4);
 		} else {
 			add_addr(l, AF_INET6, u->mp_next_hop);

@@ -1,7 +1,9 @@
 /*
  * The speaker makes no session for a BGPPeer without an address it can
  * dial: an unnumbered peer (spec.interface, no peerAddress) used to get a
- * session to [::]:179, this host. connect() is interposed: every attempt is
+ * session to [::]:179, this host; now it gets none until its peer is found on
+ * the interface (never here: the interface does not exist, so no packet is
+ * sent on any real one). connect() is interposed: every attempt is
  * recorded and refused, so no packet leaves; a numbered peer beside it shows
  * that dialling is seen at all.
  */
@@ -46,7 +48,7 @@ static const char config[] =
 	"apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n"
 	"status: {addresses: [{type: InternalIP, address: 192.0.2.11}]}\n"
 	"---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: unnumbered, namespace: lb}\n"
-	"spec: {myASN: 64500, peerASN: 64501, interface: eth0}\n"
+	"spec: {myASN: 64500, peerASN: 64501, interface: vipcast-none0}\n"
 	"---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: numbered, namespace: lb}\n"
 	"spec: {myASN: 64500, peerASN: 64501, peerAddress: 127.0.0.1, peerPort: 1790}\n";
 
