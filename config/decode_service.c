@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "object.h"
+#include "ovn.h"
 
 struct name_value {
 	const char *name;
@@ -138,6 +139,49 @@ static void dec_ports(struct dec *d, const struct doc_node *v, void *base)
 	}
 }
 
+/*
+ * spec.clusterIPs, or spec.clusterIP when only that is written: what
+ * --announce-cluster-ip announces (plan_ovn.h). "None" (headless) and ""
+ * give none; an address that does not parse is left out with a warning,
+ * as vipcast never needed these to serve LoadBalancers.
+ */
+static void add_cluster_ip(struct dec *d, const struct doc_node *v, struct service *s)
+{
+	struct vstr ip = { 0 };
+
+	dec_str(d, v, &ip);
+	if (!ip.s || !*ip.s || strcmp(ip.s, "None") == 0)
+		return;
+	if (s->ncluster_ips == 2)
+		dec_warn(d, &ip.mark, "more than two cluster IPs: \"%s\" left out", ip.s);
+	else if (!ipaddr_parse(ip.s, strlen(ip.s), &s->cluster_ips[s->ncluster_ips]))
+		dec_warn(d, &ip.mark, "\"%s\" is not an IP address: left out", ip.s);
+	else
+		s->ncluster_ips++;
+}
+
+static void dec_cluster_ip(struct dec *d, const struct doc_node *v, void *base)
+{
+	struct service *s = base;
+
+	if (!s->ncluster_ips)  /* clusterIPs, when written, holds it first */
+		add_cluster_ip(d, v, s);
+}
+
+static void dec_cluster_ips(struct dec *d, const struct doc_node *v, void *base)
+{
+	struct service *s = base;
+
+	if (v->type == DOC_NULL || !dec_expect(d, v, DOC_SEQ))
+		return;
+	s->ncluster_ips = 0;
+	for (size_t i = 0; i < v->seq.n; i++) {
+		size_t saved = dec_enter_index(d, i);
+		add_cluster_ip(d, v->seq.v[i], s);
+		dec_leave(d, saved);
+	}
+}
+
 static const struct dec_field spec_fields[] = {
 	{ "type", DT_STR, offsetof(struct service, type), 0, 0, NULL, NULL },
 	{ "loadBalancerIP", DT_IP, offsetof(struct service, load_balancer_ip), 0, 0, NULL, NULL },
@@ -147,8 +191,8 @@ static const struct dec_field spec_fields[] = {
 	{ "externalTrafficPolicy", DT_FN, 0, 0, 0, dec_traffic, NULL },
 	{ "ports", DT_FN, 0, 0, 0, dec_ports, NULL },
 	{ "selector", DT_FN, 0, 0, 0, dec_pod_selector, NULL },
-	{ "clusterIP", DT_IGNORE, 0, 0, 0, NULL, NULL },
-	{ "clusterIPs", DT_IGNORE, 0, 0, 0, NULL, NULL },
+	{ "clusterIP", DT_FN, 0, 0, 0, dec_cluster_ip, NULL },
+	{ "clusterIPs", DT_FN, 0, 0, 0, dec_cluster_ips, NULL },
 	{ "externalIPs", DT_IGNORE, 0, 0, 0, NULL, NULL },
 	{ "externalName", DT_IGNORE, 0, 0, 0, NULL, NULL },
 	{ "sessionAffinity", DT_IGNORE, 0, 0, 0, NULL, NULL },
@@ -218,4 +262,8 @@ void decode_service(struct dec *d, const struct doc_node *root, struct object *o
 	}
 	if (s->family_policy == SINGLE_STACK && s->nfamilies > 1)
 		dec_error(d, &s->families_mark, "ipFamilyPolicy SingleStack allows one family, two are listed");
+	const char *why;
+	ovn_policy_parse(labels_get(&o->meta.annotations, OVN_ANNOTATION_BGP), &why);
+	if (why)
+		dec_warn(d, &o->meta.mark, "annotation " OVN_ANNOTATION_BGP ": %s", why);
 }

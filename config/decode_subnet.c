@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "object.h"
+#include "ovn.h"
 
 static void dec_cidr_block(struct dec *d, const struct doc_node *v, void *base)
 {
@@ -69,7 +70,32 @@ static const struct dec_field spec_fields[] = {
 };
 static const struct dec_table spec_table = DEC_TABLE(spec_fields, true);
 
-static const struct dec_field root_fields[] = { SPEC_ROOT_FIELDS(spec_table) };
+/* status.conditions: Kube-OVN skips a Subnet that is not Ready; one with no conditions (a file) counts as ready. */
+static void dec_status(struct dec *d, const struct doc_node *v, void *base)
+{
+	const struct doc_node *conds = doc_map_get(v, "conditions");
+
+	if (!dec_expect(d, v, DOC_MAP) || !conds || conds->type != DOC_SEQ)
+		return;
+	for (size_t i = 0; i < conds->seq.n; i++) {
+		const struct doc_node *c = conds->seq.v[i];
+		struct vstr type = { 0 }, status = { 0 };
+		if (c->type != DOC_MAP || !doc_map_get(c, "type") || !doc_map_get(c, "status"))
+			continue;
+		size_t saved = dec_enter_index(d, i);
+		dec_str(d, doc_map_get(c, "type"), &type);
+		dec_str(d, doc_map_get(c, "status"), &status);
+		dec_leave(d, saved);
+		if (type.s && strcmp(type.s, "Ready") == 0)
+			((struct ovn_subnet *)base)->not_ready = !status.s || strcmp(status.s, "True") != 0;
+	}
+}
+
+static const struct dec_field root_fields[] = {
+	ROOT_COMMON_FIELDS,
+	{ "spec", DT_MAP, 0, 0, 0, NULL, &spec_table },
+	{ "status", DT_FN, 0, 0, 0, dec_status, NULL },
+};
 static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 
 static bool in_subnet(const struct ovn_subnet *s, const struct iprange *r)
@@ -85,10 +111,14 @@ void decode_ovn_subnet(struct dec *d, const struct doc_node *root, struct object
 	struct ovn_subnet *s = &o->subnet;
 	unsigned before = d->errors;
 	char buf[IPRANGE_STRLEN];
+	const char *why;
 
 	dec_map(d, root, &root_table, s);
 	if (d->errors != before)
 		return;
+	ovn_policy_parse(labels_get(&o->meta.annotations, OVN_ANNOTATION_BGP), &why);
+	if (why)
+		dec_warn(d, &o->meta.mark, "annotation " OVN_ANNOTATION_BGP ": %s", why);
 	if (s->ncidrs == 0) {
 		dec_error(d, &o->meta.mark, "spec.cidrBlock is required");
 		return;

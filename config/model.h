@@ -63,6 +63,7 @@ enum kind {
 	KIND_NAMESPACE,
 	KIND_ENDPOINTSLICE,
 	KIND_SUBNET,
+	KIND_POD,
 	KIND_COUNT
 };
 
@@ -198,6 +199,8 @@ struct service {
 	size_t nports;
 	struct vip *ingress;  /* status.loadBalancer.ingress[].ip */
 	size_t ningress;
+	struct ipaddr cluster_ips[2];  /* spec.clusterIPs (else spec.clusterIP); none when headless */
+	size_t ncluster_ips;
 };
 
 /* Node (v1) */
@@ -239,6 +242,28 @@ struct ovn_subnet {
 	size_t nexclude;
 	struct vbool external_lb;  /* enableExternalLBAddress */
 	struct vstr vlan, protocol, provider;
+	bool not_ready;            /* status.conditions has Ready, and it is not True */
+};
+
+/*
+ * Pod (v1): only what announcing it for Kube-OVN reads (plan_ovn.h). An
+ * attachment is one <provider>.kubernetes.io/ip_address annotation with the
+ * <provider>.kubernetes.io/logical_switch naming its Subnet.
+ */
+struct pod_attachment {
+	const char *provider, *subnet;
+	struct ipaddr ips[2];
+	size_t nips;
+};
+
+struct pod {
+	const char *node_name;          /* spec.nodeName */
+	bool host_network;              /* spec.hostNetwork */
+	bool finished;                  /* will not run again: Kube-OVN's isPodAlive() is false */
+	struct ipaddr *ips;             /* status.podIPs */
+	size_t nips;
+	struct pod_attachment *att;     /* in annotation order */
+	size_t natt;
 };
 
 /* Namespace (v1): only its labels matter (serviceAllocation.namespaceSelectors). */
@@ -269,6 +294,7 @@ struct object {
 		struct node node;
 		struct endpoint_slice eps;
 		struct ovn_subnet subnet;
+		struct pod pod;
 	};
 };
 

@@ -35,6 +35,7 @@ static const struct kind_info kinds[KIND_COUNT] = {
 	[KIND_NAMESPACE] = { "Namespace", v_core, false, decode_namespace, offsetof(struct object, pool) },
 	[KIND_ENDPOINTSLICE] = { "EndpointSlice", v_discovery, true, decode_endpoint_slice, OBJ_SIZE(eps) },
 	[KIND_SUBNET] = { "Subnet", v_kubeovn, false, decode_ovn_subnet, OBJ_SIZE(subnet) },
+	[KIND_POD] = { "Pod", v_core, true, decode_pod, OBJ_SIZE(pod) },
 };
 
 const char *kind_name(enum kind k)

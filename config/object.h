@@ -57,6 +57,7 @@ void decode_node(struct dec *d, const struct doc_node *root, struct object *o);
 void decode_namespace(struct dec *d, const struct doc_node *root, struct object *o);
 void decode_endpoint_slice(struct dec *d, const struct doc_node *root, struct object *o);
 void decode_ovn_subnet(struct dec *d, const struct doc_node *root, struct object *o);
+void decode_pod(struct dec *d, const struct doc_node *root, struct object *o);
 
 /* A value's mark if it was written, else the object's own. */
 static inline const struct mark *mark_or(const struct mark *m, const struct object *o)

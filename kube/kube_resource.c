@@ -28,6 +28,7 @@ static const struct kube_resource resources[KIND_COUNT] = {
 	[KIND_ENDPOINTSLICE] = { KIND_ENDPOINTSLICE, "discovery.k8s.io", "v1", "endpointslices", "EndpointSlice",
 				 "discovery.k8s.io/v1", true },
 	[KIND_SUBNET] = { KIND_SUBNET, "kubeovn.io", "v1", "subnets", "Subnet", "kubeovn.io/v1", false },
+	[KIND_POD] = { KIND_POD, "", "v1", "pods", "Pod", "v1", true },
 };
 
 const struct kube_resource kube_res_event = { KIND_COUNT, "", "v1", "events", "Event", "v1", true };
