@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan_ovn.h"
 #include "xalloc.h"
 
 /*
@@ -265,6 +266,21 @@ static void sort_merge_routes(struct builder *b, struct route_list *l)
 	l->n = k;
 }
 
+/* Kube-OVN's Pod, Subnet and ClusterIP routes, without attributes, to the peers that take them (plan_ovn.h). */
+static void plan_ovn_push(struct builder *b, struct route_list *lists)
+{
+	struct ovn_routes ovn;
+	plan_ovn_routes(b->c, b->p->node, &ovn);
+	for (size_t q = 0; q < b->p->npeers; q++) {
+		size_t n;
+		const struct bgp_prefix *v = plan_ovn_for_peer(&ovn, b->p->peers[q].peer, &n);
+		uint32_t none = n ? attrs_intern(b, &(struct plan_attrs){0}) : 0;
+		for (size_t i = 0; i < n; i++)
+			route_push(&lists[q], &(struct plan_route){v[i], none});
+	}
+	ovn_routes_free(&ovn);
+}
+
 static void plan_bgp(struct builder *b, const struct object *node, const struct svc_addrs *svcs, size_t nsvcs)
 {
 	const struct config *c = b->c;
@@ -328,6 +344,7 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 			}
 	}
 	free(to);
+	plan_ovn_push(b, lists);
 	for (size_t q = 0; q < p->npeers; q++) {
 		sort_merge_routes(b, &lists[q]);
 		p->peers[q].routes = lists[q].v ? lists[q].v : xcalloc(1, sizeof(struct plan_route));

@@ -1,0 +1,43 @@
+/*
+ * What this node announces for Kube-OVN, as kube-ovn-speaker (v1.16) does,
+ * from the Subnets, Pods and Services of a configuration. Pure.
+ *
+ *  - a ready Subnet whose ovn.kubernetes.io/bgp is true/cluster: its CIDRs,
+ *    from every node; local: no CIDR, its Pods inherit "local";
+ *  - a Pod, not hostNetwork and not finished for good, for each attachment
+ *    (<provider>.kubernetes.io/ip_address with .../logical_switch naming a
+ *    ready Subnet): its addresses as /32 and /128 under the Pod's own policy,
+ *    else its Subnet's; local: only from the node in spec.nodeName;
+ *  - a Pod with its own policy and no attachment at all: status.podIPs
+ *    (vipcast's addition: Kube-OVN v1.16 reads only the annotations);
+ *  - with cluster IPs asked for, a Service of type ClusterIP whose
+ *    ovn.kubernetes.io/bgp is true: every spec.clusterIPs.
+ *
+ * Which BGPPeers take them: those annotated vipcast.io/kube-ovn-routes:
+ * "true" (kube-ovn-speaker's command line makes such peers, ovn_flags.h);
+ * cluster IPs also need vipcast.io/kube-ovn-cluster-ips: "true".
+ */
+#ifndef VIPCAST_SPEAKER_PLAN_OVN_H
+#define VIPCAST_SPEAKER_PLAN_OVN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bgp.h"
+#include "config.h"
+
+#define OVN_PEER_ROUTES "vipcast.io/kube-ovn-routes"
+#define OVN_PEER_CLUSTER_IPS "vipcast.io/kube-ovn-cluster-ips"
+
+struct ovn_routes {
+	struct bgp_prefix *v;  /* Subnet and Pod routes first (nbase), then the cluster IPs not among them */
+	size_t n, nbase;
+};
+
+/* The routes for node; empty (no allocation) when no BGPPeer takes them. Free with ovn_routes_free. */
+void plan_ovn_routes(const struct config *c, const char *node, struct ovn_routes *out);
+/* The part of r that peer takes: a prefix of r->v, *n long (0: none). */
+const struct bgp_prefix *plan_ovn_for_peer(const struct ovn_routes *r, const struct object *peer, size_t *n);
+void ovn_routes_free(struct ovn_routes *r);
+
+#endif
