@@ -215,9 +215,22 @@ static bool load_dir(struct config *c, const char *path, struct diags *d, size_t
 	return ok;
 }
 
+static struct {
+	const char *name, *json;
+} builtin;
+
+void config_set_builtin(const char *name, const char *json)
+{
+	builtin.name = name;
+	builtin.json = json;
+}
+
 bool config_load_path(struct config *c, const char *path, struct diags *d, size_t *ignored)
 {
 	struct stat st;
+
+	if (builtin.json && !config_load_json(c, builtin.name, builtin.json, strlen(builtin.json), d, ignored))
+		return false;
 
 	if (stat(path, &st) < 0) {
 		io_error(d, path, "cannot read");

@@ -18,6 +18,12 @@ bool config_load_yaml(struct config *c, const char *name, const char *buf, size_
 		      struct diags *d, size_t *ignored);
 bool config_load_json(struct config *c, const char *name, const char *buf, size_t len,
 		      struct diags *d, size_t *ignored);
+/*
+ * Objects made by the program itself (kube-ovn-speaker's command line makes
+ * BGPPeers, ovn_flags.h), as JSON text read before path's at every
+ * config_load_path(). Set once, before any load; both strings must stay.
+ */
+void config_set_builtin(const char *name, const char *json);
 /* A file, or every *.yaml, *.yml and *.json file directly in a directory, in name order. */
 bool config_load_path(struct config *c, const char *path, struct diags *d, size_t *ignored);
 /* Whether the directory loader reads an entry of that name: *.yaml, *.yml, *.json, not hidden. */

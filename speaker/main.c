@@ -27,6 +27,7 @@
 #include "kspeaker.h"
 #include "kube_health.h"
 #include "log.h"
+#include "ovn_flags.h"
 #include "plan_print.h"
 #include "speaker.h"
 #include "speaker_metrics.h"
@@ -205,6 +206,8 @@ int main(int argc, char **argv)
 	bool print_plan = false, http_set = false;
 	const char *ctl_path = CTL_SPEAKER_SOCKET;
 
+	if (!ovn_flags_take(&argc, &argv))  /* kube-ovn-speaker's command line, ovn_flags.h */
+		return EXIT_USAGE;
 	for (int ch; (ch = getopt_long(argc, argv, "c:n:v:hV", opts, NULL)) != -1;) {
 		switch (ch) {
 		case 'c':
