@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "duration.h"
+#include "ovn.h"
 
 size_t dec_enter(struct dec *d, const char *field)
 {
@@ -167,18 +168,25 @@ void dec_strs(struct dec *d, const struct doc_node *n, struct vstrs *out)
 	}
 }
 
-static void labels_filtered(struct dec *d, const struct doc_node *n, struct labels *out, const char *prefix)
+/* No prefix: every key; else those with it, and with ovn Kube-OVN's too (ovn_annotation_kept). */
+static bool kept(const struct doc_node *key, const char *prefix, bool ovn)
+{
+	return !prefix || strncmp(key->scalar.text, prefix, strlen(prefix)) == 0 ||
+	       (ovn && ovn_annotation_kept(key->scalar.text, key->scalar.len));
+}
+
+static void labels_filtered(struct dec *d, const struct doc_node *n, struct labels *out, const char *prefix, bool ovn)
 {
 	if (!dec_expect(d, n, DOC_MAP))
 		return;
 	size_t keep = 0;
 	for (size_t i = 0; i < n->map.n; i++)
-		keep += !prefix || strncmp(n->map.v[i].key->scalar.text, prefix, strlen(prefix)) == 0;
+		keep += kept(n->map.v[i].key, prefix, ovn);
 	out->v = keep ? arena_calloc(d->a, keep, sizeof(*out->v)) : NULL;
 	for (size_t i = 0; i < n->map.n; i++) {
 		const struct doc_pair *p = &n->map.v[i];
 		struct vstr v = { 0 };
-		if (prefix && strncmp(p->key->scalar.text, prefix, strlen(prefix)) != 0)
+		if (!kept(p->key, prefix, ovn))
 			continue;
 		size_t saved = dec_enter(d, p->key->scalar.text);
 		if (p->value->type == DOC_NULL)
@@ -194,7 +202,7 @@ static void labels_filtered(struct dec *d, const struct doc_node *n, struct labe
 
 void dec_labels(struct dec *d, const struct doc_node *n, struct labels *out)
 {
-	labels_filtered(d, n, out, NULL);
+	labels_filtered(d, n, out, NULL, false);
 }
 
 static const struct {
@@ -379,8 +387,8 @@ static void dec_field(struct dec *d, const struct dec_field *f, const struct doc
 	case DT_BOOL: dec_bool(d, v, at); break;
 	case DT_DURATION: dec_duration(d, v, at); break;
 	case DT_STRS: dec_strs(d, v, at); break;
-	case DT_LABELS: labels_filtered(d, v, at, d->label_prefix); break;
-	case DT_ANNOTATIONS: labels_filtered(d, v, at, d->lean ? "metallb.io/" : NULL); break;
+	case DT_LABELS: labels_filtered(d, v, at, d->label_prefix, false); break;
+	case DT_ANNOTATIONS: labels_filtered(d, v, at, d->lean ? "metallb.io/" : NULL, true); break;
 	case DT_SELECTOR: dec_selector(d, v, false, at); break;
 	case DT_SELECTORS: dec_selectors(d, v, at); break;
 	case DT_IP: dec_ip(d, v, at); break;

@@ -25,9 +25,10 @@
 
 #include "bgp.h"
 #include "config.h"
+#include "ovn.h"
 
-#define OVN_PEER_ROUTES "vipcast.io/kube-ovn-routes"
-#define OVN_PEER_CLUSTER_IPS "vipcast.io/kube-ovn-cluster-ips"
+#define OVN_PEER_ROUTES OVN_PEER_ANNOTATION_PREFIX "routes"
+#define OVN_PEER_CLUSTER_IPS OVN_PEER_ANNOTATION_PREFIX "cluster-ips"
 
 struct ovn_routes {
 	struct bgp_prefix *v;  /* Subnet and Pod routes first (nbase), then the cluster IPs not among them */

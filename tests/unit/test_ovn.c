@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "doc.h"
+#include "object.h"
 #include "ovn.h"
 #include "plan_ovn.h"
 #include "testutil.h"
@@ -307,6 +311,41 @@ static void test_no_taker(void **state)
 	config_free(c);
 }
 
+/* A lean decode (the speaker's caches in Kubernetes mode) keeps what Kube-OVN's routes need. */
+static void test_lean(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"annotations\":{"
+		"\"ovn.kubernetes.io/bgp\":\"local\",\"ovn.kubernetes.io/ip_address\":\"198.18.1.5\","
+		"\"ovn.kubernetes.io/logical_switch\":\"lo\",\"ovn.kubernetes.io/mac_address\":\"00:00:00:01:02:03\","
+		"\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\"}},\"spec\":{\"nodeName\":\"n1\"}}",
+		"{\"apiVersion\":\"metallb.io/v1beta2\",\"kind\":\"BGPPeer\",\"metadata\":{\"name\":\"p\","
+		"\"namespace\":\"metallb-system\",\"annotations\":{\"vipcast.io/kube-ovn-routes\":\"true\","
+		"\"vipcast.io/other\":\"x\"}},\"spec\":{\"myASN\":1,\"peerASN\":2,\"peerAddress\":\"192.0.2.1\"}}",
+	};
+	static const size_t want[] = { 3, 1 };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *j = json_loads(texts[i], 0, NULL);
+		struct doc *doc = doc_from_jansson("api", j);
+		struct diags d;
+		struct object *o = NULL;
+		diags_init(&d);
+		assert_int_equal(object_read_lean(doc->root, NULL, NULL, true, &d, &o), OBJECT_OK);
+		assert_int_equal(o->meta.annotations.n, want[i]);
+		if (o->kind == KIND_POD) {
+			assert_int_equal(o->pod.natt, 1);
+			assert_int_equal(ovn_policy_of(o), OVN_BGP_LOCAL);
+		} else {
+			assert_string_equal(labels_get(&o->meta.annotations, OVN_PEER_ROUTES), "true");
+		}
+		object_free(o);
+		doc_free(doc);
+		json_decref(j);
+		diags_free(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_pod_finished),	cmocka_unit_test(test_pod_refused),
 		cmocka_unit_test(test_subnet_ready),	cmocka_unit_test(test_service_cluster_ips),
 		cmocka_unit_test(test_routes),		cmocka_unit_test(test_no_taker),
+		cmocka_unit_test(test_lean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
