@@ -3,7 +3,7 @@
 # to the router's AS 65030, as Kube-OVN's speaker DaemonSet sets it up):
 #
 #   LAN (bridge) -- rtr: BIRD, AS 65030
-#                -- n1: node1, kube-ovn-speaker flags, --announce-cluster-ip
+#                -- n1: node1, kube-ovn-speaker flags, --announce-cluster-ip, and an IPv6 neighbor
 #                -- n2: node2, kube-ovn-speaker flags, --node-ips 192.0.2.22 (its second address)
 #                -- n3: node3, no such flags: a metallb.io BGPPeer annotated vipcast.io/kube-ovn-routes
 #                -- n4: node4, the args of Kube-OVN's yamls/speaker.yaml (v1.16) unchanged but the
@@ -19,8 +19,8 @@ e2e_init kovn "$1" bird birdc
 RTR=192.0.2.1 N1=192.0.2.11 N2=192.0.2.22 N3=192.0.2.13 N4=192.0.2.14
 ns_add rtr n1 n2 n3 n4
 lan_add lan
-lan_attach lan rtr eth0 192.0.2.1/24
-lan_attach lan n1 eth0 192.0.2.11/24
+lan_attach lan rtr eth0 192.0.2.1/24 2001:db8:1::1/64
+lan_attach lan n1 eth0 192.0.2.11/24 2001:db8:1::11/64
 lan_attach lan n2 eth0 192.0.2.12/24
 addr_add n2 eth0 192.0.2.22/24
 lan_attach lan n3 eth0 192.0.2.13/24
@@ -41,6 +41,16 @@ protocol bgp node$n {
 }
 EOF
 	done
+	cat <<EOF
+protocol bgp node1v6 {
+	local 2001:db8:1::1 as 65030;
+	neighbor 2001:db8:1::11 as 65000;
+	direct;
+	hold time 6; keepalive time 2;
+	connect delay time 1; connect retry time 1; error wait time 1, 2;
+	ipv6 { import all; export none; };
+}
+EOF
 } >"$E2E_TMP/bird.conf"
 
 C=$E2E_TMP/config
@@ -78,13 +88,16 @@ pod() {
 	printf 'spec:\n  nodeName: %s\n  restartPolicy: Always\n' "$2"
 	[ -z "${6:-}" ] || printf '  hostNetwork: true\n'
 	printf '  containers:\n    - name: c\n      image: example\nstatus:\n  phase: Running\n'
-	printf '  podIP: %s\n  podIPs:\n    - ip: %s\n' "$3" "$3"
+	printf '  podIP: %s\n  podIPs:\n' "${3%%,*}"
+	# shellcheck disable=SC2046
+	printf '    - ip: %s\n' $(printf '%s' "$3" | tr , ' ')
 }
-subnet cl 198.18.0.0/24 true | cfg_write "$C" subnet-cl.yaml
+subnet cl 198.18.0.0/24,2001:db8:18::/64 true | sed 's/protocol: IPv4/protocol: Dual/' | cfg_write "$C" subnet-cl.yaml
 subnet lo 198.18.1.0/24 local | cfg_write "$C" subnet-lo.yaml
 subnet quiet 198.18.3.0/24 | cfg_write "$C" subnet-quiet.yaml
 subnet down 198.18.4.0/24 true False | cfg_write "$C" subnet-down.yaml
 pod lo-a node1 198.18.1.10 lo | cfg_write "$C" pod-lo-a.yaml
+pod dual node1 198.18.0.20,2001:db8:18::20 cl local | cfg_write "$C" pod-dual.yaml
 pod lo-b node2 198.18.1.11 lo | cfg_write "$C" pod-lo-b.yaml
 pod own-cluster node2 198.18.3.14 quiet cluster | cfg_write "$C" pod-own-cluster.yaml
 pod own-yes node1 198.18.3.15 quiet yes | cfg_write "$C" pod-own-yes.yaml
@@ -123,7 +136,8 @@ cfg_check "$C"
 KOVN="--neighbor-address=$RTR --neighbor-as=65030 --cluster-as=65000"
 start_bird rtr rtr "$E2E_TMP/bird.conf"
 # shellcheck disable=SC2086
-start_speaker s1 n1 "$C" node1 $KOVN --announce-cluster-ip --holdtime=6s --graceful-restart
+start_speaker s1 n1 "$C" node1 $KOVN --neighbor-ipv6-address=2001:db8:1::1 --announce-cluster-ip --holdtime=6s \
+	--graceful-restart
 # shellcheck disable=SC2086
 start_speaker s2 n2 "$C" node2 $KOVN --node-ips=$N2
 start_speaker s3 n3 "$C" node3
@@ -148,6 +162,7 @@ scenario "sessions"
 for n in 1 2 3 4; do
 	require_within 20 "BIRD has node$n Established" bird_established rtr node$n
 done
+require_within 20 "BIRD has node1's IPv6 session Established" bird_established rtr node1v6
 check "node2's session comes from its --node-ips address ($N2)" \
 	test "$(bird_neighbor rtr node2 'Neighbor address')" = "$N2"
 check "node4's router ID is POD_IP's ($N4)" test "$(bird_neighbor rtr node4 'Neighbor ID')" = "$N4"
@@ -174,6 +189,11 @@ check "Pod bare-local (no Kube-OVN annotations, status.podIPs, local): only from
 	paths_are "$RIB" 198.18.5.18/32 "$N3"
 check "hostNetwork Pod with true: never" no_route "$RIB" 198.18.5.99/32
 
+check_within 10 "Pod dual (local, two addresses): 198.18.0.20/32 from node1" paths_are "$RIB" 198.18.0.20/32 "$N1"
+check "... and 2001:db8:18::20/128 from node1, over the IPv6 session, next hop node1's IPv6 address" \
+	paths_are "$RIB" 2001:db8:18::20/128 2001:db8:1::11
+check "Subnet cl's IPv6 CIDR 2001:db8:18::/64 over the IPv6 session" paths_are "$RIB" 2001:db8:18::/64 2001:db8:1::11
+
 scenario "ClusterIP Services (--announce-cluster-ip / the cluster-ips opt-in)"
 check_within 10 "Service ci 198.18.6.1/32 from node1 (flag) and node3 (annotation) only" \
 	paths_are "$RIB" 198.18.6.1/32 "$N1" "$N3"
@@ -191,8 +211,10 @@ pod own-yes node1 198.18.3.15 quiet | cfg_write "$C" pod-own-yes.yaml
 check_within 10 "Pod own-yes lost its annotation: withdrawn" no_route "$RIB" 198.18.3.15/32
 cfg_rm "$C" subnet-lo.yaml
 check_within 10 "Subnet lo deleted: its Pod lo-b's 198.18.1.11/32 withdrawn" no_route "$RIB" 198.18.1.11/32
-subnet cl 198.18.0.0/24 | cfg_write "$C" subnet-cl.yaml
+subnet cl 198.18.0.0/24,2001:db8:18::/64 | sed 's/protocol: IPv4/protocol: Dual/' | cfg_write "$C" subnet-cl.yaml
 check_within 10 "Subnet cl lost its annotation: 198.18.0.0/24 withdrawn everywhere" no_route "$RIB" 198.18.0.0/24
+check_within 10 "... and 2001:db8:18::/64" no_route "$RIB" 2001:db8:18::/64
+check "Pod dual keeps its own local: 2001:db8:18::20/128 stays" paths_are "$RIB" 2001:db8:18::20/128 2001:db8:1::11
 subnet down 198.18.4.0/24 true True | cfg_write "$C" subnet-down.yaml
 check_within 10 "Subnet down became Ready: 198.18.4.0/24 from every speaker" paths_are "$RIB" 198.18.4.0/24 $ALL4
 check_within 10 "and its Pod's 198.18.4.17/32 too" paths_are "$RIB" 198.18.4.17/32 $ALL4
