@@ -152,6 +152,8 @@ static void add_cluster_ip(struct dec *d, const struct doc_node *v, struct servi
 	dec_str(d, v, &ip);
 	if (!ip.s || !*ip.s || strcmp(ip.s, "None") == 0)
 		return;
+	if (!s->cluster_ips)  /* only Services that have one pay for it */
+		s->cluster_ips = arena_calloc(d->a, 2, sizeof(*s->cluster_ips));
 	if (s->ncluster_ips == 2)
 		dec_warn(d, &ip.mark, "more than two cluster IPs: \"%s\" left out", ip.s);
 	else if (!ipaddr_parse(ip.s, strlen(ip.s), &s->cluster_ips[s->ncluster_ips]))

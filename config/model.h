@@ -199,7 +199,7 @@ struct service {
 	size_t nports;
 	struct vip *ingress;  /* status.loadBalancer.ingress[].ip */
 	size_t ningress;
-	struct ipaddr cluster_ips[2];  /* spec.clusterIPs (else spec.clusterIP); none when headless */
+	struct ipaddr *cluster_ips;  /* spec.clusterIPs (else spec.clusterIP), at most 2; none when headless */
 	size_t ncluster_ips;
 };
 
