@@ -1,8 +1,9 @@
 #!/bin/sh
-# vipcast-speaker as kube-ovn-speaker, file mode, against BIRD 2 (eBGP, AS 65000
+# vipcast-speaker as kube-ovn-speaker, file mode, against BIRD 2 and FRR 8.4 (eBGP, AS 65000
 # to the router's AS 65030, as Kube-OVN's speaker DaemonSet sets it up):
 #
 #   LAN (bridge) -- rtr: BIRD, AS 65030
+#                -- frr: FRR bgpd alone, AS 65030, 192.0.2.2: node1's second neighbor
 #                -- n1: node1, kube-ovn-speaker flags, --announce-cluster-ip, and an IPv6 neighbor
 #                -- n2: node2, kube-ovn-speaker flags, --node-ips 192.0.2.22 (its second address)
 #                -- n3: node3, no such flags: a metallb.io BGPPeer annotated vipcast.io/kube-ovn-routes
@@ -11,15 +12,16 @@
 # All read one directory of Subnets, Pods and Services, which the test edits:
 # each ovn.kubernetes.io/bgp case must arrive from the right nodes with the right
 # next hop, and go when the annotation, the Pod or the Subnet goes. Assertions read
-# BIRD's own table.
+# BIRD's and FRR's own tables.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-e2e_init kovn "$1" bird birdc
+e2e_init kovn "$1" bird birdc /usr/lib/frr/bgpd vtysh
 
 RTR=192.0.2.1 N1=192.0.2.11 N2=192.0.2.22 N3=192.0.2.13 N4=192.0.2.14
-ns_add rtr n1 n2 n3 n4
+ns_add rtr frr n1 n2 n3 n4
 lan_add lan
 lan_attach lan rtr eth0 192.0.2.1/24 2001:db8:1::1/64
+lan_attach lan frr eth0 192.0.2.2/24
 lan_attach lan n1 eth0 192.0.2.11/24 2001:db8:1::11/64
 lan_attach lan n2 eth0 192.0.2.12/24
 addr_add n2 eth0 192.0.2.22/24
@@ -52,6 +54,22 @@ protocol bgp node1v6 {
 }
 EOF
 } >"$E2E_TMP/bird.conf"
+
+mkdir -p "$E2E_TMP/frr"
+cat >"$E2E_TMP/frr.conf" <<EOF
+hostname frr
+log file $E2E_TMP/frr/bgpd.log debugging
+router bgp 65030
+ bgp router-id 192.0.2.2
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ neighbor $N1 remote-as 65000
+ neighbor $N1 timers 2 6
+ neighbor $N1 timers connect 1
+ address-family ipv4 unicast
+  neighbor $N1 activate
+ exit-address-family
+EOF
 
 C=$E2E_TMP/config
 mkdir -p "$C"
@@ -135,8 +153,9 @@ cfg_check "$C"
 
 KOVN="--neighbor-address=$RTR --neighbor-as=65030 --cluster-as=65000"
 start_bird rtr rtr "$E2E_TMP/bird.conf"
+start_frr frr frr "$E2E_TMP/frr.conf"
 # shellcheck disable=SC2086
-start_speaker s1 n1 "$C" node1 $KOVN --neighbor-ipv6-address=2001:db8:1::1 --announce-cluster-ip --holdtime=6s \
+start_speaker s1 n1 "$C" node1 $KOVN --neighbor-address=192.0.2.2 --neighbor-ipv6-address=2001:db8:1::1 --announce-cluster-ip --holdtime=6s \
 	--graceful-restart
 # shellcheck disable=SC2086
 start_speaker s2 n2 "$C" node2 $KOVN --node-ips=$N2
@@ -163,6 +182,7 @@ for n in 1 2 3 4; do
 	require_within 20 "BIRD has node$n Established" bird_established rtr node$n
 done
 require_within 20 "BIRD has node1's IPv6 session Established" bird_established rtr node1v6
+require_within 20 "FRR has node1 Established (node1's second --neighbor-address)" frr_established frr "$N1"
 check "node2's session comes from its --node-ips address ($N2)" \
 	test "$(bird_neighbor rtr node2 'Neighbor address')" = "$N2"
 check "node4's router ID is POD_IP's ($N4)" test "$(bird_neighbor rtr node4 'Neighbor ID')" = "$N4"
@@ -194,6 +214,13 @@ check "... and 2001:db8:18::20/128 from node1, over the IPv6 session, next hop n
 	paths_are "$RIB" 2001:db8:18::20/128 2001:db8:1::11
 check "Subnet cl's IPv6 CIDR 2001:db8:18::/64 over the IPv6 session" paths_are "$RIB" 2001:db8:18::/64 2001:db8:1::11
 
+FRR="frr_rib frr ipv4"
+check_within 10 "FRR: Subnet cl's 198.18.0.0/24 from node1, AS path 65000" has_route "$FRR" 198.18.0.0/24 "$N1" "*" - - 65000
+check "FRR: Pod lo-a (local, node1) 198.18.1.10/32 from node1" paths_are "$FRR" 198.18.1.10/32 "$N1"
+check "FRR: Pod lo-b (local, node2) not from node1" no_route "$FRR" 198.18.1.11/32
+check "FRR: the ClusterIP 198.18.6.1/32 (node1 has --announce-cluster-ip)" paths_are "$FRR" 198.18.6.1/32 "$N1"
+check "FRR: the LB VIP 203.0.113.10/32 on the same session" paths_are "$FRR" 203.0.113.10/32 "$N1"
+
 scenario "ClusterIP Services (--announce-cluster-ip / the cluster-ips opt-in)"
 check_within 10 "Service ci 198.18.6.1/32 from node1 (flag) and node3 (annotation) only" \
 	paths_are "$RIB" 198.18.6.1/32 "$N1" "$N3"
@@ -205,6 +232,7 @@ S1=$(bird_since rtr node1) S2=$(bird_since rtr node2)
 scenario "withdrawals on change (file mode reloads)"
 cfg_rm "$C" pod-lo-a.yaml
 check_within 10 "Pod lo-a deleted: 198.18.1.10/32 withdrawn" no_route "$RIB" 198.18.1.10/32
+check_within 10 "... at FRR too" no_route "frr_rib frr ipv4" 198.18.1.10/32
 pod own-cluster node2 198.18.3.14 quiet local | cfg_write "$C" pod-own-cluster.yaml
 check_within 10 "Pod own-cluster turned local: 198.18.3.14/32 only from node2 now" paths_are "$RIB" 198.18.3.14/32 "$N2"
 pod own-yes node1 198.18.3.15 quiet | cfg_write "$C" pod-own-yes.yaml
