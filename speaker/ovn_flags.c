@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bgp_socket.h"
 #include "duration.h"
 #include "load.h"
 #include "log.h"
@@ -409,8 +410,9 @@ static void log_differences(const struct ovn_flags *f)
 		log_warn("speaker", "--graceful-restart-time: vipcast advertises a restart time of 120 s");
 	if (f->graceful_restart && f->gr_deferral_ns != DEFAULT_GR_DEFERRAL)
 		log_warn("speaker", "--graceful-restart-deferral-time: not used (vipcast sends its routes at once)");
-	if (f->ebgp_multihop > 1 && f->ebgp_multihop < 255)
-		log_warn("speaker", "--ebgp-multihop=%u: vipcast's multihop sessions use TTL 255", f->ebgp_multihop);
+	if (f->ebgp_multihop > 1 && f->ebgp_multihop != BGP_TTL_MULTIHOP)
+		log_warn("speaker", "--ebgp-multihop=%u: vipcast's multihop sessions use TTL %d (MetalLB's)", f->ebgp_multihop,
+			 BGP_TTL_MULTIHOP);
 }
 
 bool ovn_flags_take(int *argc, char ***argv)
