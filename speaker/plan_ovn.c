@@ -46,6 +46,11 @@ static int wanted(const struct config *c)
 	return w;
 }
 
+bool plan_ovn_wanted(const struct config *c)
+{
+	return wanted(c) > 0;
+}
+
 static const struct object *ready_subnet(const struct config *c, const char *name)
 {
 	const struct object *s = config_find(c, KIND_SUBNET, NULL, name);

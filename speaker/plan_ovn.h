@@ -40,5 +40,7 @@ void plan_ovn_routes(const struct config *c, const char *node, struct ovn_routes
 /* The part of r that peer takes: a prefix of r->v, *n long (0: none). */
 const struct bgp_prefix *plan_ovn_for_peer(const struct ovn_routes *r, const struct object *peer, size_t *n);
 void ovn_routes_free(struct ovn_routes *r);
+/* Some BGPPeer takes them: a plan then depends on Pods and Subnets too (no patch, plan_patch.h). */
+bool plan_ovn_wanted(const struct config *c);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lower_bound.h"
+#include "plan_ovn.h"
 #include "xalloc.h"
 
 static int key_cmp(const char *ns1, const char *n1, const char *ns2, const char *n2)
@@ -169,9 +170,15 @@ static bool route_in(const struct ip_set *s, const struct plan_route *r)
 	return ip_set_has(s, &ip);
 }
 
-/* Every BGPAdvertisement announces whole addresses: a route depends on the Services holding that one address. */
+/*
+ * Every BGPAdvertisement announces whole addresses, so a route depends on
+ * the Services holding that one address; and no BGPPeer takes Kube-OVN's
+ * routes, which depend on Pods, Subnets and cluster IPs.
+ */
 static bool routes_are_addresses(const struct config *c)
 {
+	if (plan_ovn_wanted(c))
+		return false;
 	const struct objects *advs = &c->kinds[KIND_BGPADVERTISEMENT];
 	for (size_t i = 0; i < advs->n; i++) {
 		const struct bgp_adv *ad = &advs->v[i]->bgpadv;

@@ -10,7 +10,8 @@
  * every Service now holding one of them, and the rest is copied, with the
  * cost of copying (memcpy), not of planning. A route covering more than one
  * address (an aggregation length shorter than the address) would depend on
- * Services outside that set: then there is no patch, plan afresh.
+ * Services outside that set, and Kube-OVN's routes (plan_ovn.h) on Pods and
+ * Subnets: with either there is no patch, plan afresh.
  */
 #ifndef VIPCAST_SPEAKER_PLAN_PATCH_H
 #define VIPCAST_SPEAKER_PLAN_PATCH_H

@@ -320,12 +320,27 @@ static void test_no_patch_with_aggregation(void **state)
 	config_free(c);
 }
 
+/* A BGPPeer taking Kube-OVN's routes: they depend on Pods and Subnets, which a patch does not follow. */
+static void test_no_patch_with_kube_ovn_routes(void **state)
+{
+	(void)state;
+	struct config *c = load_valid(
+		"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r, namespace: m, annotations: "
+		"{vipcast.io/kube-ovn-routes: 'true'}}\nspec: {myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.1}\n");
+	assert_non_null(c);
+	struct plan *p = plan_build(c, "n1", NULL, 0);
+	assert_null(plan_patch(p, c, "n1", NULL, 0, NULL, 0, NULL, 0, slices_of, NULL));
+	plan_free(p);
+	config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patch_equals_build_n1),
 		cmocka_unit_test(test_patch_equals_build_n2_and_silent),
 		cmocka_unit_test(test_no_patch_with_aggregation),
+		cmocka_unit_test(test_no_patch_with_kube_ovn_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
