@@ -31,4 +31,7 @@ void decode_bfd_profile(struct dec *d, const struct doc_node *root, struct objec
 	set_default(&b->detect_multiplier, 3);
 	set_default(&b->echo_interval, 50);
 	set_default(&b->minimum_ttl, 254);
+	if (b->echo_mode.v)
+		dec_warn(d, &b->echo_mode.mark,
+			 "spec.echoMode is not supported: BFD sessions with this profile run without the echo function");
 }

@@ -213,10 +213,6 @@ void bgp_peer_check(struct dec *d, struct object *o)
 	if (p->vrf.s && *p->vrf.s)
 		dec_warn(d, &p->vrf.mark,
 			 "spec.vrf (a host VRF) is not supported yet: the session uses the default VRF");
-	if (p->bfd_profile.s && *p->bfd_profile.s)
-		dec_warn(d, &p->bfd_profile.mark,
-			 "spec.bfdProfile is not supported yet: the session runs without BFD (the BFDProfile must "
-			 "exist all the same)");
 }
 
 void decode_bgp_peer(struct dec *d, const struct doc_node *root, struct object *o)

@@ -93,6 +93,19 @@ static void speaker_status(const json_t *d, FILE *out)
 				json_is_string(json_object_get(v, "peer")) ? str(v, "peer") : "none yet",
 				num(v, "router_advertisements_sent"), num(v, "router_advertisements_received"));
 	}
+	const json_t *bfd = json_object_get(d, "bfd");
+	if (json_array_size(bfd)) {
+		fprintf(out, "\nBFD sessions\n%-32s %-20s %-10s %-9s %-8s %8s %8s %5s %5s  %s\n", "Peer", "Address",
+			"Type", "State", "Since", "Rcvd", "Sent", "Ups", "Downs", "Diagnostic (local / remote)");
+		json_array_foreach(bfd, i, v)
+			fprintf(out, "%-32s %-20s %-10s %-9s %-8s %8lld %8lld %5lld %5lld  %s / %s\n", str(v, "peer"),
+				str(v, "address"), str(v, "type"), str(v, "state"), ago(v, "since", t, sizeof(t)),
+				num(v, "control_packets_received"), num(v, "control_packets_sent"), num(v, "up_events"),
+				num(v, "down_events"), str(v, "local_diagnostic"), str(v, "remote_diagnostic"));
+		json_array_foreach(bfd, i, v)
+			if (json_is_string(json_object_get(v, "echo")))
+				fprintf(out, "  %s: echoMode %s\n", str(v, "peer"), str(v, "echo"));
+	}
 	const json_t *l2 = json_object_get(d, "l2");
 	if (!json_is_object(l2)) {
 		fprintf(out, "\nL2: not running\n");

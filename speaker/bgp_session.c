@@ -91,6 +91,7 @@ struct bgp_session {
 	uint64_t established_ms;       /* monotonic */
 	time_t state_since;            /* wall clock, for the status */
 	bool restarted, stopping;
+	bool bfd_held;                 /* bgp_session_bfd_hold() */
 	bool gr_negotiated, gr_notification;  /* on the last Established connection */
 	struct rib_set desired;
 	struct rib_peer rib;
@@ -232,7 +233,7 @@ static void session_derive(struct bgp_session *s)
 	for (int i = 0; i < SLOTS; i++)
 		if (s->conn[i].state > to)
 			to = s->conn[i].state;
-	if (to == BS_IDLE && !s->stopping) {
+	if (to == BS_IDLE && !s->stopping && !s->bfd_held) {
 		to = BS_ACTIVE;
 		if (s->state != BS_ACTIVE && s->state != BS_IDLE) {
 			if (s->state == BS_ESTABLISHED && mono_ms() - s->established_ms >= STABLE_MS)
@@ -948,7 +949,7 @@ static void session_dial(evutil_socket_t fd_unused, short what, void *arg)
 	(void)fd_unused, (void)what;
 	struct bgp_session *s = arg;
 	struct bgp_conn *c = &s->conn[SLOT_OUT];
-	if (s->stopping || c->state != BS_IDLE || established_conn(s))
+	if (s->stopping || s->bfd_held || c->state != BS_IDLE || established_conn(s))
 		return;
 	const char *why = "dial";
 	int fd = s->dial ? s->dial(s->dial_arg)
@@ -994,8 +995,8 @@ void bgp_session_accept(struct bgp_session *s, int fd)
 {
 	struct bgp_conn *est = established_conn(s);
 	struct fsm_input in = {0};
-	if (s->stopping) {
-		refuse(s, fd, "the session is closing");
+	if (s->stopping || s->bfd_held) {
+		refuse(s, fd, s->stopping ? "the session is closing" : "its BFD session is not Up");
 		return;
 	}
 	if (est && !est->peer_open.caps.graceful_restart) {
@@ -1134,6 +1135,30 @@ void bgp_session_close(struct bgp_session *s, uint8_t cease_subcode)
 		input_notify(&in, BGP_ERR_CEASE, cease_subcode);
 	}
 	session_close_with(s, &in);
+}
+
+void bgp_session_bfd_hold(struct bgp_session *s, bool held)
+{
+	if (held == s->bfd_held)
+		return;
+	s->bfd_held = held;
+	log_info(s->name, held ? "waiting for BFD to come Up before connecting" : "BFD is Up: connecting");
+	if (!held)
+		event_active(s->retry, EV_TIMEOUT, 0);
+	session_derive(s);
+}
+
+void bgp_session_bfd_down(struct bgp_session *s)
+{
+	s->bfd_held = true;
+	for (int i = 0; i < SLOTS; i++) {
+		struct fsm_input in = {0};
+		input_notify(&in, BGP_ERR_CEASE, BGP_CEASE_BFD_DOWN);
+		input_why(&in, "BFD session went Down");
+		conn_fsm(&s->conn[i], CE_STOP, &in);
+	}
+	evtimer_del(s->retry);
+	session_derive(s);
 }
 
 bool bgp_session_gr_negotiated(const struct bgp_session *s, bool *notification)

@@ -113,6 +113,16 @@ unsigned bgp_closing_count(void);
 enum bgp_end { BGP_END_RESTART, BGP_END_LEAVE };
 void bgp_session_end(struct bgp_session *s, enum bgp_end how);
 
+/*
+ * BFD for this peer (RFC 5882 4.3). While held, the session neither dials
+ * nor accepts a connection, and shows Idle; releasing the hold dials at
+ * once. bgp_session_bfd_down(): the BFD session went Down after being Up:
+ * every connection ends at once with Cease / BFD Down (RFC 9384), and the
+ * session is held.
+ */
+void bgp_session_bfd_hold(struct bgp_session *s, bool held);
+void bgp_session_bfd_down(struct bgp_session *s);
+
 /* Graceful restart (and its N bit) as negotiated on the last Established connection. */
 bool bgp_session_gr_negotiated(const struct bgp_session *s, bool *notification);
 

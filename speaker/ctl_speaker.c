@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "bgp.h"
+#include "bfd_peers.h"
 #include "bgp_session.h"
 #include "ctl_server.h"
 #include "generation.h"
@@ -64,10 +65,11 @@ static json_t *cmd_status(struct speaker *s)
 			     : g && !g->plan->node_found ? "the Node is not in the configuration"
 							 : NULL;
 	struct l2 *l2 = speaker_l2(s);
-	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:s?, s:o, s:o, s:o}", "daemon", "speaker", "node",
+	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:s?, s:o, s:o, s:o, s:o}", "daemon", "speaker", "node",
 			 speaker_node(s), "mode", speaker_file_mode(s) ? "file" : "kubernetes", "loaded", g != NULL,
-			 "stopped", speaker_stopped(s), "drained", speaker_drained(s), "silent", silent, "sessions", sessions, "l2",
-			 l2 ? l2_status(l2) : json_null(), "bgp_unnumbered", speaker_unnumbered_status(s));
+			 "stopped", speaker_stopped(s), "drained", speaker_drained(s), "silent", silent, "sessions", sessions,
+			 "bfd", bfd_peers_status(speaker_bfd(s)), "l2", l2 ? l2_status(l2) : json_null(), "bgp_unnumbered",
+			 speaker_unnumbered_status(s));
 }
 
 static void prefix_text(const struct bgp_prefix *p, char *buf, size_t len)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bfd_peers.h"
 #include "bgp.h"
 #include "bgp_listener.h"
 #include "bgp_session.h"
@@ -30,6 +31,7 @@ struct speaker {
 	struct bgp_session **sessions;
 	size_t nsessions;
 	struct bgp_listener *listener;
+	struct bfd_peers *bfd;
 	struct config_watch *watch;
 	struct reload_worker *worker;
 	struct l2 *l2;
@@ -105,9 +107,6 @@ bool speaker_session_config(const struct object *peer, const struct object *node
 		c->other_next_hop = *other;
 	if (p->vrf.s && *p->vrf.s)
 		log_warn("bgp", "BGPPeer %s: spec.vrf is not supported yet; the session uses the default VRF", c->name);
-	if (p->bfd_profile.s && *p->bfd_profile.s)
-		log_warn("bgp", "BGPPeer %s: spec.bfdProfile %s is not supported yet; the session runs without BFD",
-			 c->name, p->bfd_profile.s);
 	return true;
 }
 
@@ -169,6 +168,7 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 	bool *kept = xcalloc(s->nsessions + 1, sizeof(*kept));
 	/* Old sessions to close once the new set stands, with the Cease subcode that says why. */
 	uint8_t *cease = xcalloc(s->nsessions + 1, sizeof(*cease));
+	bfd_peers_begin(s->bfd);
 
 	if (s->unnumbered)
 		bgp_unnumbered_begin(s->unnumbered);
@@ -194,6 +194,7 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 			if (!ses)
 				continue;
 		}
+		bfd_peers_want(s->bfd, ses, p->peers[i].peer, c);
 		bgp_session_set_routes(ses, p->peers[i].routes, p->peers[i].nroutes, p->attrs, p->nattrs);
 		next[nnext++] = ses;
 	}
@@ -202,6 +203,7 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 			bgp_session_close(s->sessions[i], cease[i] ? cease[i] : BGP_CEASE_PEER_DECONFIGURED);
 	if (s->unnumbered)
 		bgp_unnumbered_end(s->unnumbered);
+	bfd_peers_end(s->bfd);
 	free(cease);
 	free(kept);
 	free(s->sessions);
@@ -386,6 +388,7 @@ struct speaker *speaker_new(struct event_base *base, const struct speaker_option
 	s->o = *o;
 	reload_hist_init(&s->build_hist);
 	s->l2 = l2_new(base, o->node, &o->l2);
+	s->bfd = bfd_peers_new(base);
 	if (o->config_path) {
 		s->worker = reload_worker_new(base, o->config_path, o->node, o->lb_class, on_built, s);
 		s->watch = config_watch_new(base, o->config_path, on_config_change, s);
@@ -399,6 +402,8 @@ static void speaker_end(struct speaker *s, enum bgp_end how)
 	for (size_t i = 0; i < s->nsessions; i++)
 		bgp_session_end(s->sessions[i], how);
 	s->nsessions = 0;
+	bfd_peers_begin(s->bfd);
+	bfd_peers_end(s->bfd);  /* AdminDown to every BFD peer */
 	if (s->l2)
 		l2_free(s->l2);
 	s->l2 = NULL;
@@ -455,6 +460,7 @@ void speaker_free(struct speaker *s)
 	reload_worker_free(s->worker);
 	bgp_listener_free(s->listener);
 	bgp_unnumbered_free(s->unnumbered);
+	bfd_peers_free(s->bfd);
 	config_watch_free(s->watch);
 	generation_free(&s->gen);
 	free(s);
@@ -467,6 +473,7 @@ char *speaker_status(const struct speaker *s)
 		json_array_append_new(sessions, bgp_session_status(s->sessions[i]));
 	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:o}", "node", s->o.node, "source", source_name(s), "reloads", (json_int_t)s->reloads,
 			      "refused_reloads", (json_int_t)s->refused, "bgp", sessions);
+	json_object_set_new(j, "bfd", bfd_peers_status(s->bfd));
 	if (s->l2)
 		json_object_set_new(j, "l2", l2_status(s->l2));
 	json_object_set_new(j, "bgp_unnumbered", bgp_unnumbered_status(s->unnumbered));
@@ -479,4 +486,9 @@ struct bgp_session *const *speaker_sessions(const struct speaker *s, size_t *n)
 {
 	*n = s->nsessions;
 	return s->sessions;
+}
+
+const struct bfd_peers *speaker_bfd(const struct speaker *s)
+{
+	return s->bfd;
 }

@@ -81,6 +81,9 @@ bool speaker_stopped(const struct speaker *s);
 const char *speaker_node(const struct speaker *s);
 bool speaker_file_mode(const struct speaker *s);
 void speaker_free(struct speaker *s);
+/* The BFD sessions of the BGP peers. */
+struct bfd_peers;
+const struct bfd_peers *speaker_bfd(const struct speaker *s);
 /* Rewrites the status file (options.status_path), if any. */
 void speaker_write_status(struct speaker *s);
 /* The whole state as JSON text (caller frees); NULL when out of memory. */

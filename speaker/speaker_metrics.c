@@ -1,5 +1,6 @@
 #include "speaker_metrics.h"
 
+#include "bfd_peers.h"
 #include "bgp_session.h"
 #include "l2.h"
 #include "metrics.h"
@@ -55,6 +56,44 @@ static void bgp_metrics(const struct speaker *sp, struct metrics *m)
 		for (size_t t = 0; t < NTYPES; t++)
 			metric_set(fam[t], v, (double)counts[t]);
 	}
+}
+
+struct bfd_families {
+	struct metric_family *up, *in, *out, *ups, *downs;
+};
+
+static void bfd_session_metrics(const struct bfd_session *b, void *arg)
+{
+	struct bfd_families *f = arg;
+	char addr[IPADDR_STRLEN];
+	ipaddr_format(&bfd_session_cfg(b)->peer, addr);
+	const char *const v[] = {addr};
+	struct bfd_session_counters c;
+	bfd_session_counters(b, &c);
+	metric_set(f->up, v, bfd_session_state(b) == BFD_UP);
+	metric_set(f->in, v, (double)c.rx);
+	metric_set(f->out, v, (double)c.tx);
+	metric_set(f->ups, v, (double)c.up_events);
+	metric_set(f->downs, v, (double)c.down_events);
+}
+
+/* MetalLB's FRR mode names and labels. */
+static void bfd_metrics(const struct speaker *sp, struct metrics *m)
+{
+	const char *const peer[] = {"peer", NULL};
+	struct bfd_families f = {
+		.up = metrics_family(m, "metallb_bfd_session_up", "BFD session state (1 is up, 0 is down)",
+				     METRIC_GAUGE, peer, NULL, 0),
+		.in = metrics_family(m, "metallb_bfd_control_packet_input", "Number of received BFD control packets",
+				     METRIC_COUNTER, peer, NULL, 0),
+		.out = metrics_family(m, "metallb_bfd_control_packet_output", "Number of sent BFD control packets",
+				      METRIC_COUNTER, peer, NULL, 0),
+		.ups = metrics_family(m, "metallb_bfd_session_up_events", "Number of BFD session up events",
+				      METRIC_COUNTER, peer, NULL, 0),
+		.downs = metrics_family(m, "metallb_bfd_session_down_events", "Number of BFD session down events",
+					METRIC_COUNTER, peer, NULL, 0),
+	};
+	bfd_peers_each(speaker_bfd(sp), bfd_session_metrics, &f);
 }
 
 struct l2_families {
@@ -131,6 +170,7 @@ void speaker_metrics(void *arg, struct metrics *m)
 {
 	struct speaker *sp = arg;
 	bgp_metrics(sp, m);
+	bfd_metrics(sp, m);
 	l2_metrics(sp, m);
 	struct speaker_config_stats c;
 	speaker_config_stats(sp, &c);
