@@ -84,3 +84,39 @@ for l in t.splitlines():
         v = float(l.rsplit(" ", 1)[1])
 print(int(v))' "$port" "$2" "$3"
 }
+
+# start_frr_bfd NAME SHORT BGPD_CONF BFDD_CONF -> FRR zebra, bfdd and bgpd in namespace SHORT
+# (bgpd reaches bfdd through zebra). They run as user frr (privileges dropped by FRR), from
+# $E2E_TMP/NAME owned by frr; bgpd is registered as NAME (kind frr: frr_vtysh works), the
+# others as NAME-zebra and NAME-bfdd.
+start_frr_bfd() {
+	local name=$1 s=$2 d="$E2E_TMP/$1" dm
+	mkdir -p "$d"
+	cp "$3" "$d/bgpd.conf"
+	cp "$4" "$d/bfdd.conf"
+	printf 'hostname %s\n' "$name" >"$d/zebra.conf"
+	chown -R frr:frr "$d"
+	chmod 755 "$d"
+	for dm in zebra bfdd bgpd; do
+		local extra=()
+		[ "$dm" = bfdd ] && extra=(--bfdctl "$d/bfdd.sock")
+		ip netns exec "$(ns "$s")" "/usr/lib/frr/$dm" -f "$d/$dm.conf" -i "$d/$dm.pid" -z "$d/zserv.api" \
+			--vty_socket "$d" -A 127.0.0.1 -P 0 "${extra[@]}" >>"$d/$dm.log" 2>&1 &
+		if [ "$dm" = bgpd ]; then track "$name" $! frr "$s"; else track "$name-$dm" $! frrd "$s"; fi
+		disown $!
+		wait_until 10 vtysh --vty_socket "$d" -d "$dm" -c 'show version' ||
+			{ tail -n 20 "$d/$dm.log" >&2; die "FRR $dm of $name did not start"; }
+	done
+	log "FRR $name (zebra, bfdd, bgpd) running in $s (bgpd pid $(pid_of "$name"))"
+}
+
+# frr_bfd_state NAME PEERADDR -> bfdd's status for that peer (up, down, init, none)
+frr_bfd_state() {
+	vtysh --vty_socket "$E2E_TMP/$1" -d bfdd -c 'show bfd peers json' 2>/dev/null | $E2E_PY -c '
+import json, sys
+try:
+    print(next((p["status"] for p in json.load(sys.stdin) if p["peer"] == sys.argv[1]), "none"))
+except Exception:
+    print("none")' "$2"
+}
+frr_bfd_up() { [ "$(frr_bfd_state "$1" "$2")" = up ]; }

@@ -18,7 +18,7 @@ e2e_package() {
 	curl) echo curl ;;
 	openssl) echo openssl ;;
 	bird | birdc) echo bird2 ;;
-	bgpd | zebra | vtysh) echo frr ;;
+	bgpd | zebra | bfdd | vtysh) echo frr ;;
 	gobgpd | gobgp) echo gobgpd ;;
 	exabgp) echo exabgp ;;
 	keepalived) echo keepalived ;;

@@ -147,7 +147,9 @@ check "vipcastctl status shows the BFD table" sh -c \
 check "metallb_bfd_session_up 1" test "$(speaker_metric s1 metallb_bfd_session_up 203.0.113.2)" = 1
 check "metallb_bfd_control_packet_input counts" test "$(speaker_metric s1 metallb_bfd_control_packet_input 192.0.2.2)" -gt 0
 check "metallb_bfd_control_packet_output counts" test "$(speaker_metric s1 metallb_bfd_control_packet_output 2001:db8:2::2)" -gt 0
-check "metallb_bfd_session_up_events 1" test "$(speaker_metric s1 metallb_bfd_session_up_events 2001:db8:1::2)" = 1
+# a router may restart a session once as its BGP registers with its BFD (FRR does)
+check "metallb_bfd_session_up_events counts" test "$(speaker_metric s1 metallb_bfd_session_up_events 2001:db8:1::2)" -ge 1
+downs0=$(speaker_metric s1 metallb_bfd_session_down_events 192.0.2.2)
 
 scenario "BFD blocked: BGP goes down at once and stays down while TCP works"
 t0=$(now)
@@ -155,7 +157,7 @@ bfd_block n1
 check_within 3 "the speaker sent Cease / BFD Down to all four peers" all_sent_bfd_down
 check_within 3 "the routers withdrew the VIP routes (hold time is 90 s)" no_routes
 log "routes withdrawn $(elapsed "$t0") s after BFD was blocked"
-check "metallb_bfd_session_down_events 1" test "$(speaker_metric s1 metallb_bfd_session_down_events 192.0.2.2)" = 1
+check "metallb_bfd_session_down_events one more" test "$(speaker_metric s1 metallb_bfd_session_down_events 192.0.2.2)" = $((downs0 + 1))
 check "TCP to the routers still works" nsx n1 bash -c 'exec 3<>/dev/tcp/192.0.2.2/179 && exec 4<>/dev/tcp/203.0.113.2/179'
 check_holds 8 "no BGP session Established while BFD is down" none_established
 
