@@ -850,12 +850,50 @@ static void test_peer_restarts(void **state)
 	assert_int_equal(bgp_session_state(f->s), BS_ESTABLISHED);
 }
 
+/*
+ * BFD coupling (RFC 5882, RFC 9384): held, the session neither dials nor
+ * accepts; released, it dials at once; BFD Down ends it with Cease / BFD
+ * Down and holds it again.
+ */
+static void test_bfd_hold_and_down(void **state)
+{
+	struct fixture *f = *state;
+	struct bgp_session_config c = config();
+	f->s = bgp_session_new(f->base, &c, false);
+	assert_non_null(f->s);
+	bgp_session_set_dialer(f->s, dialer, f);
+	bgp_session_bfd_hold(f->s, true);
+	loop_ms(f->base, 300);
+	assert_int_equal(f->dials, 0);
+	assert_int_equal(bgp_session_state(f->s), BS_IDLE);
+	struct peer *in = peer_connect(f);
+	expect_notification(f, in, BGP_ERR_CEASE, BGP_CEASE_CONNECTION_REJECTED);
+	expect_closed(f, in);
+	peer_free(in);
+
+	bgp_session_bfd_hold(f->s, false);
+	loop_ms(f->base, 20);
+	assert_int_equal(f->dials, 1);
+	establish_dialled(f, LOW_ID, 0);
+
+	bgp_session_bfd_down(f->s);
+	expect_notification(f, &f->dialled, BGP_ERR_CEASE, BGP_CEASE_BFD_DOWN);
+	expect_closed(f, &f->dialled);
+	loop_ms(f->base, 300);  /* connectTime is 100 ms: no dial while held */
+	assert_int_equal(f->dials, 1);
+	assert_int_equal(bgp_session_state(f->s), BS_IDLE);
+	bgp_session_bfd_hold(f->s, false);
+	loop_ms(f->base, 20);
+	assert_int_equal(f->dials, 2);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);  /* as the daemon does: a peer's closed end is an error, not a signal */
 	log_set_level(getenv("TEST_LOG") ? LOG_DEBUG : LOG_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dial_and_establish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bfd_hold_and_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_families, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_local_as, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_expiry, setup, teardown),
