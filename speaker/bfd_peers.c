@@ -26,8 +26,8 @@ struct bfd_peers {
 static void on_bfd_state(struct bfd_session *b, uint8_t from, uint8_t to, void *arg)
 {
 	struct bfd_peer *e = arg;
-	(void)b;
-	if (to == BFD_UP)
+	if (to == BFD_UP || bfd_session_remote_state(b) == BFD_ADMIN_DOWN)
+		/* RFC 5882 3.2: the remote turning BFD off administratively is no failure: BGP goes on without it. */
 		bgp_session_bfd_hold(e->bgp, false);
 	else if (from == BFD_UP)
 		bgp_session_bfd_down(e->bgp);  /* also holds it until BFD is Up again */

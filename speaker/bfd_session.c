@@ -103,6 +103,7 @@ static void fsm_run(struct bfd_session *b, enum bfd_event ev)
 	struct bfd_fsm_out o = bfd_fsm_event(&b->fsm, ev);
 	if (o.actions & BFD_ACT_FORGET_REMOTE) {
 		b->remote_disc = 0;
+		b->remote_state = BFD_DOWN;
 		b->heard = false;
 		b->t.remote_tx_us = b->t.remote_rx_us = 0;
 		b->t.remote_mult = 0;
@@ -214,6 +215,7 @@ struct bfd_session *bfd_session_new(struct event_base *base, struct bfd_mux *mux
 	b->cb = cb;
 	b->cb_arg = arg;
 	b->since = time(NULL);
+	b->remote_state = BFD_DOWN;
 	bfd_fsm_init(&b->fsm, false);
 	bfd_timers_init(&b->t, b->fsm.state, cfg->tx_us, cfg->rx_us, cfg->mult);
 	b->tx = evtimer_new(base, on_tx, b);
@@ -260,11 +262,10 @@ void bfd_session_free(struct bfd_session *b)
 
 bool bfd_session_reconfigure(struct bfd_session *b, const struct bfd_session_config *cfg)
 {
-	struct bfd_session_config a = b->cfg, c = *cfg;
-	a.tx_us = c.tx_us, a.rx_us = c.rx_us, a.mult = c.mult;
-	memset(a.profile, 0, sizeof(a.profile));
-	memset(c.profile, 0, sizeof(c.profile));
-	if (memcmp(&a, &c, sizeof(a)) != 0)
+	const struct bfd_session_config *o = &b->cfg;
+	if (strcmp(o->name, cfg->name) != 0 || !ipaddr_eq(&o->peer, &cfg->peer) || !ipaddr_eq(&o->source, &cfg->source) ||
+	    o->multihop != cfg->multihop || o->passive != cfg->passive || o->echo != cfg->echo ||
+	    o->min_ttl != cfg->min_ttl)
 		return false;
 	bool changed = b->cfg.tx_us != cfg->tx_us || b->cfg.rx_us != cfg->rx_us || b->cfg.mult != cfg->mult;
 	b->cfg = *cfg;
@@ -286,6 +287,11 @@ const struct bfd_session_config *bfd_session_cfg(const struct bfd_session *b)
 uint8_t bfd_session_state(const struct bfd_session *b)
 {
 	return b->fsm.state;
+}
+
+uint8_t bfd_session_remote_state(const struct bfd_session *b)
+{
+	return b->remote_state;
 }
 
 uint32_t bfd_session_discr(const struct bfd_session *b)

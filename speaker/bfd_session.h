@@ -56,6 +56,8 @@ bool bfd_session_reconfigure(struct bfd_session *b, const struct bfd_session_con
 
 const struct bfd_session_config *bfd_session_cfg(const struct bfd_session *b);
 uint8_t bfd_session_state(const struct bfd_session *b);
+/* The State field of the remote's last packet (BFD_DOWN before any). */
+uint8_t bfd_session_remote_state(const struct bfd_session *b);
 
 struct bfd_session_counters {
 	uint64_t rx, tx;              /* control packets accepted, sent */
