@@ -163,12 +163,52 @@ static void test_detection_time(void **state)
 	event_base_free(base);
 }
 
+/* passiveMode (RFC 5880 6.1): nothing sent until the remote speaks; two passive ends stay silent. */
+static void test_passive(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct bfd_mux *m = bfd_mux_new(base);
+	struct end a = {0}, b = {0};
+	struct bfd_session_config ca = config(1, 2, 100), cb = config(2, 1, 100);
+	ca.passive = cb.passive = true;
+	a.b = bfd_session_new(base, m, &ca, on_change, &a);
+	if (!a.b) {
+		bfd_mux_free(m);
+		event_base_free(base);
+		skip();
+	}
+	b.b = bfd_session_new(base, m, &cb, on_change, &b);
+	assert_non_null(b.b);
+	loop_ms(base, 1500);
+	struct bfd_session_counters na, nb;
+	bfd_session_counters(a.b, &na);
+	bfd_session_counters(b.b, &nb);
+	assert_int_equal(na.tx + nb.tx, 0);
+	assert_int_equal(bfd_session_state(a.b), BFD_DOWN);
+	/* b active again (a new session): a answers, both come Up. */
+	bfd_session_free(b.b);
+	bfd_session_counters(a.b, &na);
+	assert_int_equal(na.tx, 0);
+	cb.passive = false;
+	b.b = bfd_session_new(base, m, &cb, on_change, &b);
+	assert_non_null(b.b);
+	assert_true(both(base, &a, &b, BFD_UP, 3000));
+	bfd_session_counters(a.b, &na);
+	assert_true(na.tx > 0);
+	bfd_session_free(b.b);
+	bfd_session_free(a.b);
+	bfd_mux_free(m);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	log_set_level(getenv("TEST_LOG") ? LOG_DEBUG : LOG_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_up_then_down),
 		cmocka_unit_test(test_detection_time),
+		cmocka_unit_test(test_passive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
