@@ -134,6 +134,7 @@ check_within 20 "BGP Established on all four sessions" all_established
 check_within 10 "the VIP routes are at both routers" all_routes
 check "vipcastctl status shows the BFD table" sh -c \
 	"'$BUILD/vipcastctl' --socket '$E2E_TMP/s1.sock' status | grep -q '^metallb-system/mh6 .* multihop *Up'"
+"$BUILD/vipcastctl" --socket "$E2E_TMP/s1.sock" status 2>&1 | sed -n '/^BFD sessions/,/^$/p' >&2
 check "metallb_bfd_session_up 1" test "$(speaker_metric s1 metallb_bfd_session_up 203.0.113.2)" = 1
 check "metallb_bfd_control_packet_input counts" test "$(speaker_metric s1 metallb_bfd_control_packet_input 192.0.2.2)" -gt 0
 check "metallb_bfd_control_packet_output counts" test "$(speaker_metric s1 metallb_bfd_control_packet_output 2001:db8:2::2)" -gt 0
