@@ -58,7 +58,7 @@ void bfd_peers_begin(struct bfd_peers *p)
 		p->v[i]->wanted = false;
 }
 
-bool bfd_peers_config(const struct object *peer, const struct config *c, const struct bgp_session *ses,
+bool bfd_peers_config(const struct object *peer, const struct config *c, const struct bgp_session_config *bc,
 		      struct bfd_session_config *out)
 {
 	const char *name = peer->peer.bfd_profile.s;
@@ -68,7 +68,6 @@ bool bfd_peers_config(const struct object *peer, const struct config *c, const s
 	if (!o)
 		return false;  /* validation refuses this */
 	const struct bfd_profile *f = &o->bfd;
-	const struct bgp_session_config *bc = bgp_session_cfg(ses);
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", bc->name);
 	snprintf(out->profile, sizeof(out->profile), "%s", name);
@@ -84,6 +83,14 @@ bool bfd_peers_config(const struct object *peer, const struct config *c, const s
 	return true;
 }
 
+json_t *bfd_peers_config_json(const struct bfd_session_config *b)
+{
+	return json_pack("{s:s, s:s, s:I, s:I, s:i, s:b, s:b, s:i}", "profile", b->profile, "type",
+			 b->multihop ? "multihop" : "single-hop", "transmit_interval_ms", (json_int_t)(b->tx_us / 1000),
+			 "receive_interval_ms", (json_int_t)(b->rx_us / 1000), "detect_multiplier", (int)b->mult,
+			 "passive", b->passive, "echo", b->echo, "minimum_ttl", (int)b->min_ttl);
+}
+
 static struct bfd_peer *find(struct bfd_peers *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -95,7 +102,7 @@ static struct bfd_peer *find(struct bfd_peers *p, const char *name)
 void bfd_peers_want(struct bfd_peers *p, struct bgp_session *ses, const struct object *peer, const struct config *c)
 {
 	struct bfd_session_config cfg;
-	if (!bfd_peers_config(peer, c, ses, &cfg)) {
+	if (!bfd_peers_config(peer, c, bgp_session_cfg(ses), &cfg)) {
 		bgp_session_bfd_hold(ses, false);
 		return;
 	}

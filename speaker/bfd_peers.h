@@ -33,9 +33,12 @@ void bfd_peers_begin(struct bfd_peers *p);
 void bfd_peers_want(struct bfd_peers *p, struct bgp_session *ses, const struct object *peer, const struct config *c);
 void bfd_peers_end(struct bfd_peers *p);
 
-/* The BFDProfile's parameters for a session to the BGP session's peer; false when the BGPPeer names none. */
-bool bfd_peers_config(const struct object *peer, const struct config *c, const struct bgp_session *ses,
+/* The BFDProfile's parameters for a session beside BGP session bc; false when the BGPPeer names none. */
+struct bgp_session_config;
+bool bfd_peers_config(const struct object *peer, const struct config *c, const struct bgp_session_config *bc,
 		      struct bfd_session_config *out);
+/* For --print-plan: those parameters as JSON. */
+json_t *bfd_peers_config_json(const struct bfd_session_config *b);
 
 json_t *bfd_peers_status(const struct bfd_peers *p);
 void bfd_peers_each(const struct bfd_peers *p, void (*fn)(const struct bfd_session *b, void *arg), void *arg);

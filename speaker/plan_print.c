@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+#include "bfd_peers.h"
 #include "bgp_session.h"
 #include "diag.h"
 #include "generation.h"
@@ -96,8 +97,11 @@ static json_t *peers_json(const struct plan *p, const struct config *c)
 		bool ok = node && speaker_session_config(pp->peer, node, &cfg);
 		char name[512];
 		snprintf(name, sizeof(name), "%s/%s", pp->peer->meta.namespace, pp->peer->meta.name);
-		json_array_append_new(peers, json_pack("{s:s, s:o, s:o}", "name", name, "session",
-						       ok ? session_json(&cfg) : json_null(), "routes", routes));
+		struct bfd_session_config bfd;
+		bool with_bfd = ok && bfd_peers_config(pp->peer, c, &cfg, &bfd);
+		json_array_append_new(peers, json_pack("{s:s, s:o, s:o, s:o}", "name", name, "session",
+						       ok ? session_json(&cfg) : json_null(), "bfd",
+						       with_bfd ? bfd_peers_config_json(&bfd) : json_null(), "routes", routes));
 	}
 	return peers;
 }
