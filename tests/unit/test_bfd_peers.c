@@ -8,6 +8,7 @@
  *   - not Up: no dial; Up: dials; the router's Down: held again
  *   - the router's AdminDown (RFC 5882 3.2): not a failure, BGP goes on
  *   - a reload with other intervals keeps the session (same discriminator)
+ *   - a single-hop packet with a TTL below 255 is dropped
  * Skipped when port 3784 is taken on this host.
  */
 #include <stdarg.h>
@@ -227,6 +228,28 @@ static void test_reload_keeps_session(void **state)
 	assert_true(f->dials > dials);  /* never held meanwhile */
 }
 
+/* RFC 5881 5: a single-hop packet that crossed a router (TTL below 255) is dropped and counted. */
+static void test_ttl_checked(void **state)
+{
+	struct fixture *f = *state;
+	apply(f, CONFIG("100"));
+	int ttl = 254;
+	setsockopt(f->router, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	loop_ms(f->base, 100);
+	assert_true(router_read(f));
+	for (int i = 0; i < 3; i++) {
+		router_send(f, BFD_INIT);
+		loop_ms(f->base, 50);
+	}
+	assert_int_equal(f->dials, 0);  /* never Up */
+	json_t *st = bfd_peers_status(f->peers);
+	json_t *b = json_array_get(st, 0);
+	assert_string_equal(json_string_value(json_object_get(b, "state")), "Down");
+	assert_int_equal(json_integer_value(json_object_get(b, "packets_dropped")), 3);
+	assert_non_null(strstr(json_string_value(json_object_get(b, "last_drop")), "TTL 254"));
+	json_decref(st);
+}
+
 int main(void)
 {
 	log_set_level(getenv("TEST_LOG") ? LOG_DEBUG : LOG_ERROR);
@@ -234,6 +257,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_coupling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_admin_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_keeps_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_checked, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
