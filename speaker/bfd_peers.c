@@ -74,6 +74,7 @@ bool bfd_peers_config(const struct object *peer, const struct config *c, const s
 	out->peer = bc->peer;
 	out->source = bc->source;
 	out->multihop = bc->multihop;
+	out->ifindex = bc->ifindex;
 	out->passive = f->passive_mode.v;
 	out->echo = f->echo_mode.v;
 	out->tx_us = (uint32_t)f->transmit_interval.v * 1000;

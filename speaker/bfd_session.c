@@ -224,7 +224,7 @@ struct bfd_session *bfd_session_new(struct event_base *base, struct bfd_mux *mux
 	b->fd = -1;
 	if (b->tx && b->detect)
 		b->fd = bfd_socket_client(&cfg->peer, cfg->multihop ? BFD_PORT_MULTIHOP : BFD_PORT_SINGLE_HOP,
-					  &cfg->source, &why);
+					  &cfg->source, cfg->ifindex, &why);
 	if (b->fd < 0 || !bfd_mux_add(mux, b)) {
 		if (b->fd < 0)
 			log_error(b->name, "no BFD session for BGPPeer %s: %s: %s", cfg->name, why, strerror(errno));
@@ -265,7 +265,7 @@ bool bfd_session_reconfigure(struct bfd_session *b, const struct bfd_session_con
 	const struct bfd_session_config *o = &b->cfg;
 	if (strcmp(o->name, cfg->name) != 0 || !ipaddr_eq(&o->peer, &cfg->peer) || !ipaddr_eq(&o->source, &cfg->source) ||
 	    o->multihop != cfg->multihop || o->passive != cfg->passive || o->echo != cfg->echo ||
-	    o->min_ttl != cfg->min_ttl)
+	    o->min_ttl != cfg->min_ttl || o->ifindex != cfg->ifindex)
 		return false;
 	bool changed = b->cfg.tx_us != cfg->tx_us || b->cfg.rx_us != cfg->rx_us || b->cfg.mult != cfg->mult;
 	b->cfg = *cfg;

@@ -34,6 +34,7 @@ struct bfd_session_config {
 	bool multihop, passive, echo;
 	uint32_t tx_us, rx_us; /* Desired Min TX, Required Min RX */
 	uint8_t mult, min_ttl; /* min_ttl: multihop only */
+	int ifindex;           /* unnumbered BGP: the scope of the link-local peer; 0 otherwise */
 };
 
 struct bfd_session;

@@ -48,7 +48,8 @@ int bfd_socket_listen(uint8_t family, uint16_t port, const char **why)
 	return fd;
 }
 
-int bfd_socket_client(const struct ipaddr *peer, uint16_t port, const struct ipaddr *source, const char **why)
+int bfd_socket_client(const struct ipaddr *peer, uint16_t port, const struct ipaddr *source, int ifindex,
+		      const char **why)
 {
 	bool v6 = peer->family == IPF_V6;
 	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -77,6 +78,8 @@ int bfd_socket_client(const struct ipaddr *peer, uint16_t port, const struct ipa
 		return fail_with(fd);
 	}
 	sockaddr_from_ip(peer, port, &ss, &sl);
+	if (v6)
+		((struct sockaddr_in6 *)&ss)->sin6_scope_id = (uint32_t)ifindex;
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
 		*why = "connect";
 		return fail_with(fd);

@@ -26,8 +26,12 @@
 /* A non-blocking receiving socket; -1 with errno and what failed in why. */
 int bfd_socket_listen(uint8_t family, uint16_t port, const char **why);
 
-/* A non-blocking sending socket to peer:port from source (family 0: the kernel's choice). */
-int bfd_socket_client(const struct ipaddr *peer, uint16_t port, const struct ipaddr *source, const char **why);
+/*
+ * A non-blocking sending socket to peer:port from source (family 0: the
+ * kernel's choice); ifindex: the scope of a link-local peer, else 0.
+ */
+int bfd_socket_client(const struct ipaddr *peer, uint16_t port, const struct ipaddr *source, int ifindex,
+		      const char **why);
 
 /* One datagram: its sender and TTL / hop limit (-1 when the kernel did not say). */
 ssize_t bfd_socket_recv(int fd, uint8_t *buf, size_t cap, struct ipaddr *from, int *ttl);
