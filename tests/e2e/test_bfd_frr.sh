@@ -105,23 +105,9 @@ no_routes() {
 	no_route "frr_rib fsh ipv4" 198.51.100.10/32 && no_route "frr_rib fsh ipv6" 2001:db8:100::10/128 &&
 		no_route "frr_rib fmh ipv4" 198.51.100.10/32 && no_route "frr_rib fmh ipv6" 2001:db8:100::10/128
 }
-PEERS="192.0.2.2 2001:db8:1::2 203.0.113.2 2001:db8:2::2"
-all_bfd_up() { local p; for p in $PEERS; do speaker_bfd_up s1 "$p" || return 1; done; }
-all_sent_bfd_down() { local p; for p in $PEERS; do speaker_sent_bfd_down s1 "$p" || return 1; done; }
-none_established() {
-	local p
-	for p in $PEERS; do [ "$(speaker_bgp_state s1 "$p")" != Established ] || return 1; done
+routers_none_established() {
 	! frr_established fsh 192.0.2.11 && ! frr_established fsh 2001:db8:1::11 &&
 		! frr_established fmh 192.0.2.11 && ! frr_established fmh 2001:db8:1::11
-}
-# bfd_before_bgp PEER -> in the speaker's log, after BFD went Down, "BFD is Up: connecting"
-# comes before the session is Established again
-bfd_before_bgp() {
-	awk -v a="$1" '
-		index($0, "bfd " a ":") && / -> Down/ { down = 1 }
-		down && index($0, "bgp " a ":") && /BFD is Up: connecting/ && !up { up = NR }
-		down && index($0, "bgp " a ":") && /-> Established/ && !est { est = NR }
-		END { exit !(up && est && up < est) }' "$(speaker_log s1)"
 }
 
 scenario "BFD Up with FRR bfdd: single hop and multihop, IPv4 and IPv6"
@@ -129,46 +115,6 @@ check_within 20 "single-hop IPv4: bfdd's session up" frr_bfd_up fsh 192.0.2.11
 check_within 5 "single-hop IPv6: bfdd's session up" frr_bfd_up fsh 2001:db8:1::11
 check_within 5 "multihop IPv4: bfdd's session up" frr_bfd_up fmh 192.0.2.11
 check_within 5 "multihop IPv6: bfdd's session up" frr_bfd_up fmh 2001:db8:1::11
-check_within 5 "the speaker's four BFD sessions Up" all_bfd_up
-check_within 20 "BGP Established on all four sessions" all_established
-check_within 10 "the VIP routes are at both routers" all_routes
-check "vipcastctl status shows the BFD table" sh -c \
-	"'$BUILD/vipcastctl' --socket '$E2E_TMP/s1.sock' status | grep -q '^metallb-system/mh6 .* multihop *Up'"
-"$BUILD/vipcastctl" --socket "$E2E_TMP/s1.sock" status 2>&1 | sed -n '/^BFD sessions/,/^$/p' >&2
-check "metallb_bfd_session_up 1" test "$(speaker_metric s1 metallb_bfd_session_up 203.0.113.2)" = 1
-check "metallb_bfd_control_packet_input counts" test "$(speaker_metric s1 metallb_bfd_control_packet_input 192.0.2.2)" -gt 0
-check "metallb_bfd_control_packet_output counts" test "$(speaker_metric s1 metallb_bfd_control_packet_output 2001:db8:2::2)" -gt 0
-# a router may restart a session once as its BGP registers with its BFD (FRR does)
-check "metallb_bfd_session_up_events counts" test "$(speaker_metric s1 metallb_bfd_session_up_events 2001:db8:1::2)" -ge 1
-downs0=$(speaker_metric s1 metallb_bfd_session_down_events 192.0.2.2)
-
-scenario "BFD blocked: BGP goes down at once and stays down while TCP works"
-t0=$(now)
-bfd_block n1
-check_within 3 "the speaker sent Cease / BFD Down to all four peers" all_sent_bfd_down
-check_within 3 "the routers withdrew the VIP routes (hold time is 90 s)" no_routes
-log "routes withdrawn $(elapsed "$t0") s after BFD was blocked"
-check "metallb_bfd_session_down_events one more" test "$(speaker_metric s1 metallb_bfd_session_down_events 192.0.2.2)" = $((downs0 + 1))
-check "TCP to the routers still works" nsx n1 bash -c 'exec 3<>/dev/tcp/192.0.2.2/179 && exec 4<>/dev/tcp/203.0.113.2/179'
-check_holds 8 "no BGP session Established while BFD is down" none_established
-
-scenario "BFD back: BFD Up first, then BGP"
-bfd_unblock n1
-check_within 10 "the speaker's BFD sessions Up again" all_bfd_up
-check_within 20 "BGP Established again on all four" all_established
-check_within 10 "the VIP routes are back" all_routes
-for p in $PEERS; do check "$p: BFD Up before BGP Established (speaker log)" bfd_before_bgp "$p"; done
-
-scenario "the node's link cut: the routers withdraw within seconds"
-t0=$(now)
-ip -n "$(ns n1)" link set eth0 down
-check_within 6 "both routers withdrew the VIP routes" no_routes
-log "routes withdrawn $(elapsed "$t0") s after the link was cut"
-ip -n "$(ns n1)" link set eth0 up
-# IPv6 addresses go with the link (keep_addr_on_down is 0); IPv4 routes via the link too
-ip -n "$(ns n1)" addr replace 2001:db8:1::11/64 dev eth0 nodad
-wait_until 5 ip -n "$(ns n1)" route replace 203.0.113.0/24 via 192.0.2.1 || die "IPv4 route back"
-wait_until 5 ip -n "$(ns n1)" route replace 2001:db8:2::/64 via 2001:db8:1::1 || die "IPv6 route back"
-check_within 30 "routes back after the link came up" all_routes
+bfd_scenarios
 
 e2e_finish
