@@ -121,6 +121,26 @@ except Exception:
 }
 frr_bfd_up() { [ "$(frr_bfd_state "$1" "$2")" = up ]; }
 
+# bfd_topology SH MH -> n1 (192.0.2.11) and router SH (192.0.2.2) on lan1, router MH (203.0.113.2)
+# on lan2 behind mid, both families, checked by ping
+bfd_topology() {
+	ns_add mid n1 "$1" "$2"
+	ns_forward mid
+	lan_add lan1
+	lan_add lan2
+	lan_attach lan1 mid eth0 192.0.2.1/24 2001:db8:1::1/64
+	lan_attach lan1 n1 eth0 192.0.2.11/24 2001:db8:1::11/64
+	lan_attach lan1 "$1" eth0 192.0.2.2/24 2001:db8:1::2/64
+	lan_attach lan2 mid eth1 203.0.113.1/24 2001:db8:2::1/64
+	lan_attach lan2 "$2" eth0 203.0.113.2/24 2001:db8:2::2/64
+	route_add n1 203.0.113.0/24 192.0.2.1
+	route_add n1 2001:db8:2::/64 2001:db8:1::1
+	route_add "$2" 192.0.2.0/24 203.0.113.1
+	route_add "$2" 2001:db8:1::/64 2001:db8:2::1
+	nsx n1 ping -c 1 -W 2 203.0.113.2 >/dev/null || die "no IPv4 path n1 -> $2"
+	nsx n1 ping -c 1 -W 2 2001:db8:2::2 >/dev/null || die "no IPv6 path n1 -> $2"
+}
+
 # The speaker's four BGPPeers (single hop and multihop, IPv4 and IPv6) in both BFD tests.
 PEERS="192.0.2.2 2001:db8:1::2 203.0.113.2 2001:db8:2::2"
 all_bfd_up() { local p; for p in $PEERS; do speaker_bfd_up s1 "$p" || return 1; done; }

@@ -21,24 +21,7 @@
 . "$(dirname "$0")/bfd_common.sh"
 e2e_init bfd_frr "$1" /usr/lib/frr/zebra /usr/lib/frr/bfdd /usr/lib/frr/bgpd vtysh ping
 
-ns_add mid n1 fsh fmh
-ns_forward mid
-lan_add lan1
-lan_add lan2
-lan_attach lan1 mid eth0 192.0.2.1/24 2001:db8:1::1/64
-lan_attach lan1 n1 eth0 192.0.2.11/24 2001:db8:1::11/64
-lan_attach lan1 fsh eth0 192.0.2.2/24 2001:db8:1::2/64
-lan_attach lan2 mid eth1 203.0.113.1/24 2001:db8:2::1/64
-lan_attach lan2 fmh eth0 203.0.113.2/24 2001:db8:2::2/64
-n1_routes() {
-	route_add n1 203.0.113.0/24 192.0.2.1
-	route_add n1 2001:db8:2::/64 2001:db8:1::1
-}
-n1_routes
-route_add fmh 192.0.2.0/24 203.0.113.1
-route_add fmh 2001:db8:1::/64 2001:db8:2::1
-nsx n1 ping -c 1 -W 2 203.0.113.2 >/dev/null || die "no IPv4 path n1 -> fmh"
-nsx n1 ping -c 1 -W 2 2001:db8:2::2 >/dev/null || die "no IPv6 path n1 -> fmh"
+bfd_topology fsh fmh
 
 bfdd_conf() {  # [LOCAL4 LOCAL6]: also the multihop sessions to node1, as configured peers
 	printf 'hostname bfdd\nbfd\n profile slowrx\n  transmit-interval 100\n  receive-interval 1000\n  detect-multiplier 3\n !\n'
