@@ -141,6 +141,33 @@ bfd_topology() {
 	nsx n1 ping -c 1 -W 2 2001:db8:2::2 >/dev/null || die "no IPv6 path n1 -> $2"
 }
 
+# bfd_config [MINTTL] -> the speaker's configuration in $E2E_TMP/config (C): node1, the VIPs of
+# web and web6, the four BGPPeers (hold time 90 s) with profile 100 ms x 3; the multihop
+# peers' profile with minimumTtl MINTTL when given
+bfd_config() {
+	C=$E2E_TMP/config
+	mkdir -p "$C"
+	local mh=fast T="holdTime=90s keepaliveTime=30s connectTime=1s"
+	[ -n "${1:-}" ] && mh=fastmh
+	{
+		cfg_node node1 192.0.2.11 2001:db8:1::11
+		cfg_pool vips 198.51.100.0/24 2001:db8:100::/120
+		cfg_adv adv pools=vips
+		cfg_bfd_profile fast 100 100 3
+		[ -n "${1:-}" ] && cfg_bfd_profile fastmh 100 100 3 minimumTtl="$1"
+		cfg_service web 198.51.100.10 Cluster node1
+		cfg_service web6 2001:db8:100::10 Cluster node1
+	} | cfg_write "$C" base.yaml
+	# shellcheck disable=SC2086
+	{
+		cfg_peer sh4 64512 64500 192.0.2.2 $T bfdProfile=fast
+		cfg_peer sh6 64512 64500 2001:db8:1::2 $T bfdProfile=fast
+		cfg_peer mh4 64512 64500 203.0.113.2 $T ebgpMultiHop=true bfdProfile=$mh
+		cfg_peer mh6 64512 64500 2001:db8:2::2 $T ebgpMultiHop=true bfdProfile=$mh
+	} | cfg_write "$C" peers.yaml
+	cfg_check "$C"
+}
+
 # The speaker's four BGPPeers (single hop and multihop, IPv4 and IPv6) in both BFD tests.
 PEERS="192.0.2.2 2001:db8:1::2 203.0.113.2 2001:db8:2::2"
 all_bfd_up() { local p; for p in $PEERS; do speaker_bfd_up s1 "$p" || return 1; done; }

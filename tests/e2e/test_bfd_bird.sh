@@ -52,30 +52,8 @@ BFDOPTS="min rx interval 1000 ms; min tx interval 100 ms; multiplier 3;"
 	bird_bfd_peer node1_6 2001:db8:1::11 ipv6 2001:db8:2::2 multihop
 } >"$E2E_TMP/bmh.conf"
 
-C=$E2E_TMP/config
-mkdir -p "$C"
-{
-	cfg_node node1 192.0.2.11 2001:db8:1::11
-	cfg_pool vips 198.51.100.0/24 2001:db8:100::/120
-	cfg_adv adv pools=vips
-	cfg_bfd_profile fast 100 100 3
-	# BIRD 2.0.12 sends multihop BFD with TTL 64, not 255: one router away it arrives with 63
-	cfg_bfd_profile fastmh 100 100 3 minimumTtl=63
-	cfg_service web 198.51.100.10 Cluster node1
-	cfg_service web6 2001:db8:100::10 Cluster node1
-} | cfg_write "$C" base.yaml
-{
-	T="holdTime=90s keepaliveTime=30s connectTime=1s"
-	# shellcheck disable=SC2086
-	cfg_peer sh4 64512 64500 192.0.2.2 $T bfdProfile=fast
-	# shellcheck disable=SC2086
-	cfg_peer sh6 64512 64500 2001:db8:1::2 $T bfdProfile=fast
-	# shellcheck disable=SC2086
-	cfg_peer mh4 64512 64500 203.0.113.2 $T ebgpMultiHop=true bfdProfile=fastmh
-	# shellcheck disable=SC2086
-	cfg_peer mh6 64512 64500 2001:db8:2::2 $T ebgpMultiHop=true bfdProfile=fastmh
-} | cfg_write "$C" peers.yaml
-cfg_check "$C"
+# BIRD 2.0.12 sends multihop BFD with TTL 64, not 255: one router away it arrives with 63
+bfd_config 63
 
 start_bird bsh bsh "$E2E_TMP/bsh.conf"
 start_bird bmh bmh "$E2E_TMP/bmh.conf"

@@ -49,28 +49,7 @@ bfdd_conf 203.0.113.2 2001:db8:2::2 >"$E2E_TMP/fmh-bfdd.conf"
 bgpd_conf 192.0.2.2 direct >"$E2E_TMP/fsh.conf"
 bgpd_conf 203.0.113.2 multihop >"$E2E_TMP/fmh.conf"
 
-C=$E2E_TMP/config
-mkdir -p "$C"
-{
-	cfg_node node1 192.0.2.11 2001:db8:1::11
-	cfg_pool vips 198.51.100.0/24 2001:db8:100::/120
-	cfg_adv adv pools=vips
-	cfg_bfd_profile fast 100 100 3
-	cfg_service web 198.51.100.10 Cluster node1
-	cfg_service web6 2001:db8:100::10 Cluster node1
-} | cfg_write "$C" base.yaml
-{
-	T="holdTime=90s keepaliveTime=30s connectTime=1s"
-	# shellcheck disable=SC2086
-	cfg_peer sh4 64512 64500 192.0.2.2 $T bfdProfile=fast
-	# shellcheck disable=SC2086
-	cfg_peer sh6 64512 64500 2001:db8:1::2 $T bfdProfile=fast
-	# shellcheck disable=SC2086
-	cfg_peer mh4 64512 64500 203.0.113.2 $T ebgpMultiHop=true bfdProfile=fast
-	# shellcheck disable=SC2086
-	cfg_peer mh6 64512 64500 2001:db8:2::2 $T ebgpMultiHop=true bfdProfile=fast
-} | cfg_write "$C" peers.yaml
-cfg_check "$C"
+bfd_config
 
 start_frr_bfd fsh fsh "$E2E_TMP/fsh.conf" "$E2E_TMP/fsh-bfdd.conf"
 start_frr_bfd fmh fmh "$E2E_TMP/fmh.conf" "$E2E_TMP/fmh-bfdd.conf"
