@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs every Debian 12 package that vipcast's build, tests and lab need, then
 # builds the test control plane (scripts/kube-build.sh: etcd and Kubernetes from
-# the Go module proxy, cached by version; needs Go, /usr/local/go/bin/go or in PATH).
+# the Go module proxy, cached by version; needs Go, /usr/local/go/bin/go or in PATH)
+# and MetalLB for the side-by-side benchmark (scripts/metallb-build.sh, the same way).
 # Idempotent; run as root. VIPCAST_KUBE_OPTIONAL=1: a failed control plane build
 # is reported but not fatal (its tests are then skipped). --no-kube: packages only
 # (the lab demo needs no control plane).
@@ -41,3 +42,15 @@ sh "$(dirname "$0")/kube-build.sh" || {
 	[ "${VIPCAST_KUBE_OPTIONAL:-}" = 1 ] || exit 1
 	echo "install-deps: the test control plane is not built (VIPCAST_KUBE_OPTIONAL=1)" >&2
 }
+# MetalLB, for the side-by-side benchmark and its short e2e test
+# (scripts/metallb-build.sh, cached by version like the control plane). Exit 4:
+# the module proxy does not serve it; the test then skips.
+rc=0
+sh "$(dirname "$0")/metallb-build.sh" || rc=$?
+case $rc in
+0) ;;
+4) echo "install-deps: MetalLB is not served by the Go module proxy: its side-by-side test is skipped" >&2 ;;
+*)
+	[ "${VIPCAST_KUBE_OPTIONAL:-}" = 1 ] || exit 1
+	echo "install-deps: MetalLB is not built (VIPCAST_KUBE_OPTIONAL=1)" >&2 ;;
+esac
