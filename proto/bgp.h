@@ -3,7 +3,9 @@
  * (RFC 5492) for multiprotocol IPv4/IPv6 unicast (RFC 4760), route refresh
  * (RFC 2918), 4-octet AS numbers (RFC 6793) and graceful restart (RFC 4724, with
  * the notification extension and Hard Reset of RFC 8538);
- * COMMUNITIES (RFC 1997) and LARGE_COMMUNITY (RFC 8092); RFC 7606 error
+ * COMMUNITIES (RFC 1997), EXTENDED COMMUNITIES (RFC 4360) with the link
+ * bandwidth community (draft-ietf-idr-link-bandwidth) and LARGE_COMMUNITY
+ * (RFC 8092); RFC 7606 error
  * handling.
  *
  * Pure code: decoders read a byte buffer through bounds-checked readers and
@@ -266,6 +268,8 @@ struct bgp_update {
 	size_t ncommunities;
 	const uint8_t *large_communities;  /* 12 bytes each */
 	size_t nlarge_communities;
+	const uint8_t *ext_communities;  /* 8 bytes each */
+	size_t next_communities;
 
 	/* MP_REACH_NLRI / MP_UNREACH_NLRI for IPv6 (or IPv4) unicast. */
 	bool mp_reach, mp_unreach;
@@ -321,6 +325,19 @@ int bgp_prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b);
 uint32_t bgp_community_at(const struct bgp_update *u, size_t i);
 /* Large community i (RFC 8092): global administrator, local data 1, local data 2. */
 void bgp_large_community_at(const struct bgp_update *u, size_t i, uint32_t out[3]);
+/* Extended community i (RFC 4360), its 8 octets as one big-endian number (type in the top octet). */
+uint64_t bgp_ext_community_at(const struct bgp_update *u, size_t i);
+
+/*
+ * The link bandwidth extended community (draft-ietf-idr-link-bandwidth 2):
+ * type 0x40 (two-octet AS specific, non-transitive), subtype 0x04, a 2-octet
+ * AS and the bandwidth in bytes per second as an IEEE 754 single-precision
+ * float. bgp_link_bw_decode is false for any other community or a value that
+ * is negative, infinite or not a number.
+ */
+enum { BGP_EXT_TYPE_AS2_NON_TRANSITIVE = 0x40, BGP_EXT_SUBTYPE_LINK_BW = 0x04 };
+uint64_t bgp_link_bw_community(uint16_t as, float bytes_per_s);
+bool bgp_link_bw_decode(uint64_t ext, uint16_t *as, float *bytes_per_s);
 
 /*
  * Walks the ASNs of a validated AS_PATH (as4: 4-octet ASNs) or AS4_PATH
@@ -361,6 +378,8 @@ struct bgp_route_attrs {
 	size_t ncommunities;
 	const uint32_t (*large_communities)[3];
 	size_t nlarge_communities;
+	const uint64_t *ext_communities;    /* RFC 4360, as bgp_ext_community_at gives them */
+	size_t next_communities;
 };
 
 /*

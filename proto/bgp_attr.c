@@ -278,6 +278,14 @@ static enum dec dec_communities(struct walk *w, struct attr *a)
 	return DEC_OK;
 }
 
+static enum dec dec_ext_communities(struct walk *w, struct attr *a)
+{
+	w->u->ext_communities = a->v.p;
+	w->u->next_communities = a->v.n / 8;
+	rd_skip(&a->v, a->v.n);
+	return DEC_OK;
+}
+
 static enum dec dec_large_communities(struct walk *w, struct attr *a)
 {
 	w->u->large_communities = a->v.p;
@@ -382,7 +390,7 @@ static const struct attr_desc attr_table[] = {
 	[BGP_ATTR_CLUSTER_LIST] = {"CLUSTER_LIST", ONT, -1, 4, WITHDRAW, true, false, dec_skip},       /* 7.10 */
 	[BGP_ATTR_MP_REACH] = {"MP_REACH_NLRI", ONT, -1, 0, RESET, false, false, dec_mp_reach},        /* 7.11 */
 	[BGP_ATTR_MP_UNREACH] = {"MP_UNREACH_NLRI", ONT, -1, 0, RESET, false, false, dec_mp_unreach},  /* 7.11 */
-	[BGP_ATTR_EXT_COMMUNITIES] = {"EXTENDED_COMMUNITIES", OT, -1, 8, WITHDRAW, false, false, dec_skip}, /* 7.14 */
+	[BGP_ATTR_EXT_COMMUNITIES] = {"EXTENDED_COMMUNITIES", OT, -1, 8, WITHDRAW, false, false, dec_ext_communities}, /* 7.14 */
 	/* RFC 6793 6: a malformed AS4_PATH or AS4_AGGREGATOR is discarded. */
 	[BGP_ATTR_AS4_PATH] = {"AS4_PATH", OT, -1, 0, DISCARD, false, true, dec_as4_path},
 	[BGP_ATTR_AS4_AGGREGATOR] = {"AS4_AGGREGATOR", OT, 8, 0, DISCARD, false, true, dec_skip},

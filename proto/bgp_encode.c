@@ -120,6 +120,14 @@ static size_t put_path_attrs(const struct bgp_route_attrs *a, uint8_t family, st
 		for (size_t i = 0; i < a->ncommunities && !w.full; i++)
 			wr_u32(&w, a->communities[i]);
 	}
+	if (a->next_communities) {
+		put_attr_header(&w, BGP_ATTRF_OPTIONAL | BGP_ATTRF_TRANSITIVE, BGP_ATTR_EXT_COMMUNITIES,
+				a->next_communities * 8);
+		for (size_t i = 0; i < a->next_communities && !w.full; i++) {
+			wr_u32(&w, (uint32_t)(a->ext_communities[i] >> 32));
+			wr_u32(&w, (uint32_t)a->ext_communities[i]);
+		}
+	}
 	if (as4_path) {
 		put_attr_header(&w, BGP_ATTRF_OPTIONAL | BGP_ATTRF_TRANSITIVE, BGP_ATTR_AS4_PATH, 6);
 		wr_u8(&w, BGP_AS_SEQUENCE);

@@ -129,6 +129,17 @@ uint32_t bgp_community_at(const struct bgp_update *u, size_t i)
 	return v;
 }
 
+uint64_t bgp_ext_community_at(const struct bgp_update *u, size_t i)
+{
+	struct rd r = rd_init(u->ext_communities, u->next_communities * 8);
+	uint32_t hi = 0, lo = 0;
+
+	rd_skip(&r, i * 8);
+	rd_u32(&r, &hi);
+	rd_u32(&r, &lo);
+	return (uint64_t)hi << 32 | lo;
+}
+
 void bgp_large_community_at(const struct bgp_update *u, size_t i, uint32_t out[3])
 {
 	struct rd r = rd_init(u->large_communities, u->nlarge_communities * 12);

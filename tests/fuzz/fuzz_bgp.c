@@ -157,6 +157,9 @@ static bool encode_all(const struct bgp_route_attrs *a, struct bgp_prefix *pfx, 
 				bgp_large_community_at(&u, i, lc);
 				CHECK(memcmp(lc, a->large_communities[i], sizeof(lc)) == 0);
 			}
+			CHECK(u.next_communities == a->next_communities);
+			for (size_t i = 0; i < u.next_communities; i++)
+				CHECK(bgp_ext_community_at(&u, i) == a->ext_communities[i]);
 			CHECK(!!(u.attrs_seen & (1u << BGP_ATTR_MED)) == a->has_med && (!a->has_med || u.med == a->med));
 			if (!a->ebgp)
 				CHECK(u.local_pref == (a->has_local_pref ? a->local_pref : 100));
@@ -221,6 +224,7 @@ static void round_trip(const struct bgp_route_attrs *a, const struct bgp_prefix 
 static void reencode_update(const struct bgp_update *u, bool as4, bool ibgp)
 {
 	static uint32_t comms[BGP_MAX_LEN / 4], large[BGP_MAX_LEN / 12][3];
+	static uint64_t ext[BGP_MAX_LEN / 8];
 	static struct bgp_prefix pfx[MAX_PFX];
 	struct bgp_route_attrs a = {.ebgp = !ibgp, .peer_as4 = as4, .origin = u->origin};
 	struct bgp_as_path_iter it;
@@ -248,7 +252,16 @@ static void reencode_update(const struct bgp_update *u, bool as4, bool ibgp)
 		bgp_large_community_at(u, i, large[i]);
 	a.large_communities = (const uint32_t(*)[3])large;
 	a.nlarge_communities = u->nlarge_communities;
-	size_t attr_bytes = u->ncommunities * 4 + u->nlarge_communities * 12;
+	for (size_t i = 0; i < u->next_communities; i++) {
+		uint16_t as;
+		float bw;
+		ext[i] = bgp_ext_community_at(u, i);
+		if (bgp_link_bw_decode(ext[i], &as, &bw))
+			CHECK(bgp_link_bw_community(as, bw) == ext[i]);
+	}
+	a.ext_communities = ext;
+	a.next_communities = u->next_communities;
+	size_t attr_bytes = u->ncommunities * 4 + u->nlarge_communities * 12 + u->next_communities * 8;
 
 	n = collect(u->nlri, u->nlri_len, 4, pfx, MAX_PFX);
 	round_trip(&a, pfx, n, attr_bytes);

@@ -623,6 +623,49 @@ static void test_pack_mixed(void **state)
 	}
 }
 
+/* EXTENDED_COMMUNITIES (RFC 4360) with a link bandwidth community: 65001, 1250000.0 bytes/s. */
+static void test_encode_link_bandwidth(void **state)
+{
+	uint8_t buf[BGP_MAX_LEN];
+	struct bgp_prefix v4[] = {pfx_text("198.51.100.0/24")};
+	struct bgp_route_attrs a = ebgp4();
+	uint64_t ext[] = {bgp_link_bw_community(65001, 1250000.0f)};
+	struct bgp_update u;
+	struct bgp_error err;
+	size_t used, n;
+	uint16_t as;
+	float bw;
+
+	(void)state;
+	assert_true(ext[0] == 0x4004fde949989680ull);
+	a.has_med = false;
+	a.ncommunities = a.nlarge_communities = 0;
+	a.ext_communities = ext, a.next_communities = 1;
+	n = bgp_update_encode(&a, v4, 1, &used, buf, sizeof(buf));
+	assert_int_equal(used, 1);
+	expect_hex("eBGP IPv4 link bandwidth", buf, n,
+		   MARKER "003a 02 0000 001f"
+		   "40010100 4002060201 0000fde9 400304 c0000201 c01008 4004fde9 49989680"
+		   "18 c63364");
+	assert_true(bgp_update_decode(buf + BGP_HEADER_LEN, n - BGP_HEADER_LEN, true, false, &u, &err));
+	assert_false(u.treat_as_withdraw);
+	assert_int_equal(u.next_communities, 1);
+	assert_true(bgp_ext_community_at(&u, 0) == ext[0]);
+	assert_true(bgp_link_bw_decode(bgp_ext_community_at(&u, 0), &as, &bw));
+	assert_int_equal(as, 65001);
+	assert_true(bw == 1250000.0f);
+	assert_int_equal(bgp_update_size(&a, v4), n);
+
+	/* Not link bandwidth: another subtype, the transitive type, a NaN or negative value. */
+	assert_false(bgp_link_bw_decode(0x4003fde949989680ull, &as, &bw));
+	assert_false(bgp_link_bw_decode(0x0004fde949989680ull, &as, &bw));
+	assert_false(bgp_link_bw_decode(0x4004fde97fc00000ull, &as, &bw));
+	assert_false(bgp_link_bw_decode(0x4004fde9bf800000ull, &as, &bw));
+	assert_true(bgp_link_bw_decode(0x4004fde900000000ull, &as, &bw) && bw == 0.0f);
+	/* A negative value is not encoded: 0 instead. */
+	assert_true(bgp_link_bw_community(1, -5.0f) == 0x4004000100000000ull);
+}
+
 /* Packing picks among the family of the first prefix only, and leaves the others for later. */
 static void test_pack_families(void **state)
 {
@@ -656,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_pack_10k),
 		cmocka_unit_test(test_pack_mixed),
 		cmocka_unit_test(test_pack_families),
+		cmocka_unit_test(test_encode_link_bandwidth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
