@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "duration.h"
+#include "link_bw.h"
 #include "ovn.h"
 
 size_t dec_enter(struct dec *d, const char *field)
@@ -168,11 +169,16 @@ void dec_strs(struct dec *d, const struct doc_node *n, struct vstrs *out)
 	}
 }
 
-/* No prefix: every key; else those with it, and with ovn Kube-OVN's too (ovn_annotation_kept). */
+/*
+ * No prefix: every key; else those with it, and with ovn (annotations)
+ * Kube-OVN's (ovn_annotation_kept) and vipcast's link bandwidth opt-in too.
+ */
 static bool kept(const struct doc_node *key, const char *prefix, bool ovn)
 {
 	return !prefix || strncmp(key->scalar.text, prefix, strlen(prefix)) == 0 ||
-	       (ovn && ovn_annotation_kept(key->scalar.text, key->scalar.len));
+	       (ovn && (ovn_annotation_kept(key->scalar.text, key->scalar.len) ||
+			(key->scalar.len == strlen(ANNOTATION_LINK_BW) &&
+			 memcmp(key->scalar.text, ANNOTATION_LINK_BW, key->scalar.len) == 0)));
 }
 
 static void labels_filtered(struct dec *d, const struct doc_node *n, struct labels *out, const char *prefix, bool ovn)

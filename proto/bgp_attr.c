@@ -390,7 +390,8 @@ static const struct attr_desc attr_table[] = {
 	[BGP_ATTR_CLUSTER_LIST] = {"CLUSTER_LIST", ONT, -1, 4, WITHDRAW, true, false, dec_skip},       /* 7.10 */
 	[BGP_ATTR_MP_REACH] = {"MP_REACH_NLRI", ONT, -1, 0, RESET, false, false, dec_mp_reach},        /* 7.11 */
 	[BGP_ATTR_MP_UNREACH] = {"MP_UNREACH_NLRI", ONT, -1, 0, RESET, false, false, dec_mp_unreach},  /* 7.11 */
-	[BGP_ATTR_EXT_COMMUNITIES] = {"EXTENDED_COMMUNITIES", OT, -1, 8, WITHDRAW, false, false, dec_ext_communities}, /* 7.14 */
+	[BGP_ATTR_EXT_COMMUNITIES] = {"EXTENDED_COMMUNITIES", OT, -1, 8, WITHDRAW, false, false,
+				      dec_ext_communities}, /* 7.14 */
 	/* RFC 6793 6: a malformed AS4_PATH or AS4_AGGREGATOR is discarded. */
 	[BGP_ATTR_AS4_PATH] = {"AS4_PATH", OT, -1, 0, DISCARD, false, true, dec_as4_path},
 	[BGP_ATTR_AS4_AGGREGATOR] = {"AS4_AGGREGATOR", OT, 8, 0, DISCARD, false, true, dec_skip},

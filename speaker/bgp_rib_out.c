@@ -124,7 +124,8 @@ static void emit_announcements(struct emitter *e, const struct bgp_route_attrs *
 	}
 }
 
-static struct bgp_route_attrs route_attrs(const struct rib_peer *peer, const struct plan_attrs *pa)
+/* ext: room for the extended communities, which a holds. */
+static struct bgp_route_attrs route_attrs(const struct rib_peer *peer, const struct plan_attrs *pa, uint64_t ext[1])
 {
 	struct bgp_route_attrs a = peer->base;
 	a.has_local_pref = pa->has_local_pref;  /* the encoder sends LOCAL_PREF to iBGP peers only */
@@ -133,6 +134,11 @@ static struct bgp_route_attrs route_attrs(const struct rib_peer *peer, const str
 	a.ncommunities = pa->ncommunities;
 	a.large_communities = (const uint32_t(*)[3])pa->large;
 	a.nlarge_communities = pa->nlarge;
+	if (pa->link_bw_eps) {
+		ext[0] = bgp_link_bw_community(bgp_as2(a.local_as), (float)pa->link_bw_eps * PLAN_LINK_BW_UNIT);
+		a.ext_communities = ext;
+		a.next_communities = 1;
+	}
 	return a;
 }
 
@@ -244,7 +250,8 @@ void rib_diff(const struct rib_set *from, struct rib_set *to, const struct rib_p
 	for (size_t k = 0, m; k < ntodo; k = m) {
 		for (m = k; m < ntodo && todo[m].attrs == todo[k].attrs && todo[m].pfx.family == todo[k].pfx.family;)
 			m++;
-		struct bgp_route_attrs a = route_attrs(peer, &to->attrs[todo[k].attrs]);
+		uint64_t ext[1];
+		struct bgp_route_attrs a = route_attrs(peer, &to->attrs[todo[k].attrs], ext);
 		enum bgp_af af = prefix_af(&todo[k].pfx);
 		check_group(e, &a, todo, k, m, to, gone[af], &ngone[af]);
 	}
@@ -259,7 +266,8 @@ void rib_diff(const struct rib_set *from, struct rib_set *to, const struct rib_p
 		for (m = k; m < ntodo && todo[m].attrs == todo[k].attrs && todo[m].pfx.family == todo[k].pfx.family; m++)
 			if (!todo[m].skip)
 				group[ng++] = todo[m].pfx;
-		struct bgp_route_attrs a = route_attrs(peer, &to->attrs[todo[k].attrs]);
+		uint64_t ext[1];
+		struct bgp_route_attrs a = route_attrs(peer, &to->attrs[todo[k].attrs], ext);
 		emit_announcements(e, &a, group, ng);
 	}
 	free(group);

@@ -77,6 +77,14 @@ static bool svc_ready_on(const struct ready_index *ix, const struct object *svc,
 	return false;
 }
 
+static uint32_t svc_ready_count_on(const struct ready_index *ix, const struct object *svc, const char *node)
+{
+	uint32_t n = 0;
+	for (size_t i = ready_first(ix, svc); i < ix->n && ix->v[i].svc == svc; i++)
+		n += ix->v[i].node && strcmp(ix->v[i].node, node) == 0;
+	return n;
+}
+
 /* Why a node announces nothing, or NULL when it may. */
 const char *plan_node_silent(const struct object *n)
 {
@@ -124,7 +132,13 @@ bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b)
 	return a->has_local_pref == b->has_local_pref && (!a->has_local_pref || a->local_pref == b->local_pref) &&
 	       a->ncommunities == b->ncommunities && a->nlarge == b->nlarge &&
 	       (!a->ncommunities || !memcmp(a->communities, b->communities, a->ncommunities * 4)) &&
-	       (!a->nlarge || !memcmp(a->large, b->large, a->nlarge * 12));
+	       (!a->nlarge || !memcmp(a->large, b->large, a->nlarge * 12)) && a->link_bw_eps == b->link_bw_eps;
+}
+
+bool plan_adv_link_bw(const struct object *adv)
+{
+	const char *v = labels_get(&adv->meta.annotations, ANNOTATION_LINK_BW);
+	return v && strcmp(v, LINK_BW_PER_ENDPOINT) == 0;
 }
 
 struct builder {
@@ -183,7 +197,19 @@ static uint32_t adv_attrs(struct builder *b, const struct object *adv)
 	return attrs_intern(b, &a);
 }
 
-/* The union of two sets; a local-pref written on either wins (validation refuses two that differ). */
+/* Set x with a link bandwidth of eps endpoints. */
+static uint32_t attrs_with_link_bw(struct builder *b, uint32_t x, uint32_t eps)
+{
+	struct plan_attrs a = b->p->attrs[x];  /* its arrays are sorted and unique already: shared, not changed */
+	a.link_bw_eps = eps;
+	return attrs_intern(b, &a);
+}
+
+/*
+ * The union of two sets; a local-pref written on either wins (validation
+ * refuses two that differ); of two link bandwidths the larger (the same
+ * Service through two advertisements, or Services sharing the address).
+ */
 static uint32_t attrs_merge(struct builder *b, uint32_t x, uint32_t y)
 {
 	const struct plan_attrs *a = &b->p->attrs[x], *c = &b->p->attrs[y];
@@ -198,6 +224,7 @@ static uint32_t attrs_merge(struct builder *b, uint32_t x, uint32_t y)
 	memcpy(m.large, a->large, a->nlarge * 12);
 	memcpy(m.large + a->nlarge, c->large, c->nlarge * 12);
 	m.nlarge = a->nlarge + c->nlarge;
+	m.link_bw_eps = a->link_bw_eps > c->link_bw_eps ? a->link_bw_eps : c->link_bw_eps;
 	return attrs_intern(b, &m);
 }
 
@@ -312,6 +339,7 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 		if (!svcs[s].nips || !svc_ready_anywhere(&b->ready, svc) ||
 		    !svc_may_use_node(&b->ready, svc, p->node))
 			continue;
+		uint32_t eps = svc->svc.traffic_policy == TRAFFIC_LOCAL ? svc_ready_count_on(&b->ready, svc, p->node) : 0;
 		for (size_t k = 0; k < svcs[s].nips; k++) {
 			const struct ipaddr *ip = &svcs[s].ips[k];
 			const struct object *pool = plan_pool_of(c, ip);
@@ -322,6 +350,8 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 				    !selectors_match_any(&here[a]->bgpadv.service_selectors, &svc->meta.labels))
 					continue;
 				struct plan_route r = {plan_route_prefix(ip, &here[a]->bgpadv), here_attrs[a]};
+				if (eps && plan_adv_link_bw(here[a]))
+					r.attrs = attrs_with_link_bw(b, r.attrs, eps);
 				for (size_t q = 0; q < p->npeers; q++)
 					if (plan_adv_names_peer(here[a], p->peers[q].peer)) {
 						route_push(&lists[q], &r);

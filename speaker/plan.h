@@ -31,6 +31,7 @@
 #include "arena.h"
 #include "bgp.h"
 #include "config.h"
+#include "link_bw.h"
 #include "services.h"
 
 #define LABEL_EXCLUDE_LB "node.kubernetes.io/exclude-from-external-load-balancers"
@@ -43,7 +44,15 @@ struct plan_attrs {
 	size_t ncommunities;
 	uint32_t (*large)[3];   /* sorted, unique */
 	size_t nlarge;
+	/*
+	 * Link bandwidth (draft-ietf-idr-link-bandwidth): the ready endpoints of
+	 * the route's ETP Local Service on this node, sent as that many times
+	 * PLAN_LINK_BW_UNIT bytes per second; 0: no link bandwidth community.
+	 */
+	uint32_t link_bw_eps;
 };
+
+#define PLAN_LINK_BW_UNIT 125000.0f  /* bytes per second per ready endpoint: 1 Mbit/s */
 
 struct plan_route {
 	struct bgp_prefix pfx;
@@ -115,6 +124,8 @@ struct plan *plan_build_with(const struct config *c, const char *node, const str
 void plan_free(struct plan *p);
 
 bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b);
+/* The BGPAdvertisement asks for link bandwidth (its annotation says per-endpoint). */
+bool plan_adv_link_bw(const struct object *adv);
 /* The plan's peer entry for a BGPPeer of that namespace/name, or NULL. */
 const struct plan_peer *plan_find_peer(const struct plan *p, const char *ns, const char *name);
 

@@ -322,9 +322,10 @@ static void test_lean(void **state)
 		"\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\"}},\"spec\":{\"nodeName\":\"n1\"}}",
 		"{\"apiVersion\":\"metallb.io/v1beta2\",\"kind\":\"BGPPeer\",\"metadata\":{\"name\":\"p\","
 		"\"namespace\":\"metallb-system\",\"annotations\":{\"vipcast.io/kube-ovn-routes\":\"true\","
-		"\"vipcast.io/other\":\"x\"}},\"spec\":{\"myASN\":1,\"peerASN\":2,\"peerAddress\":\"192.0.2.1\"}}",
+		"\"vipcast.io/other\":\"x\",\"vipcast.io/link-bandwidth\":\"per-endpoint\"}},"
+		"\"spec\":{\"myASN\":1,\"peerASN\":2,\"peerAddress\":\"192.0.2.1\"}}",
 	};
-	static const size_t want[] = { 3, 1 };
+	static const size_t want[] = { 3, 2 };
 	for (size_t i = 0; i < 2; i++) {
 		json_t *j = json_loads(texts[i], 0, NULL);
 		struct doc *doc = doc_from_jansson("api", j);

@@ -39,7 +39,7 @@ static void done(struct run *r)
 	config_free(r->c);
 }
 
-/* "203.0.113.0/24 lp=200 c=64500:1,64500:2 l=1:2:3" per route of the peer, joined by "; " */
+/* "203.0.113.0/24 lp=200 c=64500:1,64500:2 l=1:2:3 bw=2" per route of the peer, joined by "; " */
 static const char *routes_of(const struct run *r, const char *peer, char *buf, size_t len)
 {
 	const struct plan_peer *pp = plan_find_peer(r->p, "metallb-system", peer);
@@ -63,6 +63,8 @@ static const char *routes_of(const struct run *r, const char *peer, char *buf, s
 		for (size_t k = 0; k < a->nlarge; k++)
 			at += (size_t)snprintf(buf + at, len - at, "%s%u:%u:%u", k ? "," : " l=", a->large[k][0],
 					       a->large[k][1], a->large[k][2]);
+		if (a->link_bw_eps)
+			at += (size_t)snprintf(buf + at, len - at, " bw=%u", a->link_bw_eps);
 	}
 	return buf;
 }
@@ -199,6 +201,43 @@ static void test_local_traffic_policy(void **state)
 	done(&r);
 }
 
+/*
+ * vipcast.io/link-bandwidth: per-endpoint gives an ETP Local Service's route
+ * the count of its ready endpoints on this node; an ETP Cluster one none, nor
+ * an advertisement without it. Of two advertisements for one route, the
+ * link bandwidth survives the merge.
+ */
+static void test_link_bandwidth(void **state)
+{
+	(void)state;
+	struct run r;
+	char buf[1024];
+	const char *yaml =
+		BASE SVC("l", "203.0.113.3", "Local") SVC("c", "203.0.113.4", "Cluster") EPS("c", "n1", "true")
+		"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: l-x, namespace: default,\n"
+		"  labels: {kubernetes.io/service-name: l}}\naddressType: IPv4\nendpoints: ["
+		"{addresses: [10.0.0.1], nodeName: n1, conditions: {ready: true}},"
+		"{addresses: [10.0.0.2], nodeName: n1, conditions: {ready: true}},"
+		"{addresses: [10.0.0.3], nodeName: n1, conditions: {ready: false}},"
+		"{addresses: [10.0.0.4], nodeName: n2, conditions: {ready: true}}]\n---\n"
+		"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: l-y, namespace: default,\n"
+		"  labels: {kubernetes.io/service-name: l}}\naddressType: IPv4\nendpoints: ["
+		"{addresses: [10.0.0.5], nodeName: n1, conditions: {ready: true}}]\n---\n"
+		"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: bw, namespace: metallb-system, "
+		"annotations: {vipcast.io/link-bandwidth: per-endpoint}}\nspec: {peers: [r1]}\n---\n"
+		"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: plain, namespace: metallb-system}\n"
+		"spec: {communities: ['64500:7']}\n";
+	run(&r, yaml, "n1");
+	assert_string_equal(routes_of(&r, "r1", buf, sizeof(buf)),
+			    "203.0.113.3/32 c=64500:7 bw=3; 203.0.113.4/32 c=64500:7");
+	assert_string_equal(routes_of(&r, "r2", buf, sizeof(buf)), "203.0.113.3/32 c=64500:7; 203.0.113.4/32 c=64500:7");
+	done(&r);
+	run(&r, yaml, "n2");
+	assert_string_equal(routes_of(&r, "r1", buf, sizeof(buf)),
+			    "203.0.113.3/32 c=64500:7 bw=1; 203.0.113.4/32 c=64500:7");
+	done(&r);
+}
+
 static void test_silent_nodes(void **state)
 {
 	(void)state;
@@ -275,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_two_advertisements_merge),
 		cmocka_unit_test(test_bgp_service_selectors),
 		cmocka_unit_test(test_local_traffic_policy),
+		cmocka_unit_test(test_link_bandwidth),
 		cmocka_unit_test(test_silent_nodes),
 		cmocka_unit_test(test_l2_eligibility),
 	};

@@ -2,8 +2,9 @@
  * A patched plan equals the plan built afresh: random Services and
  * EndpointSlices changed a few at a time (addresses shared between
  * Services, dual-stack, externalTrafficPolicy Local, labels chosen by
- * serviceSelectors, BGP and L2 advertisements), each step patched from the
- * last patched plan and compared with plan_build() of the same state.
+ * serviceSelectors, BGP and L2 advertisements, link bandwidth from the
+ * count of ready endpoints per node), each step patched from the last
+ * patched plan and compared with plan_build() of the same state.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,6 +44,9 @@ static const char base_yaml[] =
 	"spec: {localPref: 200, communities: ['64500:1'], aggregationLength: 32}\n---\n"
 	"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: xonly, namespace: metallb-system}\n"
 	"spec: {ipAddressPools: [p1], peers: [r2], communities: ['64500:2'], serviceSelectors: [{matchLabels: {app: web}}]}\n---\n"
+	"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: lbw, namespace: metallb-system, "
+	"annotations: {vipcast.io/link-bandwidth: per-endpoint}}\n"
+	"spec: {ipAddressPools: [p2], communities: ['64500:3']}\n---\n"
 	"apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2a, namespace: metallb-system}\n"
 	"spec: {ipAddressPools: [p2], interfaces: [eth0], nodeSelectors: [{matchLabels: {zone: a}}]}\n---\n"
 	"apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2b, namespace: metallb-system}\n"
@@ -120,9 +124,11 @@ static void write_slice(struct world *w, int i, int k)
 			  "labels: {kubernetes.io/service-name: s%02d}}\naddressType: IPv4\nendpoints: [",
 			  name, i);
 	for (int n = 0; n < 3; n++)
-		at += snprintf(yaml + at, sizeof(yaml) - (size_t)at,
-			       "%s{addresses: [10.0.%d.%d], nodeName: %s, conditions: {ready: %s}}", n ? ", " : "", i, n,
-			       nodes[n], s->ready[k] & (1 << n) ? "true" : "false");
+		for (int e = 0; e <= n; e++)  /* node nN holds N endpoints, so counts differ from node to node */
+			at += snprintf(yaml + at, sizeof(yaml) - (size_t)at,
+				       "%s{addresses: [10.%d.%d.%d], nodeName: %s, conditions: {ready: %s}}",
+				       n || e ? ", " : "", k, i, 10 * n + e, nodes[n],
+				       s->ready[k] & (1 << n) ? "true" : "false");
 	snprintf(yaml + at, sizeof(yaml) - (size_t)at, "]\n");
 	put(w, make(yaml, KIND_ENDPOINTSLICE, name));
 }
@@ -197,6 +203,8 @@ static void same_strs(const char *const *a, const char *const *b, size_t n)
 		assert_string_equal(a[i], b[i]);
 }
 
+static size_t link_bw_routes;  /* routes compared that carry a link bandwidth */
+
 static void same_plan(const struct plan *a, const struct plan *b)
 {
 	assert_int_equal(a->node_found, b->node_found);
@@ -209,6 +217,7 @@ static void same_plan(const struct plan *a, const struct plan *b)
 		for (size_t r = 0; r < x->nroutes; r++) {
 			assert_int_equal(bgp_prefix_cmp(&x->routes[r].pfx, &y->routes[r].pfx), 0);
 			assert_true(plan_attrs_eq(&a->attrs[x->routes[r].attrs], &b->attrs[y->routes[r].attrs]));
+			link_bw_routes += a->attrs[x->routes[r].attrs].link_bw_eps > 0;
 		}
 	}
 	assert_int_equal(a->nbgp_svcs, b->nbgp_svcs);
@@ -288,15 +297,19 @@ static void walk(uint64_t seed, const char *node, unsigned steps)
 static void test_patch_equals_build_n1(void **state)
 {
 	(void)state;
+	link_bw_routes = 0;
 	for (uint64_t seed = 1; seed <= 12; seed++)
 		walk(seed, "n1", 60);
+	assert_true(link_bw_routes > 0);
 }
 
 static void test_patch_equals_build_n2_and_silent(void **state)
 {
 	(void)state;
+	link_bw_routes = 0;
 	for (uint64_t seed = 100; seed <= 106; seed++) {
 		walk(seed, "n2", 40);
+		assert_true(link_bw_routes > 0);
 		walk(seed, "n3", 20);  /* excluded: announces nothing, L2 still planned for the others */
 		walk(seed, "absent", 10);
 	}
