@@ -1,0 +1,143 @@
+#!/bin/sh
+# Link bandwidth (draft-ietf-idr-link-bandwidth) towards FRR 8.4 (zebra and bgpd,
+# `maximum-paths`, weighted ECMP from the link bandwidth community):
+#   rtr 192.0.2.1 (AS 64512) ---- lan ---- node1..node3 (192.0.2.11-13, AS 64513)
+# One Service, externalTrafficPolicy: Local, VIP 198.51.100.10, announced by the three
+# nodes through a BGPAdvertisement annotated vipcast.io/link-bandwidth: per-endpoint.
+#   1. 1, 2 and 5 ready endpoints on node1..3: the kernel route at the router has three
+#      nexthops weighted 1:2:5 (shares within 0.03 of 1/8, 2/8, 5/8).
+#   2. The EndpointSlice rewritten to 5, 2, 1 (file mode reloads): weights 5:2:1.
+#   3. An endpoint not ready does not count: 5, 2, 1 with two of node1's not ready: 3:2:1.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/bfd_common.sh"
+e2e_init bgp_link_bandwidth "$1" /usr/lib/frr/zebra /usr/lib/frr/bfdd /usr/lib/frr/bgpd vtysh ip
+
+VIP=198.51.100.10
+ns_add rtr n1 n2 n3
+lan_add lan
+lan_attach lan rtr eth0 192.0.2.1/24
+for i in 1 2 3; do lan_attach lan n$i eth0 192.0.2.1$i/24; done
+
+{
+	cat <<EOF
+hostname rtr
+log file $E2E_TMP/rtr/bgpd.log debugging
+router bgp 64512
+ bgp router-id 192.0.2.1
+ no bgp ebgp-requires-policy
+ bgp bestpath as-path multipath-relax
+EOF
+	for i in 1 2 3; do
+		echo " neighbor 192.0.2.1$i remote-as 64513"
+		echo " neighbor 192.0.2.1$i timers 2 6"
+		echo " neighbor 192.0.2.1$i timers connect 1"
+	done
+	echo " address-family ipv4 unicast"
+	echo "  maximum-paths 8"
+	echo " exit-address-family"
+} >"$E2E_TMP/bgpd.conf"
+printf 'hostname rtr\n' >"$E2E_TMP/bfdd.conf"
+
+# svc_file ENDPOINTS... -> the Service and its EndpointSlice, one endpoint per word:
+# NODE (ready) or NODE:no (not ready)
+svc_file() {
+	local e i=0 ready
+	cat <<EOF
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]
+status: {loadBalancer: {ingress: [{ip: $VIP}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-abcde
+  namespace: default
+  labels: {kubernetes.io/service-name: web}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints:
+EOF
+	for e in "$@"; do
+		i=$((i + 1))
+		ready=true
+		case $e in *:no) ready=false ;; esac
+		printf '  - {addresses: ["198.18.255.%s"], conditions: {ready: %s}, nodeName: %s}\n' "$i" "$ready" "${e%%:*}"
+	done
+}
+rep() { local k; for ((k = 0; k < $2; k++)); do printf '%s ' "$1"; done; }
+set_endpoints() {  # N1 N2 N3 [EXTRA...]: ready endpoints per node, then more words for svc_file
+	local i eps
+	eps="$(rep node1 "$1")$(rep node2 "$2")$(rep node3 "$3")"
+	shift 3
+	# shellcheck disable=SC2086
+	for i in 1 2 3; do svc_file $eps "$@" | cfg_write "$E2E_TMP/config$i" svc-web.yaml; done
+}
+
+for i in 1 2 3; do
+	C="$E2E_TMP/config$i"
+	mkdir -p "$C"
+	cfg_node "node$i" "192.0.2.1$i" | cfg_write "$C" nodes.yaml
+	cfg_pool vips 198.51.100.0/24 | cfg_write "$C" pool.yaml
+	cfg_peer rtr 64513 64512 192.0.2.1 connectTime=1s | cfg_write "$C" peer.yaml
+	cat <<EOF | cfg_write "$C" adv.yaml
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata:
+  name: weighted
+  namespace: metallb-system
+  annotations:
+    vipcast.io/link-bandwidth: per-endpoint
+spec:
+  ipAddressPools: [vips]
+EOF
+done
+set_endpoints 1 2 5
+for i in 1 2 3; do cfg_check "$E2E_TMP/config$i"; done
+
+start_frr_bfd rtr rtr "$E2E_TMP/bgpd.conf" "$E2E_TMP/bfdd.conf"
+for i in 1 2 3; do start_speaker s$i n$i "$E2E_TMP/config$i" node$i; done
+
+# weights -> "W1 W2 W3": the kernel route's nexthop weights at the router, per node (0: none)
+weights() {
+	ip -n "$(ns rtr)" -4 route show "$VIP/32" 2>/dev/null | awk '
+		{ for (i = 1; i < NF; i++) { if ($i == "via") nh = $(i + 1); if ($i == "weight") w[nh] = $(i + 1) } }
+		/nexthop/ && !/weight/ { for (i = 1; i < NF; i++) if ($i == "via") w[$(i + 1)] = 1 }
+		END { printf "%d %d %d\n", w["192.0.2.11"], w["192.0.2.12"], w["192.0.2.13"] }'
+}
+# weighted A B C -> the three weights are in proportion A:B:C (each share within 0.03)
+weighted() {
+	local w
+	w=$(weights)
+	echo "$w $*" | awk '{ s = $1 + $2 + $3; t = $4 + $5 + $6; if (s == 0 || $1 == 0 || $2 == 0 || $3 == 0) exit 1
+		for (i = 1; i <= 3; i++) { d = $i / s - $(i + 3) / t; if (d < -0.03 || d > 0.03) exit 1 } }'
+}
+
+scenario "sessions"
+for i in 1 2 3; do require_within 20 "node$i Established" frr_established rtr 192.0.2.1$i; done
+
+scenario "1, 2 and 5 ready endpoints"
+check_within 15 "three nexthops weighted 1:2:5" weighted 1 2 5
+log "route at the router: $(ip -n "$(ns rtr)" -4 route show "$VIP/32" | tr '\n' ' ')"
+log "weights: $(weights)"
+frr_vtysh rtr "show bgp ipv4 unicast $VIP/32" >"$E2E_TMP/bgp-route.txt" 2>&1
+check "FRR shows the link bandwidth of each path" grep -q 'Extended Community: LB:64513' "$E2E_TMP/bgp-route.txt"
+
+scenario "endpoints moved: 5, 2 and 1"
+set_endpoints 5 2 1
+check_within 15 "weights follow: 5:2:1" weighted 5 2 1
+log "weights: $(weights)"
+
+scenario "endpoints not ready do not count"
+set_endpoints 3 2 1 node1:no node1:no
+check_within 15 "weights 3:2:1 (node1 has 5 endpoints, 3 ready)" weighted 3 2 1
+log "weights: $(weights)"
+
+e2e_finish
