@@ -96,6 +96,8 @@ static json_t *route_json(const struct plan_route *r, const struct plan_attrs *a
 	}
 	json_t *j = json_pack("{s:s, s:o, s:o}", "prefix", pfx, "communities", comm, "large_communities", large);
 	json_object_set_new(j, "local_pref", a->has_local_pref ? json_integer(a->local_pref) : json_null());
+	if (a->link_bw_eps)
+		json_object_set_new(j, "link_bandwidth_endpoints", json_integer(a->link_bw_eps));
 	return j;
 }
 

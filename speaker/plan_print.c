@@ -79,9 +79,12 @@ static json_t *route_json(const struct plan *p, const struct plan_route *r)
 		snprintf(buf, sizeof(buf), "%u:%u:%u", at->large[i][0], at->large[i][1], at->large[i][2]);
 		json_array_append_new(large, json_string(buf));
 	}
-	return json_pack("{s:s, s:o, s:o, s:o}", "prefix", pfx, "local_pref",
-			 at->has_local_pref ? json_integer(at->local_pref) : json_null(), "communities", comms,
-			 "large_communities", large);
+	json_t *j = json_pack("{s:s, s:o, s:o, s:o}", "prefix", pfx, "local_pref",
+			      at->has_local_pref ? json_integer(at->local_pref) : json_null(), "communities", comms,
+			      "large_communities", large);
+	if (at->link_bw_eps)
+		json_object_set_new(j, "link_bandwidth_endpoints", json_integer(at->link_bw_eps));
+	return j;
 }
 
 static json_t *peers_json(const struct plan *p, const struct config *c)
