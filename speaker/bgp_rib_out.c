@@ -223,6 +223,29 @@ static size_t walk(const struct rib_set *from, struct rib_set *to, const struct 
 	return ntodo;
 }
 
+bool rib_bandwidth_only(const struct rib_set *from, const struct rib_set *to)
+{
+	bool differ = false;
+	if (from->n != to->n)
+		return false;
+	for (size_t i = 0; i < to->n; i++) {
+		if (bgp_prefix_cmp(&from->routes[i].pfx, &to->routes[i].pfx) != 0)
+			return false;
+		const struct plan_attrs *a = &from->attrs[from->routes[i].attrs], *b = &to->attrs[to->routes[i].attrs];
+		if (a->link_bw_eps == b->link_bw_eps) {
+			if (!plan_attrs_eq(a, b))
+				return false;
+			continue;
+		}
+		struct plan_attrs same = *b;
+		same.link_bw_eps = a->link_bw_eps;
+		if (!plan_attrs_eq(a, &same))
+			return false;
+		differ = true;
+	}
+	return differ;
+}
+
 void rib_diff(const struct rib_set *from, struct rib_set *to, const struct rib_peer *peer,
 	      void (*emit)(const uint8_t *msg, size_t len, void *arg), void *arg, struct rib_diff_stats *st)
 {

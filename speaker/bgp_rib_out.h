@@ -56,6 +56,13 @@ struct rib_diff_stats {
  * to->unsent which routes could not be sent. From NULL it sends the whole of
  * `to` (a new session), trying again the routes that failed before.
  */
+/*
+ * `from` and `to` hold the same prefixes and differ, where they do, only in
+ * the link bandwidth (plan_attrs.link_bw_eps): an update the session may
+ * hold back (bgp_session.c, LINK_BW_MIN_INTERVAL_MS). False when equal.
+ */
+bool rib_bandwidth_only(const struct rib_set *from, const struct rib_set *to);
+
 void rib_diff(const struct rib_set *from, struct rib_set *to, const struct rib_peer *peer,
 	      void (*emit)(const uint8_t *msg, size_t len, void *arg), void *arg, struct rib_diff_stats *st);
 

@@ -28,6 +28,14 @@
 #define MSGS_PER_WAKEUP 512       /* bound on work per read event (STYLE 9) */
 #define CONNECT_TIMEOUT_S 10      /* a TCP connection attempt gives up after this */
 #define CLOSE_FLUSH_MS 2000       /* how long a closing connection may take to flush its NOTIFICATION */
+/*
+ * Damping of link bandwidth (README, "Link bandwidth"): an update that only
+ * changes link bandwidths goes out at most this often per session; held
+ * back, the latest one goes when the interval ends. Anything else (a route
+ * announced, withdrawn, or another attribute changed) goes at once, with
+ * the bandwidths of the moment.
+ */
+#define LINK_BW_MIN_INTERVAL_MS 5000
 #define OUT_MAX (32u << 20)       /* output one connection may queue; past it the peer is not reading */
 
 enum { SLOT_OUT, SLOT_IN, SLOTS };
@@ -95,6 +103,10 @@ struct bgp_session {
 	bool gr_negotiated, gr_notification;  /* on the last Established connection */
 	struct rib_set desired;
 	struct rib_peer rib;
+	struct rib_set held;           /* a bandwidth-only update held back (has_held) */
+	bool has_held;
+	struct event *bw_timer;        /* sends held */
+	uint64_t bw_sent_ms;           /* monotonic: the last bandwidth-only update sent */
 	struct {
 		uint64_t msgs_in, msgs_out, updates_in, prefixes_in, withdrawn_in, treat_as_withdraw, eor_in;
 		uint64_t announced, withdrawn, skipped, flaps, rejected, updates_out;
@@ -534,12 +546,17 @@ static void send_full_table(struct bgp_session *s, struct bgp_conn *c, bool end_
 		 end_of_rib ? ", then End-of-RIB" : " (route refresh)");
 }
 
-void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *routes, size_t n,
-			    const struct plan_attrs *attrs, size_t nattrs)
+/* Makes next the desired set, sending the difference to an Established peer; takes next. */
+static void apply_routes(struct bgp_session *s, struct rib_set next)
 {
-	struct rib_set next = {0};
-	rib_set_copy(&next, routes, n, attrs, nattrs);
+	if (s->has_held) {
+		evtimer_del(s->bw_timer);
+		rib_set_clear(&s->held);
+		s->has_held = false;
+	}
 	struct bgp_conn *est = established_conn(s);
+	if (est && rib_bandwidth_only(&s->desired, &next))
+		s->bw_sent_ms = mono_ms();
 	if (est) {
 		struct rib_diff_stats st = {0};
 		rib_diff(&s->desired, &next, &s->rib, emit_to_conn, est, &st);
@@ -553,6 +570,38 @@ void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *rout
 	}
 	rib_set_clear(&s->desired);
 	s->desired = next;
+}
+
+static void send_held(evutil_socket_t fd, short what, void *arg)
+{
+	struct bgp_session *s = arg;
+	(void)fd, (void)what;
+	struct rib_set next = s->held;
+	memset(&s->held, 0, sizeof(s->held));
+	s->has_held = false;
+	apply_routes(s, next);
+}
+
+void bgp_session_set_routes(struct bgp_session *s, const struct plan_route *routes, size_t n,
+			    const struct plan_attrs *attrs, size_t nattrs)
+{
+	struct rib_set next = {0};
+	rib_set_copy(&next, routes, n, attrs, nattrs);
+	uint64_t now = mono_ms();
+	if (established_conn(s) && s->bw_sent_ms && now - s->bw_sent_ms < LINK_BW_MIN_INTERVAL_MS &&
+	    rib_bandwidth_only(&s->desired, &next)) {
+		rib_set_clear(&s->held);
+		s->held = next;
+		if (!s->has_held) {
+			uint64_t wait = LINK_BW_MIN_INTERVAL_MS - (now - s->bw_sent_ms);
+			struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000 * 1000)};
+			evtimer_add(s->bw_timer, &tv);
+			log_debug(s->name, "link bandwidth change held back %llu ms", (unsigned long long)wait);
+		}
+		s->has_held = true;
+		return;
+	}
+	apply_routes(s, next);
 }
 
 /* ---- actions ---- */
@@ -1053,7 +1102,10 @@ static void session_free(struct bgp_session *s)
 		slot_free(&s->conn[i]);
 	if (s->retry)
 		event_free(s->retry);
+	if (s->bw_timer)
+		event_free(s->bw_timer);
 	rib_set_clear(&s->desired);
+	rib_set_clear(&s->held);
 	free(s);
 }
 
@@ -1071,7 +1123,8 @@ struct bgp_session *bgp_session_new(struct event_base *base, const struct bgp_se
 	s->state = BS_IDLE;
 	s->state_since = time(NULL);
 	s->retry = evtimer_new(base, session_dial, s);
-	if (!s->retry || !slot_init(s, SLOT_OUT) || !slot_init(s, SLOT_IN)) {
+	s->bw_timer = evtimer_new(base, send_held, s);
+	if (!s->retry || !s->bw_timer || !slot_init(s, SLOT_OUT) || !slot_init(s, SLOT_IN)) {
 		log_error(s->name, "out of memory: no session for BGPPeer %s", cfg->name);
 		session_free(s);
 		return NULL;

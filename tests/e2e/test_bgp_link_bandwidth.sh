@@ -8,6 +8,9 @@
 #      nexthops weighted 1:2:5 (shares within 0.03 of 1/8, 2/8, 5/8).
 #   2. The EndpointSlice rewritten to 5, 2, 1 (file mode reloads): weights 5:2:1.
 #   3. An endpoint not ready does not count: 5, 2, 1 with two of node1's not ready: 3:2:1.
+#      This change comes right after the last: damped, it reaches the router only once 5 s
+#      have passed since the last bandwidth-only UPDATE (LINK_BW_MIN_INTERVAL_MS).
+#   4. The Service's endpoints all go from node3: withdrawn at once (no damping), 3:2 left.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bfd_common.sh"
@@ -120,6 +123,13 @@ weighted() {
 		for (i = 1; i <= 3; i++) { d = $i / s - $(i + 3) / t; if (d < -0.03 || d > 0.03) exit 1 } }'
 }
 
+# two_paths -> node1 and node2 weighted 3:2, no path through node3
+two_paths() {
+	local w
+	w=$(weights)
+	echo "$w" | awk '{ s = $1 + $2; if ($3 != 0 || $1 == 0 || $2 == 0) exit 1; d = $1 / s - 0.6; exit !(d > -0.03 && d < 0.03) }'
+}
+
 scenario "sessions"
 for i in 1 2 3; do require_within 20 "node$i Established" frr_established rtr 192.0.2.1$i; done
 
@@ -133,11 +143,21 @@ check "FRR shows the link bandwidth of each path" grep -q 'Extended Community: L
 scenario "endpoints moved: 5, 2 and 1"
 set_endpoints 5 2 1
 check_within 15 "weights follow: 5:2:1" weighted 5 2 1
+moved=$(now)
 log "weights: $(weights)"
 
-scenario "endpoints not ready do not count"
+scenario "endpoints not ready do not count; a second bandwidth change is damped"
 set_endpoints 3 2 1 node1:no node1:no
 check_within 15 "weights 3:2:1 (node1 has 5 endpoints, 3 ready)" weighted 3 2 1
-log "weights: $(weights)"
+took=$(elapsed "$moved")
+log "weights: $(weights), $took s after the previous change"
+check "held back until about 5 s after the previous bandwidth change (took $took s, want >= 4)" \
+	awk -v t="$took" 'BEGIN { exit !(t >= 4) }'
+
+scenario "a withdrawal is not damped"
+set_endpoints 3 2 0 node1:no node1:no
+start=$(now)
+check_within 3 "node3's path gone, 3:2 left" two_paths
+log "route: $(ip -n "$(ns rtr)" -4 route show "$VIP/32" | tr '\n' ' ') after $(elapsed "$start") s"
 
 e2e_finish

@@ -313,12 +313,65 @@ static void test_unsendable_skipped(void **state)
 	free(pv);
 }
 
+/*
+ * A link bandwidth change alone re-announces the route with the new value
+ * (the link bandwidth community decodes to it), and is told apart from other
+ * changes (rib_bandwidth_only) for the session's damping.
+ */
+static uint16_t seen_as;
+static float seen_bw;
+static size_t seen_msgs;
+
+static void bw_receive(const uint8_t *msg, size_t len, void *arg)
+{
+	(void)arg;
+	struct bgp_update u;
+	struct bgp_error err;
+	assert_true(bgp_update_decode(msg + BGP_HEADER_LEN, len - BGP_HEADER_LEN, true, true, &u, &err));
+	assert_int_equal(u.next_communities, 1);
+	assert_true(bgp_link_bw_decode(bgp_ext_community_at(&u, 0), &seen_as, &seen_bw));
+	seen_msgs++;
+}
+
+static void test_link_bandwidth_change(void **state)
+{
+	(void)state;
+	struct plan_attrs a3 = {.communities = comm_a, .ncommunities = 1, .link_bw_eps = 3};
+	struct plan_attrs a5 = a3, other = a3;
+	a5.link_bw_eps = 5;
+	other.ncommunities = 0;
+	struct plan_route r[] = {{v4(1, 32), 0}, {v4(2, 32), 0}};
+	struct rib_set x = {0}, y = {0}, z = {0}, w = {0};
+	struct rib_peer rp = ibgp_peer();
+	struct rib_diff_stats st = {0};
+	rib_set_copy(&x, r, 2, &a3, 1);
+	rib_set_copy(&y, r, 2, &a5, 1);
+	rib_set_copy(&z, r, 2, &other, 1);
+	rib_set_copy(&w, r, 1, &a5, 1);
+	assert_true(rib_bandwidth_only(&x, &y));
+	assert_false(rib_bandwidth_only(&x, &x));
+	assert_false(rib_bandwidth_only(&x, &z));  /* communities changed too */
+	assert_false(rib_bandwidth_only(&x, &w));  /* a route withdrawn */
+	rib_diff(NULL, &x, &rp, bw_receive, NULL, &st);
+	assert_int_equal(seen_msgs, 1);
+	assert_int_equal(seen_as, 64500);
+	assert_true(seen_bw == 3 * PLAN_LINK_BW_UNIT);
+	rib_diff(&x, &y, &rp, bw_receive, NULL, &st);
+	assert_int_equal(seen_msgs, 2);
+	assert_true(seen_bw == 5 * PLAN_LINK_BW_UNIT);
+	rib_set_clear(&x);
+	rib_set_clear(&y);
+	rib_set_clear(&z);
+	rib_set_clear(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_then_changes),
 		cmocka_unit_test(test_family_filter),
 		cmocka_unit_test(test_unsendable_skipped),
+		cmocka_unit_test(test_link_bandwidth_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
