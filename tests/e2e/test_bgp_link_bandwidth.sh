@@ -1,11 +1,15 @@
 #!/bin/sh
 # Link bandwidth (draft-ietf-idr-link-bandwidth) towards FRR 8.4 (zebra and bgpd,
 # `maximum-paths`, weighted ECMP from the link bandwidth community):
-#   rtr 192.0.2.1 (AS 64512) ---- lan ---- node1..node3 (192.0.2.11-13, AS 64513)
+#   client 203.0.113.2 ---- lan2 ---- rtr 192.0.2.1 (AS 64512) ---- lan ---- node1..node3
+#                                      203.0.113.1                       (192.0.2.11-13, AS 64513)
 # One Service, externalTrafficPolicy: Local, VIP 198.51.100.10, announced by the three
 # nodes through a BGPAdvertisement annotated vipcast.io/link-bandwidth: per-endpoint.
 #   1. 1, 2 and 5 ready endpoints on node1..3: the kernel route at the router has three
-#      nexthops weighted 1:2:5 (shares within 0.03 of 1/8, 2/8, 5/8).
+#      nexthops weighted 1:2:5 (shares within 0.03 of 1/8, 2/8, 5/8); 800 TCP connections
+#      from the client (the router hashes on ports, fib_multipath_hash_policy 1) reach the
+#      nodes (the VIP on their lo, a small server answering its node's name) in that
+#      proportion, each share within 10 points of 1/8, 2/8, 5/8 (plain ECMP: 1/3 each).
 #   2. The EndpointSlice rewritten to 5, 2, 1 (file mode reloads): weights 5:2:1.
 #   3. An endpoint not ready does not count: 5, 2, 1 with two of node1's not ready: 3:2:1.
 #      This change comes right after the last: damped, it reaches the router only once 5 s
@@ -14,13 +18,58 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bfd_common.sh"
-e2e_init bgp_link_bandwidth "$1" /usr/lib/frr/zebra /usr/lib/frr/bfdd /usr/lib/frr/bgpd vtysh ip
+e2e_init bgp_link_bandwidth "$1" /usr/lib/frr/zebra /usr/lib/frr/bfdd /usr/lib/frr/bgpd vtysh ip sysctl
 
 VIP=198.51.100.10
-ns_add rtr n1 n2 n3
+ns_add rtr n1 n2 n3 cl
 lan_add lan
+lan_add lan2
 lan_attach lan rtr eth0 192.0.2.1/24
 for i in 1 2 3; do lan_attach lan n$i eth0 192.0.2.1$i/24; done
+lan_attach lan2 rtr eth1 203.0.113.1/24
+lan_attach lan2 cl eth0 203.0.113.2/24
+route_add cl 198.51.100.0/24 203.0.113.1
+ns_forward rtr
+nsx rtr sysctl -qw net.ipv4.fib_multipath_hash_policy=1 || die "L4 multipath hash"
+
+# The VIP on each node's lo with a server that answers the node's name, for 120 s at most.
+for i in 1 2 3; do
+	route_add n$i 203.0.113.0/24 192.0.2.1
+	ip -n "$(ns n$i)" addr add "$VIP/32" dev lo || die "VIP on n$i"
+	nsx n$i "$E2E_PY" -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 80))
+s.listen(512)
+s.settimeout(1)
+end = time.monotonic() + 120
+while time.monotonic() < end:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        continue
+    c.sendall(sys.argv[2].encode())
+    c.close()' "$VIP" "node$i" >>"$E2E_TMP/server$i.log" 2>&1 &
+	track "server$i" $! http "n$i"
+	disown $!
+done
+
+# connections N -> "C1 C2 C3": how many of N connections from the client each node answered
+connections() {
+	nsx cl "$E2E_PY" -c '
+import socket, sys
+n = {"node1": 0, "node2": 0, "node3": 0}
+for _ in range(int(sys.argv[2])):
+    try:
+        c = socket.create_connection((sys.argv[1], 80), timeout=2)
+        who = c.recv(16).decode()
+        c.close()
+    except OSError:
+        continue
+    n[who] = n.get(who, 0) + 1
+print(n["node1"], n["node2"], n["node3"])' "$VIP" "$1"
+}
 
 {
 	cat <<EOF
@@ -139,6 +188,12 @@ log "route at the router: $(ip -n "$(ns rtr)" -4 route show "$VIP/32" | tr '\n' 
 log "weights: $(weights)"
 frr_vtysh rtr "show bgp ipv4 unicast $VIP/32" >"$E2E_TMP/bgp-route.txt" 2>&1
 check "FRR shows the link bandwidth of each path" grep -q 'Extended Community: LB:64513' "$E2E_TMP/bgp-route.txt"
+split=$(connections 800)
+log "800 connections answered by node1, node2, node3: $split"
+check "800 connections split 1:2:5 (each share within 10 points; got $split)" \
+	awk -v s="$split" 'BEGIN { split(s, c, " "); t = c[1] + c[2] + c[3]; if (t < 790) exit 1
+		e[1] = 1 / 8; e[2] = 2 / 8; e[3] = 5 / 8
+		for (i = 1; i <= 3; i++) { d = c[i] / t - e[i]; if (d < -0.1 || d > 0.1) exit 1 } }'
 
 scenario "endpoints moved: 5, 2 and 1"
 set_endpoints 5 2 1
