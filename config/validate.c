@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "link_bw.h"
 #include "object.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -307,6 +308,11 @@ static void check_advertisements(struct config *c, struct diags *d)
 	for (size_t i = 0; i < advs->n; i++) {
 		struct object *adv = advs->v[i];
 		resolve_communities(c, adv, d);
+		const char *bw = labels_get(&adv->meta.annotations, ANNOTATION_LINK_BW);
+		if (bw && strcmp(bw, LINK_BW_PER_ENDPOINT) != 0)
+			diag_add(d, DIAG_WARNING, &adv->meta.mark, adv->meta.id, "metadata.annotations",
+				 "%s: \"%s\" is not a value vipcast knows (\"%s\"): no link bandwidth", ANNOTATION_LINK_BW,
+				 bw, LINK_BW_PER_ENDPOINT);
 		for (size_t p = 0; p < pools->n; p++)
 			if (strcmp(pools->v[p]->meta.namespace, adv->meta.namespace) == 0 &&
 			    adv_names_pool(adv, pools->v[p]))

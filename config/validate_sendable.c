@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "bgp.h"
+#include "link_bw.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -52,6 +53,7 @@ struct comms {
 	size_t nstd;
 	uint32_t (*large)[3];
 	size_t nlarge;
+	bool link_bw;  /* one of the advertisements adds a link bandwidth community */
 };
 
 /* One (pool, family, length, target): what is measured. */
@@ -110,6 +112,8 @@ static size_t update_size(const struct context *x, const struct comms *cm, size_
 		struct bgp_route_attrs a = x->b.v[i];
 		a.communities = cm->std, a.ncommunities = nstd;
 		a.large_communities = (const uint32_t(*)[3])cm->large, a.nlarge_communities = nlarge;
+		static const uint64_t link_bw[1];
+		a.ext_communities = link_bw, a.next_communities = cm->link_bw;
 		size_t s = bgp_update_size(&a, &p);
 		s = s ? s : SIZE_MAX;  /* an attribute past 65535 bytes */
 		worst = s > worst ? s : worst;
@@ -140,8 +144,10 @@ static void comms_of(const struct object *const *advs, const bool *in, size_t n,
 	out->std = xcalloc(total + 1, sizeof(*out->std));
 	out->large = xcalloc(total + 1, sizeof(*out->large));
 	out->nstd = out->nlarge = 0;
+	out->link_bw = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct bgp_adv *b = &advs[i]->bgpadv;
+		out->link_bw |= (!in || in[i]) && bgpadv_link_bw(advs[i]);
 		for (size_t j = 0; (!in || in[i]) && j < b->ncommunity_values; j++) {
 			const struct community *cm = &b->community_values[j];
 			if (cm->kind == COMMUNITY_STANDARD)

@@ -135,12 +135,6 @@ bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b)
 	       (!a->nlarge || !memcmp(a->large, b->large, a->nlarge * 12)) && a->link_bw_eps == b->link_bw_eps;
 }
 
-bool plan_adv_link_bw(const struct object *adv)
-{
-	const char *v = labels_get(&adv->meta.annotations, ANNOTATION_LINK_BW);
-	return v && strcmp(v, LINK_BW_PER_ENDPOINT) == 0;
-}
-
 struct builder {
 	struct plan *p;
 	size_t attrs_cap;
@@ -350,7 +344,7 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 				    !selectors_match_any(&here[a]->bgpadv.service_selectors, &svc->meta.labels))
 					continue;
 				struct plan_route r = {plan_route_prefix(ip, &here[a]->bgpadv), here_attrs[a]};
-				if (eps && plan_adv_link_bw(here[a]))
+				if (eps && bgpadv_link_bw(here[a]))
 					r.attrs = attrs_with_link_bw(b, r.attrs, eps);
 				for (size_t q = 0; q < p->npeers; q++)
 					if (plan_adv_names_peer(here[a], p->peers[q].peer)) {

@@ -124,8 +124,6 @@ struct plan *plan_build_with(const struct config *c, const char *node, const str
 void plan_free(struct plan *p);
 
 bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b);
-/* The BGPAdvertisement asks for link bandwidth (its annotation says per-endpoint). */
-bool plan_adv_link_bw(const struct object *adv);
 /* The plan's peer entry for a BGPPeer of that namespace/name, or NULL. */
 const struct plan_peer *plan_find_peer(const struct plan *p, const char *ns, const char *name);
 

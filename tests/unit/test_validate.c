@@ -160,6 +160,11 @@ static const struct vcase cases[] = {
 	  DIAG_ERROR, 6, 20, "BFDProfile default/b", "spec.receiveInterval", "must be between 10 and 60000" },
 	{ "BFD multiplier range", "apiVersion: metallb.io/v1beta1\nkind: BFDProfile\nmetadata:\n  name: b\nspec:\n  detectMultiplier: 1\n",
 	  DIAG_ERROR, 6, 21, NULL, NULL, "must be between 2 and 255" },
+	{ "unknown link bandwidth value",
+	  "apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata:\n  name: a\n  namespace: lb\n"
+	  "  annotations:\n    vipcast.io/link-bandwidth: 1Gbps\nspec: {}\n",
+	  DIAG_WARNING, 1, 1, "BGPAdvertisement lb/a", "metadata.annotations",
+	  "vipcast.io/link-bandwidth: \"1Gbps\" is not a value vipcast knows (\"per-endpoint\")" },
 	{ "bad community literal", POOL_OK("p1", "192.0.2.0/24") "---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata:\n  name: a\n  namespace: lb\nspec:\n  communities:\n  - 65536:1\n",
 	  DIAG_ERROR, 16, 5, "BGPAdvertisement lb/a", "spec.communities", "65536" },
 	{ "unknown community name", POOL_OK("p1", "192.0.2.0/24") "---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata:\n  name: a\n  namespace: lb\nspec:\n  communities: [gold]\n",
