@@ -225,6 +225,12 @@ void config_set_builtin(const char *name, const char *json)
 	builtin.json = json;
 }
 
+const char *config_builtin(const char **name)
+{
+	*name = builtin.name;
+	return builtin.json;
+}
+
 bool config_load_path(struct config *c, const char *path, struct diags *d, size_t *ignored)
 {
 	struct stat st;

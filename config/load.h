@@ -24,6 +24,8 @@ bool config_load_json(struct config *c, const char *name, const char *buf, size_
  * config_load_path(). Set once, before any load; both strings must stay.
  */
 void config_set_builtin(const char *name, const char *json);
+/* Those objects' JSON (NULL: none), and their name for diagnostics: Kubernetes mode adds them to each build. */
+const char *config_builtin(const char **name);
 /* A file, or every *.yaml, *.yml and *.json file directly in a directory, in name order. */
 bool config_load_path(struct config *c, const char *path, struct diags *d, size_t *ignored);
 /* Whether the directory loader reads an entry of that name: *.yaml, *.yml, *.json, not hidden. */

@@ -16,11 +16,13 @@
 #include "kube_http.h"
 #include "kube_resource.h"
 #include "kube_watch.h"
+#include "load.h"
 #include "kstatus.h"
 #include "log.h"
 #include "lower_bound.h"
 #include "metrics.h"
 #include "object.h"
+#include "plan_ovn.h"
 #include "reload_worker.h"
 #include "service_request.h"
 #include "slice_index.h"
@@ -39,20 +41,24 @@ enum { NCHANGE_BUCKETS = sizeof(change_buckets) / sizeof(change_buckets[0]) };
 
 enum ks_watch {
 	KS_SERVICES, KS_SLICES, KS_NODES, KS_NAMESPACES, KS_POOLS, KS_L2ADVS, KS_BGPADVS, KS_PEERS, KS_BFDS,
-	KS_COMMUNITIES, KS_SECRETS, KS_SUBNETS, KS_COUNT
+	KS_COMMUNITIES, KS_SECRETS, KS_SUBNETS, KS_PODS, KS_COUNT
 };
 
 static const enum kind ks_kind[KS_COUNT] = {
 	KIND_SERVICE,	      KIND_ENDPOINTSLICE,    KIND_NODE,    KIND_NAMESPACE, KIND_IPADDRESSPOOL, KIND_L2ADVERTISEMENT,
 	KIND_BGPADVERTISEMENT, KIND_BGPPEER,	      KIND_BFDPROFILE, KIND_COMMUNITY, KIND_SECRET,	   KIND_SUBNET,
+	KIND_POD,
 };
+
+/* Pods that run or may run again: a finished one (Succeeded, Failed) leaves the cache, and memory. */
+#define POD_FIELD_SELECTOR "status.phase!=Succeeded,status.phase!=Failed"
 
 /* Cluster-wide and many: kept decoded and shared with the reload thread. The others, few and
  * rewritten by validation, travel as JSON and are decoded afresh for each build. */
 static bool shared_kind(enum kind k)
 {
 	return k == KIND_SERVICE || k == KIND_ENDPOINTSLICE || k == KIND_NODE || k == KIND_NAMESPACE ||
-	       k == KIND_SUBNET;
+	       k == KIND_SUBNET || k == KIND_POD;
 }
 
 struct ks_watch_slot {
@@ -90,6 +96,7 @@ struct kspeaker {
 	bool dirty_all;             /* something else changed: plan afresh */
 	const char *afresh_why;     /* what, for the log */
 	bool building;              /* a fresh plan is being built off the loop */
+	bool pods_skipped;          /* Pods changed, unplanned: the plan in force takes no Kube-OVN routes */
 	size_t fresh_bytes;         /* plan_mem_bytes() of the last fresh plan */
 	struct object **graves;     /* Services and EndpointSlices live dropped while a patched generation is in force */
 	size_t ngraves, graves_cap;
@@ -149,6 +156,10 @@ static bool decode_into(struct config *c, json_t *objs, struct diags *d)
 		if (o)
 			object_free(config_put(c, o));
 	}
+	/* kube-ovn-speaker's command line: its BGPPeers join every build, as in file mode (ovn_flags.h) */
+	const char *name, *builtin = config_builtin(&name);
+	if (builtin)
+		config_load_json(c, name, builtin, strlen(builtin), d, NULL);
 	return d->errors == before;
 }
 
@@ -533,6 +544,8 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 		return;
 	}
 	k->fresh_bytes = plan_mem_bytes(g->plan);
+	if (k->pods_skipped && plan_ovn_wanted(g->cfg))
+		afresh(k, "Pods changed while planning");
 	if (!g->fallback) {
 		json_decref(k->valid);
 		k->valid = g->source;
@@ -553,6 +566,7 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 static void submit(struct kspeaker *k)
 {
 	dirty_clear(k);  /* the snapshot below has every change so far */
+	k->pods_skipped = false;
 	k->unpatched_since_ns = 0;
 	k->building = true;
 	struct kjob *j = xcalloc(1, sizeof(*j));
@@ -651,10 +665,31 @@ static void forget(struct kspeaker *k, const struct object *o)
 	forget_touch(k, o);
 }
 
+/*
+ * A Pod matters only to a plan where some BGPPeer takes Kube-OVN's routes:
+ * otherwise it is kept for a later plan that does (on_built checks) and costs
+ * no planning. Before anything is in force, a plan is coming anyway.
+ */
+static bool pod_skipped(struct kspeaker *k)
+{
+	const struct generation *g = speaker_generation(k->sp);
+	if (!g || plan_ovn_wanted(g->cfg))
+		return false;
+	k->pods_skipped = true;
+	return true;
+}
+
+/* What the speaker keeps of Services: LoadBalancers of its class, and ClusterIPs Kube-OVN's routes may take. */
+static bool svc_kept(const struct kspeaker *k, const struct object *svc)
+{
+	return svc_is_ours(svc, k->lb_class) || plan_ovn_cluster_ip(svc);
+}
+
 static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_event_type t, const struct kube_item *it)
 {
 	struct kspeaker *k = wd->k;
 	struct object *o = t == KUBE_DELETED ? NULL : kube_item_take(it);
+	bool quiet = kind == KIND_POD && wd->synced && pod_skipped(k);
 
 	if (t != KUBE_DELETED && !o && it->diags && it->diags->errors) {
 		char line[1024];
@@ -662,7 +697,7 @@ static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_eve
 		log_warn("kube", "%s %s%s%s does not decode, left out: %s", kind_name(kind), it->ns ? it->ns : "",
 			 it->ns ? "/" : "", it->name, line);
 	}
-	if (o && kind == KIND_SERVICE && !svc_is_ours(o, k->lb_class)) {
+	if (o && kind == KIND_SERVICE && !svc_kept(k, o)) {
 		object_free(o);  /* not a LoadBalancer of the class served: nothing to keep */
 		o = NULL;
 	}
@@ -670,9 +705,11 @@ static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_eve
 		struct object *old = config_take(k->live, kind, it->ns, it->name);
 		if (!old)
 			return;
-		forget(k, old);
+		if (!quiet)
+			forget(k, old);
 		bury(k, old);
-		changed(k);
+		if (!quiet)
+			changed(k);
 		return;
 	}
 	struct object *old = config_find(k->live, kind, o->meta.namespace, o->meta.name);
@@ -683,12 +720,12 @@ static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_eve
 		return;
 	}
 	bool same = old && kind == KIND_NODE && node_same(old, o);
-	if (old && !same)
+	if (old && !same && !quiet)
 		forget(k, old);
 	bury(k, config_put(k->live, o));
 	if (kind == KIND_ENDPOINTSLICE)
 		slice_index_add(k->slices, o);
-	if (same) {
+	if (same || quiet) {
 		k->skipped++;
 		return;
 	}
@@ -744,9 +781,10 @@ static void on_event(void *arg, enum kube_event_type t, const struct kube_item *
 static bool all_synced(const struct kspeaker *k)
 {
 	for (int i = 0; i < KS_COUNT; i++)
-		if (i != KS_SUBNETS && !k->watches[i].synced)
+		if (i != KS_SUBNETS && i != KS_PODS && !k->watches[i].synced)
 			return false;
-	return k->subnets_decided && (!k->watches[KS_SUBNETS].w || k->watches[KS_SUBNETS].synced);
+	return k->subnets_decided && (!k->watches[KS_SUBNETS].w || k->watches[KS_SUBNETS].synced) &&
+	       (!k->watches[KS_PODS].w || k->watches[KS_PODS].synced);
 }
 
 static void check_synced(struct kspeaker *k)
@@ -768,6 +806,11 @@ static void on_synced(void *arg)
 	wd->synced = true;
 	config_sort(wd->k->live);
 	log_debug("speaker", "%s synced: %zu", kind_name(ks_kind[wd->id]), kube_watch_count(wd->w));
+	/* A watch started late (kubeovn.io installed after the speaker): its first list is a change. */
+	if (wd->k->synced && kube_watch_count(wd->w) && (ks_kind[wd->id] != KIND_POD || !pod_skipped(wd->k))) {
+		afresh(wd->k, kind_name(ks_kind[wd->id]));
+		changed(wd->k);
+	}
 	check_synced(wd->k);
 }
 
@@ -776,6 +819,8 @@ static void start_watch(struct kspeaker *k, enum ks_watch id, const char *ns)
 	struct ks_watch_slot *wd = &k->watches[id];
 	struct kube_watch_cbs cbs = { on_event, on_synced, wd };
 	struct kube_watch_opts wo = { .lean = true };  /* memory grows with Services, not with their annotations */
+	if (id == KS_PODS)
+		wo.field_selector = POD_FIELD_SELECTOR;
 
 	wd->k = k;
 	wd->id = id;
@@ -787,8 +832,9 @@ static void on_subnets_api(void *arg, bool served)
 	struct kspeaker *k = arg;
 
 	if (served) {
-		log_info("speaker", "kubeovn.io/v1 is served: watching Subnets");
+		log_info("speaker", "kubeovn.io/v1 is served: watching Subnets and Pods (%s)", POD_FIELD_SELECTOR);
 		start_watch(k, KS_SUBNETS, NULL);
+		start_watch(k, KS_PODS, NULL);
 	}
 	k->subnets_decided = true;
 	check_synced(k);

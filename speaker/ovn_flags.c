@@ -429,21 +429,17 @@ bool ovn_flags_take(int *argc, char ***argv)
 		return false;
 	}
 	bool file_mode = has_flag(rest, n, "--config", "-c");
-	if (!file_mode) {
-		fprintf(stderr, "vipcast-speaker: kube-ovn-speaker flags work in file mode only for now (add --config "
-				"DIR); Kubernetes mode does not watch Pods yet\n");
-		free(rest);
-		return false;
-	}
 	log_differences(&f);
-	if (f.kubeconfig)
+	if (f.kubeconfig && file_mode)
 		log_info("speaker", "--kubeconfig %s: not used in file mode", f.kubeconfig);
 	/* Ours go first, so that vipcast's own flags written later win. */
-	char **out = xcalloc((size_t)n + 3, sizeof(*out));
+	char **out = xcalloc((size_t)n + 4, sizeof(*out));
 	int k = 0;
 	out[k++] = rest[0];
 	if (f.node_name)
 		out[k++] = flag_arg("--node", f.node_name);
+	if (f.kubeconfig && *f.kubeconfig && !file_mode)
+		out[k++] = flag_arg("--kubeconfig", f.kubeconfig);
 	char port[16];
 	snprintf(port, sizeof(port), ":%d", f.metrics_port);
 	if (!has_flag(rest, n, "--metrics-address", NULL) && !has_flag(rest, n, "--health-address", NULL))

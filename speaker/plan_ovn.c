@@ -91,6 +91,12 @@ static void subnet_routes(const struct object *s, struct prefix_list *l)
 		push(l, &s->subnet.cidrs[i].first, (unsigned)s->subnet.cidrs[i].prefix);
 }
 
+bool plan_ovn_cluster_ip(const struct object *svc)
+{
+	return svc->kind == KIND_SERVICE && svc->svc.type.s && strcmp(svc->svc.type.s, "ClusterIP") == 0 &&
+	       labels_get(&svc->meta.annotations, OVN_ANNOTATION_BGP) != NULL;
+}
+
 static void cluster_ip_routes(const struct object *svc, struct prefix_list *l)
 {
 	/* Kube-OVN takes "true" only; "yes" is vipcast's, with a warning when decoded. */

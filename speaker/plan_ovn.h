@@ -42,5 +42,7 @@ const struct bgp_prefix *plan_ovn_for_peer(const struct ovn_routes *r, const str
 void ovn_routes_free(struct ovn_routes *r);
 /* Some BGPPeer takes them: a plan then depends on Pods and Subnets too (no patch, plan_patch.h). */
 bool plan_ovn_wanted(const struct config *c);
+/* A Service plan_ovn_routes may announce: a ClusterIP one with the annotation (any value: a change matters). */
+bool plan_ovn_cluster_ip(const struct object *svc);
 
 #endif
