@@ -214,6 +214,8 @@ EOF
 check "speaker: lists Services in every namespace" allowed vipcast-speaker get services -A
 check "speaker: lists EndpointSlices, Nodes, Namespaces, IPAddressPools" \
 	allowed vipcast-speaker get endpointslices,nodes,namespaces,ipaddresspools.metallb.io -A
+check "speaker: lists and watches Pods in every namespace (Kube-OVN's routes)" \
+	eval 'allowed vipcast-speaker get pods -A && allowed vipcast-speaker auth can-i watch pods -A'
 check "speaker: may not update a Service's status (403)" \
 	[ "$(api vipcast-speaker PATCH /api/v1/namespaces/default/services/rbac-web/status "$lb_status")" = 403 ]
 check "speaker: may not update a Service" \
