@@ -4,7 +4,7 @@
  * same plan, BGP and L2 code as file mode.
  *
  * Watched: Services, EndpointSlices, Nodes, Namespaces, and Kube-OVN Subnets
- * when that API is served, cluster-wide; the metallb.io kinds and the Secrets
+ * and Pods (not finished) when that API is served, cluster-wide; the metallb.io kinds and the Secrets
  * (BGP passwords, the memberlist key) of the speaker's namespace. Nothing is
  * allocated here: a Service is announced with the addresses of its status,
  * which the controller writes, as MetalLB's speaker does.

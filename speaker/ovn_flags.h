@@ -50,7 +50,7 @@ char *ovn_flags_peers_json(const struct ovn_flags *f);
 /*
  * main's one call: with kube-ovn-speaker's command line, *argv becomes
  * vipcast's (node name and metrics translated) and the BGPPeers are set as
- * built-in objects of every load (config_set_builtin). False (after
+ * built-in objects of every load, file or Kubernetes mode (config_set_builtin). False (after
  * printing why) when the command line is wrong.
  */
 bool ovn_flags_take(int *argc, char ***argv);
