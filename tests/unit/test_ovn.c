@@ -311,6 +311,26 @@ static void test_no_taker(void **state)
 	config_free(c);
 }
 
+/* Which Services the Kubernetes-mode speaker keeps for Kube-OVN's routes, beside its LoadBalancers. */
+static void test_cluster_ip_kept(void **state)
+{
+	(void)state;
+	struct config *c = load_valid(
+		"apiVersion: v1\nkind: Service\nmetadata: {name: bgp-on, annotations: {ovn.kubernetes.io/bgp: \"true\"}}\n"
+		"spec: {clusterIP: 198.18.3.1}\n"
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: bgp-off, annotations: {ovn.kubernetes.io/bgp: \"false\"}}\n"
+		"spec: {type: ClusterIP, clusterIP: 198.18.3.2}\n"
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: plain}\nspec: {clusterIP: 198.18.3.3}\n"
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: lb, annotations: {ovn.kubernetes.io/bgp: \"true\"}}\n"
+		"spec: {type: LoadBalancer, clusterIP: 198.18.3.4}\n");
+	assert_non_null(c);
+	assert_true(plan_ovn_cluster_ip(config_find(c, KIND_SERVICE, "default", "bgp-on")));
+	assert_true(plan_ovn_cluster_ip(config_find(c, KIND_SERVICE, "default", "bgp-off")));  /* its change withdraws */
+	assert_false(plan_ovn_cluster_ip(config_find(c, KIND_SERVICE, "default", "plain")));
+	assert_false(plan_ovn_cluster_ip(config_find(c, KIND_SERVICE, "default", "lb")));
+	config_free(c);
+}
+
 /* A lean decode (the speaker's caches in Kubernetes mode) keeps what Kube-OVN's routes need. */
 static void test_lean(void **state)
 {
@@ -354,7 +374,7 @@ int main(void)
 		cmocka_unit_test(test_pod_finished),	cmocka_unit_test(test_pod_refused),
 		cmocka_unit_test(test_subnet_ready),	cmocka_unit_test(test_service_cluster_ips),
 		cmocka_unit_test(test_routes),		cmocka_unit_test(test_no_taker),
-		cmocka_unit_test(test_lean),
+		cmocka_unit_test(test_lean),		cmocka_unit_test(test_cluster_ip_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
