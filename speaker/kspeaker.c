@@ -698,7 +698,7 @@ static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_eve
 			 it->ns ? "/" : "", it->name, line);
 	}
 	if (o && kind == KIND_SERVICE && !svc_kept(k, o)) {
-		object_free(o);  /* not a LoadBalancer of the class served: nothing to keep */
+		object_free(o);  /* not a LoadBalancer of the class served, nor for Kube-OVN: nothing to keep */
 		o = NULL;
 	}
 	if (!o) {
