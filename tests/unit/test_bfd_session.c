@@ -72,21 +72,40 @@ static bool both(struct event_base *base, struct end *a, struct end *b, uint8_t 
 	return bfd_session_state(a->b) == state && bfd_session_state(b->b) == state;
 }
 
+/* A and B over loopback on a new loop; false (everything freed) when port 3784 is taken on this host. */
+static bool pair_open(struct event_base **base, struct bfd_mux **m, struct end *a, const struct bfd_session_config *ca,
+		      struct end *b, const struct bfd_session_config *cb)
+{
+	*base = event_base_new();
+	*m = bfd_mux_new(*base);
+	a->b = bfd_session_new(*base, *m, ca, on_change, a);
+	if (!a->b) {
+		bfd_mux_free(*m);
+		event_base_free(*base);
+		return false;
+	}
+	b->b = bfd_session_new(*base, *m, cb, on_change, b);
+	assert_non_null(b->b);
+	return true;
+}
+
+static void pair_close(struct event_base *base, struct bfd_mux *m, struct end *a, struct end *b)
+{
+	bfd_session_free(b->b);
+	bfd_session_free(a->b);
+	bfd_mux_free(m);
+	event_base_free(base);
+}
+
 static void test_up_then_down(void **state)
 {
 	(void)state;
-	struct event_base *base = event_base_new();
-	struct bfd_mux *m = bfd_mux_new(base);
+	struct event_base *base;
+	struct bfd_mux *m;
 	struct end a = {0}, b = {0};
 	struct bfd_session_config ca = config(1, 2, 100), cb = config(2, 1, 100);
-	a.b = bfd_session_new(base, m, &ca, on_change, &a);
-	if (!a.b) {
-		bfd_mux_free(m);
-		event_base_free(base);
+	if (!pair_open(&base, &m, &a, &ca, &b, &cb))
 		skip();  /* port 3784 taken on this host */
-	}
-	b.b = bfd_session_new(base, m, &cb, on_change, &b);
-	assert_non_null(b.b);
 	assert_int_equal(bfd_session_state(a.b), BFD_DOWN);
 	/* Down -> Init/Up within the slow (1 s) start interval and a bit. */
 	assert_true(both(base, &a, &b, BFD_UP, 3000));
@@ -108,6 +127,7 @@ static void test_up_then_down(void **state)
 
 	/* b goes away: its AdminDown takes a Down with Neighbor Signaled Session Down. */
 	bfd_session_free(b.b);
+	b.b = NULL;
 	for (int i = 0; i < 50 && bfd_session_state(a.b) == BFD_UP; i++)
 		loop_ms(base, 10);
 	assert_int_equal(bfd_session_state(a.b), BFD_DOWN);
@@ -118,27 +138,19 @@ static void test_up_then_down(void **state)
 	bfd_session_counters(a.b, &n1);
 	assert_int_equal(n1.down_events, 1);
 
-	bfd_session_free(a.b);
-	bfd_mux_free(m);
-	event_base_free(base);
+	pair_close(base, m, &a, &b);
 }
 
 /* One end goes deaf (its mux forgets it): it notices within the detection time, and says so. */
 static void test_detection_time(void **state)
 {
 	(void)state;
-	struct event_base *base = event_base_new();
-	struct bfd_mux *m = bfd_mux_new(base);
+	struct event_base *base;
+	struct bfd_mux *m;
 	struct end a = {0}, b = {0};
 	struct bfd_session_config ca = config(1, 2, 20), cb = config(2, 1, 20);
-	a.b = bfd_session_new(base, m, &ca, on_change, &a);
-	if (!a.b) {
-		bfd_mux_free(m);
-		event_base_free(base);
-		skip();
-	}
-	b.b = bfd_session_new(base, m, &cb, on_change, &b);
-	assert_non_null(b.b);
+	if (!pair_open(&base, &m, &a, &ca, &b, &cb))
+		skip();  /* port 3784 taken on this host */
 	assert_true(both(base, &a, &b, BFD_UP, 3000));
 	loop_ms(base, 200);  /* the poll sequence ends: 20 ms x 3 in force, 60 ms detection */
 	bfd_mux_remove(m, a.b);
@@ -157,29 +169,20 @@ static void test_detection_time(void **state)
 		loop_ms(base, 5);
 	assert_int_equal(bfd_session_state(b.b), BFD_DOWN);
 	assert_int_equal(b.last_from, BFD_UP);
-	bfd_session_free(b.b);
-	bfd_session_free(a.b);
-	bfd_mux_free(m);
-	event_base_free(base);
+	pair_close(base, m, &a, &b);
 }
 
 /* passiveMode (RFC 5880 6.1): nothing sent until the remote speaks; two passive ends stay silent. */
 static void test_passive(void **state)
 {
 	(void)state;
-	struct event_base *base = event_base_new();
-	struct bfd_mux *m = bfd_mux_new(base);
+	struct event_base *base;
+	struct bfd_mux *m;
 	struct end a = {0}, b = {0};
 	struct bfd_session_config ca = config(1, 2, 100), cb = config(2, 1, 100);
 	ca.passive = cb.passive = true;
-	a.b = bfd_session_new(base, m, &ca, on_change, &a);
-	if (!a.b) {
-		bfd_mux_free(m);
-		event_base_free(base);
-		skip();
-	}
-	b.b = bfd_session_new(base, m, &cb, on_change, &b);
-	assert_non_null(b.b);
+	if (!pair_open(&base, &m, &a, &ca, &b, &cb))
+		skip();  /* port 3784 taken on this host */
 	loop_ms(base, 1500);
 	struct bfd_session_counters na, nb;
 	bfd_session_counters(a.b, &na);
@@ -196,10 +199,7 @@ static void test_passive(void **state)
 	assert_true(both(base, &a, &b, BFD_UP, 3000));
 	bfd_session_counters(a.b, &na);
 	assert_true(na.tx > 0);
-	bfd_session_free(b.b);
-	bfd_session_free(a.b);
-	bfd_mux_free(m);
-	event_base_free(base);
+	pair_close(base, m, &a, &b);
 }
 
 int main(void)
