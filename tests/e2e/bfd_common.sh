@@ -36,28 +36,24 @@ bfd_unblock() {
 # ctl_json SPEAKER -> vipcastctl -o json status
 ctl_json() { "$BUILD/vipcastctl" --socket "$E2E_TMP/$1.sock" -o json status 2>/dev/null; }
 
-# speaker_bfd_state SPEAKER PEERADDR -> the speaker's BFD state for that peer (Up, Down, Init, AdminDown, none)
-speaker_bfd_state() {
+# ctl_peer_state SPEAKER LIST PEERADDR -> the "state" of PEERADDR's entry in the LIST ("bfd" or
+# "sessions") of the speaker's vipcastctl status, or none
+ctl_peer_state() {
 	ctl_json "$1" | $E2E_PY -c '
 import json, sys
 try:
     d = json.load(sys.stdin)["data"]
-    print(next((b["state"] for b in d["bfd"] if b["address"] == sys.argv[1]), "none"))
+    print(next((b["state"] for b in d[sys.argv[1]] if b["address"] == sys.argv[2]), "none"))
 except Exception:
-    print("none")' "$2"
+    print("none")' "$2" "$3"
 }
+
+# speaker_bfd_state SPEAKER PEERADDR -> the speaker's BFD state for that peer (Up, Down, Init, AdminDown, none)
+speaker_bfd_state() { ctl_peer_state "$1" bfd "$2"; }
 speaker_bfd_up() { [ "$(speaker_bfd_state "$1" "$2")" = Up ]; }
 
 # speaker_bgp_state SPEAKER PEERADDR -> the speaker's BGP session state for that peer
-speaker_bgp_state() {
-	ctl_json "$1" | $E2E_PY -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)["data"]
-    print(next((s["state"] for s in d["sessions"] if s["address"] == sys.argv[1]), "none"))
-except Exception:
-    print("none")' "$2"
-}
+speaker_bgp_state() { ctl_peer_state "$1" sessions "$2"; }
 speaker_bgp_established() { [ "$(speaker_bgp_state "$1" "$2")" = Established ]; }
 
 # speaker_sent_bfd_down SPEAKER PEERADDR -> the last NOTIFICATION the speaker sent that peer is
