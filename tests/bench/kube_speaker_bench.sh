@@ -76,28 +76,13 @@ ip -n "$(ns tx)" link set api up
 
 # ------------------------------------------------------------------ control plane
 t0=$(now)
-bash "$KUBE_ENV" up --addr "$API_ADDR" "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1 ||
-	{ tail -n 20 "$E2E_TMP/kube-env.log" >&2; die "kube-env.sh up failed"; }
 # The audit log counts the requests of the speaker's and the controller's ServiceAccounts, one line each as received.
-cat >"$E2E_TMP/audit-policy.yaml" <<EOF
-apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [ResponseStarted, ResponseComplete, Panic]
-rules:
-- level: Metadata
-  users: ["system:serviceaccount:$SYS:vipcast-speaker", "system:serviceaccount:$SYS:vipcast-controller"]
-- level: None
-EOF
-api_restart --audit-policy-file "$E2E_TMP/audit-policy.yaml" --audit-log-path "$E2E_TMP/audit.log" \
-	--audit-log-maxsize 0 --audit-log-format json
+kube_up_audited "users: [\"system:serviceaccount:$SYS:vipcast-speaker\", \"system:serviceaccount:$SYS:vipcast-controller\"]"
 log "control plane up in $(elapsed "$t0") s (API server restarted with the audit log)"
 kc create namespace "$SYS" >/dev/null
 kc create namespace bulk >/dev/null
 kc create namespace burst >/dev/null
-kc apply --server-side -f "$ROOT/deploy/crds" >/dev/null || die "applying deploy/crds"
-kc wait --for condition=established --timeout=30s crd/bgppeers.metallb.io crd/ipaddresspools.metallb.io >/dev/null ||
-	die "CRDs not established"
-kc apply -f "$ROOT/deploy/rbac/speaker.yaml" -f "$ROOT/deploy/rbac/controller.yaml" >/dev/null || die "RBAC"
+kube_install_vipcast
 kube_sa_kubeconfig "$SYS" vipcast-speaker "$E2E_TMP/speaker.kubeconfig"
 kube_sa_kubeconfig "$SYS" vipcast-controller "$E2E_TMP/controller.kubeconfig"
 kc apply -f - >/dev/null <<EOF || die "configuration objects"

@@ -107,25 +107,10 @@ start_bird rx rx "$E2E_TMP/rx.conf"
 
 # ------------------------------------------------------------------ control plane
 t0=$(now)
-bash "$KUBE_ENV" up --addr "$API_ADDR" "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1 ||
-	{ tail -n 20 "$E2E_TMP/kube-env.log" >&2; die "kube-env.sh up failed"; }
-cat >"$E2E_TMP/audit-policy.yaml" <<EOF
-apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [ResponseStarted, ResponseComplete, Panic]
-rules:
-- level: Metadata
-  userGroups: ["system:serviceaccounts:$SYS"]
-- level: None
-EOF
-api_restart --audit-policy-file "$E2E_TMP/audit-policy.yaml" --audit-log-path "$E2E_TMP/audit.log" \
-	--audit-log-maxsize 0 --audit-log-format json
+kube_up_audited "userGroups: [\"system:serviceaccounts:$SYS\"]"
 log "control plane up on $API_ADDR in $(elapsed "$t0") s"
 kc apply -f "$ROOT/deploy/namespace.yaml" >/dev/null || die "namespace"
-kc apply --server-side -f "$ROOT/deploy/crds" >/dev/null || die "applying deploy/crds"
-kc wait --for condition=established --timeout=30s crd/bgppeers.metallb.io crd/ipaddresspools.metallb.io >/dev/null ||
-	die "CRDs not established"
-kc apply -f "$ROOT/deploy/rbac/speaker.yaml" -f "$ROOT/deploy/rbac/controller.yaml" >/dev/null || die "RBAC"
+kube_install_vipcast
 server="https://$API_ADDR:$(sed -n 's|.*server: https://.*:||p' "$KDIR/kubeconfig")"
 kube_sa_kubeconfig "$SYS" vipcast-speaker "$E2E_TMP/vipcast-speaker.kubeconfig" "$server"
 kube_sa_kubeconfig "$SYS" vipcast-controller "$E2E_TMP/vipcast-controller.kubeconfig" "$server"

@@ -53,6 +53,33 @@ EOF
 }
 etcdctl_() { "$ETCD_BIN/etcdctl" --endpoints "$(cat "$KDIR/etcd-endpoint")" "$@"; }
 
+# kube_up_audited RULE -> the control plane of $KUBE_ENV up on $API_ADDR in $KDIR, the API server
+# restarted with an audit log ($E2E_TMP/audit.log, JSON) of the requests RULE selects (a line of
+# an audit Policy rule, e.g. 'userGroups: ["system:serviceaccounts:ns"]'), the rest unlogged
+kube_up_audited() {
+	bash "$KUBE_ENV" up --addr "$API_ADDR" "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1 ||
+		{ tail -n 20 "$E2E_TMP/kube-env.log" >&2; die "kube-env.sh up failed"; }
+	cat >"$E2E_TMP/audit-policy.yaml" <<EOF
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [ResponseStarted, ResponseComplete, Panic]
+rules:
+- level: Metadata
+  $1
+- level: None
+EOF
+	api_restart --audit-policy-file "$E2E_TMP/audit-policy.yaml" --audit-log-path "$E2E_TMP/audit.log" \
+		--audit-log-maxsize 0 --audit-log-format json
+}
+
+# kube_install_vipcast -> deploy/'s CRDs (established) and RBAC applied
+kube_install_vipcast() {
+	kc apply --server-side -f "$ROOT/deploy/crds" >/dev/null || die "applying deploy/crds"
+	kc wait --for condition=established --timeout=30s crd/bgppeers.metallb.io crd/ipaddresspools.metallb.io >/dev/null ||
+		die "CRDs not established"
+	kc apply -f "$ROOT/deploy/rbac/speaker.yaml" -f "$ROOT/deploy/rbac/controller.yaml" >/dev/null || die "RBAC"
+}
+
 api_pid() { awk '$1 == "kube-apiserver" { p = $2 } END { print p }' "$KDIR/pids"; }
 api_ready() { kc get --raw /readyz >/dev/null 2>&1; }
 # api_restart [ARGS...] -> SIGKILL the API server and start it again with its own
