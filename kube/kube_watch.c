@@ -30,10 +30,17 @@
 struct entry {
 	struct avl_node node;  /* by uid */
 	struct object *obj;    /* NULL: did not decode, or taken */
-	char *rv;
+	union {
+		uint64_t num;  /* rv_text false: a decimal resourceVersion, as etcd's always are */
+		char *text;
+	} rv;
+	bool rv_text;
 	uint32_t epoch;        /* the last list that saw it */
 	char key[];            /* uid '\0' namespace '\0' name '\0' */
 };
+
+/* Room for a resourceVersion held as a number, written out. */
+#define RV_DIGITS 21
 
 enum state { ST_LISTING, ST_WATCHING, ST_WAITING };
 
@@ -117,10 +124,47 @@ static struct entry *entry_new(struct kube_watch *w, const char *uid, const char
 	return e;
 }
 
+/* A resourceVersion is opaque: one that is a plain decimal number (no sign, no leading zero) is kept as one. */
+static void entry_set_rv(struct entry *e, const char *rv)
+{
+	uint64_t v = 0;
+	size_t len = strlen(rv);
+	bool num = len > 0 && len < RV_DIGITS - 1 && (rv[0] != '0' || len == 1);
+	for (size_t i = 0; num && i < len; i++)
+		num = rv[i] >= '0' && rv[i] <= '9';
+	for (size_t i = 0; num && i < len; i++)
+		v = v * 10 + (uint64_t)(rv[i] - '0');
+	if (e->rv_text)
+		free(e->rv.text);
+	e->rv_text = !num;
+	if (num)
+		e->rv.num = v;
+	else
+		e->rv.text = xstrdup(rv);
+}
+
+static bool entry_rv_is(const struct entry *e, const char *rv)
+{
+	char buf[RV_DIGITS];
+	if (e->rv_text)
+		return strcmp(e->rv.text, rv) == 0;
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->rv.num);
+	return strcmp(buf, rv) == 0;
+}
+
+static const char *entry_rv(const struct entry *e, char buf[RV_DIGITS])
+{
+	if (e->rv_text)
+		return e->rv.text;
+	snprintf(buf, RV_DIGITS, "%llu", (unsigned long long)e->rv.num);
+	return buf;
+}
+
 static void entry_free(struct entry *e)
 {
 	object_free(e->obj);
-	free(e->rv);
+	if (e->rv_text)
+		free(e->rv.text);
 	free(e);
 }
 
@@ -142,7 +186,8 @@ static void set_str(char **dst, const char *s)
 static void deliver(struct kube_watch *w, enum kube_event_type t, struct entry *e, const json_t *raw,
 		    const struct diags *d)
 {
-	struct kube_item it = { e_uid(e), e->rv, e_ns(e), e_name(e), e->obj, raw, d, e };
+	char rv[RV_DIGITS];
+	struct kube_item it = { e_uid(e), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, raw, d, e };
 
 	w->stats.events++;
 	if (w->cb.event)
@@ -165,7 +210,7 @@ static void apply(struct kube_watch *w, const json_t *obj, const char *uid, cons
 {
 	struct entry *e = find(w, uid);
 
-	if (e && strcmp(e->rv, rv) == 0) {
+	if (e && entry_rv_is(e, rv)) {
 		e->epoch = w->epoch;
 		return;
 	}
@@ -194,7 +239,7 @@ static void apply(struct kube_watch *w, const json_t *obj, const char *uid, cons
 		e = entry_new(w, uid, ns, name);
 	struct object *old = e->obj;
 	e->obj = o;
-	set_str(&e->rv, rv);
+	entry_set_rv(e, rv);
 	e->epoch = w->epoch;
 	deliver(w, t, e, obj, &w->diags);
 	object_free(old);
@@ -628,7 +673,8 @@ void kube_watch_foreach(const struct kube_watch *w, void (*fn)(void *arg, const 
 {
 	for (struct avl_node *n = avl_first(&w->cache); n; n = avl_next(n)) {
 		struct entry *e = avl_entry(n, struct entry, node);
-		struct kube_item it = { e_uid(e), e->rv, e_ns(e), e_name(e), e->obj, NULL, NULL, e };
+		char rv[RV_DIGITS];
+		struct kube_item it = { e_uid(e), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, NULL, NULL, e };
 		fn(arg, &it);
 	}
 }
