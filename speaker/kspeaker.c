@@ -206,59 +206,29 @@ static bool kjob_build(struct generation *g, void *job, struct diags *d, void *a
 
 /* ------------------------------------------------------------------ status objects */
 
-struct ann {
-	const char *ns, *name, *uid;
-	const char **peers;
-	size_t npeers;
-	bool l2;
+/* An L2 entry of publish(): a Service whose VIP this node answers for now. */
+struct l2_ann {
+	char *owned;  /* "ns\0name" */
+	const char *ns, *name;
 	const char *const *ifaces;
 	size_t nifaces;
-	char *owned;  /* ns and name, when split from "ns/name" */
 };
 
-static int ann_cmp(const void *x, const void *y)
+static int l2_ann_cmp(const void *x, const void *y)
 {
-	const struct ann *a = x, *b = y;
+	const struct l2_ann *a = x, *b = y;
 	int r = strcmp(a->ns, b->ns);
 	return r ? r : strcmp(a->name, b->name);
 }
 
-/*
- * What this node announces, per Service: over BGP the peers the plan gives
- * it to, in L2 the VIPs this node answers for now (an owner change moves the
- * ServiceL2Status without a new generation).
- */
-static void publish(struct kspeaker *k)
+/* In L2, the VIPs this node answers for now (an owner change moves the ServiceL2Status without a new generation). */
+static struct l2_ann *l2_anns(const struct plan *p, struct l2 *l2, size_t *n)
 {
-	const struct generation *g = speaker_generation(k->sp);
-	struct l2 *l2 = speaker_l2(k->sp);
-	if (!k->status || !g || k->stopping)
-		return;
-	const struct plan *p = g->plan;
-	size_t cap = p->nbgp_svcs + 1, n = 0;
-	for (size_t i = 0; i < p->nl2; i++)
-		cap += p->l2[i].nservices;
-	struct ann *v = xcalloc(cap, sizeof(*v));
-	const char **peer_names = xcalloc(p->npeers + 1, sizeof(*peer_names));
-	for (size_t q = 0; q < p->npeers; q++)
-		peer_names[q] = p->peers[q].peer->meta.name;
-	const char **names = NULL;
-	size_t nnames = 0;
-	for (size_t i = 0; i < p->nbgp_svcs; i++)
-		nnames += p->bgp_svcs[i].npeers;
-	names = xcalloc(nnames + 1, sizeof(*names));
-	nnames = 0;
-	for (size_t i = 0; i < p->nbgp_svcs; i++) {
-		const struct plan_bgp_svc *b = &p->bgp_svcs[i];
-		struct ann *a = &v[n++];
-		a->ns = b->svc->meta.namespace;
-		a->name = b->svc->meta.name;
-		a->uid = b->svc->meta.uid;
-		a->peers = &names[nnames];
-		for (size_t q = 0; q < b->npeers; q++)
-			names[nnames + a->npeers++] = peer_names[b->peers[q]];
-		nnames += a->npeers;
-	}
+	size_t cap = 0;
+	*n = 0;
+	for (size_t i = 0; l2 && i < p->nl2; i++)
+		cap += p->l2[i].here ? p->l2[i].nservices : 0;
+	struct l2_ann *v = xcalloc(cap + 1, sizeof(*v));
 	for (size_t i = 0; l2 && i < p->nl2; i++) {
 		const struct plan_l2_vip *pv = &p->l2[i];
 		const char *const *ifaces = NULL;
@@ -269,43 +239,84 @@ static void publish(struct kspeaker *k)
 			const char *slash = strchr(pv->services[s], '/');
 			if (!slash)
 				continue;
-			struct ann *a = &v[n++];
+			struct l2_ann *a = &v[(*n)++];
 			a->owned = xstrdup(pv->services[s]);
 			a->owned[slash - pv->services[s]] = 0;
 			a->ns = a->owned;
 			a->name = a->owned + (slash - pv->services[s]) + 1;
-			a->l2 = true;
 			a->ifaces = ifaces;
 			a->nifaces = nifaces;
-			const struct object *svc = config_find(g->cfg, KIND_SERVICE, a->ns, a->name);
-			a->uid = svc ? svc->meta.uid : NULL;
 		}
 	}
-	qsort(v, n, sizeof(*v), ann_cmp);  /* a Service's BGP and L2 entries side by side, merged below */
-	struct kstatus_svc *out = xcalloc(n + 1, sizeof(*out));
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (m && strcmp(out[m - 1].ns, v[i].ns) == 0 && strcmp(out[m - 1].name, v[i].name) == 0) {
-			struct kstatus_svc *o = &out[m - 1];
-			if (v[i].l2 && !o->l2) {
-				o->l2 = true;
-				o->l2_ifaces = v[i].ifaces;
-				o->nl2_ifaces = v[i].nifaces;
+	qsort(v, *n, sizeof(*v), l2_ann_cmp);
+	return v;
+}
+
+/*
+ * What this node announces, per Service: over BGP the peers the plan gives
+ * it to (bgp_svcs, sorted by Service), in L2 the VIPs it answers for now;
+ * the two sorted lists merged.
+ */
+static void publish(struct kspeaker *k)
+{
+	const struct generation *g = speaker_generation(k->sp);
+	if (!k->status || !g || k->stopping)
+		return;
+	const struct plan *p = g->plan;
+	size_t nl2 = 0;
+	struct l2_ann *l2v = l2_anns(p, speaker_l2(k->sp), &nl2);
+	const char **peer_names = xcalloc(p->npeers + 1, sizeof(*peer_names));
+	for (size_t q = 0; q < p->npeers; q++)
+		peer_names[q] = p->peers[q].peer->meta.name;
+	size_t nnames = 0;
+	for (size_t i = 0; i < p->nbgp_svcs; i++)
+		nnames += p->bgp_svcs[i].npeers;
+	const char **names = xcalloc(nnames + 1, sizeof(*names));
+	struct kstatus_svc *out = xcalloc(p->nbgp_svcs + nl2 + 1, sizeof(*out));
+	size_t m = 0, b = 0, l = 0;
+	nnames = 0;
+	while (b < p->nbgp_svcs || l < nl2) {
+		const struct plan_bgp_svc *bs = b < p->nbgp_svcs ? &p->bgp_svcs[b] : NULL;
+		const struct l2_ann *la = l < nl2 ? &l2v[l] : NULL;
+		int c = !bs ? 1 : !la ? -1 : strcmp(bs->svc->meta.namespace, la->ns);
+		if (bs && la && !c)
+			c = strcmp(bs->svc->meta.name, la->name);
+		const char *ns = c > 0 ? la->ns : bs->svc->meta.namespace, *name = c > 0 ? la->name : bs->svc->meta.name;
+		if (!m || strcmp(out[m - 1].ns, ns) || strcmp(out[m - 1].name, name))
+			m++;
+		struct kstatus_svc *o = &out[m - 1];
+		if (c <= 0) {
+			o->ns = bs->svc->meta.namespace;
+			o->name = bs->svc->meta.name;
+			o->uid = bs->svc->meta.uid;
+			if (!o->nbgp_peers) {
+				o->bgp_peers = &names[nnames];
+				for (size_t q = 0; q < bs->npeers; q++)
+					names[nnames + o->nbgp_peers++] = peer_names[bs->peers[q]];
+				nnames += o->nbgp_peers;
 			}
-			if (v[i].npeers && !o->nbgp_peers) {
-				o->bgp_peers = v[i].peers;
-				o->nbgp_peers = v[i].npeers;
-			}
-			continue;
+			b++;
 		}
-		out[m++] = (struct kstatus_svc){ v[i].ns, v[i].name, v[i].uid, v[i].l2, v[i].ifaces, v[i].nifaces,
-						 v[i].peers, v[i].npeers };
+		if (c >= 0) {
+			if (!o->ns) {
+				o->ns = la->ns;
+				o->name = la->name;
+				const struct object *svc = config_find(g->cfg, KIND_SERVICE, la->ns, la->name);
+				o->uid = svc ? svc->meta.uid : NULL;
+			}
+			if (!o->l2) {
+				o->l2 = true;
+				o->l2_ifaces = la->ifaces;
+				o->nl2_ifaces = la->nifaces;
+			}
+			l++;
+		}
 	}
 	kstatus_set(k->status, out, m);
 	free(out);
-	for (size_t i = 0; i < n; i++)
-		free(v[i].owned);
-	free(v);
+	for (size_t i = 0; i < nl2; i++)
+		free(l2v[i].owned);
+	free(l2v);
 	free(names);
 	free(peer_names);
 }
