@@ -181,6 +181,21 @@ static bool kept(const struct doc_node *key, const char *prefix, bool ovn)
 			 memcmp(key->scalar.text, ANNOTATION_LINK_BW, key->scalar.len) == 0)));
 }
 
+/* Keys nearly every Service or EndpointSlice carries: 100k objects point at one copy. */
+static const char *const common_keys[] = {
+	LABEL_SERVICE_NAME, "metallb.io/ip-allocated-from-pool", "metallb.io/address-pool", "metallb.io/loadBalancerIPs",
+	"metallb.io/allow-shared-ip", "endpointslice.kubernetes.io/managed-by", "app.kubernetes.io/name",
+	"app.kubernetes.io/instance", "app", OVN_ANNOTATION_BGP,
+};
+
+static const char *key_copy(struct dec *d, const struct doc_node *key)
+{
+	for (size_t i = 0; i < sizeof(common_keys) / sizeof(common_keys[0]); i++)
+		if (strlen(common_keys[i]) == key->scalar.len && memcmp(common_keys[i], key->scalar.text, key->scalar.len) == 0)
+			return common_keys[i];
+	return arena_strndup(d->a, key->scalar.text, key->scalar.len);
+}
+
 static void labels_filtered(struct dec *d, const struct doc_node *n, struct labels *out, const char *prefix, bool ovn)
 {
 	if (!dec_expect(d, n, DOC_MAP))
@@ -201,8 +216,7 @@ static void labels_filtered(struct dec *d, const struct doc_node *n, struct labe
 			dec_str(d, p->value, &v);
 		dec_leave(d, saved);
 		if (v.s)
-			out->v[out->n++] = (struct label){
-				arena_strndup(d->a, p->key->scalar.text, p->key->scalar.len), v.s };
+			out->v[out->n++] = (struct label){ key_copy(d, p->key), v.s };
 	}
 }
 

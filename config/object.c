@@ -49,6 +49,11 @@ void object_free(struct object *o)
 		return;
 	if (atomic_load(&o->refs) > 1 && atomic_fetch_sub(&o->refs, 1) > 1)
 		return;
+	if (arena_holds(&o->arena, o)) {
+		struct arena a = o->arena;  /* o goes with it */
+		arena_free(&a);
+		return;
+	}
 	arena_free(&o->arena);
 	free(o);
 }
@@ -80,12 +85,13 @@ static int find_kind(const char *kind, const char *api)
 	return -1;
 }
 
-static bool version_known(const struct kind_info *ki, const char *api)
+/* The kind table's own copy of api (static: 100k objects need not hold their own), or NULL. */
+static const char *version_known(const struct kind_info *ki, const char *api)
 {
 	for (const char *const *v = ki->api_versions; *v; v++)
 		if (strcmp(api, *v) == 0)
-			return true;
-	return false;
+			return *v;
+	return NULL;
 }
 
 /* RFC 1123 subdomain, as Kubernetes requires of most object names. */
@@ -114,13 +120,20 @@ static void dec_created(struct dec *d, const struct doc_node *v, void *base)
 		dec_str(d, v, &((struct meta_raw *)base)->created);
 }
 
+/* Nothing reads an EndpointSlice's uid when announcing (the watch cache keys it by its own copy). */
+static void dec_uid(struct dec *d, const struct doc_node *v, void *base)
+{
+	if (!(d->lean && d->label_prefix && strcmp(d->label_prefix, LABEL_SERVICE_NAME) == 0))
+		dec_str(d, v, &((struct meta_raw *)base)->uid);
+}
+
 static const struct dec_field meta_fields[] = {
 	{ "name", DT_STR, offsetof(struct meta_raw, name), 0, 0, NULL, NULL },
 	{ "namespace", DT_STR, offsetof(struct meta_raw, namespace), 0, 0, NULL, NULL },
 	{ "labels", DT_LABELS, offsetof(struct meta_raw, labels), 0, 0, NULL, NULL },
 	{ "annotations", DT_ANNOTATIONS, offsetof(struct meta_raw, annotations), 0, 0, NULL, NULL },
 	{ "creationTimestamp", DT_FN, 0, 0, 0, dec_created, NULL },
-	{ "uid", DT_STR, offsetof(struct meta_raw, uid), 0, 0, NULL, NULL },
+	{ "uid", DT_FN, 0, 0, 0, dec_uid, NULL },
 	{ "resourceVersion", DT_IGNORE, 0, 0, 0, NULL, NULL },
 	{ "generation", DT_IGNORE, 0, 0, 0, NULL, NULL },
 	{ "generateName", DT_IGNORE, 0, 0, 0, NULL, NULL },
@@ -223,16 +236,33 @@ enum object_read object_read(const struct doc_node *root, const char *list_api, 
 /* Room for the first pass of a lean decode: larger objects spill into more chunks and stay as they are. */
 #define LEAN_SCRATCH 4096
 
+/* Objects read from the API server: their source needs no copy each. */
+static const char api_source[] = "api";
+
+/* inline_obj: the object and everything it holds in one allocation, reserve bytes beyond the object. */
+static struct object *object_alloc(const struct kind_info *ki, size_t reserve, bool inline_obj)
+{
+	if (!inline_obj) {
+		struct object *o = xcalloc(1, ki->size);
+		arena_reserve(&o->arena, reserve);
+		return o;
+	}
+	struct arena a = ARENA_INIT;
+	struct object *o = arena_reserve_with(&a, ki->size, reserve);
+	o->arena = a;
+	return o;
+}
+
 static struct object *decode_once(const struct doc_node *root, int k, const char *api, bool lean, size_t reserve,
-				  struct diags *diags)
+				  bool inline_obj, struct diags *diags)
 {
 	const struct kind_info *ki = &kinds[k];
-	struct object *o = xcalloc(1, ki->size);
-	arena_reserve(&o->arena, reserve);
+	struct object *o = object_alloc(ki, reserve, inline_obj);
 	o->kind = (enum kind)k;
 	o->meta.mark = root->mark;
-	o->meta.mark.file = arena_strdup(&o->arena, root->mark.file ? root->mark.file : "");
-	o->meta.api_version = arena_strdup(&o->arena, api);
+	const char *file = root->mark.file ? root->mark.file : "";
+	o->meta.mark.file = strcmp(file, api_source) == 0 ? api_source : arena_strdup(&o->arena, file);
+	o->meta.api_version = api;
 	struct dec d = { .diags = diags, .a = &o->arena, .obj = ki->name, .file = o->meta.mark.file, .lean = lean };
 	if (read_meta(&d, root, ki, o))
 		ki->decode(&d, root, o);
@@ -255,24 +285,26 @@ enum object_read object_read_lean(const struct doc_node *root, const char *list_
 	if (k < 0)
 		return OBJECT_IGNORED;
 	const struct kind_info *ki = &kinds[k];
-	if (!version_known(ki, api)) {
+	const char *known = version_known(ki, api);
+	if (!known) {
 		const struct doc_node *an = doc_map_get(root, "apiVersion");
 		diag_add(diags, DIAG_ERROR, an ? &an->mark : &root->mark, NULL, "apiVersion",
 			 "%s is not served as \"%s\" (use %s)", ki->name, api, ki->api_versions[0]);
 		return OBJECT_INVALID;
 	}
 
-	struct object *o = decode_once(root, k, api, lean, lean ? LEAN_SCRATCH : 0, diags);
+	struct object *o = decode_once(root, k, known, lean, lean ? LEAN_SCRATCH : 0, false, diags);
 	if (!o)
 		return OBJECT_INVALID;
 	size_t extent = lean ? arena_extent(&o->arena) : 0;
 	if (extent) {
-		/* Again into one chunk of the size the first pass used: a cache of 100k objects wastes nothing. */
+		/* Again, the object and what it holds in one chunk of the size the first pass used:
+		 * a cache of 100k objects wastes nothing. */
 		struct diags quiet;
 		diags_init(&quiet);
-		struct object *exact = decode_once(root, k, api, lean, extent, &quiet);
+		struct object *exact = decode_once(root, k, known, lean, extent, true, &quiet);
 		diags_free(&quiet);
-		if (exact && arena_extent(&exact->arena) == extent) {
+		if (exact && arena_extent(&exact->arena)) {
 			object_free(o);
 			o = exact;
 		} else {

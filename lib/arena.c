@@ -63,6 +63,14 @@ void arena_reserve(struct arena *a, size_t size)
 		chunk_new(a, size);
 }
 
+bool arena_holds(const struct arena *a, const void *p)
+{
+	for (const struct arena_chunk *c = a->head; c; c = c->next)
+		if ((const unsigned char *)p >= c->mem && (const unsigned char *)p < c->mem + c->size)
+			return true;
+	return false;
+}
+
 size_t arena_extent(const struct arena *a)
 {
 	return a->head && !a->head->next ? a->head->off : 0;
@@ -91,6 +99,14 @@ static void *alloc_aligned(struct arena *a, size_t size, size_t align)
 	ASAN_UNPOISON_MEMORY_REGION(p, size);
 	memset(p, 0, size);
 	return p;
+}
+
+void *arena_reserve_with(struct arena *a, size_t first, size_t rest)
+{
+	/* every later allocation lands this much further on than in an arena without the block */
+	size_t lead = round_up(first) + round_up(ARENA_REDZONE);
+	arena_reserve(a, lead + rest);
+	return alloc_aligned(a, round_up(first), alignof(max_align_t));
 }
 
 void *arena_alloc(struct arena *a, size_t size)

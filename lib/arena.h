@@ -8,6 +8,7 @@
 #ifndef VIPCAST_LIB_ARENA_H
 #define VIPCAST_LIB_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena_chunk;
@@ -35,5 +36,13 @@ void arena_free(struct arena *a);
  */
 void arena_reserve(struct arena *a, size_t size);
 size_t arena_extent(const struct arena *a);
+/*
+ * An empty arena's first chunk sized for a block of first bytes (returned,
+ * zeroed) followed by allocations of a former extent rest: e.g. a struct
+ * holding the arena, and what it points to, in one allocation.
+ */
+void *arena_reserve_with(struct arena *a, size_t first, size_t rest);
+/* p points into one of a's chunks (e.g. the struct holding a, allocated from it). */
+bool arena_holds(const struct arena *a, const void *p);
 
 #endif

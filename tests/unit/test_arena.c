@@ -60,9 +60,32 @@ static void test_reserve_only_when_empty(void **state)
 	assert_int_equal(arena_extent(&a), 0);
 }
 
+/* A struct allocated from the arena it holds: found in it, freed with it. */
+static void test_holds(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT, outside = ARENA_INIT, plain = ARENA_INIT;
+	arena_reserve(&plain, 4096);
+	fill(&plain);
+	size_t e = arena_extent(&plain);
+	arena_free(&plain);
+	struct arena *self = arena_reserve_with(&a, 40, e);
+	fill(&a);
+	assert_true(arena_extent(&a) > e);  /* one chunk: the block and the same allocations fit */
+	assert_true(arena_holds(&a, self));
+	char *spill = arena_calloc(&a, 1, 4096);  /* a second chunk */
+	assert_true(arena_holds(&a, self) && arena_holds(&a, spill));
+	assert_int_equal(arena_extent(&a), 0);
+	assert_false(arena_holds(&a, &outside));
+	*self = a;
+	struct arena copy = *self;
+	arena_free(&copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_holds),
 		cmocka_unit_test(test_reserved_extent_fits_exactly),
 		cmocka_unit_test(test_reserve_only_when_empty),
 	};

@@ -178,7 +178,7 @@ static void test_lean(void **state)
 		"\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.1\"}]}}}";
 	static const char eps[] =
 		"{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"web-x\","
-		"\"namespace\":\"d\",\"labels\":{\"kubernetes.io/service-name\":\"web\",\"app\":\"web\","
+		"\"namespace\":\"d\",\"uid\":\"u2\",\"labels\":{\"kubernetes.io/service-name\":\"web\",\"app\":\"web\","
 		"\"endpointslice.kubernetes.io/managed-by\":\"endpointslice-controller.k8s.io\"}},\"addressType\":\"IPv4\","
 		"\"endpoints\":[{\"addresses\":[\"198.51.100.7\"],\"nodeName\":\"n1\",\"conditions\":{\"ready\":false}},"
 		"{\"addresses\":[\"198.51.100.8\"],\"nodeName\":\"n2\"}]}";
@@ -194,6 +194,8 @@ static void test_lean(void **state)
 		assert_int_equal(o->svc.traffic_policy, TRAFFIC_LOCAL);
 		assert_int_equal(o->svc.ningress, 1);
 		assert_true(!lean || arena_extent(&o->arena) > 0);
+		assert_int_equal(arena_holds(&o->arena, o), lean);  /* lean: object and contents, one allocation */
+		assert_string_equal(o->meta.api_version, "v1");
 		object_free(o);
 
 		o = read_api(eps, lean);
@@ -205,6 +207,11 @@ static void test_lean(void **state)
 		assert_true(o->eps.v[1].ready);
 		assert_int_equal(o->eps.v[1].naddrs, lean ? 0 : 1);
 		assert_true(!lean || arena_extent(&o->arena) > 0);
+		assert_int_equal(arena_holds(&o->arena, o), lean);
+		assert_true(lean ? !o->meta.uid : o->meta.uid != NULL);
+		/* the Service-name key is one copy for every slice, never in the object's arena */
+		assert_false(arena_holds(&o->arena, o->meta.labels.v[0].key));
+		assert_false(arena_holds(&o->arena, o->meta.api_version));
 		object_free(o);
 	}
 }
