@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lower_bound.h"
+#include "ready_slice.h"
 #include "xalloc.h"
 
 struct config *config_new(void)
@@ -20,6 +22,9 @@ void config_free(struct config *c)
 		free(c->kinds[k].v);
 		free(c->kinds[k].index);
 	}
+	for (size_t i = 0; !c->ready.borrowed && i < c->ready.n; i++)
+		ready_slice_free(c->ready.v[i]);
+	free(c->ready.v);
 	arena_free(&c->resolved);
 	free(c);
 }
@@ -111,10 +116,13 @@ static void objects_sort(struct objects *os)
 	os->unsorted = false;
 }
 
+static void ready_sort(struct ready_slices *rs);
+
 void config_sort(struct config *c)
 {
 	for (int k = 0; k < KIND_COUNT; k++)
 		objects_sort(&c->kinds[k]);
+	ready_sort(&c->ready);
 }
 
 /* Index in the sorted array of the object with this key, or where it would go. */
@@ -246,4 +254,104 @@ void config_borrow(struct config *dst, const struct config *src, enum kind k)
 	to->n = to->cap = from->n;
 	to->unsorted = from->unsorted;
 	to->borrowed = true;
+}
+
+/* ---- ready slices ---- */
+
+static int ready_addr_cmp(const void *elem, const void *key)
+{
+	uintptr_t a = (uintptr_t) * (struct ready_slice *const *)elem, b = (uintptr_t)key;
+	return a < b ? -1 : a > b;
+}
+
+static int ready_cmp(const void *x, const void *y)
+{
+	return ready_addr_cmp(x, *(struct ready_slice *const *)y);
+}
+
+static void ready_sort(struct ready_slices *rs)
+{
+	if (rs->unsorted)
+		qsort(rs->v, rs->n, sizeof(*rs->v), ready_cmp);
+	rs->unsorted = false;
+}
+
+static void ready_grow(struct ready_slices *rs)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+		rs->v = xrealloc(rs->v, rs->cap, sizeof(*rs->v));
+	}
+}
+
+void config_ready_append(struct config *c, struct ready_slice *r)
+{
+	struct ready_slices *rs = &c->ready;
+	ready_grow(rs);
+	rs->v[rs->n++] = r;
+	rs->unsorted = true;
+}
+
+void config_ready_add(struct config *c, struct ready_slice *r)
+{
+	struct ready_slices *rs = &c->ready;
+	ready_sort(rs);
+	ready_grow(rs);
+	size_t at = lower_bound(rs->v, rs->n, sizeof(*rs->v), r, ready_addr_cmp);
+	memmove(&rs->v[at + 1], &rs->v[at], (rs->n - at) * sizeof(*rs->v));
+	rs->v[at] = r;
+	rs->n++;
+}
+
+bool config_ready_remove(struct config *c, const struct ready_slice *r)
+{
+	struct ready_slices *rs = &c->ready;
+	ready_sort(rs);
+	size_t at = lower_bound(rs->v, rs->n, sizeof(*rs->v), r, ready_addr_cmp);
+	if (at == rs->n || rs->v[at] != r)
+		return false;
+	memmove(&rs->v[at], &rs->v[at + 1], (rs->n - at - 1) * sizeof(*rs->v));
+	rs->n--;
+	return true;
+}
+
+static void ready_copy(struct config *dst, const struct config *src, bool borrowed)
+{
+	const struct ready_slices *from = &src->ready;
+	struct ready_slices *to = &dst->ready;
+	to->v = xcalloc(from->n + 1, sizeof(*to->v));
+	for (size_t i = 0; i < from->n; i++)
+		to->v[i] = borrowed ? from->v[i] : ready_slice_ref(from->v[i]);
+	to->n = to->cap = from->n;
+	to->unsorted = from->unsorted;
+	to->borrowed = borrowed;
+}
+
+void config_ready_share(struct config *dst, const struct config *src)
+{
+	ready_copy(dst, src, false);
+}
+
+void config_ready_borrow(struct config *dst, const struct config *src)
+{
+	ready_copy(dst, src, true);
+}
+
+struct ready_slice **config_ready_all(const struct config *c, size_t *n)
+{
+	const struct objects *os = &c->kinds[KIND_ENDPOINTSLICE];
+	struct ready_slice **v = xcalloc(c->ready.n + os->n + 1, sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; i < c->ready.n; i++)
+		v[(*n)++] = ready_slice_ref(c->ready.v[i]);
+	for (size_t i = 0; i < os->n; i++)
+		v[(*n)++] = ready_slice_new(os->v[i]);
+	return v;
+}
+
+void ready_slices_release(struct ready_slice **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ready_slice_free(v[i]);
+	free(v);
 }

@@ -28,9 +28,18 @@ struct objects {
 	bool borrowed;          /* config_borrow(): not counted, not freed, found by binary search */
 };
 
+/* EndpointSlices in the compact form announcing reads (ready_slice.h), sorted by address. */
+struct ready_slices {
+	struct ready_slice **v;
+	size_t n, cap;
+	bool unsorted;  /* config_ready_append() since the last config_sort() */
+	bool borrowed;  /* config_ready_borrow(): not counted, not freed */
+};
+
 struct config {
 	struct objects kinds[KIND_COUNT];
-	struct arena resolved;  /* cross-object results; rebuilt by config_validate() */
+	struct ready_slices ready;  /* Kubernetes mode's speaker: its EndpointSlices, instead of objects */
+	struct arena resolved;      /* cross-object results; rebuilt by config_validate() */
 };
 
 struct config *config_new(void);
@@ -57,6 +66,22 @@ void config_share(struct config *dst, const struct config *src, enum kind k);
  * as long as dst; dst is read-only for that kind.
  */
 void config_borrow(struct config *dst, const struct config *src, enum kind k);
+
+/* r joins c (c takes the caller's hold): in order, or appended for one config_sort() at the end of a list. */
+void config_ready_add(struct config *c, struct ready_slice *r);
+void config_ready_append(struct config *c, struct ready_slice *r);
+/* r leaves c; the hold c had is the caller's. False: c does not hold r. */
+bool config_ready_remove(struct config *c, const struct ready_slice *r);
+/* As config_share() and config_borrow(), for the ready slices. */
+void config_ready_share(struct config *dst, const struct config *src);
+void config_ready_borrow(struct config *dst, const struct config *src);
+/*
+ * Every EndpointSlice of c in the compact form: c's ready slices and records
+ * made from its EndpointSlice objects. The array holds one hold on each:
+ * free it with ready_slices_release().
+ */
+struct ready_slice **config_ready_all(const struct config *c, size_t *n);
+void ready_slices_release(struct ready_slice **v, size_t n);
 
 /* Puts every kind back in (namespace, name) order after config_add()s. */
 void config_sort(struct config *c);

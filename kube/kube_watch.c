@@ -30,6 +30,7 @@
 struct entry {
 	struct avl_node node;  /* by uid */
 	struct object *obj;    /* NULL: did not decode, or taken */
+	void *user;            /* kube_item_set_user() */
 	union {
 		uint64_t num;  /* rv_text false: a decimal resourceVersion, as etcd's always are */
 		char *text;
@@ -187,7 +188,7 @@ static void deliver(struct kube_watch *w, enum kube_event_type t, struct entry *
 		    const struct diags *d)
 {
 	char rv[RV_DIGITS];
-	struct kube_item it = { e_uid(e), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, raw, d, e };
+	struct kube_item it = { e_uid(e), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, raw, d, e->user, e };
 
 	w->stats.events++;
 	if (w->cb.event)
@@ -202,6 +203,13 @@ struct object *kube_item_take(const struct kube_item *it)
 	if (e)
 		e->obj = NULL;
 	return o;
+}
+
+void kube_item_set_user(const struct kube_item *it, void *user)
+{
+	struct entry *e = it->entry;
+	if (e)
+		e->user = user;
 }
 
 /* An object from a list page or a watch event: ADDED or MODIFIED, unless it is the version cached. */
@@ -674,7 +682,7 @@ void kube_watch_foreach(const struct kube_watch *w, void (*fn)(void *arg, const 
 	for (struct avl_node *n = avl_first(&w->cache); n; n = avl_next(n)) {
 		struct entry *e = avl_entry(n, struct entry, node);
 		char rv[RV_DIGITS];
-		struct kube_item it = { e_uid(e), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, NULL, NULL, e };
+		struct kube_item it = { e_uid(e), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, NULL, NULL, e->user, e };
 		fn(arg, &it);
 	}
 }

@@ -42,6 +42,7 @@ struct kube_item {
 	const struct object *obj;   /* NULL: did not decode (diags says why), or taken before */
 	const json_t *raw;          /* the API's object; NULL for a delete a relist found */
 	const struct diags *diags;  /* the decoder's errors and warnings; NULL for a delete */
+	void *user;                 /* what the consumer set for this object (kube_item_set_user), or NULL */
 	void *entry;                /* private */
 };
 
@@ -102,5 +103,11 @@ void kube_watch_foreach(const struct kube_watch *w, void (*fn)(void *arg, const 
  * the object's later events carry no previous object. NULL if none.
  */
 struct object *kube_item_take(const struct kube_item *it);
+/*
+ * During the event callback: the consumer's own pointer for this object,
+ * given back in its later events (e.g. the compact form it keeps instead of
+ * the object). The watch never frees it.
+ */
+void kube_item_set_user(const struct kube_item *it, void *user);
 
 #endif

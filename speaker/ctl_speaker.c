@@ -173,7 +173,7 @@ static json_t *cmd_services(struct speaker *s, char *err, size_t errlen)
 	for (size_t i = 0; i < g->nsvcs; i++)
 		nips += g->svcs[i].nips;
 	uint64_t work = (uint64_t)nodes->n * nips *
-			(g->nsvcs + g->cfg->kinds[KIND_SERVICE].n + g->cfg->kinds[KIND_ENDPOINTSLICE].n + 1);
+			(g->nsvcs + g->cfg->kinds[KIND_SERVICE].n + g->cfg->kinds[KIND_ENDPOINTSLICE].n + g->cfg->ready.n + 1);
 	bool per_node = work <= CTL_SERVICES_WORK_MAX;
 	json_t *out = json_array();
 	for (size_t i = 0; i < g->nsvcs; i++) {

@@ -109,6 +109,7 @@ bool generation_patch(struct generation *g, struct generation *in_force, const s
 			config_borrow(c, live, (enum kind)k);  /* live's owner keeps what it replaces until g goes */
 		else
 			config_share(c, in_force->cfg, (enum kind)k);
+	config_ready_borrow(c, live);
 	c->resolved = in_force->cfg->resolved;  /* what validation resolved for the objects shared */
 	memset(&in_force->cfg->resolved, 0, sizeof(in_force->cfg->resolved));
 	g->plan = plan_patch(in_force->plan, c, node, in_force->svcs, in_force->nsvcs, g->svcs, g->nsvcs, changed,

@@ -98,8 +98,10 @@ struct kspeaker {
 	bool building;              /* a fresh plan is being built off the loop */
 	bool pods_skipped;          /* Pods changed, unplanned: the plan in force takes no Kube-OVN routes */
 	size_t fresh_bytes;         /* plan_mem_bytes() of the last fresh plan */
-	struct object **graves;     /* Services and EndpointSlices live dropped while a patched generation is in force */
+	struct object **graves;     /* Services live dropped while a patched generation is in force */
 	size_t ngraves, graves_cap;
+	struct ready_slice **rgraves;  /* and EndpointSlices */
+	size_t nrgraves, rgraves_cap;
 	struct metric_hist patch_hist;
 	struct metric_hist change_hist;  /* the oldest change of a batch: event received -> patched plan in force */
 	uint64_t unpatched_since_ns;     /* CLOCK_MONOTONIC of the oldest change not in force; 0: none */
@@ -134,6 +136,7 @@ static struct config *share_all(const struct config *from)
 	for (int k = 0; k < KIND_COUNT; k++)
 		if (shared_kind((enum kind)k))
 			config_share(c, from, (enum kind)k);
+	config_ready_share(c, from);
 	return c;
 }
 
@@ -393,15 +396,27 @@ static void bury(struct kspeaker *k, struct object *o)
 	k->graves[k->ngraves++] = o;
 }
 
+static void bury_slice(struct kspeaker *k, struct ready_slice *r)
+{
+	if (k->nrgraves == k->rgraves_cap) {
+		k->rgraves_cap = k->rgraves_cap ? 2 * k->rgraves_cap : 64;
+		k->rgraves = xrealloc(k->rgraves, k->rgraves_cap, sizeof(*k->rgraves));
+	}
+	k->rgraves[k->nrgraves++] = r;
+}
+
 /* A generation was just put in force: it points at none of them (a fresh one counts those it holds). */
 static void graves_free(struct kspeaker *k)
 {
 	for (size_t i = 0; i < k->ngraves; i++)
 		object_free(k->graves[i]);
 	k->ngraves = 0;
+	for (size_t i = 0; i < k->nrgraves; i++)
+		ready_slice_free(k->rgraves[i]);
+	k->nrgraves = 0;
 }
 
-static size_t slices_of(void *arg, const char *ns, const char *service, const struct object *const **out)
+static size_t slices_of(void *arg, const char *ns, const char *service, const struct ready_slice *const **out)
 {
 	return slice_index_of(arg, ns, service, out);
 }
@@ -663,7 +678,6 @@ static void forget_touch(struct kspeaker *k, const struct object *o)
 {
 	switch (o->kind) {
 	case KIND_SERVICE: touched(k, o->meta.namespace, o->meta.name); break;
-	case KIND_ENDPOINTSLICE: touched(k, o->meta.namespace, o->eps.service_name); break;
 	default: afresh(k, kind_name(o->kind)); break;
 	}
 }
@@ -671,8 +685,6 @@ static void forget_touch(struct kspeaker *k, const struct object *o)
 /* o leaves live (replaced or deleted). */
 static void forget(struct kspeaker *k, const struct object *o)
 {
-	if (o->kind == KIND_ENDPOINTSLICE)
-		slice_index_remove(k->slices, o);
 	forget_touch(k, o);
 }
 
@@ -726,22 +738,56 @@ static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_eve
 	struct object *old = config_find(k->live, kind, o->meta.namespace, o->meta.name);
 	if (!old && !wd->synced) {
 		config_add(k->live, o);  /* the first list: sorted once at its end */
-		if (kind == KIND_ENDPOINTSLICE)
-			slice_index_add(k->slices, o);
 		return;
 	}
 	bool same = old && kind == KIND_NODE && node_same(old, o);
 	if (old && !same && !quiet)
 		forget(k, old);
 	bury(k, config_put(k->live, o));
-	if (kind == KIND_ENDPOINTSLICE)
-		slice_index_add(k->slices, o);
 	if (same || quiet) {
 		k->skipped++;
 		return;
 	}
 	forget_touch(k, o);
 	changed(k);
+}
+
+/*
+ * An EndpointSlice is kept in its compact form (ready_slice.h), found again
+ * through the watch's entry; the decoded object goes at once.
+ */
+static void slice_event(struct ks_watch_slot *wd, enum kube_event_type t, const struct kube_item *it)
+{
+	struct kspeaker *k = wd->k;
+	struct object *o = t == KUBE_DELETED ? NULL : kube_item_take(it);
+	struct ready_slice *old = it->user, *r = o ? ready_slice_new(o) : NULL;
+
+	if (t != KUBE_DELETED && !o && it->diags && it->diags->errors) {
+		char line[1024];
+		diag_format(&it->diags->v[0], line, sizeof(line));
+		log_warn("kube", "EndpointSlice %s/%s does not decode, left out: %s", it->ns ? it->ns : "", it->name, line);
+	}
+	object_free(o);
+	kube_item_set_user(it, r);
+	if (old) {
+		config_ready_remove(k->live, old);
+		slice_index_remove(k->slices, old);
+		if (wd->synced)
+			touched(k, old->ns, old->service);
+	}
+	if (r) {
+		if (wd->synced)
+			config_ready_add(k->live, r);
+		else
+			config_ready_append(k->live, r);  /* the first list: sorted once at its end */
+		slice_index_add(k->slices, r);
+		if (wd->synced)
+			touched(k, r->ns, r->service);
+	}
+	if (old)
+		bury_slice(k, old);
+	if ((old || r) && wd->synced)
+		changed(k);  /* the first list is planned whole, once every watch has synced */
 }
 
 static void config_event(struct kspeaker *k, enum kind kind, enum kube_event_type t, const struct kube_item *it)
@@ -783,7 +829,9 @@ static void on_event(void *arg, enum kube_event_type t, const struct kube_item *
 	enum kind kind = ks_kind[wd->id];
 
 	wd->k->events++;
-	if (shared_kind(kind))
+	if (kind == KIND_ENDPOINTSLICE)
+		slice_event(wd, t, it);
+	else if (shared_kind(kind))
 		shared_event(wd, kind, t, it);
 	else
 		config_event(wd->k, kind, t, it);
@@ -805,7 +853,7 @@ static void check_synced(struct kspeaker *k)
 	k->synced = true;
 	log_info("speaker", "every cache synced: %zu Services of this class, %zu EndpointSlices, %zu Nodes, %zu "
 			    "configuration objects in %s",
-		 k->live->kinds[KIND_SERVICE].n, k->live->kinds[KIND_ENDPOINTSLICE].n, k->live->kinds[KIND_NODE].n,
+		 k->live->kinds[KIND_SERVICE].n, k->live->ready.n, k->live->kinds[KIND_NODE].n,
 		 json_object_size(k->objs), k->ns);
 	submit(k);
 }
@@ -1040,6 +1088,7 @@ void kspeaker_free(struct kspeaker *k)
 	free(k->dirty);
 	graves_free(k);
 	free(k->graves);
+	free(k->rgraves);
 	slice_index_free(k->slices);
 	config_free(k->live);
 	json_decref(k->objs);

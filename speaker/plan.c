@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "plan_ovn.h"
+#include "ready_slice.h"
 #include "xalloc.h"
 
 /*
@@ -28,23 +29,21 @@ static int ready_cmp(const void *x, const void *y)
 	return p < q ? -1 : p > q;
 }
 
-static void ready_index_build(const struct config *c, const struct object *const *slices, size_t nslices,
+static void ready_index_build(const struct config *c, const struct ready_slice *const *slices, size_t nslices,
 			      struct ready_index *ix)
 {
 	size_t cap = 0;
 	for (size_t i = 0; i < nslices; i++)
-		cap += slices[i]->eps.n;
+		cap += slices[i]->n;
 	ix->v = xcalloc(cap ? cap : 1, sizeof(*ix->v));
 	ix->n = 0;
 	for (size_t i = 0; i < nslices; i++) {
-		const struct object *o = slices[i];
-		const struct object *svc =
-			o->eps.service_name ? config_find(c, KIND_SERVICE, o->meta.namespace, o->eps.service_name) : NULL;
+		const struct ready_slice *r = slices[i];
+		const struct object *svc = r->service ? config_find(c, KIND_SERVICE, r->ns, r->service) : NULL;
 		if (!svc)
 			continue;
-		for (size_t k = 0; k < o->eps.n; k++)
-			if (o->eps.v[k].ready)
-				ix->v[ix->n++] = (struct ready_ep){svc, o->eps.v[k].node_name};
+		for (size_t k = 0; k < r->n; k++)
+			ix->v[ix->n++] = (struct ready_ep){svc, r->nodes[k]};
 	}
 	qsort(ix->v, ix->n, sizeof(*ix->v), ready_cmp);
 }
@@ -507,7 +506,7 @@ static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvc
 }
 
 struct plan *plan_build_with(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
-			     const struct object *const *slices, size_t nslices)
+			     const struct ready_slice *const *slices, size_t nslices)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct builder b = {.p = p, .c = c};
@@ -539,8 +538,11 @@ struct plan *plan_build_with(const struct config *c, const char *node, const str
 
 struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs)
 {
-	const struct objects *slices = &c->kinds[KIND_ENDPOINTSLICE];
-	return plan_build_with(c, node, svcs, nsvcs, (const struct object *const *)slices->v, slices->n);
+	size_t n;
+	struct ready_slice **slices = config_ready_all(c, &n);
+	struct plan *p = plan_build_with(c, node, svcs, nsvcs, (const struct ready_slice *const *)slices, n);
+	ready_slices_release(slices, n);
+	return p;
 }
 
 void plan_mem_release(struct plan_mem *m)

@@ -32,6 +32,7 @@
 #include "bgp.h"
 #include "config.h"
 #include "link_bw.h"
+#include "ready_slice.h"
 #include "services.h"
 
 #define LABEL_EXCLUDE_LB "node.kubernetes.io/exclude-from-external-load-balancers"
@@ -120,7 +121,7 @@ struct plan {
 struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs);
 /* The same, with the EndpointSlices given rather than the configuration's (a patch plans a few Services). */
 struct plan *plan_build_with(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
-			     const struct object *const *slices, size_t nslices);
+			     const struct ready_slice *const *slices, size_t nslices);
 void plan_free(struct plan *p);
 
 bool plan_attrs_eq(const struct plan_attrs *a, const struct plan_attrs *b);

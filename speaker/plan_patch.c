@@ -410,11 +410,11 @@ size_t plan_mem_bytes(const struct plan *p)
 /* ---- the patch ---- */
 
 struct slice_list {
-	const struct object **v;
+	const struct ready_slice **v;
 	size_t n, cap;
 };
 
-static void slices_add(struct slice_list *l, const struct object *const *v, size_t n)
+static void slices_add(struct slice_list *l, const struct ready_slice *const *v, size_t n)
 {
 	if (l->n + n > l->cap) {
 		l->cap = 2 * (l->n + n) + 16;
@@ -460,7 +460,7 @@ struct plan *plan_patch(struct plan *old, const struct config *c, const char *no
 	struct slice_list sl = {0};
 	for (size_t g = 0; g < group.n; g++) {
 		gsvcs[g] = svcs[group.v[g]];
-		const struct object *const *v = NULL;
+		const struct ready_slice *const *v = NULL;
 		size_t n = slices_of(arg, gsvcs[g].svc->meta.namespace, gsvcs[g].svc->meta.name, &v);
 		slices_add(&sl, v, n);
 	}

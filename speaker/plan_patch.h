@@ -23,7 +23,8 @@ struct plan_svc_key {
 };
 
 /* The EndpointSlices of one Service (kubernetes.io/service-name), as the caller indexes them. */
-typedef size_t (*plan_slices_fn)(void *arg, const char *ns, const char *service, const struct object *const **out);
+typedef size_t (*plan_slices_fn)(void *arg, const char *ns, const char *service,
+				const struct ready_slice *const **out);
 
 /*
  * old was planned for old_svcs; svcs (sorted as service_addresses() sorts)

@@ -69,21 +69,32 @@ static bool holds(const struct object *svc, const struct ipaddr *vip)
 	return s->load_balancer_ip.set && ipaddr_eq(&s->load_balancer_ip.a, vip);
 }
 
-/* Ready endpoints of svc: anywhere, and on node. */
+static bool slice_of(const char *ns, const char *service, const struct object *svc)
+{
+	return service && strcmp(service, svc->meta.name) == 0 && strcmp(ns, svc->meta.namespace) == 0;
+}
+
+static void ready_on(const char *ep_node, const char *node, bool *any, bool *here)
+{
+	*any = true;
+	*here |= ep_node && strcmp(ep_node, node) == 0;
+}
+
+/* Ready endpoints of svc: anywhere, and on node. Walks the slices in place: this runs per Service and node. */
 static void ready_endpoints(const struct config *c, const struct object *svc, const char *node, bool *any,
 			    bool *here)
 {
+	for (size_t i = 0; i < c->ready.n; i++) {
+		const struct ready_slice *r = c->ready.v[i];
+		for (size_t k = 0; slice_of(r->ns, r->service, svc) && k < r->n; k++)
+			ready_on(r->nodes[k], node, any, here);
+	}
 	const struct objects *slices = &c->kinds[KIND_ENDPOINTSLICE];
 	for (size_t i = 0; i < slices->n; i++) {
 		const struct object *o = slices->v[i];
-		if (!o->eps.service_name || strcmp(o->eps.service_name, svc->meta.name) ||
-		    strcmp(o->meta.namespace, svc->meta.namespace))
-			continue;
-		for (size_t k = 0; k < o->eps.n; k++)
-			if (o->eps.v[k].ready) {
-				*any = true;
-				*here |= o->eps.v[k].node_name && strcmp(o->eps.v[k].node_name, node) == 0;
-			}
+		for (size_t k = 0; slice_of(o->meta.namespace, o->eps.service_name, svc) && k < o->eps.n; k++)
+			if (o->eps.v[k].ready)
+				ready_on(o->eps.v[k].node_name, node, any, here);
 	}
 }
 

@@ -9,12 +9,12 @@
 
 struct slice_node {
 	struct avl_node node;
-	const struct object *slice;
+	const struct ready_slice *slice;
 };
 
 struct slice_index {
 	struct avl_tree tree;
-	const struct object **found;
+	const struct ready_slice **found;
 	size_t cap;
 };
 
@@ -26,10 +26,10 @@ struct slice_key {
 static int key_cmp(const void *key, const struct avl_node *n)
 {
 	const struct slice_key *k = key;
-	const struct object *o = avl_entry(n, struct slice_node, node)->slice;
-	int r = strcmp(k->ns, o->meta.namespace);
+	const struct ready_slice *o = avl_entry(n, struct slice_node, node)->slice;
+	int r = strcmp(k->ns, o->ns);
 	if (!r)
-		r = strcmp(k->service, o->eps.service_name);
+		r = strcmp(k->service, o->service);
 	if (!r)
 		r = k->slice < (uintptr_t)o ? -1 : k->slice > (uintptr_t)o;
 	return r;
@@ -37,8 +37,8 @@ static int key_cmp(const void *key, const struct avl_node *n)
 
 static int node_cmp(const struct avl_node *a, const struct avl_node *b)
 {
-	const struct object *o = avl_entry(a, struct slice_node, node)->slice;
-	struct slice_key k = {o->meta.namespace, o->eps.service_name, (uintptr_t)o};
+	const struct ready_slice *o = avl_entry(a, struct slice_node, node)->slice;
+	struct slice_key k = {o->ns, o->service, (uintptr_t)o};
 	return key_cmp(&k, b);
 }
 
@@ -64,9 +64,9 @@ void slice_index_free(struct slice_index *x)
 	free(x);
 }
 
-void slice_index_add(struct slice_index *x, const struct object *slice)
+void slice_index_add(struct slice_index *x, const struct ready_slice *slice)
 {
-	if (!slice->eps.service_name)
+	if (!slice->service)
 		return;
 	struct slice_node *n = xcalloc(1, sizeof(*n));
 	n->slice = slice;
@@ -74,11 +74,11 @@ void slice_index_add(struct slice_index *x, const struct object *slice)
 		free(n);  /* already there */
 }
 
-void slice_index_remove(struct slice_index *x, const struct object *slice)
+void slice_index_remove(struct slice_index *x, const struct ready_slice *slice)
 {
-	if (!slice->eps.service_name)
+	if (!slice->service)
 		return;
-	struct slice_key k = {slice->meta.namespace, slice->eps.service_name, (uintptr_t)slice};
+	struct slice_key k = {slice->ns, slice->service, (uintptr_t)slice};
 	struct avl_node *n = avl_find(&x->tree, &k, key_cmp);
 	if (n) {
 		avl_remove(&x->tree, n);
@@ -86,13 +86,14 @@ void slice_index_remove(struct slice_index *x, const struct object *slice)
 	}
 }
 
-size_t slice_index_of(struct slice_index *x, const char *ns, const char *service, const struct object *const **out)
+size_t slice_index_of(struct slice_index *x, const char *ns, const char *service,
+		      const struct ready_slice *const **out)
 {
 	struct slice_key k = {ns, service, 0};
 	size_t n = 0;
 	for (struct avl_node *a = avl_ceil(&x->tree, &k, key_cmp); a; a = avl_next(a)) {
-		const struct object *o = avl_entry(a, struct slice_node, node)->slice;
-		if (strcmp(o->meta.namespace, ns) || strcmp(o->eps.service_name, service))
+		const struct ready_slice *o = avl_entry(a, struct slice_node, node)->slice;
+		if (strcmp(o->ns, ns) || strcmp(o->service, service))
 			break;
 		if (n == x->cap) {
 			x->cap = x->cap ? 2 * x->cap : 8;

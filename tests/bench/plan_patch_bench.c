@@ -108,7 +108,7 @@ static struct config *load(const char *text, size_t len)
 	return load_into(NULL, text, len, true);
 }
 
-static size_t slices_of(void *arg, const char *ns, const char *svc, const struct object *const **out)
+static size_t slices_of(void *arg, const char *ns, const char *svc, const struct ready_slice *const **out)
 {
 	return slice_index_of(arg, ns, svc, out);
 }
@@ -161,13 +161,24 @@ int main(int argc, char **argv)
 	printf("plan_patch_bench: %u Services and EndpointSlices (loaded in %.0f ms), %u changed per round, %u rounds\n",
 	       n, now_ms() - t0, k, rounds);
 
+	/* The slices as the speaker keeps them: in compact form, indexed by Service (slice s<i>-x is by_svc[i]). */
 	struct slice_index *ix = slice_index_new();
-	for (size_t i = 0; i < live->kinds[KIND_ENDPOINTSLICE].n; i++)
-		slice_index_add(ix, live->kinds[KIND_ENDPOINTSLICE].v[i]);
+	struct ready_slice **by_svc = calloc(n, sizeof(*by_svc));
+	for (size_t i = live->kinds[KIND_ENDPOINTSLICE].n; i-- > 0;) {
+		struct object *o = live->kinds[KIND_ENDPOINTSLICE].v[i];
+		o = config_take(live, KIND_ENDPOINTSLICE, o->meta.namespace, o->meta.name);
+		struct ready_slice *r = ready_slice_new(o);
+		by_svc[atoi(o->meta.name + 1)] = r;
+		config_ready_append(live, r);
+		slice_index_add(ix, r);
+		object_free(o);
+	}
+	config_sort(live);
 	struct generation g = {0};
 	g.cfg = config_new();
 	for (int kind = 0; kind < KIND_COUNT; kind++)
 		config_share(g.cfg, live, (enum kind)kind);
+	config_ready_share(g.cfg, live);
 	size_t allocated;
 	g.nsvcs = service_addresses(g.cfg, NULL, false, &g.svcs, &allocated);
 	g.plan = plan_build(g.cfg, "bench", g.svcs, g.nsvcs);
@@ -180,7 +191,7 @@ int main(int argc, char **argv)
 	memset(ready, 1, n);
 	struct plan_svc_key *keys = calloc(k, sizeof(*keys));
 	char (*names)[16] = calloc(k, 16);
-	struct object **graves = NULL;
+	struct ready_slice **graves = NULL;
 	size_t ngraves = 0, bytes = 0, mismatches = 0;
 	srand(1);
 	for (unsigned r = 0; r < rounds; r++) {
@@ -202,15 +213,16 @@ int main(int argc, char **argv)
 		struct config *batch = load(s.s, s.n);  /* decoding is the watch's cost, not timed */
 		free(s.s);
 		graves = realloc(graves, (ngraves + batch->kinds[KIND_ENDPOINTSLICE].n) * sizeof(*graves));
-		while (batch->kinds[KIND_ENDPOINTSLICE].n) {
-			struct object *o = batch->kinds[KIND_ENDPOINTSLICE].v[0];
-			o = config_take(batch, KIND_ENDPOINTSLICE, o->meta.namespace, o->meta.name);
-			struct object *old = config_put(live, o);
-			if (old) {
-				slice_index_remove(ix, old);
-				graves[ngraves++] = old;  /* the generation in force may point at it */
-			}
-			slice_index_add(ix, o);
+		for (size_t j = 0; j < batch->kinds[KIND_ENDPOINTSLICE].n; j++) {
+			const struct object *o = batch->kinds[KIND_ENDPOINTSLICE].v[j];
+			unsigned i = (unsigned)atoi(o->meta.name + 1);
+			struct ready_slice *r = ready_slice_new(o), *old = by_svc[i];
+			config_ready_remove(live, old);
+			slice_index_remove(ix, old);
+			graves[ngraves++] = old;  /* the generation in force may point at it */
+			by_svc[i] = r;
+			config_ready_add(live, r);
+			slice_index_add(ix, r);
 		}
 		config_free(batch);
 
@@ -254,7 +266,7 @@ int main(int argc, char **argv)
 		generation_free(&g);
 		g = ng;
 		for (size_t i = 0; i < ngraves; i++)
-			object_free(graves[i]);
+			ready_slice_free(graves[i]);
 		ngraves = 0;
 	}
 	printf("  routes announced at the end: %zu; UPDATE bytes written over the run: %zu\n", g.plan->peers[0].nroutes,
@@ -269,6 +281,7 @@ int main(int argc, char **argv)
 	slice_index_free(ix);
 	config_free(live);
 	free(graves);
+	free(by_svc);
 	free(t.s);
 	free(patch);
 	free(apply);

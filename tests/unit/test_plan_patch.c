@@ -63,7 +63,9 @@ struct world {
 	struct config *base, *live;
 	struct svc_state s[NSVC];
 	uint64_t rng;
-	const struct object **found;  /* slices_of's answer */
+	const struct ready_slice **found;  /* slices_of's answer */
+	struct ready_slice **made;         /* every record slices_of made for the patch under way */
+	size_t nmade, made_cap;
 };
 
 static unsigned rnd(struct world *w, unsigned n)
@@ -133,17 +135,32 @@ static void write_slice(struct world *w, int i, int k)
 	put(w, make(yaml, KIND_ENDPOINTSLICE, name));
 }
 
-static size_t slices_of(void *arg, const char *ns, const char *service, const struct object *const **out)
+/* The compact form of the live slices of ns/service, as the speaker's slice index gives it. */
+static size_t slices_of(void *arg, const char *ns, const char *service, const struct ready_slice *const **out)
 {
 	struct world *w = arg;
 	const struct objects *sl = &w->live->kinds[KIND_ENDPOINTSLICE];
 	size_t n = 0;
 	for (size_t i = 0; i < sl->n; i++)
 		if (!strcmp(sl->v[i]->meta.namespace, ns) && sl->v[i]->eps.service_name &&
-		    !strcmp(sl->v[i]->eps.service_name, service))
-			w->found[n++] = sl->v[i];
+		    !strcmp(sl->v[i]->eps.service_name, service)) {
+			if (w->nmade == w->made_cap) {
+				w->made_cap = 2 * w->made_cap + 64;
+				w->made = realloc(w->made, w->made_cap * sizeof(*w->made));
+				assert_non_null(w->made);
+			}
+			w->made[w->nmade++] = ready_slice_new(sl->v[i]);
+			w->found[n++] = w->made[w->nmade - 1];
+		}
 	*out = w->found;
 	return n;
+}
+
+static void made_free(struct world *w)
+{
+	for (size_t i = 0; i < w->nmade; i++)
+		ready_slice_free(w->made[i]);
+	w->nmade = 0;
 }
 
 /* Changes one Service or one of its EndpointSlices; a slice change names its Service in *changed. */
@@ -280,6 +297,7 @@ static void walk(uint64_t seed, const char *node, unsigned steps)
 		snapshot(&w, &next);
 		struct plan *full = plan_build(next.c, node, next.v, next.n);
 		next.p = plan_patch(prev.p, next.c, node, prev.v, prev.n, next.v, next.n, changed, nchanged, slices_of, &w);
+		made_free(&w);  /* a plan reads the slices only while it is built */
 		assert_non_null(next.p);
 		same_plan(next.p, full);
 		patched_bytes = plan_mem_bytes(next.p);
@@ -292,6 +310,7 @@ static void walk(uint64_t seed, const char *node, unsigned steps)
 	config_free(w.live);
 	config_free(w.base);
 	free(w.found);
+	free(w.made);
 }
 
 static void test_patch_equals_build_n1(void **state)

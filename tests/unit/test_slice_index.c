@@ -11,30 +11,33 @@
 #include "slice_index.h"
 #include "testutil.h"
 
-static struct object *slice(const char *ns, const char *name, const char *svc)
+/* A slice with one ready endpoint, on a node named as the slice: how names_of() tells them apart. */
+static struct ready_slice *slice(const char *ns, const char *name, const char *svc)
 {
 	char yaml[512];
 	snprintf(yaml, sizeof(yaml),
 		 "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: %s, namespace: %s%s%s%s}\n"
-		 "addressType: IPv4\nendpoints: []\n",
-		 name, ns, svc ? ", labels: {kubernetes.io/service-name: " : "", svc ? svc : "", svc ? "}" : "");
+		 "addressType: IPv4\nendpoints: [{addresses: [192.0.2.1], nodeName: %s}]\n",
+		 name, ns, svc ? ", labels: {kubernetes.io/service-name: " : "", svc ? svc : "", svc ? "}" : "", name);
 	struct config *c = load_valid(yaml);
 	assert_non_null(c);
-	struct object *o = config_take(c, KIND_ENDPOINTSLICE, ns, name);
+	struct object *o = config_find(c, KIND_ENDPOINTSLICE, ns, name);
 	assert_non_null(o);
-	config_free(c);
-	return o;
+	struct ready_slice *r = ready_slice_new(o);
+	config_free(c);  /* the record holds copies */
+	assert_int_equal(r->n, 1);
+	return r;
 }
 
 /* The names of the slices of ns/svc, sorted, joined by ",". */
 static const char *names_of(struct slice_index *x, const char *ns, const char *svc, char *buf, size_t len)
 {
-	const struct object *const *v;
+	const struct ready_slice *const *v;
 	size_t n = slice_index_of(x, ns, svc, &v);
 	const char *names[16];
 	assert_true(n <= 16);
 	for (size_t i = 0; i < n; i++)
-		names[i] = v[i]->meta.name;
+		names[i] = v[i]->nodes[0];
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
 			const char *t = names[j];
@@ -52,9 +55,9 @@ static void test_by_service(void **state)
 	(void)state;
 	struct slice_index *x = slice_index_new();
 	char buf[256];
-	struct object *a1 = slice("default", "web-a", "web"), *a2 = slice("default", "web-b", "web"),
-		      *b = slice("default", "webx-a", "webx"), *c = slice("other", "web-a", "web"),
-		      *orphan = slice("default", "lonely", NULL);
+	struct ready_slice *a1 = slice("default", "web-a", "web"), *a2 = slice("default", "web-b", "web"),
+			   *b = slice("default", "webx-a", "webx"), *c = slice("other", "web-a", "web"),
+			   *orphan = slice("default", "lonely", NULL);
 	slice_index_add(x, a1);
 	slice_index_add(x, a2);
 	slice_index_add(x, b);
@@ -69,7 +72,7 @@ static void test_by_service(void **state)
 	assert_string_equal(names_of(x, "nowhere", "web", buf, sizeof(buf)), "");
 
 	/* Replaced: the old object out, the new one in (moved to another Service). */
-	struct object *a2b = slice("default", "web-b", "webx");
+	struct ready_slice *a2b = slice("default", "web-b", "webx");
 	slice_index_remove(x, a2);
 	slice_index_add(x, a2b);
 	assert_string_equal(names_of(x, "default", "web", buf, sizeof(buf)), "web-a");
@@ -79,9 +82,9 @@ static void test_by_service(void **state)
 	assert_int_equal(slice_index_count(x), 4);
 
 	slice_index_free(x);
-	struct object *all[] = {a1, a2, b, c, orphan, a2b};
+	struct ready_slice *all[] = {a1, a2, b, c, orphan, a2b};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		object_free(all[i]);
+		ready_slice_free(all[i]);
 }
 
 int main(void)
