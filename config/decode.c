@@ -98,6 +98,15 @@ static bool want_string(struct dec *d, const struct doc_node *n)
 	return false;
 }
 
+bool dec_str_view(struct dec *d, const struct doc_node *n, const char **text, size_t *len)
+{
+	if (!want_string(d, n))
+		return false;
+	*text = n->scalar.text;
+	*len = n->scalar.len;
+	return true;
+}
+
 void dec_str(struct dec *d, const struct doc_node *n, struct vstr *out)
 {
 	if (!want_string(d, n))

@@ -77,6 +77,8 @@ void dec_map(struct dec *d, const struct doc_node *map, const struct dec_table *
 bool dec_expect(struct dec *d, const struct doc_node *n, enum doc_type t);
 
 void dec_str(struct dec *d, const struct doc_node *n, struct vstr *out);
+/* A string read in place (valid while the document is), not copied: for values turned into something else. */
+bool dec_str_view(struct dec *d, const struct doc_node *n, const char **text, size_t *len);
 void dec_int(struct dec *d, const struct doc_node *n, int64_t min, int64_t max, struct vint *out);
 void dec_bool(struct dec *d, const struct doc_node *n, struct vbool *out);
 void dec_duration(struct dec *d, const struct doc_node *n, struct vint *out);

@@ -9,26 +9,32 @@ struct name_value {
 	int value;
 };
 
-/* Maps a string field onto an enum; reports the allowed names otherwise. */
-static bool dec_enum(struct dec *d, const struct doc_node *v, const struct name_value *names,
-		     size_t n, int *out)
+/* Maps a string field onto an enum (the string is not kept); reports the allowed names otherwise. */
+static const struct name_value *dec_name(struct dec *d, const struct doc_node *v, const struct name_value *names,
+					 size_t n)
 {
-	struct vstr s = { 0 };
+	const char *text;
+	size_t len;
 	char allowed[160] = "";
 
-	dec_str(d, v, &s);
-	if (!s.s)
-		return false;
+	if (!dec_str_view(d, v, &text, &len))
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(s.s, names[i].name) == 0) {
-			*out = names[i].value;
-			return true;
-		}
+		if (strlen(names[i].name) == len && memcmp(text, names[i].name, len) == 0)
+			return &names[i];
 		strncat(allowed, i ? ", " : "", sizeof(allowed) - strlen(allowed) - 1);
 		strncat(allowed, names[i].name, sizeof(allowed) - strlen(allowed) - 1);
 	}
-	dec_error(d, &v->mark, "unknown value \"%s\" (want one of %s)", s.s, allowed);
-	return false;
+	dec_error(d, &v->mark, "unknown value \"%.*s\" (want one of %s)", (int)len, text, allowed);
+	return NULL;
+}
+
+static bool dec_enum(struct dec *d, const struct doc_node *v, const struct name_value *names, size_t n, int *out)
+{
+	const struct name_value *nv = dec_name(d, v, names, n);
+	if (nv)
+		*out = nv->value;
+	return nv != NULL;
 }
 
 static const struct name_value families[] = { { "IPv4", IPF_V4 }, { "IPv6", IPF_V6 } };
@@ -147,17 +153,17 @@ static void dec_ports(struct dec *d, const struct doc_node *v, void *base)
  */
 static void add_cluster_ip(struct dec *d, const struct doc_node *v, struct service *s)
 {
-	struct vstr ip = { 0 };
+	const char *ip;
+	size_t len;
 
-	dec_str(d, v, &ip);
-	if (!ip.s || !*ip.s || strcmp(ip.s, "None") == 0)
+	if (!dec_str_view(d, v, &ip, &len) || !len || (len == 4 && memcmp(ip, "None", 4) == 0))
 		return;
 	if (!s->cluster_ips)  /* only Services that have one pay for it */
 		s->cluster_ips = arena_calloc(d->a, 2, sizeof(*s->cluster_ips));
 	if (s->ncluster_ips == 2)
-		dec_warn(d, &ip.mark, "more than two cluster IPs: \"%s\" left out", ip.s);
-	else if (!ipaddr_parse(ip.s, strlen(ip.s), &s->cluster_ips[s->ncluster_ips]))
-		dec_warn(d, &ip.mark, "\"%s\" is not an IP address: left out", ip.s);
+		dec_warn(d, &v->mark, "more than two cluster IPs: \"%.*s\" left out", (int)len, ip);
+	else if (!ipaddr_parse(ip, len, &s->cluster_ips[s->ncluster_ips]))
+		dec_warn(d, &v->mark, "\"%.*s\" is not an IP address: left out", (int)len, ip);
 	else
 		s->ncluster_ips++;
 }
@@ -184,8 +190,17 @@ static void dec_cluster_ips(struct dec *d, const struct doc_node *v, void *base)
 	}
 }
 
+/* The type's name is one of the table's: 100k Services hold no copy of "LoadBalancer". */
+static void dec_type(struct dec *d, const struct doc_node *v, void *base)
+{
+	struct service *s = base;
+	const struct name_value *nv = dec_name(d, v, types, COUNT(types));
+	if (nv)
+		s->type = (struct vstr){ nv->name, dec_mark(d, v) };
+}
+
 static const struct dec_field spec_fields[] = {
-	{ "type", DT_STR, offsetof(struct service, type), 0, 0, NULL, NULL },
+	{ "type", DT_FN, 0, 0, 0, dec_type, NULL },
 	{ "loadBalancerIP", DT_IP, offsetof(struct service, load_balancer_ip), 0, 0, NULL, NULL },
 	{ "loadBalancerClass", DT_STR, offsetof(struct service, load_balancer_class), 0, 0, NULL, NULL },
 	{ "ipFamilies", DT_FN, 0, 0, 0, dec_families, NULL },
@@ -251,17 +266,10 @@ static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 void decode_service(struct dec *d, const struct doc_node *root, struct object *o)
 {
 	struct service *s = &o->svc;
-	int t;
 
 	dec_map(d, root, &root_table, s);
-	if (s->type.s) {
-		const struct doc_node *v = doc_map_get(doc_map_get(root, "spec"), "type");
-		size_t saved = dec_enter(d, "spec.type");
-		dec_enum(d, v, types, COUNT(types), &t);
-		dec_leave(d, saved);
-	} else {
+	if (!s->type.s)
 		s->type.s = "ClusterIP";
-	}
 	if (s->family_policy == SINGLE_STACK && s->nfamilies > 1)
 		dec_error(d, &s->families_mark, "ipFamilyPolicy SingleStack allows one family, two are listed");
 	const char *why;
