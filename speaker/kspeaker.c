@@ -258,7 +258,7 @@ static struct l2_ann *l2_anns(const struct plan *p, struct l2 *l2, size_t *n)
 /*
  * What this node announces, per Service: over BGP the peers the plan gives
  * it to (bgp_svcs, sorted by Service), in L2 the VIPs it answers for now;
- * the two sorted lists merged.
+ * the two sorted lists merged, handed to kstatus one Service at a time.
  */
 static void publish(struct kspeaker *k)
 {
@@ -268,16 +268,10 @@ static void publish(struct kspeaker *k)
 	const struct plan *p = g->plan;
 	size_t nl2 = 0;
 	struct l2_ann *l2v = l2_anns(p, speaker_l2(k->sp), &nl2);
-	const char **peer_names = xcalloc(p->npeers + 1, sizeof(*peer_names));
-	for (size_t q = 0; q < p->npeers; q++)
-		peer_names[q] = p->peers[q].peer->meta.name;
-	size_t nnames = 0;
-	for (size_t i = 0; i < p->nbgp_svcs; i++)
-		nnames += p->bgp_svcs[i].npeers;
-	const char **names = xcalloc(nnames + 1, sizeof(*names));
-	struct kstatus_svc *out = xcalloc(p->nbgp_svcs + nl2 + 1, sizeof(*out));
-	size_t m = 0, b = 0, l = 0;
-	nnames = 0;
+	const char **peers = xcalloc(p->npeers + 1, sizeof(*peers));
+	struct kstatus_svc cur = {0};
+	size_t b = 0, l = 0;
+	kstatus_set_begin(k->status);
 	while (b < p->nbgp_svcs || l < nl2) {
 		const struct plan_bgp_svc *bs = b < p->nbgp_svcs ? &p->bgp_svcs[b] : NULL;
 		const struct l2_ann *la = l < nl2 ? &l2v[l] : NULL;
@@ -285,43 +279,42 @@ static void publish(struct kspeaker *k)
 		if (bs && la && !c)
 			c = strcmp(bs->svc->meta.name, la->name);
 		const char *ns = c > 0 ? la->ns : bs->svc->meta.namespace, *name = c > 0 ? la->name : bs->svc->meta.name;
-		if (!m || strcmp(out[m - 1].ns, ns) || strcmp(out[m - 1].name, name))
-			m++;
-		struct kstatus_svc *o = &out[m - 1];
+		if (cur.ns && (strcmp(cur.ns, ns) || strcmp(cur.name, name))) {
+			kstatus_set_add(k->status, &cur);
+			cur = (struct kstatus_svc){0};
+		}
 		if (c <= 0) {
-			o->ns = bs->svc->meta.namespace;
-			o->name = bs->svc->meta.name;
-			o->uid = bs->svc->meta.uid;
-			if (!o->nbgp_peers) {
-				o->bgp_peers = &names[nnames];
-				for (size_t q = 0; q < bs->npeers; q++)
-					names[nnames + o->nbgp_peers++] = peer_names[bs->peers[q]];
-				nnames += o->nbgp_peers;
-			}
+			cur.ns = bs->svc->meta.namespace;
+			cur.name = bs->svc->meta.name;
+			cur.uid = bs->svc->meta.uid;
+			cur.bgp_peers = peers;
+			cur.nbgp_peers = bs->npeers;
+			for (size_t q = 0; q < bs->npeers; q++)
+				peers[q] = p->peers[bs->peers[q]].peer->meta.name;
 			b++;
 		}
 		if (c >= 0) {
-			if (!o->ns) {
-				o->ns = la->ns;
-				o->name = la->name;
+			if (!cur.ns) {
+				cur.ns = la->ns;
+				cur.name = la->name;
 				const struct object *svc = config_find(g->cfg, KIND_SERVICE, la->ns, la->name);
-				o->uid = svc ? svc->meta.uid : NULL;
+				cur.uid = svc ? svc->meta.uid : NULL;
 			}
-			if (!o->l2) {
-				o->l2 = true;
-				o->l2_ifaces = la->ifaces;
-				o->nl2_ifaces = la->nifaces;
+			if (!cur.l2) {
+				cur.l2 = true;
+				cur.l2_ifaces = la->ifaces;
+				cur.nl2_ifaces = la->nifaces;
 			}
 			l++;
 		}
 	}
-	kstatus_set(k->status, out, m);
-	free(out);
+	if (cur.ns)
+		kstatus_set_add(k->status, &cur);
+	kstatus_set_end(k->status);
 	for (size_t i = 0; i < nl2; i++)
 		free(l2v[i].owned);
 	free(l2v);
-	free(names);
-	free(peer_names);
+	free(peers);
 }
 
 static void on_publish(evutil_socket_t fd, short what, void *arg)

@@ -400,12 +400,27 @@ void kstatus_update(struct kstatus *k, const struct kstatus_svc *v, size_t n)
 	schedule_flush(k);
 }
 
-void kstatus_set(struct kstatus *k, const struct kstatus_svc *v, size_t n)
+void kstatus_set_begin(struct kstatus *k)
 {
 	k->gen++;
 	k->have_set = true;
+}
+
+void kstatus_set_add(struct kstatus *k, const struct kstatus_svc *sv)
+{
+	want_svc(k, sv);
+}
+
+void kstatus_set(struct kstatus *k, const struct kstatus_svc *v, size_t n)
+{
+	kstatus_set_begin(k);
 	for (size_t i = 0; i < n; i++)
 		want_svc(k, &v[i]);
+	kstatus_set_end(k);
+}
+
+void kstatus_set_end(struct kstatus *k)
+{
 	for (struct avl_node *x = avl_first(&k->svcs), *next; x; x = next) {
 		struct ks_svc *s = avl_entry(x, struct ks_svc, node);
 		next = avl_next(x);

@@ -54,6 +54,10 @@ struct kstatus *kstatus_new(struct event_base *base, struct kube_http *h, struct
 			    const struct kstatus_opts *o);
 /* The whole desired set, sorted by (ns, name), unique. Copied; may be called as often as wished. */
 void kstatus_set(struct kstatus *k, const struct kstatus_svc *v, size_t n);
+/* The same, one Service at a time (no array of 100k): begin, add each, end. */
+void kstatus_set_begin(struct kstatus *k);
+void kstatus_set_add(struct kstatus *k, const struct kstatus_svc *sv);
+void kstatus_set_end(struct kstatus *k);
 /* Only these Services' entries; one with neither l2 nor bgp_peers is no longer announced. */
 void kstatus_update(struct kstatus *k, const struct kstatus_svc *v, size_t n);
 void kstatus_get_stats(const struct kstatus *k, struct kstatus_stats *out);
