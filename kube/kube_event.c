@@ -19,7 +19,8 @@ struct ev {
 	struct ev *older, *newer;  /* by last use */
 	struct kube_recorder *r;
 	struct kube_call *call;
-	json_t *body;          /* what a create sends */
+	char *body;            /* what a create sends, as compact JSON text (a third of the parsed form) */
+	char *posted;          /* the name a create in flight asked for */
 	char *ns, *name;       /* name NULL: not created (or gone) */
 	uint64_t count;        /* as the server has it */
 	uint64_t pending;      /* recorded since, not yet sent */
@@ -100,7 +101,8 @@ static void ev_free(struct kube_recorder *r, struct ev *e)
 	unlink_lru(r, e);
 	avl_remove(&r->evs, &e->node);
 	kube_call_cancel(e->call);
-	json_decref(e->body);
+	free(e->body);
+	free(e->posted);
 	free(e->ns);
 	free(e->name);
 	free(e);
@@ -196,8 +198,7 @@ static void sent(void *arg, const struct kube_resp *resp, json_t *body)
 	} else if (resp->status == 200 || resp->status == 201) {
 		if (created) {
 			const char *name = json_string_value(json_object_get(json_object_get(body, "metadata"), "name"));
-			e->name = xstrdup(name ? name : json_string_value(json_object_get(
-								json_object_get(e->body, "metadata"), "name")));
+			e->name = xstrdup(name ? name : e->posted);
 			e->count = e->sending;
 			r->stats.created++;
 		} else {
@@ -210,6 +211,8 @@ static void sent(void *arg, const struct kube_resp *resp, json_t *body)
 			 kube_resp_message(resp, body, msg, sizeof(msg)));
 	}
 	e->sending = 0;
+	free(e->posted);
+	e->posted = NULL;
 	want_send(r, e);
 	pump(r);
 	trim(r);
@@ -227,16 +230,22 @@ static void send_event(struct ev *e)
 		r->stats.max_active = r->active;
 	if (!e->name) {
 		/* A fresh name each time: client-go's "<object>.<time in hex>". */
-		json_t *md = json_object_get(e->body, "metadata");
-		const char *obj = json_string_value(json_object_get(json_object_get(e->body, "involvedObject"), "name"));
+		json_t *body = json_loads(e->body, 0, NULL);
+		if (!body)
+			xalloc_die("kube_record");
+		json_t *md = json_object_get(body, "metadata");
+		const char *obj = json_string_value(json_object_get(json_object_get(body, "involvedObject"), "name"));
 		char name[300];
 		snprintf(name, sizeof(name), "%.200s.%llx", obj, (unsigned long long)clock_ns(CLOCK_REALTIME));
 		json_object_set_new(md, "name", json_string(name));
-		json_object_set_new(e->body, "count", json_integer((json_int_t)e->sending));
-		json_object_set_new(e->body, "firstTimestamp", json_string(now));
-		json_object_set_new(e->body, "lastTimestamp", json_string(now));
+		json_object_set_new(body, "count", json_integer((json_int_t)e->sending));
+		json_object_set_new(body, "firstTimestamp", json_string(now));
+		json_object_set_new(body, "lastTimestamp", json_string(now));
+		free(e->posted);
+		e->posted = xstrdup(name);
 		kube_path(path, sizeof(path), &kube_res_event, e->ns, NULL, NULL, NULL);
-		e->call = kube_json_request(r->h, "POST", path, e->body, KUBE_CT_JSON, sent, e);
+		e->call = kube_json_request(r->h, "POST", path, body, KUBE_CT_JSON, sent, e);
+		json_decref(body);
 		return;
 	}
 	json_t *patch = json_pack("{s:I, s:s}", "count", (json_int_t)(e->count + e->sending), "lastTimestamp", now);
@@ -300,7 +309,11 @@ void kube_record(struct kube_recorder *r, const struct kube_ref *ref, bool warni
 		memcpy(e->key, key, strlen(key) + 1);
 		e->r = r;
 		e->ns = xstrdup(ns);
-		e->body = event_body(r, ref, ns, warning, reason, message);
+		json_t *body = event_body(r, ref, ns, warning, reason, message);
+		e->body = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (!e->body)
+			xalloc_die("kube_record");
 		avl_insert(&r->evs, &e->node);
 	}
 	free(key);
