@@ -336,22 +336,3 @@ void config_ready_borrow(struct config *dst, const struct config *src)
 {
 	ready_copy(dst, src, true);
 }
-
-struct ready_slice **config_ready_all(const struct config *c, size_t *n)
-{
-	const struct objects *os = &c->kinds[KIND_ENDPOINTSLICE];
-	struct ready_slice **v = xcalloc(c->ready.n + os->n + 1, sizeof(*v));
-	*n = 0;
-	for (size_t i = 0; i < c->ready.n; i++)
-		v[(*n)++] = ready_slice_ref(c->ready.v[i]);
-	for (size_t i = 0; i < os->n; i++)
-		v[(*n)++] = ready_slice_new(os->v[i]);
-	return v;
-}
-
-void ready_slices_release(struct ready_slice **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		ready_slice_free(v[i]);
-	free(v);
-}

@@ -75,13 +75,6 @@ bool config_ready_remove(struct config *c, const struct ready_slice *r);
 /* As config_share() and config_borrow(), for the ready slices. */
 void config_ready_share(struct config *dst, const struct config *src);
 void config_ready_borrow(struct config *dst, const struct config *src);
-/*
- * Every EndpointSlice of c in the compact form: c's ready slices and records
- * made from its EndpointSlice objects. The array holds one hold on each:
- * free it with ready_slices_release().
- */
-struct ready_slice **config_ready_all(const struct config *c, size_t *n);
-void ready_slices_release(struct ready_slice **v, size_t n);
 
 /* Puts every kind back in (namespace, name) order after config_add()s. */
 void config_sort(struct config *c);

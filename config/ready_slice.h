@@ -6,8 +6,7 @@
  * the event loop and a build off it; freed by its last holder.
  *
  * A configuration holds them beside its objects (config.h, struct
- * config.ready); config_ready_all() gives a plan both those and records made
- * from EndpointSlice objects (file mode).
+ * config.ready); a plan reads both them and EndpointSlice objects (file mode).
  */
 #ifndef VIPCAST_CONFIG_READY_SLICE_H
 #define VIPCAST_CONFIG_READY_SLICE_H

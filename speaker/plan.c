@@ -29,21 +29,36 @@ static int ready_cmp(const void *x, const void *y)
 	return p < q ? -1 : p > q;
 }
 
-static void ready_index_build(const struct config *c, const struct ready_slice *const *slices, size_t nslices,
-			      struct ready_index *ix)
+/* The EndpointSlices a plan reads: compact records (Kubernetes mode), objects (file mode), or both. */
+struct slices_in {
+	const struct ready_slice *const *recs;
+	size_t nrecs;
+	const struct object *const *objs;
+	size_t nobjs;
+};
+
+static void ready_index_build(const struct config *c, const struct slices_in *in, struct ready_index *ix)
 {
 	size_t cap = 0;
-	for (size_t i = 0; i < nslices; i++)
-		cap += slices[i]->n;
+	for (size_t i = 0; i < in->nrecs; i++)
+		cap += in->recs[i]->n;
+	for (size_t i = 0; i < in->nobjs; i++)
+		cap += in->objs[i]->eps.n;
 	ix->v = xcalloc(cap ? cap : 1, sizeof(*ix->v));
 	ix->n = 0;
-	for (size_t i = 0; i < nslices; i++) {
-		const struct ready_slice *r = slices[i];
+	for (size_t i = 0; i < in->nrecs; i++) {
+		const struct ready_slice *r = in->recs[i];
 		const struct object *svc = r->service ? config_find(c, KIND_SERVICE, r->ns, r->service) : NULL;
-		if (!svc)
-			continue;
-		for (size_t k = 0; k < r->n; k++)
+		for (size_t k = 0; svc && k < r->n; k++)
 			ix->v[ix->n++] = (struct ready_ep){svc, r->nodes[k]};
+	}
+	for (size_t i = 0; i < in->nobjs; i++) {
+		const struct object *o = in->objs[i];
+		const struct object *svc =
+			o->eps.service_name ? config_find(c, KIND_SERVICE, o->meta.namespace, o->eps.service_name) : NULL;
+		for (size_t k = 0; svc && k < o->eps.n; k++)
+			if (o->eps.v[k].ready)
+				ix->v[ix->n++] = (struct ready_ep){svc, o->eps.v[k].node_name};
 	}
 	qsort(ix->v, ix->n, sizeof(*ix->v), ready_cmp);
 }
@@ -505,13 +520,13 @@ static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvc
 	free(e);
 }
 
-struct plan *plan_build_with(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
-			     const struct ready_slice *const *slices, size_t nslices)
+static struct plan *plan_build_from(const struct config *c, const char *node, const struct svc_addrs *svcs,
+				    size_t nsvcs, const struct slices_in *slices)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct builder b = {.p = p, .c = c};
 	p->node = arena_strdup(&p->arena, node);
-	ready_index_build(c, slices, nslices, &b.ready);
+	ready_index_build(c, slices, &b.ready);
 
 	p->svc_ready = xcalloc(nsvcs + 1, sizeof(*p->svc_ready));
 	p->nsvcs = nsvcs;
@@ -536,13 +551,19 @@ struct plan *plan_build_with(const struct config *c, const char *node, const str
 	return p;
 }
 
+struct plan *plan_build_with(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
+			     const struct ready_slice *const *slices, size_t nslices)
+{
+	struct slices_in in = {slices, nslices, NULL, 0};
+	return plan_build_from(c, node, svcs, nsvcs, &in);
+}
+
 struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs)
 {
-	size_t n;
-	struct ready_slice **slices = config_ready_all(c, &n);
-	struct plan *p = plan_build_with(c, node, svcs, nsvcs, (const struct ready_slice *const *)slices, n);
-	ready_slices_release(slices, n);
-	return p;
+	const struct objects *objs = &c->kinds[KIND_ENDPOINTSLICE];
+	struct slices_in in = {(const struct ready_slice *const *)c->ready.v, c->ready.n,
+			       (const struct object *const *)objs->v, objs->n};
+	return plan_build_from(c, node, svcs, nsvcs, &in);
 }
 
 void plan_mem_release(struct plan_mem *m)
