@@ -978,6 +978,23 @@ static bool setup(struct kspeaker *k, const struct speaker_options *so, const st
 	return true;
 }
 
+/* How far the ServiceL2Status / ServiceBGPStatus writer is behind, and what it wrote. */
+static void status_metrics(struct metrics *m, const struct kstatus_stats *st)
+{
+	const char *const op[] = {"op", NULL};
+	struct metric_family *w = metrics_family(m, "vipcast_status_writes_total",
+						 "ServiceL2Status and ServiceBGPStatus writes done, by operation",
+						 METRIC_COUNTER, op, NULL, 0);
+	const char *const create[] = {"create"}, *const update[] = {"update"}, *const del[] = {"delete"};
+	metric_set(w, create, (double)st->created);
+	metric_set(w, update, (double)st->updated);
+	metric_set(w, del, (double)st->deleted);
+	metric_set(metrics_family(m, "vipcast_status_writes_pending",
+				  "ServiceL2Status and ServiceBGPStatus objects with a write waiting or in flight",
+				  METRIC_GAUGE, NULL, NULL, 0),
+		   NULL, (double)st->pending);
+}
+
 /* The speaker's metrics and MetalLB's Kubernetes client ones. */
 static void kspeaker_metrics(void *arg, struct metrics *m)
 {
@@ -998,6 +1015,7 @@ static void kspeaker_metrics(void *arg, struct metrics *m)
 	metric_set(metrics_family(m, "vipcast_plan_builds_total", "Plans built afresh from every object, off the loop",
 				  METRIC_COUNTER, NULL, NULL, 0),
 		   NULL, (double)k->builds);
+	status_metrics(m, &st);
 	kube_client_metrics(m, k->events, k->refusals + st.failed, speaker_loaded(k->sp), k->refusal != NULL);
 }
 

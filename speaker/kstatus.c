@@ -132,6 +132,7 @@ struct kstatus {
 	uint32_t gen;
 	bool have_set, paused;
 	struct ks_queue q[KS_NKINDS];
+	size_t nqueued, norphans;
 	struct ks_orphan *orphans, **orphans_tail;
 	struct ks_req slots[KS_MAX_INFLIGHT];
 	unsigned inflight;
@@ -317,6 +318,7 @@ static void enqueue(struct kstatus *k, struct ks_obj *o)
 	if (o->queued)
 		return;
 	o->queued = true;
+	k->nqueued++;
 	o->qnext = NULL;
 	if (q->tail)
 		q->tail->qnext = o;
@@ -336,6 +338,7 @@ static struct ks_obj *dequeue(struct kstatus *k, int kind)
 		q->tail = NULL;
 	o->qnext = NULL;
 	o->queued = false;
+	k->nqueued--;
 	return o;
 }
 
@@ -355,6 +358,7 @@ static void add_orphan(struct kstatus *k, int kind, const char *name)
 	memcpy(x->name, name, l);
 	*k->orphans_tail = x;
 	k->orphans_tail = &x->next;
+	k->norphans++;
 	log_debug("kstatus", "%s %s/%s: stale or duplicate, to be deleted", ks_res[kind].kind_name, k->ns, name);
 }
 
@@ -553,6 +557,7 @@ static void ks_pump(struct kstatus *k)
 		if (k->orphans) {
 			struct ks_orphan *x = k->orphans;
 			k->orphans = x->next;
+			k->norphans--;
 			if (!k->orphans)
 				k->orphans_tail = &k->orphans;
 			start_orphan(k, q, x);
@@ -696,6 +701,7 @@ static void req_done(void *arg, const struct kube_resp *r, json_t *body)
 			x->next = NULL;
 			*k->orphans_tail = x;
 			k->orphans_tail = &x->next;
+			k->norphans++;
 			pause_writes(k, r);
 		}
 		ks_pump(k);
@@ -1003,6 +1009,7 @@ struct kstatus *kstatus_new(struct event_base *base, struct kube_http *h, struct
 void kstatus_get_stats(const struct kstatus *k, struct kstatus_stats *out)
 {
 	*out = k->stats;
+	out->pending = k->nqueued + k->norphans + k->inflight;
 }
 
 static void svc_free_node(struct avl_node *n, void *arg)

@@ -48,6 +48,7 @@ struct kstatus_opts {
 
 struct kstatus_stats {
 	uint64_t created, updated, deleted, failed, events;
+	uint64_t pending;  /* objects with a write waiting or in flight (a queued one may turn out to need none) */
 };
 
 struct kstatus *kstatus_new(struct event_base *base, struct kube_http *h, struct kube_recorder *rec,

@@ -156,6 +156,8 @@ check_within 15 "web: one ServiceBGPStatus per node, each naming both BGPPeers" 
 check_within 15 "local: only node2's, where its Pod is ready" eval '[ "$(bgp_status_of local)" = "node2:peer-a,peer-b" ]'
 check "labelled as MetalLB labels them" \
 	[ "$(kc -n "$KL_SYS" get servicebgpstatuses -l metallb.io/node=node2,metallb.io/service-name=local -o name | wc -l)" = 1 ]
+check_within 10 "node2's status writer has caught up: vipcast_status_writes_pending 0, creates counted" \
+	eval '[ "$(speaker_metric 2 vipcast_status_writes_pending "" | cut -d. -f1)" = 0 ] && [ "$(speaker_metric 2 vipcast_status_writes_total op=\"create\" | cut -d. -f1)" -ge 2 ]'
 assigned() {  # SERVICE -> the nodeAssigned Events' messages on it, sorted, with their counts
 	kc -n "$KL_NS" get events --field-selector "reason=nodeAssigned,involvedObject.name=$1" \
 		-o jsonpath='{range .items[*]}{.message} x{.count}{"\n"}{end}' 2>/dev/null | sort | paste -sd';'
