@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lower_bound.h"
 #include "ready_slice.h"
 #include "xalloc.h"
 
@@ -116,13 +115,10 @@ static void objects_sort(struct objects *os)
 	os->unsorted = false;
 }
 
-static void ready_sort(struct ready_slices *rs);
-
 void config_sort(struct config *c)
 {
 	for (int k = 0; k < KIND_COUNT; k++)
 		objects_sort(&c->kinds[k]);
-	ready_sort(&c->ready);
 }
 
 /* Index in the sorted array of the object with this key, or where it would go. */
@@ -258,60 +254,26 @@ void config_borrow(struct config *dst, const struct config *src, enum kind k)
 
 /* ---- ready slices ---- */
 
-static int ready_addr_cmp(const void *elem, const void *key)
+/* In no order: a change is a swap with the last, O(1) (a plan orders what it reads itself). */
+void config_ready_add(struct config *c, struct ready_slice *r)
 {
-	uintptr_t a = (uintptr_t) * (struct ready_slice *const *)elem, b = (uintptr_t)key;
-	return a < b ? -1 : a > b;
-}
-
-static int ready_cmp(const void *x, const void *y)
-{
-	return ready_addr_cmp(x, *(struct ready_slice *const *)y);
-}
-
-static void ready_sort(struct ready_slices *rs)
-{
-	if (rs->unsorted)
-		qsort(rs->v, rs->n, sizeof(*rs->v), ready_cmp);
-	rs->unsorted = false;
-}
-
-static void ready_grow(struct ready_slices *rs)
-{
+	struct ready_slices *rs = &c->ready;
 	if (rs->n == rs->cap) {
 		rs->cap = rs->cap ? 2 * rs->cap : 64;
 		rs->v = xrealloc(rs->v, rs->cap, sizeof(*rs->v));
 	}
-}
-
-void config_ready_append(struct config *c, struct ready_slice *r)
-{
-	struct ready_slices *rs = &c->ready;
-	ready_grow(rs);
+	r->at = rs->n;
 	rs->v[rs->n++] = r;
-	rs->unsorted = true;
-}
-
-void config_ready_add(struct config *c, struct ready_slice *r)
-{
-	struct ready_slices *rs = &c->ready;
-	ready_sort(rs);
-	ready_grow(rs);
-	size_t at = lower_bound(rs->v, rs->n, sizeof(*rs->v), r, ready_addr_cmp);
-	memmove(&rs->v[at + 1], &rs->v[at], (rs->n - at) * sizeof(*rs->v));
-	rs->v[at] = r;
-	rs->n++;
 }
 
 bool config_ready_remove(struct config *c, const struct ready_slice *r)
 {
 	struct ready_slices *rs = &c->ready;
-	ready_sort(rs);
-	size_t at = lower_bound(rs->v, rs->n, sizeof(*rs->v), r, ready_addr_cmp);
-	if (at == rs->n || rs->v[at] != r)
+	size_t at = r->at;
+	if (at >= rs->n || rs->v[at] != r)
 		return false;
-	memmove(&rs->v[at], &rs->v[at + 1], (rs->n - at - 1) * sizeof(*rs->v));
-	rs->n--;
+	rs->v[at] = rs->v[--rs->n];
+	rs->v[at]->at = at;
 	return true;
 }
 
@@ -323,7 +285,6 @@ static void ready_copy(struct config *dst, const struct config *src, bool borrow
 	for (size_t i = 0; i < from->n; i++)
 		to->v[i] = borrowed ? from->v[i] : ready_slice_ref(from->v[i]);
 	to->n = to->cap = from->n;
-	to->unsorted = from->unsorted;
 	to->borrowed = borrowed;
 }
 

@@ -28,11 +28,10 @@ struct objects {
 	bool borrowed;          /* config_borrow(): not counted, not freed, found by binary search */
 };
 
-/* EndpointSlices in the compact form announcing reads (ready_slice.h), sorted by address. */
+/* EndpointSlices in the compact form announcing reads (ready_slice.h), in no order. */
 struct ready_slices {
 	struct ready_slice **v;
 	size_t n, cap;
-	bool unsorted;  /* config_ready_append() since the last config_sort() */
 	bool borrowed;  /* config_ready_borrow(): not counted, not freed */
 };
 
@@ -67,10 +66,9 @@ void config_share(struct config *dst, const struct config *src, enum kind k);
  */
 void config_borrow(struct config *dst, const struct config *src, enum kind k);
 
-/* r joins c (c takes the caller's hold): in order, or appended for one config_sort() at the end of a list. */
+/* r joins c (c takes the caller's hold). A record is in at most one configuration this way. */
 void config_ready_add(struct config *c, struct ready_slice *r);
-void config_ready_append(struct config *c, struct ready_slice *r);
-/* r leaves c; the hold c had is the caller's. False: c does not hold r. */
+/* r leaves c; the hold c had is the caller's. False: c does not hold r. Both O(1). */
 bool config_ready_remove(struct config *c, const struct ready_slice *r);
 /* As config_share() and config_borrow(), for the ready slices. */
 void config_ready_share(struct config *dst, const struct config *src);

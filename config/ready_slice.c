@@ -17,6 +17,7 @@ struct ready_slice *ready_slice_new(const struct object *eps)
 	struct ready_slice *r = xmalloc(sizeof(*r) + n * sizeof(r->nodes[0]) + bytes);
 	char *at = (char *)&r->nodes[n];
 	atomic_init(&r->refs, 1);
+	r->at = SIZE_MAX;
 	r->n = (uint32_t)n;
 	r->ns = at;
 	at = stpcpy(at, eps->meta.namespace) + 1;

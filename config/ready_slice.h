@@ -19,6 +19,8 @@
 struct ready_slice {
 	atomic_uint refs;
 	uint32_t n;            /* ready endpoints */
+	size_t at;             /* its place in the configuration that added it (config_ready_add): the one
+				* field that changes, only on the thread that owns that configuration */
 	const char *ns;
 	const char *service;   /* label kubernetes.io/service-name; NULL: none */
 	const char *nodes[];   /* n of them: each ready endpoint's node, NULL where it names none; the strings follow */

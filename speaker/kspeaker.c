@@ -769,10 +769,7 @@ static void slice_event(struct ks_watch_slot *wd, enum kube_event_type t, const 
 			touched(k, old->ns, old->service);
 	}
 	if (r) {
-		if (wd->synced)
-			config_ready_add(k->live, r);
-		else
-			config_ready_append(k->live, r);  /* the first list: sorted once at its end */
+		config_ready_add(k->live, r);
 		slice_index_add(k->slices, r);
 		if (wd->synced)
 			touched(k, r->ns, r->service);

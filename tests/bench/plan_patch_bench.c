@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 		o = config_take(live, KIND_ENDPOINTSLICE, o->meta.namespace, o->meta.name);
 		struct ready_slice *r = ready_slice_new(o);
 		by_svc[atoi(o->meta.name + 1)] = r;
-		config_ready_append(live, r);
+		config_ready_add(live, r);
 		slice_index_add(ix, r);
 		object_free(o);
 	}

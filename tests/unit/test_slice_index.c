@@ -87,10 +87,51 @@ static void test_by_service(void **state)
 		ready_slice_free(all[i]);
 }
 
+static bool holds(const struct config *c, const struct ready_slice *r)
+{
+	for (size_t i = 0; i < c->ready.n; i++)
+		if (c->ready.v[i] == r)
+			return true;
+	return false;
+}
+
+/* A configuration's ready slices: added and removed in O(1), each removed once, the others kept. */
+static void test_config_ready(void **state)
+{
+	(void)state;
+	struct config *c = config_new(), *other = config_new();
+	struct ready_slice *r[5];
+	char name[16];
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		r[i] = slice("default", name, "web");
+		config_ready_add(c, r[i]);
+	}
+	struct ready_slice *stranger = slice("default", "x", "web");
+	assert_false(config_ready_remove(c, stranger));  /* never added */
+	config_ready_add(other, stranger);
+	assert_false(config_ready_remove(c, stranger));  /* another configuration's */
+	assert_true(config_ready_remove(c, r[1]));     /* from the middle: the last takes its place */
+	assert_false(config_ready_remove(c, r[1]));    /* once */
+	assert_true(config_ready_remove(c, r[4]));
+	assert_int_equal(c->ready.n, 3);
+	assert_true(holds(c, r[0]) && holds(c, r[2]) && holds(c, r[3]) && !holds(c, r[1]) && !holds(c, r[4]));
+	assert_true(config_ready_remove(c, r[0]) && config_ready_remove(c, r[3]) && config_ready_remove(c, r[2]));
+	assert_int_equal(c->ready.n, 0);
+	config_ready_add(c, r[1]);
+	ready_slice_free(r[0]);
+	ready_slice_free(r[2]);
+	ready_slice_free(r[3]);
+	ready_slice_free(r[4]);
+	config_free(c);      /* frees r[1] */
+	config_free(other);  /* and the stranger */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_by_service),
+		cmocka_unit_test(test_config_ready),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
