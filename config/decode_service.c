@@ -155,8 +155,12 @@ static void add_cluster_ip(struct dec *d, const struct doc_node *v, struct servi
 {
 	const char *ip;
 	size_t len;
+	const struct object *o = (const struct object *)((const char *)s - offsetof(struct object, svc));
 
 	if (!dec_str_view(d, v, &ip, &len) || !len || (len == 4 && memcmp(ip, "None", 4) == 0))
+		return;
+	/* Announcing reads them only of Services Kube-OVN's annotation names (metadata is read first). */
+	if (d->lean && !labels_get(&o->meta.annotations, OVN_ANNOTATION_BGP))
 		return;
 	if (!s->cluster_ips)  /* only Services that have one pay for it */
 		s->cluster_ips = arena_calloc(d->a, 2, sizeof(*s->cluster_ips));

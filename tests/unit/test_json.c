@@ -216,6 +216,25 @@ static void test_lean(void **state)
 	}
 }
 
+/* Cluster IPs in a lean decode: only of a Service Kube-OVN's annotation names (--announce-cluster-ip). */
+static void test_lean_cluster_ips(void **state)
+{
+	(void)state;
+	static const char *const svcs[] = {
+		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"a\",\"namespace\":\"d\"},"
+		"\"spec\":{\"clusterIPs\":[\"198.51.100.1\",\"2001:db8::1\"]}}",
+		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"b\",\"namespace\":\"d\","
+		"\"annotations\":{\"ovn.kubernetes.io/bgp\":\"true\"}},"
+		"\"spec\":{\"clusterIPs\":[\"198.51.100.1\",\"2001:db8::1\"]}}",
+	};
+	for (int lean = 0; lean < 2; lean++)
+		for (int annotated = 0; annotated < 2; annotated++) {
+			struct object *o = read_api(svcs[annotated], lean);
+			assert_int_equal(o->svc.ncluster_ips, !lean || annotated ? 2 : 0);
+			object_free(o);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_error_parity),
 		cmocka_unit_test(test_malformed_json),
 		cmocka_unit_test(test_lean),
+		cmocka_unit_test(test_lean_cluster_ips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
