@@ -182,9 +182,12 @@ void dec_strs(struct dec *d, const struct doc_node *n, struct vstrs *out)
  * No prefix: every key; else those with it, and with ovn (annotations)
  * Kube-OVN's (ovn_annotation_kept) and vipcast's link bandwidth opt-in too.
  */
+/* As a prefix: no key has it (only the ovn ones are kept). */
+static const char no_prefix[1];
+
 static bool kept(const struct doc_node *key, const char *prefix, bool ovn)
 {
-	return !prefix || strncmp(key->scalar.text, prefix, strlen(prefix)) == 0 ||
+	return !prefix || (prefix != no_prefix && strncmp(key->scalar.text, prefix, strlen(prefix)) == 0) ||
 	       (ovn && (ovn_annotation_kept(key->scalar.text, key->scalar.len) ||
 			(key->scalar.len == strlen(ANNOTATION_LINK_BW) &&
 			 memcmp(key->scalar.text, ANNOTATION_LINK_BW, key->scalar.len) == 0)));
@@ -417,7 +420,8 @@ static void dec_field(struct dec *d, const struct dec_field *f, const struct doc
 	case DT_DURATION: dec_duration(d, v, at); break;
 	case DT_STRS: dec_strs(d, v, at); break;
 	case DT_LABELS: labels_filtered(d, v, at, d->label_prefix, false); break;
-	case DT_ANNOTATIONS: labels_filtered(d, v, at, d->lean ? "metallb.io/" : NULL, true); break;
+	/* announcing reads Kube-OVN's annotations and the link bandwidth opt-in; the metallb.io/ ones are the allocator's */
+	case DT_ANNOTATIONS: labels_filtered(d, v, at, d->lean ? no_prefix : NULL, true); break;
 	case DT_SELECTOR: dec_selector(d, v, false, at); break;
 	case DT_SELECTORS: dec_selectors(d, v, at); break;
 	case DT_IP: dec_ip(d, v, at); break;

@@ -22,7 +22,7 @@ struct dec {
 	char path[256];
 	size_t pathlen;
 	unsigned errors;
-	bool lean;        /* keep only what announcing reads: annotations outside metallb.io/ and Kube-OVN's dropped */
+	bool lean;        /* keep only what announcing reads: annotations other than Kube-OVN's and the link bandwidth's dropped */
 	const char *label_prefix;  /* DT_LABELS keeps only the labels with this prefix; NULL: all */
 };
 
@@ -33,7 +33,7 @@ enum dec_type {
 	DT_DURATION,  /* struct vint, nanoseconds */
 	DT_STRS,      /* struct vstrs */
 	DT_LABELS,    /* struct labels */
-	DT_ANNOTATIONS, /* struct labels; with dec.lean, the metallb.io/ ones and Kube-OVN's (ovn.h) only */
+	DT_ANNOTATIONS, /* struct labels; with dec.lean, Kube-OVN's (ovn.h) and vipcast.io/link-bandwidth only */
 	DT_SELECTOR,  /* struct selector */
 	DT_SELECTORS, /* struct selectors */
 	DT_IP,        /* struct vip */

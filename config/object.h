@@ -31,7 +31,7 @@ enum object_read {
  */
 enum object_read object_read(const struct doc_node *root, const char *list_api, const char *list_kind,
 			     struct diags *diags, struct object **out);
-/* lean: only what announcing reads is kept (annotations outside metallb.io/ dropped), for caches of many objects. */
+/* lean: only what announcing reads is kept (no metallb.io/ annotations, no ports, selector or addresses), for caches of many objects. */
 enum object_read object_read_lean(const struct doc_node *root, const char *list_api, const char *list_kind,
 				  bool lean, struct diags *diags, struct object **out);
 

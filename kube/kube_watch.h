@@ -60,7 +60,7 @@ struct kube_watch_opts {
 	uint32_t backoff_initial_ms, backoff_max_ms;  /* default 500 ms and 30 s */
 	const char *label_selector;  /* optional */
 	const char *field_selector;  /* optional: "metadata.name=memberlist" where RBAC grants one name */
-	bool lean;                   /* decode lean (object_read_lean): annotations outside metallb.io/ dropped */
+	bool lean;                   /* decode lean (object_read_lean): only what announcing reads, see object.h */
 };
 
 struct kube_watch_stats {
