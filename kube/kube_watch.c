@@ -10,6 +10,7 @@
 #include "doc.h"
 #include "kube_backoff.h"
 #include "kube_stream.h"
+#include "kube_uid.h"
 #include "log.h"
 #include "object.h"
 #include "text.h"
@@ -36,8 +37,16 @@ struct entry {
 		char *text;
 	} rv;
 	bool rv_text;
+	bool uid_packed;       /* the uid is key's first KUBE_UID_BYTES bytes (kube_uid.h), else text */
 	uint32_t epoch;        /* the last list that saw it */
-	char key[];            /* uid '\0' namespace '\0' name '\0' */
+	char key[];            /* uid (packed, or text and '\0'), namespace '\0', name '\0' */
+};
+
+/* A uid looked for: packed when it packs. */
+struct uid_key {
+	bool packed;
+	uint8_t b[KUBE_UID_BYTES];
+	const char *text;
 };
 
 /* Room for a resourceVersion held as a number, written out. */
@@ -79,48 +88,75 @@ static void start_watch(struct kube_watch *w);
 
 /* ------------------------------------------------------------------ cache */
 
-static const char *e_uid(const struct entry *e)
+static size_t uid_len(const struct entry *e)
 {
-	return e->key;
+	return e->uid_packed ? KUBE_UID_BYTES : strlen(e->key) + 1;
+}
+
+static const char *e_uid(const struct entry *e, char buf[KUBE_UID_TEXT])
+{
+	if (!e->uid_packed)
+		return e->key;
+	kube_uid_unpack((const uint8_t *)e->key, buf);
+	return buf;
 }
 
 static const char *e_ns(const struct entry *e)
 {
-	const char *ns = e->key + strlen(e->key) + 1;
+	const char *ns = e->key + uid_len(e);
 	return *ns ? ns : NULL;
 }
 
 static const char *e_name(const struct entry *e)
 {
-	const char *ns = e->key + strlen(e->key) + 1;
+	const char *ns = e->key + uid_len(e);
 	return ns + strlen(ns) + 1;
+}
+
+static struct uid_key uid_key_of(const char *uid)
+{
+	struct uid_key k = { .text = uid };
+	k.packed = kube_uid_pack(uid, k.b);
+	return k;
+}
+
+/* Packed uids first, by their bytes; then the others by their text. */
+static int uid_cmp(const void *key, const struct avl_node *n)
+{
+	const struct uid_key *k = key;
+	const struct entry *e = avl_entry(n, struct entry, node);
+	if (k->packed != e->uid_packed)
+		return k->packed ? -1 : 1;
+	return k->packed ? memcmp(k->b, e->key, KUBE_UID_BYTES) : strcmp(k->text, e->key);
 }
 
 static int entry_cmp(const struct avl_node *a, const struct avl_node *b)
 {
-	return strcmp(e_uid(avl_entry(a, struct entry, node)), e_uid(avl_entry(b, struct entry, node)));
-}
-
-static int uid_cmp(const void *key, const struct avl_node *n)
-{
-	return strcmp(key, e_uid(avl_entry(n, struct entry, node)));
+	const struct entry *e = avl_entry(a, struct entry, node);
+	struct uid_key k = { .packed = e->uid_packed, .text = e->key };
+	if (e->uid_packed)
+		memcpy(k.b, e->key, KUBE_UID_BYTES);
+	return uid_cmp(&k, b);
 }
 
 static struct entry *find(const struct kube_watch *w, const char *uid)
 {
-	struct avl_node *n = avl_find(&w->cache, uid, uid_cmp);
+	struct uid_key k = uid_key_of(uid);
+	struct avl_node *n = avl_find(&w->cache, &k, uid_cmp);
 	return n ? avl_entry(n, struct entry, node) : NULL;
 }
 
 static struct entry *entry_new(struct kube_watch *w, const char *uid, const char *ns, const char *name)
 {
-	size_t lu = strlen(uid), ln = ns ? strlen(ns) : 0, lm = strlen(name);
-	struct entry *e = xcalloc(1, sizeof(*e) + lu + ln + lm + 3);
+	struct uid_key k = uid_key_of(uid);
+	size_t lu = k.packed ? KUBE_UID_BYTES : strlen(uid) + 1, ln = ns ? strlen(ns) : 0, lm = strlen(name);
+	struct entry *e = xcalloc(1, sizeof(*e) + lu + ln + lm + 2);
 
-	memcpy(e->key, uid, lu);
+	e->uid_packed = k.packed;
+	memcpy(e->key, k.packed ? (const void *)k.b : (const void *)uid, lu);
 	if (ns)
-		memcpy(e->key + lu + 1, ns, ln);
-	memcpy(e->key + lu + ln + 2, name, lm);
+		memcpy(e->key + lu, ns, ln);
+	memcpy(e->key + lu + ln + 1, name, lm);
 	avl_insert(&w->cache, &e->node);
 	return e;
 }
@@ -187,8 +223,8 @@ static void set_str(char **dst, const char *s)
 static void deliver(struct kube_watch *w, enum kube_event_type t, struct entry *e, const json_t *raw,
 		    const struct diags *d)
 {
-	char rv[RV_DIGITS];
-	struct kube_item it = { e_uid(e), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, raw, d, e->user, e };
+	char rv[RV_DIGITS], uid[KUBE_UID_TEXT];
+	struct kube_item it = { e_uid(e, uid), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, raw, d, e->user, e };
 
 	w->stats.events++;
 	if (w->cb.event)
@@ -681,8 +717,8 @@ void kube_watch_foreach(const struct kube_watch *w, void (*fn)(void *arg, const 
 {
 	for (struct avl_node *n = avl_first(&w->cache); n; n = avl_next(n)) {
 		struct entry *e = avl_entry(n, struct entry, node);
-		char rv[RV_DIGITS];
-		struct kube_item it = { e_uid(e), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, NULL, NULL, e->user, e };
+		char rv[RV_DIGITS], uid[KUBE_UID_TEXT];
+		struct kube_item it = { e_uid(e, uid), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, NULL, NULL, e->user, e };
 		fn(arg, &it);
 	}
 }
