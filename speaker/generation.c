@@ -70,10 +70,12 @@ static size_t patch_svcs(const struct generation *in_force, const struct config 
 	const struct svc_addrs *old = in_force->svcs;
 	size_t nold = in_force->nsvcs, n = 0, from = 0;
 	struct svc_addrs *v = xmalloc((nold + nkeys + 1) * sizeof(*v));
+	const struct plan_svc_key *last = NULL;
 	qsort(keys, nkeys, sizeof(*keys), changed_cmp);
 	for (size_t i = 0; i < nkeys; i++) {
-		if (i && !changed_cmp(&keys[i], &keys[i - 1]))
+		if (keys[i].pod || (last && !changed_cmp(&keys[i], last)))
 			continue;
+		last = &keys[i];
 		size_t at = lower_bound(old, nold, sizeof(*old), &keys[i], svcs_key_cmp);
 		memcpy(v + n, old + from, (at - from) * sizeof(*v));
 		n += at - from;
@@ -103,17 +105,21 @@ bool generation_patch(struct generation *g, struct generation *in_force, const s
 	g->nsvcs = patch_svcs(in_force, live, lb_class, keys, nchanged, &g->svcs);
 	free(keys);
 
+	bool pods = false;
+	for (size_t i = 0; i < nchanged; i++)
+		pods |= changed[i].pod;
 	struct config *c = config_new();
 	for (int k = 0; k < KIND_COUNT; k++)
 		if (k == KIND_SERVICE || k == KIND_ENDPOINTSLICE)
 			config_borrow(c, live, (enum kind)k);  /* live's owner keeps what it replaces until g goes */
 		else
-			config_share(c, in_force->cfg, (enum kind)k);
+			config_share(c, k == KIND_POD && pods ? live : in_force->cfg, (enum kind)k);
 	config_ready_borrow(c, live);
 	c->resolved = in_force->cfg->resolved;  /* what validation resolved for the objects shared */
 	memset(&in_force->cfg->resolved, 0, sizeof(in_force->cfg->resolved));
-	g->plan = plan_patch(in_force->plan, c, node, in_force->svcs, in_force->nsvcs, g->svcs, g->nsvcs, changed,
-			     nchanged, slices_of, arg);
+	struct plan_patch_in in = {in_force->cfg, c, node, in_force->svcs, g->svcs, in_force->nsvcs, g->nsvcs,
+				   changed, nchanged, slices_of, arg};
+	g->plan = plan_patch(in_force->plan, &in);
 	if (!g->plan) {
 		in_force->cfg->resolved = c->resolved;
 		memset(&c->resolved, 0, sizeof(c->resolved));

@@ -42,10 +42,11 @@ bool generation_build(struct generation *g, const char *path, const char *node, 
 bool generation_plan(struct generation *g, struct config *cfg, const char *node, const char *lb_class, bool allocate,
 		     struct diags *d);
 /*
- * Kubernetes mode, when only Services and EndpointSlices changed: g is
- * in_force with the Services and EndpointSlices of live (borrowed: the
- * caller frees none that live drops while g is in force), the changed
- * Services planned again (plan_patch.h), the rest copied. g takes memory
+ * Kubernetes mode, when only Services, EndpointSlices and Pods changed: g
+ * is in_force with the Services and EndpointSlices of live (borrowed: the
+ * caller frees none that live drops while g is in force) and, when a Pod
+ * is among changed (.pod), live's Pods (shared); what changed is planned
+ * again (plan_patch.h), the rest copied. g takes memory
  * in_force reads: put g in force in its place at once. False (in_force
  * untouched): cannot patch, build afresh.
  */

@@ -90,7 +90,7 @@ struct kspeaker {
 	struct kstatus *status;
 	struct event *publish_ev;  /* the status objects follow the generation and L2's claims */
 	struct slice_index *slices;  /* of live, by Service */
-	/* Services changed since the last snapshot (strings owned); the first patched_upto are in force by a patch */
+	/* Services and Pods changed since the last snapshot (strings owned); the first patched_upto are in force by a patch */
 	struct plan_svc_key *dirty;
 	size_t ndirty, dirty_cap, patched_upto;
 	bool dirty_all;             /* something else changed: plan afresh */
@@ -352,12 +352,12 @@ static void afresh(struct kspeaker *k, const char *why)
 	k->dirty_all = true;
 }
 
-static void touched(struct kspeaker *k, const char *ns, const char *name)
+static void touched(struct kspeaker *k, const char *ns, const char *name, bool pod)
 {
 	if (!ns || !name || k->dirty_all)
 		return;
 	if (k->ndirty == PATCH_MAX) {
-		afresh(k, "too many Services changed at once");
+		afresh(k, "too many Services or Pods changed at once");
 		return;
 	}
 	if (!k->unpatched_since_ns)
@@ -370,7 +370,7 @@ static void touched(struct kspeaker *k, const char *ns, const char *name)
 	char *block = xmalloc(a + b);
 	memcpy(block, ns, a);
 	memcpy(block + a, name, b);
-	k->dirty[k->ndirty++] = (struct plan_svc_key){block, block + a};
+	k->dirty[k->ndirty++] = (struct plan_svc_key){block, block + a, pod};
 }
 
 /* A patched generation borrows live's Services and EndpointSlices: what live drops waits for the next one. */
@@ -424,7 +424,7 @@ static int bgp_svc_key_cmp(const void *elem, const void *key)
 
 static const struct plan_bgp_svc *bgp_svc_of(const struct plan *p, const char *ns, const char *name)
 {
-	struct plan_svc_key k = {ns, name};
+	struct plan_svc_key k = {.ns = ns, .name = name};
 	size_t at = lower_bound(p->bgp_svcs, p->nbgp_svcs, sizeof(*p->bgp_svcs), &k, bgp_svc_key_cmp);
 	return at < p->nbgp_svcs && !bgp_svc_key_cmp(&p->bgp_svcs[at], &k) ? &p->bgp_svcs[at] : NULL;
 }
@@ -440,9 +440,9 @@ static void publish_changed(struct kspeaker *k, const struct plan_svc_key *keys,
 		event_active(k->publish_ev, EV_TIMEOUT, 0);
 		return;
 	}
-	size_t npeer_names = 0;
+	size_t npeer_names = 0, n = 0;
 	for (size_t i = 0; i < nkeys; i++) {
-		const struct plan_bgp_svc *b = bgp_svc_of(p, keys[i].ns, keys[i].name);
+		const struct plan_bgp_svc *b = keys[i].pod ? NULL : bgp_svc_of(p, keys[i].ns, keys[i].name);
 		npeer_names += b ? b->npeers : 0;
 	}
 	struct kstatus_svc *v = xcalloc(nkeys + 1, sizeof(*v));
@@ -450,14 +450,18 @@ static void publish_changed(struct kspeaker *k, const struct plan_svc_key *keys,
 	size_t used = 0;
 	for (size_t i = 0; i < nkeys; i++) {
 		const struct plan_svc_key *key = &keys[i];
+		if (key->pod)
+			continue;  /* a Pod's routes have no status object */
 		const struct plan_bgp_svc *b = bgp_svc_of(p, key->ns, key->name);
 		const struct object *svc = b ? b->svc : config_find(g->cfg, KIND_SERVICE, key->ns, key->name);
-		v[i] = (struct kstatus_svc){key->ns, key->name, svc ? svc->meta.uid : NULL, false, NULL, 0, &names[used], 0};
+		struct kstatus_svc *e = &v[n++];
+		*e = (struct kstatus_svc){key->ns, key->name, svc ? svc->meta.uid : NULL, false, NULL, 0, &names[used], 0};
 		for (size_t q = 0; b && q < b->npeers; q++)
-			names[used + v[i].nbgp_peers++] = p->peers[b->peers[q]].peer->meta.name;
-		used += v[i].nbgp_peers;
+			names[used + e->nbgp_peers++] = p->peers[b->peers[q]].peer->meta.name;
+		used += e->nbgp_peers;
 	}
-	kstatus_update(k->status, v, nkeys);
+	if (n)
+		kstatus_update(k->status, v, n);
 	free(v);
 	free(names);
 }
@@ -666,11 +670,12 @@ static bool node_same(const struct object *a, const struct object *b)
 	return true;
 }
 
-/* What a change of o means for the next plan: the Service it is or belongs to changed, or (other kinds) anything. */
+/* What a change of o means for the next plan: the Service it is or belongs to changed, the Pod, or (other kinds) anything. */
 static void forget_touch(struct kspeaker *k, const struct object *o)
 {
 	switch (o->kind) {
-	case KIND_SERVICE: touched(k, o->meta.namespace, o->meta.name); break;
+	case KIND_SERVICE: touched(k, o->meta.namespace, o->meta.name, false); break;
+	case KIND_POD: touched(k, o->meta.namespace, o->meta.name, true); break;
 	default: afresh(k, kind_name(o->kind)); break;
 	}
 }
@@ -766,13 +771,13 @@ static void slice_event(struct ks_watch_slot *wd, enum kube_event_type t, const 
 		config_ready_remove(k->live, old);
 		slice_index_remove(k->slices, old);
 		if (wd->synced)
-			touched(k, old->ns, old->service);
+			touched(k, old->ns, old->service, false);
 	}
 	if (r) {
 		config_ready_add(k->live, r);
 		slice_index_add(k->slices, r);
 		if (wd->synced)
-			touched(k, r->ns, r->service);
+			touched(k, r->ns, r->service, false);
 	}
 	if (old)
 		bury_slice(k, old);
@@ -1005,7 +1010,7 @@ static void kspeaker_metrics(void *arg, struct metrics *m)
 				       METRIC_HISTOGRAM, NULL, patch_buckets, NPATCH_BUCKETS),
 			NULL, &k->patch_hist);
 	metric_set_hist(metrics_family(m, "vipcast_kube_change_apply_seconds",
-				       "Time from a Service or EndpointSlice watch event to the patched plan in force, for the "
+				       "Time from a Service, EndpointSlice or Pod watch event to the patched plan in force, for the "
 				       "oldest change of each batch (the UPDATEs are written then)",
 				       METRIC_HISTOGRAM, NULL, change_buckets, NCHANGE_BUCKETS),
 			NULL, &k->change_hist);

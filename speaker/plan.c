@@ -226,11 +226,16 @@ static uint32_t attrs_merge(struct builder *b, uint32_t x, uint32_t y)
 	m.local_pref = a->has_local_pref ? a->local_pref : c->local_pref;
 	m.communities = arena_calloc(&b->p->arena, a->ncommunities + c->ncommunities + 1, 4);
 	m.large = arena_calloc(&b->p->arena, a->nlarge + c->nlarge + 1, 12);
-	memcpy(m.communities, a->communities, a->ncommunities * 4);
-	memcpy(m.communities + a->ncommunities, c->communities, c->ncommunities * 4);
+	/* Kube-OVN's empty set has no arrays at all (plan_ovn_push) */
+	if (a->ncommunities)
+		memcpy(m.communities, a->communities, a->ncommunities * 4);
+	if (c->ncommunities)
+		memcpy(m.communities + a->ncommunities, c->communities, c->ncommunities * 4);
 	m.ncommunities = a->ncommunities + c->ncommunities;
-	memcpy(m.large, a->large, a->nlarge * 12);
-	memcpy(m.large + a->nlarge, c->large, c->nlarge * 12);
+	if (a->nlarge)
+		memcpy(m.large, a->large, a->nlarge * 12);
+	if (c->nlarge)
+		memcpy(m.large + a->nlarge, c->large, c->nlarge * 12);
 	m.nlarge = a->nlarge + c->nlarge;
 	m.link_bw_eps = a->link_bw_eps > c->link_bw_eps ? a->link_bw_eps : c->link_bw_eps;
 	return attrs_intern(b, &m);
@@ -304,16 +309,19 @@ static void sort_merge_routes(struct builder *b, struct route_list *l)
 /* Kube-OVN's Pod, Subnet and ClusterIP routes, without attributes, to the peers that take them (plan_ovn.h). */
 static void plan_ovn_push(struct builder *b, struct route_list *lists)
 {
-	struct ovn_routes ovn;
-	plan_ovn_routes(b->c, b->p->node, &ovn);
-	for (size_t q = 0; q < b->p->npeers; q++) {
-		size_t n;
-		const struct bgp_prefix *v = plan_ovn_for_peer(&ovn, b->p->peers[q].peer, &n);
-		uint32_t none = n ? attrs_intern(b, &(struct plan_attrs){0}) : 0;
-		for (size_t i = 0; i < n; i++)
-			route_push(&lists[q], &(struct plan_route){v[i], none});
+	const struct plan *p = b->p;
+	for (size_t q = 0; q < p->npeers && p->novn; q++) {
+		enum ovn_take t = plan_ovn_peer_takes(p->peers[q].peer);
+		uint32_t none = 0;
+		bool interned = false;
+		for (size_t i = 0; i < p->novn; i++) {
+			if (!plan_ovn_has(&p->ovn[i], t))
+				continue;
+			if (!interned)
+				none = attrs_intern(b, &(struct plan_attrs){0}), interned = true;
+			route_push(&lists[q], &(struct plan_route){p->ovn[i].pfx, none});
+		}
 	}
-	ovn_routes_free(&ovn);
 }
 
 static void plan_bgp(struct builder *b, const struct object *node, const struct svc_addrs *svcs, size_t nsvcs)
@@ -521,11 +529,13 @@ static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvc
 }
 
 static struct plan *plan_build_from(const struct config *c, const char *node, const struct svc_addrs *svcs,
-				    size_t nsvcs, const struct slices_in *slices)
+				    size_t nsvcs, const struct slices_in *slices, bool ovn)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct builder b = {.p = p, .c = c};
 	p->node = arena_strdup(&p->arena, node);
+	if (ovn)
+		plan_ovn_count(c, node, &p->ovn, &p->novn);
 	ready_index_build(c, slices, &b.ready);
 
 	p->svc_ready = xcalloc(nsvcs + 1, sizeof(*p->svc_ready));
@@ -555,7 +565,7 @@ struct plan *plan_build_with(const struct config *c, const char *node, const str
 			     const struct ready_slice *const *slices, size_t nslices)
 {
 	struct slices_in in = {slices, nslices, NULL, 0};
-	return plan_build_from(c, node, svcs, nsvcs, &in);
+	return plan_build_from(c, node, svcs, nsvcs, &in, false);
 }
 
 struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs)
@@ -563,7 +573,7 @@ struct plan *plan_build(const struct config *c, const char *node, const struct s
 	const struct objects *objs = &c->kinds[KIND_ENDPOINTSLICE];
 	struct slices_in in = {(const struct ready_slice *const *)c->ready.v, c->ready.n,
 			       (const struct object *const *)objs->v, objs->n};
-	return plan_build_from(c, node, svcs, nsvcs, &in);
+	return plan_build_from(c, node, svcs, nsvcs, &in, true);
 }
 
 void plan_mem_release(struct plan_mem *m)
@@ -584,6 +594,7 @@ void plan_free(struct plan *p)
 	free(p->l2);
 	free(p->svc_ready);
 	free(p->attrs);
+	free(p->ovn);
 	for (size_t i = 0; i < p->nmem; i++)
 		plan_mem_release(p->mem[i]);
 	free(p->mem);

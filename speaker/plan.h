@@ -89,6 +89,8 @@ struct plan_l2_vip {
 	size_t ninterfaces;
 };
 
+struct plan_ovn_prefix;
+
 /* Memory a patched plan (plan_patch.h) still reads from the plans it was made from. */
 struct plan_mem {
 	atomic_uint refs;
@@ -115,11 +117,16 @@ struct plan {
 	size_t services_announced, services_without_endpoints;
 	bool *svc_ready;  /* per Service planned (svcs[i]): it has an address and a ready endpoint */
 	size_t nsvcs;
+	struct plan_ovn_prefix *ovn;  /* Kube-OVN's routes for this node, counted (plan_ovn.h); NULL: no BGPPeer takes them */
+	size_t novn;
 };
 
 /* svcs: the Services' addresses (service_addresses()). */
 struct plan *plan_build(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs);
-/* The same, with the EndpointSlices given rather than the configuration's (a patch plans a few Services). */
+/*
+ * The same, with the EndpointSlices given rather than the configuration's,
+ * and without Kube-OVN's routes (a patch plans a few Services and keeps those).
+ */
 struct plan *plan_build_with(const struct config *c, const char *node, const struct svc_addrs *svcs, size_t nsvcs,
 			     const struct ready_slice *const *slices, size_t nslices);
 void plan_free(struct plan *p);

@@ -5,6 +5,7 @@
 
 #include "lower_bound.h"
 #include "plan_ovn.h"
+#include "plan_patch_ovn.h"
 #include "xalloc.h"
 
 static int key_cmp(const char *ns1, const char *n1, const char *ns2, const char *n2)
@@ -72,6 +73,8 @@ static void find_changed(const struct plan *old, const struct svc_addrs *old_svc
 {
 	struct idx_list named_old = {0}, named_new = {0};
 	for (size_t c = 0; c < nchanged; c++) {
+		if (changed[c].pod)
+			continue;
 		size_t i = lower_bound(old_svcs, nold, sizeof(*old_svcs), &changed[c], svcs_key_cmp);
 		if (i < nold && !svcs_key_cmp(&old_svcs[i], &changed[c]))
 			idx_push(&named_old, i);
@@ -139,11 +142,22 @@ static bool ip_set_has(const struct ip_set *s, const struct ipaddr *ip)
 	return bsearch(ip, s->v, s->n, sizeof(*s->v), ip_cmp) != NULL;
 }
 
+static bool host_prefix(const struct bgp_prefix *p)
+{
+	return p->len == (p->family == IPF_V4 ? 32 : 128);
+}
+
+/* The addresses of the Services that changed, and the host routes some Pod starts or stops giving (flips). */
 static void ip_set_build(struct ip_set *s, const struct svc_addrs *old_svcs, const struct idx_list *kold,
-			 const struct svc_addrs *svcs, const struct idx_list *knew)
+			 const struct svc_addrs *svcs, const struct idx_list *knew, const struct ovn_prefixes *flips)
 {
 	s->n = 0;
-	s->v = xcalloc(2 * (kold->n + knew->n) + 1, sizeof(*s->v));
+	s->v = xcalloc(2 * (kold->n + knew->n) + flips->n + 1, sizeof(*s->v));
+	for (size_t i = 0; i < flips->n; i++)
+		if (host_prefix(&flips->v[i])) {
+			s->v[s->n] = (struct ipaddr){.family = flips->v[i].family};
+			memcpy(s->v[s->n++].b, flips->v[i].addr, 16);
+		}
 	for (size_t k = 0; k < kold->n; k++)
 		for (size_t i = 0; i < old_svcs[kold->v[k]].nips; i++)
 			s->v[s->n++] = old_svcs[kold->v[k]].ips[i];
@@ -163,22 +177,19 @@ static void ip_set_build(struct ip_set *s, const struct svc_addrs *old_svcs, con
 	}
 }
 
+/* A host route to an address of s (a Subnet's CIDR route is not one, whatever its first address). */
 static bool route_in(const struct ip_set *s, const struct plan_route *r)
 {
+	if (!host_prefix(&r->pfx))
+		return false;
 	struct ipaddr ip = {.family = r->pfx.family};
 	memcpy(ip.b, r->pfx.addr, 16);
 	return ip_set_has(s, &ip);
 }
 
-/*
- * Every BGPAdvertisement announces whole addresses, so a route depends on
- * the Services holding that one address; and no BGPPeer takes Kube-OVN's
- * routes, which depend on Pods, Subnets and cluster IPs.
- */
+/* Every BGPAdvertisement announces whole addresses, so a route depends on the Services holding that one address. */
 static bool routes_are_addresses(const struct config *c)
 {
-	if (plan_ovn_wanted(c))
-		return false;
 	const struct objects *advs = &c->kinds[KIND_BGPADVERTISEMENT];
 	for (size_t i = 0; i < advs->n; i++) {
 		const struct bgp_adv *ad = &advs->v[i]->bgpadv;
@@ -267,13 +278,48 @@ static uint32_t attrs_adopt(struct plan *p, size_t *cap, const struct plan_attrs
 	return (uint32_t)p->nattrs++;
 }
 
-/* Routes of peer q: old's outside I, sub's inside I. */
-static void patch_routes(struct plan *p, const struct plan *old, const struct plan *sub, size_t q, const struct ip_set *I,
-			 const uint32_t *attr_map)
+/* What patch_routes needs besides the plans. */
+struct route_ctx {
+	struct plan *p;
+	size_t attrs_cap;
+	const uint32_t *attr_map;  /* sub's attribute sets in p */
+	const struct ip_set *I;
+	bool routes_here;          /* the node announces (found, not silent) */
+	bool has_none;
+	uint32_t none;             /* the empty attribute set in p, once has_none */
+};
+
+static int route_cmp(const void *x, const void *y)
 {
+	return bgp_prefix_cmp(&((const struct plan_route *)x)->pfx, &((const struct plan_route *)y)->pfx);
+}
+
+static int counted_key_cmp(const void *elem, const void *key)
+{
+	return bgp_prefix_cmp(&((const struct plan_ovn_prefix *)elem)->pfx, key);
+}
+
+/* Kube-OVN's route to pfx is one peer q takes (plan_ovn.h). */
+static bool ovn_takes(const struct plan *p, const struct plan_peer *pp, const struct bgp_prefix *pfx)
+{
+	size_t at = lower_bound(p->ovn, p->novn, sizeof(*p->ovn), pfx, counted_key_cmp);
+	return at < p->novn && !bgp_prefix_cmp(&p->ovn[at].pfx, pfx) &&
+	       plan_ovn_has(&p->ovn[at], plan_ovn_peer_takes(pp->peer));
+}
+
+/*
+ * Routes of peer q: old's outside I; inside I, sub's (the Services'), and
+ * Kube-OVN's the peer takes where sub has none (with one, its attributes
+ * are those of the merge: Kube-OVN's set is empty).
+ */
+static void patch_routes(struct route_ctx *x, const struct plan *old, const struct plan *sub, size_t q)
+{
+	struct plan *p = x->p;
+	const struct ip_set *I = x->I;
 	const struct plan_peer *op = &old->peers[q], *sp = &sub->peers[q];
 	struct idx_list drops = {0}, at = {0};
-	struct plan_route *ins = xcalloc(sp->nroutes + 1, sizeof(*ins));
+	struct plan_route *ins = xcalloc(I->n + 1, sizeof(*ins));
+	p->peers[q].peer = op->peer;
 	size_t nins = 0;
 	for (size_t i = 0; i < I->n; i++) {
 		struct bgp_prefix pfx = {.family = I->v[i].family, .len = I->v[i].family == IPF_V4 ? 32 : 128};
@@ -281,18 +327,24 @@ static void patch_routes(struct plan *p, const struct plan *old, const struct pl
 		size_t k = route_lower(op->routes, op->nroutes, &pfx);
 		if (k < op->nroutes && !bgp_prefix_cmp(&op->routes[k].pfx, &pfx))
 			idx_push(&drops, k);
+		size_t s = route_lower(sp->routes, sp->nroutes, &pfx);
+		if (s < sp->nroutes && !bgp_prefix_cmp(&sp->routes[s].pfx, &pfx)) {
+			ins[nins++] = (struct plan_route){pfx, x->attr_map[sp->routes[s].attrs]};
+			continue;
+		}
+		if (!x->routes_here || !p->novn || !ovn_takes(p, &p->peers[q], &pfx))
+			continue;
+		if (!x->has_none)
+			x->none = attrs_adopt(p, &x->attrs_cap, &(struct plan_attrs){0}), x->has_none = true;
+		ins[nins++] = (struct plan_route){pfx, x->none};
 	}
 	idx_sort_unique(&drops);
-	for (size_t r = 0; r < sp->nroutes; r++) {
-		if (!route_in(I, &sp->routes[r]))
-			continue;
-		ins[nins] = (struct plan_route){sp->routes[r].pfx, attr_map[sp->routes[r].attrs]};
-		idx_push(&at, route_lower(op->routes, op->nroutes, &sp->routes[r].pfx));
-		nins++;
-	}
+	if (nins)
+		qsort(ins, nins, sizeof(*ins), route_cmp);
+	for (size_t r = 0; r < nins; r++)
+		idx_push(&at, route_lower(op->routes, op->nroutes, &ins[r].pfx));
 	struct splice s = {op->routes, op->nroutes, sizeof(*op->routes), drop_route, drops.v, drops.n,
 			   ins,        at.v,        nins};
-	p->peers[q].peer = op->peer;
 	p->peers[q].routes = splice_run(&s, (void *)I, &p->peers[q].nroutes);
 	free(ins);
 	free(drops.v);
@@ -435,24 +487,54 @@ static bool same_peers(const struct plan *a, const struct plan *b)
 	return true;
 }
 
-struct plan *plan_patch(struct plan *old, const struct config *c, const char *node, const struct svc_addrs *old_svcs,
-			size_t nold, const struct svc_addrs *svcs, size_t nsvcs, const struct plan_svc_key *changed,
-			size_t nchanged, plan_slices_fn slices_of, void *arg)
+/* The Services that came, went or changed: kold's and knew's objects. */
+static const struct object **moved_svcs(const struct svc_addrs *old_svcs, const struct idx_list *kold,
+					const struct svc_addrs *svcs, const struct idx_list *knew, size_t *n)
 {
+	const struct object **v = xcalloc(kold->n + knew->n + 1, sizeof(*v));
+	*n = 0;
+	for (size_t k = 0; k < kold->n; k++)
+		v[(*n)++] = old_svcs[kold->v[k]].svc;
+	for (size_t k = 0; k < knew->n; k++)
+		v[(*n)++] = svcs[knew->v[k]].svc;
+	return v;
+}
+
+struct plan *plan_patch(struct plan *old, const struct plan_patch_in *in)
+{
+	const struct config *c = in->c;
+	const char *node = in->node;
+	const struct svc_addrs *old_svcs = in->old_svcs, *svcs = in->svcs;
+	size_t nold = in->nold, nsvcs = in->nsvcs;
 	if (old->nsvcs != nold || !routes_are_addresses(c))
 		return NULL;
 	bool *ready = xcalloc(nsvcs + 1, sizeof(*ready));
 	struct idx_list kold = {0}, knew = {0}, group = {0};
-	find_changed(old, old_svcs, nold, svcs, nsvcs, changed, nchanged, &kold, &knew, ready);
+	find_changed(old, old_svcs, nold, svcs, nsvcs, in->changed, in->nchanged, &kold, &knew, ready);
+
+	struct plan_ovn_prefix *ovn;
+	size_t novn, nmoved;
+	struct ovn_prefixes flips = {0};
+	const struct object **moved = moved_svcs(old_svcs, &kold, svcs, &knew, &nmoved);
+	bool ovn_ok = plan_patch_ovn(old, in, moved, nmoved, &ovn, &novn, &flips);
+	free(moved);
+	if (!ovn_ok) {
+		free(ready);
+		free(kold.v);
+		free(knew.v);
+		free(flips.v);
+		return NULL;
+	}
 
 	struct ip_set I;
-	ip_set_build(&I, old_svcs, &kold, svcs, &knew);
+	ip_set_build(&I, old_svcs, &kold, svcs, &knew, &flips);
+	free(flips.v);
 	for (size_t j = 0, k = 0; j < nsvcs; j++) {
-		bool in = k < knew.n && knew.v[k] == j;
-		k += in;
-		for (size_t i = 0; !in && i < svcs[j].nips; i++)
-			in = ip_set_has(&I, &svcs[j].ips[i]);
-		if (in)
+		bool hit = k < knew.n && knew.v[k] == j;
+		k += hit;
+		for (size_t i = 0; !hit && i < svcs[j].nips; i++)
+			hit = ip_set_has(&I, &svcs[j].ips[i]);
+		if (hit)
 			idx_push(&group, j);
 	}
 
@@ -461,7 +543,7 @@ struct plan *plan_patch(struct plan *old, const struct config *c, const char *no
 	for (size_t g = 0; g < group.n; g++) {
 		gsvcs[g] = svcs[group.v[g]];
 		const struct ready_slice *const *v = NULL;
-		size_t n = slices_of(arg, gsvcs[g].svc->meta.namespace, gsvcs[g].svc->meta.name, &v);
+		size_t n = in->slices_of(in->arg, gsvcs[g].svc->meta.namespace, gsvcs[g].svc->meta.name, &v);
 		slices_add(&sl, v, n);
 	}
 	struct plan *sub = plan_build_with(c, node, gsvcs, group.n, sl.v, sl.n);
@@ -471,6 +553,9 @@ struct plan *plan_patch(struct plan *old, const struct config *c, const char *no
 
 	p = xcalloc(1, sizeof(*p));
 	p->node = arena_strdup(&p->arena, node);
+	p->ovn = ovn;
+	p->novn = novn;
+	ovn = NULL;
 	p->node_found = sub->node_found;
 	p->node_silent = sub->node_silent;
 	size_t cap = old->nattrs + sub->nattrs + 1;
@@ -484,8 +569,9 @@ struct plan *plan_patch(struct plan *old, const struct config *c, const char *no
 
 	p->npeers = old->npeers;
 	p->peers = arena_calloc(&p->arena, p->npeers + 1, sizeof(*p->peers));
+	struct route_ctx rx = {p, cap, attr_map, &I, sub->node_found && !sub->node_silent, false, 0};
 	for (size_t q = 0; q < p->npeers; q++)
-		patch_routes(p, old, sub, q, &I, attr_map);
+		patch_routes(&rx, old, sub, q);
 	free(attr_map);
 	patch_bgp_svcs(p, old, sub, old_svcs, &kold, svcs, &knew);
 	patch_l2(p, old, sub, &I);
@@ -514,6 +600,7 @@ struct plan *plan_patch(struct plan *old, const struct config *c, const char *no
 	share_arena(p, sub);
 out:
 	plan_free(sub);
+	free(ovn);
 	free(ready);
 	free(gsvcs);
 	free(sl.v);

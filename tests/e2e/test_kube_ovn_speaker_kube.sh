@@ -165,19 +165,22 @@ scenario "no BGPPeer takes Kube-OVN's routes: Pod events plan nothing"
 kc -n metallb-system annotate bgppeer rtr-node3 vipcast.io/kube-ovn-routes- >/dev/null
 check_within 10 "node3 withdrew its Pod routes (198.18.19.18/32 only from node1, node2)" \
 	paths_are "$RIB" 198.18.19.18/32 $N1 $N2
-# builds N -> vipcast_plan_builds_total on node N's /metrics
-builds() {
+# metric N NAME -> NAME{} on node N's /metrics
+metric() {
 	"$E2E_PY" "$E2E_DIR/metrics_scrape.py" "http://$KL_NET.1$1:7472/metrics" 2>/dev/null |
-		awk '$1 == "vipcast_plan_builds_total{}" { print $2; exit }'
+		awk -v m="$2{}" '$1 == m { print $2; exit }'
 }
-b3=$(builds 3) b1=$(builds 1)
+builds() { metric "$1" vipcast_plan_builds_total; }
+patches() { metric "$1" vipcast_plan_patch_duration_seconds_count; }
+b3=$(builds 3) b1=$(builds 1) p1=$(patches 1)
 pod quiet-1 node3 198.18.18.200 quiet cluster
 pod quiet-2 node3 198.18.18.201 quiet cluster
 kc -n "$KL_NS" delete pod quiet-1 --grace-period=0 --force >/dev/null
 check_within 10 "the new Pods reach BIRD from node1 and node2" paths_are "$RIB" 198.18.18.201/32 $N1 $N2
 check_holds 1 "node3 planned nothing for three Pod events (plan builds stay $b3)" eval '[ -n "$b3" ] && [ "$(builds 3)" = "$b3" ]'
-check "node1, whose flags take the routes, planned afresh ($b1 -> $(builds 1) builds)" \
-	eval '[ "$(builds 1)" -gt "$b1" ]'
+check "node1, whose flags take the routes, patched its plan for them ($p1 -> $(patches 1) patches)" \
+	eval '[ -n "$p1" ] && [ "$(patches 1)" -gt "$p1" ]'
+check "and planned nothing afresh (builds stay $b1)" eval '[ -n "$b1" ] && [ "$(builds 1)" = "$b1" ]'
 kc -n metallb-system annotate bgppeer rtr-node3 vipcast.io/kube-ovn-routes=true >/dev/null
 check_within 10 "node3's peer takes the routes again: the Pod kept meanwhile is announced from node3 too" \
 	paths_are "$RIB" 198.18.18.201/32 $N1 $N2 $N3

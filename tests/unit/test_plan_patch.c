@@ -1,11 +1,16 @@
 /*
- * A patched plan equals the plan built afresh: random Services and
- * EndpointSlices changed a few at a time (addresses shared between
+ * A patched plan equals the plan built afresh: random Services,
+ * EndpointSlices and Pods changed a few at a time (addresses shared between
  * Services, dual-stack, externalTrafficPolicy Local, labels chosen by
  * serviceSelectors, BGP and L2 advertisements, link bandwidth from the
- * count of ready endpoints per node), each step patched from the last
- * patched plan and compared with plan_build() of the same state.
+ * count of ready endpoints per node; with Kube-OVN's routes taken by the
+ * BGPPeers, Pods whose addresses are VIPs, cluster IPs, other Pods' or a
+ * Subnet's first address, under each policy and Subnet), each step patched
+ * from the last patched plan and compared with plan_build() of the same state.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,17 +21,57 @@
 #include <string.h>
 
 #include "plan.h"
+#include "plan_ovn.h"
 #include "plan_patch.h"
 #include "services.h"
 #include "testutil.h"
 
 #define NSVC 24
 #define NSLICE 2  /* per Service: sNN-a, sNN-b */
+#define NPOD 20
 
 static const char *const v4[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4",
 				 "198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"};
 static const char *const v6[] = {"2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8:1::1"};
 static const char *const nodes[] = {"n1", "n2", "n3"};
+/* Pod addresses: VIPs, a cluster IP, two of Subnet lo, Subnet cl's first address (its CIDR route is another prefix) */
+static const char *const pod_v4[] = {"203.0.113.1", "203.0.113.2", "198.51.100.1", "198.18.0.5",
+				     "198.18.1.10", "198.18.1.11", "198.18.0.0", "203.0.113.3"};
+static const char *const pod_v6[] = {"2001:db8::1", "2001:db8:18::5", "2001:db8:18::6"};
+static const char *const pod_policies[] = {NULL, "\"true\"", "local", "cluster", "\"yes\"", "\"false\""};
+static const char *const pod_subnets[] = {NULL, "cl", "lo", "quiet", "down", "absent"};
+
+static const char peers_plain[] =
+	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r1, namespace: metallb-system}\n"
+	"spec: {myASN: 64500, peerASN: 64500, peerAddress: 192.0.2.1}\n---\n"
+	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r2, namespace: metallb-system}\n"
+	"spec: {myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.2, nodeSelectors: [{matchLabels: {zone: a}}]}\n---\n";
+
+/* r1 takes Pod and Subnet routes, r2 cluster IPs too, r3 none of them. */
+static const char peers_ovn[] =
+	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r1, namespace: metallb-system, "
+	"annotations: {vipcast.io/kube-ovn-routes: 'true'}}\n"
+	"spec: {myASN: 64500, peerASN: 64500, peerAddress: 192.0.2.1}\n---\n"
+	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r2, namespace: metallb-system, "
+	"annotations: {vipcast.io/kube-ovn-routes: 'true', vipcast.io/kube-ovn-cluster-ips: 'true'}}\n"
+	"spec: {myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.2, nodeSelectors: [{matchLabels: {zone: a}}]}\n---\n"
+	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r3, namespace: metallb-system}\n"
+	"spec: {myASN: 64500, peerASN: 64502, peerAddress: 192.0.2.3}\n---\n"
+	"apiVersion: kubeovn.io/v1\nkind: Subnet\nmetadata: {name: cl, annotations: {ovn.kubernetes.io/bgp: \"true\"}}\n"
+	"spec: {cidrBlock: \"198.18.0.0/24,2001:db8:18::/64\"}\n---\n"
+	"apiVersion: kubeovn.io/v1\nkind: Subnet\nmetadata: {name: lo, annotations: {ovn.kubernetes.io/bgp: local}}\n"
+	"spec: {cidrBlock: 198.18.1.0/24}\n---\n"
+	"apiVersion: kubeovn.io/v1\nkind: Subnet\nmetadata: {name: down, annotations: {ovn.kubernetes.io/bgp: cluster}}\n"
+	"spec: {cidrBlock: 198.18.2.0/24}\nstatus: {conditions: [{type: Ready, status: \"False\"}]}\n---\n"
+	"apiVersion: kubeovn.io/v1\nkind: Subnet\nmetadata: {name: quiet}\nspec: {cidrBlock: 198.18.3.0/24}\n---\n";
+
+/* ClusterIP Services for Kube-OVN: one on a Pod address, one on a VIP. */
+static const char *const cluster_ip_svcs[] = {
+	"apiVersion: v1\nkind: Service\nmetadata: {name: ci1, namespace: default, annotations: {ovn.kubernetes.io/bgp: "
+	"\"true\"}}\nspec: {clusterIPs: [198.18.0.5, \"2001:db8:18::6\"]}\n",
+	"apiVersion: v1\nkind: Service\nmetadata: {name: ci2, namespace: default, annotations: {ovn.kubernetes.io/bgp: "
+	"\"true\"}}\nspec: {clusterIPs: [203.0.113.3]}\n",
+};
 
 static const char base_yaml[] =
 	"apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {zone: a}}\n---\n"
@@ -36,10 +81,6 @@ static const char base_yaml[] =
 	"spec: {addresses: [203.0.113.0/28, '2001:db8::/64']}\n---\n"
 	"apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p2, namespace: metallb-system}\n"
 	"spec: {addresses: [198.51.100.0/28, '2001:db8:1::/64']}\n---\n"
-	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r1, namespace: metallb-system}\n"
-	"spec: {myASN: 64500, peerASN: 64500, peerAddress: 192.0.2.1}\n---\n"
-	"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r2, namespace: metallb-system}\n"
-	"spec: {myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.2, nodeSelectors: [{matchLabels: {zone: a}}]}\n---\n"
 	"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: all, namespace: metallb-system}\n"
 	"spec: {localPref: 200, communities: ['64500:1'], aggregationLength: 32}\n---\n"
 	"apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: xonly, namespace: metallb-system}\n"
@@ -59,9 +100,19 @@ struct svc_state {
 	int ready[NSLICE];  /* bit per node */
 };
 
+struct pod_state {
+	bool exists, host, dual, status_ips;
+	int node;    /* nodes[], 3: none */
+	int policy;  /* pod_policies[] */
+	int subnet;  /* pod_subnets[]: NULL: no attachment */
+	int ip4, ip6;
+};
+
 struct world {
 	struct config *base, *live;
 	struct svc_state s[NSVC];
+	struct pod_state pods[NPOD];
+	bool ovn;
 	uint64_t rng;
 	const struct ready_slice **found;  /* slices_of's answer */
 	struct ready_slice **made;         /* every record slices_of made for the patch under way */
@@ -135,6 +186,39 @@ static void write_slice(struct world *w, int i, int k)
 	put(w, make(yaml, KIND_ENDPOINTSLICE, name));
 }
 
+static void write_pod(struct world *w, int i)
+{
+	const struct pod_state *s = &w->pods[i];
+	char name[16], yaml[1024], ips[128];
+	snprintf(name, sizeof(name), "p%02d", i);
+	if (!s->exists) {
+		drop(w, KIND_POD, name);
+		return;
+	}
+	snprintf(ips, sizeof(ips), "%s%s%s", pod_v4[s->ip4], s->dual ? "," : "", s->dual ? pod_v6[s->ip6] : "");
+	int at = snprintf(yaml, sizeof(yaml), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: default\n"
+			  "  annotations: {note: walk", name);
+	if (s->policy)
+		at += snprintf(yaml + at, sizeof(yaml) - (size_t)at, ", ovn.kubernetes.io/bgp: %s", pod_policies[s->policy]);
+	if (s->subnet)
+		at += snprintf(yaml + at, sizeof(yaml) - (size_t)at,
+			       ", ovn.kubernetes.io/ip_address: '%s', ovn.kubernetes.io/logical_switch: %s", ips,
+			       pod_subnets[s->subnet]);
+	at += snprintf(yaml + at, sizeof(yaml) - (size_t)at, "}\nspec: {hostNetwork: %s%s%s}\n", s->host ? "true" : "false",
+		       s->node < 3 ? ", nodeName: " : "", s->node < 3 ? nodes[s->node] : "");
+	if (s->status_ips)
+		snprintf(yaml + at, sizeof(yaml) - (size_t)at, "status: {podIPs: [{ip: '%s'}%s%s%s]}\n", pod_v4[s->ip4],
+			 s->dual ? ", {ip: '" : "", s->dual ? pod_v6[s->ip6] : "", s->dual ? "'}" : "");
+	put(w, make(yaml, KIND_POD, name));
+}
+
+static void random_pod(struct world *w, struct pod_state *s)
+{
+	*s = (struct pod_state){.exists = rnd(w, 4) != 0, .host = rnd(w, 10) == 0, .dual = rnd(w, 3) == 0,
+				.status_ips = rnd(w, 2) == 0, .node = (int)rnd(w, 4), .policy = (int)rnd(w, 6),
+				.subnet = (int)rnd(w, 6), .ip4 = (int)rnd(w, 8), .ip6 = (int)rnd(w, 3)};
+}
+
 /* The compact form of the live slices of ns/service, as the speaker's slice index gives it. */
 static size_t slices_of(void *arg, const char *ns, const char *service, const struct ready_slice *const **out)
 {
@@ -166,6 +250,23 @@ static void made_free(struct world *w)
 /* Changes one Service or one of its EndpointSlices; a slice change names its Service in *changed. */
 static void mutate(struct world *w, struct plan_svc_key *changed, size_t *nchanged, char names[][16])
 {
+	if (w->ovn && rnd(w, 2) == 0) {
+		int p = (int)rnd(w, NPOD);
+		struct pod_state *ps = &w->pods[p];
+		switch (rnd(w, 6)) {
+		case 0: ps->exists = !ps->exists; break;
+		case 1: ps->ip4 = (int)rnd(w, 8), ps->ip6 = (int)rnd(w, 3), ps->dual = rnd(w, 3) == 0; break;
+		case 2: ps->node = (int)rnd(w, 4); break;
+		case 3: ps->policy = (int)rnd(w, 6); break;
+		case 4: ps->subnet = (int)rnd(w, 6); break;
+		default: random_pod(w, ps); break;
+		}
+		write_pod(w, p);
+		snprintf(names[*nchanged], 16, "p%02d", p);
+		changed[*nchanged] = (struct plan_svc_key){"default", names[*nchanged], true};
+		(*nchanged)++;
+		return;
+	}
 	int i = (int)rnd(w, NSVC);
 	struct svc_state *s = &w->s[i];
 	unsigned what = rnd(w, 8);
@@ -186,7 +287,7 @@ static void mutate(struct world *w, struct plan_svc_key *changed, size_t *nchang
 		s->ready[k] = (int)rnd(w, 8);
 	write_slice(w, i, k);
 	snprintf(names[*nchanged], 16, "s%02d", i);
-	changed[*nchanged] = (struct plan_svc_key){"default", names[*nchanged]};
+	changed[*nchanged] = (struct plan_svc_key){"default", names[*nchanged], false};
 	(*nchanged)++;
 }
 
@@ -201,7 +302,8 @@ static void snapshot(struct world *w, struct gen *g)
 {
 	g->c = config_new();
 	for (int k = 0; k < KIND_COUNT; k++)
-		config_share(g->c, k == KIND_SERVICE || k == KIND_ENDPOINTSLICE ? w->live : w->base, (enum kind)k);
+		config_share(g->c, k == KIND_SERVICE || k == KIND_ENDPOINTSLICE || k == KIND_POD ? w->live : w->base,
+			     (enum kind)k);
 	size_t allocated;
 	g->n = service_addresses(g->c, NULL, false, &g->v, &allocated);
 	g->p = NULL;
@@ -221,6 +323,7 @@ static void same_strs(const char *const *a, const char *const *b, size_t n)
 }
 
 static size_t link_bw_routes;  /* routes compared that carry a link bandwidth */
+static size_t ovn_routes;      /* routes compared that Kube-OVN's counts give */
 
 static void same_plan(const struct plan *a, const struct plan *b)
 {
@@ -236,6 +339,13 @@ static void same_plan(const struct plan *a, const struct plan *b)
 			assert_true(plan_attrs_eq(&a->attrs[x->routes[r].attrs], &b->attrs[y->routes[r].attrs]));
 			link_bw_routes += a->attrs[x->routes[r].attrs].link_bw_eps > 0;
 		}
+	}
+	assert_int_equal(a->novn, b->novn);
+	for (size_t i = 0; i < a->novn; i++) {
+		assert_int_equal(bgp_prefix_cmp(&a->ovn[i].pfx, &b->ovn[i].pfx), 0);
+		assert_int_equal(a->ovn[i].base, b->ovn[i].base);
+		assert_int_equal(a->ovn[i].cluster_ips, b->ovn[i].cluster_ips);
+		ovn_routes += a->ovn[i].base > 0;
 	}
 	assert_int_equal(a->nbgp_svcs, b->nbgp_svcs);
 	for (size_t i = 0; i < a->nbgp_svcs; i++) {
@@ -265,12 +375,21 @@ static void same_plan(const struct plan *a, const struct plan *b)
 		assert_int_equal(a->svc_ready[i], b->svc_ready[i]);
 }
 
-static void walk(uint64_t seed, const char *node, unsigned steps)
+static void walk(uint64_t seed, const char *node, unsigned steps, bool ovn)
 {
-	struct world w = {.rng = seed};
-	w.base = load_valid(base_yaml);
+	struct world w = {.rng = seed, .ovn = ovn};
+	char *yaml = NULL;
+	assert_true(asprintf(&yaml, "%s%s", ovn ? peers_ovn : peers_plain, base_yaml) > 0);
+	w.base = load_valid(yaml);
+	free(yaml);
 	assert_non_null(w.base);
 	w.live = config_new();
+	for (size_t i = 0; ovn && i < sizeof(cluster_ip_svcs) / sizeof(cluster_ip_svcs[0]); i++)
+		put(&w, make(cluster_ip_svcs[i], KIND_SERVICE, i ? "ci2" : "ci1"));
+	for (int i = 0; ovn && i < NPOD; i++) {
+		random_pod(&w, &w.pods[i]);
+		write_pod(&w, i);
+	}
 	w.found = calloc(NSVC * NSLICE + 1, sizeof(*w.found));
 	for (int i = 0; i < NSVC; i++) {
 		w.s[i] = (struct svc_state){.exists = rnd(&w, 4) != 0, .local = rnd(&w, 3) == 0, .dual = rnd(&w, 3) == 0,
@@ -296,7 +415,8 @@ static void walk(uint64_t seed, const char *node, unsigned steps)
 		struct gen next;
 		snapshot(&w, &next);
 		struct plan *full = plan_build(next.c, node, next.v, next.n);
-		next.p = plan_patch(prev.p, next.c, node, prev.v, prev.n, next.v, next.n, changed, nchanged, slices_of, &w);
+		struct plan_patch_in in = {prev.c, next.c, node, prev.v, next.v, prev.n, next.n, changed, nchanged, slices_of, &w};
+		next.p = plan_patch(prev.p, &in);
 		made_free(&w);  /* a plan reads the slices only while it is built */
 		assert_non_null(next.p);
 		same_plan(next.p, full);
@@ -318,8 +438,24 @@ static void test_patch_equals_build_n1(void **state)
 	(void)state;
 	link_bw_routes = 0;
 	for (uint64_t seed = 1; seed <= 12; seed++)
-		walk(seed, "n1", 60);
+		walk(seed, "n1", 60, false);
 	assert_true(link_bw_routes > 0);
+}
+
+static void test_patch_equals_build_with_pods(void **state)
+{
+	(void)state;
+	link_bw_routes = ovn_routes = 0;
+	for (uint64_t seed = 200; seed <= 215; seed++) {
+		walk(seed, "n1", 80, true);
+		walk(seed, "n2", 40, true);
+	}
+	assert_true(link_bw_routes > 0);
+	assert_true(ovn_routes > 0);
+	for (uint64_t seed = 300; seed <= 303; seed++) {
+		walk(seed, "n3", 20, true);  /* excluded: no route, but the counts are kept */
+		walk(seed, "absent", 10, true);
+	}
 }
 
 static void test_patch_equals_build_n2_and_silent(void **state)
@@ -327,10 +463,10 @@ static void test_patch_equals_build_n2_and_silent(void **state)
 	(void)state;
 	link_bw_routes = 0;
 	for (uint64_t seed = 100; seed <= 106; seed++) {
-		walk(seed, "n2", 40);
+		walk(seed, "n2", 40, false);
 		assert_true(link_bw_routes > 0);
-		walk(seed, "n3", 20);  /* excluded: announces nothing, L2 still planned for the others */
-		walk(seed, "absent", 10);
+		walk(seed, "n3", 20, false);  /* excluded: announces nothing, L2 still planned for the others */
+		walk(seed, "absent", 10, false);
 	}
 }
 
@@ -347,23 +483,35 @@ static void test_no_patch_with_aggregation(void **state)
 			      &c, &d));
 	diags_free(&d);
 	struct plan *p = plan_build(c, "n1", NULL, 0);
-	assert_null(plan_patch(p, c, "n1", NULL, 0, NULL, 0, NULL, 0, slices_of, NULL));
+	struct plan_patch_in in = {c, c, "n1", NULL, NULL, 0, 0, NULL, 0, slices_of, NULL};
+	assert_null(plan_patch(p, &in));
 	plan_free(p);
 	config_free(c);
 }
 
-/* A BGPPeer taking Kube-OVN's routes: they depend on Pods and Subnets, which a patch does not follow. */
-static void test_no_patch_with_kube_ovn_routes(void **state)
+/* A ClusterIP Service whose cluster IPs a BGPPeer takes changed: not followed by a patch. */
+static void test_no_patch_when_cluster_ip_changes(void **state)
 {
 	(void)state;
-	struct config *c = load_valid(
-		"apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: r, namespace: m, annotations: "
-		"{vipcast.io/kube-ovn-routes: 'true'}}\nspec: {myASN: 64500, peerASN: 64501, peerAddress: 192.0.2.1}\n");
-	assert_non_null(c);
-	struct plan *p = plan_build(c, "n1", NULL, 0);
-	assert_null(plan_patch(p, c, "n1", NULL, 0, NULL, 0, NULL, 0, slices_of, NULL));
-	plan_free(p);
-	config_free(c);
+	struct config *base = load_valid(peers_ovn);
+	assert_non_null(base);
+	struct world w = {.base = base, .live = config_new(), .ovn = true};
+	put(&w, make(cluster_ip_svcs[0], KIND_SERVICE, "ci1"));
+	struct gen a, b;
+	snapshot(&w, &a);
+	a.p = plan_build(a.c, "n1", a.v, a.n);
+	put(&w, make(cluster_ip_svcs[0], KIND_SERVICE, "ci1"));
+	snapshot(&w, &b);
+	struct plan_svc_key k = {"default", "ci1", false};
+	struct plan_patch_in in = {a.c, b.c, "n1", a.v, b.v, a.n, b.n, &k, 1, slices_of, &w};
+	assert_null(plan_patch(a.p, &in));
+	in.nchanged = 0;  /* a Pod-free, Service-free patch goes through */
+	b.p = plan_patch(a.p, &in);
+	assert_non_null(b.p);
+	gen_free(&a);
+	gen_free(&b);
+	config_free(w.live);
+	config_free(base);
 }
 
 int main(void)
@@ -372,7 +520,8 @@ int main(void)
 		cmocka_unit_test(test_patch_equals_build_n1),
 		cmocka_unit_test(test_patch_equals_build_n2_and_silent),
 		cmocka_unit_test(test_no_patch_with_aggregation),
-		cmocka_unit_test(test_no_patch_with_kube_ovn_routes),
+		cmocka_unit_test(test_patch_equals_build_with_pods),
+		cmocka_unit_test(test_no_patch_when_cluster_ip_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
