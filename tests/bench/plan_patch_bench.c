@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 			ready[i] = !ready[i];
 			slice_yaml(&s, i, ready[i]);
 			snprintf(names[j], 16, "s%u", i);
-			keys[j] = (struct plan_svc_key){"default", names[j]};
+			keys[j] = (struct plan_svc_key){"default", names[j], false};
 		}
 		struct config *batch = load(s.s, s.n);  /* decoding is the watch's cost, not timed */
 		free(s.s);
