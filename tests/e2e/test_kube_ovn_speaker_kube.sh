@@ -10,7 +10,9 @@
 # arrive from the right nodes with the right next hop and go when the annotation, the
 # Pod (deleted, as a kubelet confirms it: --force; or finished) or the Subnet goes. A new annotated Pod's time from the
 # API write (curl POST) to the route at BIRD is measured and printed (issue 14: 100 ms);
-# only a generous bound is asserted. LB VIPs share the sessions.
+# only a generous bound is asserted. LB VIPs share the sessions. Last, FRR in rtr2's place over IPv4 and
+# IPv6 (node3 by BGPPeers, node1 by --neighbor-ipv6-address): a dual-stack Pod's /32 and /128, an
+# IPv6 Subnet's CIDR, each from the right nodes with each node's IPv6 address as next hop.
 #
 # Usage: test_kube_ovn_speaker_kube.sh BUILD_DIR
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -18,7 +20,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/kubelib.sh"
 kube_require kube_ovn_speaker_kube
 . "$(dirname "$0")/lib.sh"
-e2e_init kovk "$1" openssl curl tac bird birdc python3 arping
+e2e_init kovk "$1" openssl curl tac bird birdc python3 arping /usr/lib/frr/bgpd vtysh
 . "$(dirname "$0")/kubelab.sh"
 KDIR=$E2E_TMP/kube
 e2e_diag_extra() { kubelab_diag; }
@@ -56,7 +58,9 @@ kc wait --for condition=established --timeout=30s crd/subnets.kubeovn.io >/dev/n
 subnet() {
 	printf 'apiVersion: kubeovn.io/v1\nkind: Subnet\nmetadata:\n  name: %s\n' "$1"
 	[ "${3:--}" = - ] || printf '  annotations:\n    ovn.kubernetes.io/bgp: "%s"\n' "$3"
-	printf 'spec:\n  cidrBlock: %s\n  protocol: IPv4\n  provider: ovn\n' "$2"
+	local proto=IPv4
+	case $2 in *:*) proto=IPv6 ;; esac
+	printf 'spec:\n  cidrBlock: %s\n  protocol: %s\n  provider: ovn\n' "$2" "$proto"
 }
 # pod_json NAME NODE IP SUBNET|- [BGP-ANNOTATION|-] -> the Pod as JSON (in $KL_NS); SUBNET "-": no
 # Kube-OVN address annotations (status.podIPs then, kubelab_pod_status)
@@ -185,4 +189,48 @@ kc -n metallb-system annotate bgppeer rtr-node3 vipcast.io/kube-ovn-routes=true 
 check_within 10 "node3's peer takes the routes again: the Pod kept meanwhile is announced from node3 too" \
 	paths_are "$RIB" 198.18.18.201/32 $N1 $N2 $N3
 check "and the deleted one from nowhere" no_route "$RIB" 198.18.18.200/32
+
+scenario "FRR over IPv4 and IPv6: Pod /32 and /128, an IPv6 Subnet"
+# FRR takes rtr2's place (this test gives rtr2's BIRD no peer): node3 through metallb.io BGPPeers
+# to 192.0.2.2 and 2001:db8:2::2, node1 through kube-ovn-speaker's --neighbor-ipv6-address.
+stop rtr2
+addr_add rtr2 eth0 2001:db8:2::2/64
+for i in 1 2 3; do addr_add "n$i" eth0 "2001:db8:2::1$i/64"; done
+{
+	printf 'hostname rtr2\nlog file %s/frr/bgpd.log debugging\nrouter bgp 64512\n' "$E2E_TMP"
+	printf ' bgp router-id 192.0.2.2\n no bgp ebgp-requires-policy\n no bgp default ipv4-unicast\n'
+	for nb in 192.0.2.13 2001:db8:2::13 2001:db8:2::11; do
+		printf ' neighbor %s remote-as 64512\n neighbor %s timers 2 6\n neighbor %s timers connect 1\n' "$nb" "$nb" "$nb"
+	done
+	printf ' address-family ipv4 unicast\n  neighbor 192.0.2.13 activate\n exit-address-family\n'
+	printf ' address-family ipv6 unicast\n  neighbor 2001:db8:2::13 activate\n  neighbor 2001:db8:2::11 activate\n'
+	printf ' exit-address-family\n'
+} >"$E2E_TMP/frr.conf"
+mkdir -p "$E2E_TMP/frr"
+start_frr frr rtr2 "$E2E_TMP/frr.conf"
+R4="frr_rib frr ipv4" R6="frr_rib frr ipv6"
+{
+	cfg_peer frr-node3 64512 64512 192.0.2.2 node=node3
+	cfg_peer frr6-node3 64512 64512 2001:db8:2::2 node=node3
+} | sed 's/^  namespace: metallb-system$/  namespace: metallb-system\n  annotations:\n    vipcast.io\/kube-ovn-routes: "true"/' |
+	kc apply -f - >/dev/null || die "FRR's BGPPeers"
+stop speaker1
+# shellcheck disable=SC2086
+kubelab_speaker 1 $KOVN --announce-cluster-ip --neighbor-ipv6-address=2001:db8:2::2
+require_within 30 "FRR has node3 Established over IPv4" frr_established frr 192.0.2.13
+require_within 30 "FRR has node3 Established over IPv6" frr_established frr 2001:db8:2::13
+require_within 30 "FRR has node1 Established over IPv6 (--neighbor-ipv6-address)" frr_established frr 2001:db8:2::11
+subnet cl6 2001:db8:16::/64 true | kc apply -f - >/dev/null || die "Subnet cl6"
+pod dual node2 198.18.18.50,2001:db8:18::50 quiet cluster
+pod lo6 node3 2001:db8:18::51 quiet local
+check_within 10 "Pod dual (cluster): 198.18.18.50/32 at FRR from node3" paths_are "$R4" 198.18.18.50/32 192.0.2.13
+check_within 10 "and 2001:db8:18::50/128 from node3 and node1, next hop each node's IPv6 address" \
+	paths_are "$R6" 2001:db8:18::50/128 2001:db8:2::13 2001:db8:2::11
+check "Pod lo6 (local, on node3): 2001:db8:18::51/128 from node3 only" paths_are "$R6" 2001:db8:18::51/128 2001:db8:2::13
+check "Subnet cl6 (true): 2001:db8:16::/64 from node3 and node1" paths_are "$R6" 2001:db8:16::/64 2001:db8:2::13 2001:db8:2::11
+check "no IPv6 route at BIRD's IPv4 sessions" no_route "$RIB" 2001:db8:18::50/128
+check "and BIRD still has the IPv4 one from every speaker" paths_are "$RIB" 198.18.18.50/32 $N1 $N2 $N3
+kc -n "$KL_NS" delete pod dual --grace-period=0 --force >/dev/null 2>&1
+check_within 10 "Pod dual deleted: its /128 withdrawn at FRR" no_route "$R6" 2001:db8:18::50/128
+check "and its /32" no_route "$R4" 198.18.18.50/32
 e2e_finish
