@@ -14,8 +14,12 @@
  *   fresh   the reference: service_addresses() and plan_build() of the same
  *           state, as a full plan off the loop does it
  * and checks that the patched plan announces what the fresh one does.
+ * With --pods P, the BGPPeer also takes Kube-OVN's routes (plan_ovn.h), P
+ * Pods annotated ovn.kubernetes.io/bgp "true" with an address in status are
+ * added, and each round starts or stops K Pods (their podIPs written or
+ * removed) instead of flipping slices.
  *
- * Usage: plan_patch_bench [--services N] [--changed K] [--rounds R]
+ * Usage: plan_patch_bench [--services N] [--pods P] [--changed K] [--rounds R]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -103,6 +107,17 @@ static struct config *load_into(struct config *c, const char *text, size_t len, 
 	return c;
 }
 
+/* Pod p<i>, started (an address in status: a route) or not. */
+static void pod_yaml(struct text *t, unsigned i, bool started)
+{
+	unsigned a = 0xc6130000u + 1 + i;  /* 198.19.0.1 on */
+	add(t, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%u, namespace: default, annotations: "
+	       "{ovn.kubernetes.io/bgp: 'true'}}\nspec: {nodeName: bench}\n", i);
+	if (started)
+		add(t, "status: {phase: Running, podIPs: [{ip: %u.%u.%u.%u}]}\n", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		    a & 255);
+}
+
 static struct config *load(const char *text, size_t len)
 {
 	return load_into(NULL, text, len, true);
@@ -121,17 +136,20 @@ static void emit(const uint8_t *msg, size_t len, void *arg)
 
 int main(int argc, char **argv)
 {
-	unsigned n = 100000, k = 20, rounds = 200;
+	unsigned n = 100000, k = 20, rounds = 200, npods = 0;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--services"))
 			n = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--pods"))
+			npods = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--changed"))
 			k = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--rounds"))
 			rounds = (unsigned)atoi(argv[i + 1]);
 	}
-	if (!n || !k || k > n || !rounds || n > 100000) {
-		fprintf(stderr, "usage: %s [--services N<=100000] [--changed K<=N] [--rounds R]\n", argv[0]);
+	if (!n || !k || k > (npods ? npods : n) || !rounds || n > 100000 || npods > 60000) {
+		fprintf(stderr, "usage: %s [--services N<=100000] [--pods P<=60000] [--changed K<=N or P] [--rounds R]\n",
+			argv[0]);
 		return 2;
 	}
 	struct text t = {0};
@@ -140,8 +158,9 @@ int main(int argc, char **argv)
 		"spec: {addresses: [198.18.0.0/15]}\n"
 		"---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: a, namespace: metallb-system}\n"
 		"spec: {communities: ['64512:1']}\n"
-		"---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: rx, namespace: metallb-system}\n"
-		"spec: {myASN: 64512, peerASN: 64512, peerAddress: 192.0.2.1}\n");
+		"---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: rx, namespace: metallb-system%s}\n"
+		"spec: {myASN: 64512, peerASN: 64512, peerAddress: 192.0.2.1}\n",
+	    npods ? ", annotations: {vipcast.io/kube-ovn-routes: 'true'}" : "");
 	double t0 = now_ms();
 	struct config *live = NULL;
 	for (unsigned i = 0; i < n; i++) {
@@ -157,9 +176,16 @@ int main(int argc, char **argv)
 		    i, i, ip);
 		slice_yaml(&t, i, true);
 	}
+	for (unsigned i = 0; i < npods; i++) {
+		if (i % 20000 == 0) {
+			live = load_into(live, t.s, t.n, false);
+			t.n = 0;
+		}
+		pod_yaml(&t, i, true);
+	}
 	live = load_into(live, t.s, t.n, true);
-	printf("plan_patch_bench: %u Services and EndpointSlices (loaded in %.0f ms), %u changed per round, %u rounds\n",
-	       n, now_ms() - t0, k, rounds);
+	printf("plan_patch_bench: %u Services and EndpointSlices, %u Pods (loaded in %.0f ms), %u %s changed per round, "
+	       "%u rounds\n", n, npods, now_ms() - t0, k, npods ? "Pods" : "EndpointSlices", rounds);
 
 	/* The slices as the speaker keeps them: in compact form, indexed by Service (slice s<i>-x is by_svc[i]). */
 	struct slice_index *ix = slice_index_new();
@@ -187,8 +213,8 @@ int main(int argc, char **argv)
 
 	double *patch = calloc(rounds, sizeof(double)), *apply = calloc(rounds, sizeof(double)),
 	       *fresh = calloc(rounds, sizeof(double));
-	bool *ready = malloc(n);
-	memset(ready, 1, n);
+	bool *ready = malloc(n + npods);
+	memset(ready, 1, n + npods);
 	struct plan_svc_key *keys = calloc(k, sizeof(*keys));
 	char (*names)[16] = calloc(k, 16);
 	struct ready_slice **graves = NULL;
@@ -196,7 +222,14 @@ int main(int argc, char **argv)
 	srand(1);
 	for (unsigned r = 0; r < rounds; r++) {
 		struct text s = {0};
-		for (unsigned j = 0; j < k; j++) {
+		for (unsigned j = 0; npods && j < k; j++) {  /* k Pods, maybe the same twice */
+			unsigned i = (unsigned)rand() % npods;
+			ready[n + i] = !ready[n + i];
+			pod_yaml(&s, i, ready[n + i]);
+			snprintf(names[j], 16, "p%u", i);
+			keys[j] = (struct plan_svc_key){"default", names[j], true};
+		}
+		for (unsigned j = 0; !npods && j < k; j++) {
 			unsigned i;
 			bool dup;
 			do {  /* k distinct slices per round */
@@ -212,6 +245,10 @@ int main(int argc, char **argv)
 		}
 		struct config *batch = load(s.s, s.n);  /* decoding is the watch's cost, not timed */
 		free(s.s);
+		while (batch->kinds[KIND_POD].n) {  /* the generation in force holds the Pods it replaces */
+			const struct object *o = batch->kinds[KIND_POD].v[0];
+			object_free(config_put(live, config_take(batch, KIND_POD, o->meta.namespace, o->meta.name)));
+		}
 		graves = realloc(graves, (ngraves + batch->kinds[KIND_ENDPOINTSLICE].n) * sizeof(*graves));
 		for (size_t j = 0; j < batch->kinds[KIND_ENDPOINTSLICE].n; j++) {
 			const struct object *o = batch->kinds[KIND_ENDPOINTSLICE].v[j];
