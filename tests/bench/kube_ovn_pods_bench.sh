@@ -43,7 +43,8 @@ e2e_init kovnbench "$VIPCAST_BUILD" bird birdc tcpdump tshark curl
 KDIR=$E2E_TMP/kube
 SYS=metallb-system
 LOAD="$E2E_PY $ROOT/tests/bench/kube_ovn_pods_load.py"
-API_ADDR=203.0.113.1
+# the API server's address in the root namespace, per run: another test's 203.0.113.0/24 there must not take it
+API_ADDR=198.18.$(($$ % 100 + 150)).1
 VETH=vko$$
 
 status_mib() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
@@ -52,12 +53,12 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
 # ------------------------------------------------------------------ network
 # rx (BIRD 192.0.2.1) -- tx (the speaker's node, 192.0.2.2); tx reaches the API
-# server on the root end of a veth, 203.0.113.1 (removed with tx's namespace).
+# server on the root end of a veth, $API_ADDR (removed with tx's namespace).
 ns_add rx tx
 link_add rx eth0 192.0.2.1/24 tx eth0 192.0.2.2/24
 ip link add "$VETH" type veth peer name api netns "$(ns tx)" || die "veth to the API"
 ip addr add "$API_ADDR/30" dev "$VETH" && ip link set "$VETH" up || die "address $API_ADDR"
-addr_add tx api 203.0.113.2/30
+addr_add tx api "${API_ADDR%.1}.2/30"
 ip -n "$(ns tx)" link set api up
 
 # ------------------------------------------------------------------ control plane

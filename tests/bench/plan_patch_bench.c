@@ -222,8 +222,15 @@ int main(int argc, char **argv)
 	srand(1);
 	for (unsigned r = 0; r < rounds; r++) {
 		struct text s = {0};
-		for (unsigned j = 0; npods && j < k; j++) {  /* k Pods, maybe the same twice */
-			unsigned i = (unsigned)rand() % npods;
+		for (unsigned j = 0; npods && j < k; j++) {
+			unsigned i;
+			bool dup;
+			do {  /* k distinct Pods per round */
+				i = (unsigned)rand() % npods;
+				dup = false;
+				for (unsigned q = 0; q < j; q++)
+					dup |= (unsigned)atoi(names[q] + 1) == i;
+			} while (dup);
 			ready[n + i] = !ready[n + i];
 			pod_yaml(&s, i, ready[n + i]);
 			snprintf(names[j], 16, "p%u", i);
