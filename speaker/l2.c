@@ -69,9 +69,12 @@ struct l2 {
 	uint64_t rx_ok_prev_key;  /* of rx_ok: made with the previous key, during a rotation */
 	uint64_t failovers;
 	struct metric_hist failover_hist;
+	struct metric_hist gap_hist;
 };
 
 static const double failover_buckets[] = {0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30};
+static const double gap_buckets[] = {0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1,
+				     0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60};
 
 /* ---- time ---- */
 
@@ -399,8 +402,16 @@ static void on_heartbeat(void *arg, const struct hb_msg *m, uint64_t key, const 
 	struct l2 *l = arg;
 	if (!l->lv)
 		return;
-	enum lv_verdict vd = liveness_receive(l->lv, m, key, mono_ms(), wall_ms());
+	uint64_t now = mono_ms();
+	long i = liveness_find(l->lv, m->from);
+	const struct lv_peer *p = i >= 0 ? liveness_peer(l->lv, (size_t)i) : NULL;
+	bool heard = p && p->heard_ever && p->boot == m->boot;
+	uint64_t last = heard ? p->last_ms : 0;
+	enum lv_verdict vd = liveness_receive(l->lv, m, key, now, wall_ms());
 	if (vd == LV_ACCEPTED) {
+		/* The gap as this loop lived it: the sender's timer, the network and our own scheduling. */
+		if (heard)
+			metric_hist_observe(&l->gap_hist, (double)(now > last ? now - last : 0) / 1000.0);
 		l->rx_ok++;
 		l->rx_ok_prev_key += key != l2_hb_current_key(l->hb);
 	} else if (vd == LV_DUPLICATE) {
@@ -582,6 +593,7 @@ struct l2 *l2_new(struct event_base *base, const char *node, const struct l2_opt
 	l->rng = wall_us() | 1;
 	rate_limit_init(&l->log_rl, 1, 5, mono_ms());
 	metric_hist_init(&l->failover_hist, failover_buckets, sizeof(failover_buckets) / sizeof(failover_buckets[0]));
+	metric_hist_init(&l->gap_hist, gap_buckets, sizeof(gap_buckets) / sizeof(gap_buckets[0]));
 	l->hb = l2_hb_new(base, l->opt.port, on_heartbeat, on_heartbeats_done, l);
 	if (!l->hb)
 		goto fail;
@@ -670,6 +682,7 @@ void l2_takeover_stats(const struct l2 *l, struct l2_takeover_stats *out)
 {
 	out->failovers = l->failovers;
 	out->failover_seconds = &l->failover_hist;
+	out->heartbeat_gap_seconds = &l->gap_hist;
 	out->peers_up = 0;
 	for (size_t i = 0; l->lv && i < liveness_npeers(l->lv); i++)
 		out->peers_up += liveness_peer(l->lv, i)->state == LV_UP;

@@ -79,12 +79,16 @@ void l2_vip_counters(const struct l2 *l,
  * not handovers from a live owner); failover_seconds, per failover, the time
  * from that owner's last heartbeat heard here to this node's first
  * gratuitous ARP / unsolicited NA for the VIP. peers_up: the other speakers
- * whose heartbeats count them up now.
+ * whose heartbeats count them up now. heartbeat_gap_seconds: per heartbeat
+ * accepted, the time since the previous one accepted from the same speaker
+ * (same boot), as this node's loop saw them: how close the LAN and the nodes'
+ * scheduling come to the detection time (interval x multiplier).
  */
 struct metric_hist;
 struct l2_takeover_stats {
 	uint64_t failovers;
 	const struct metric_hist *failover_seconds;
+	const struct metric_hist *heartbeat_gap_seconds;
 	unsigned peers_up;
 };
 void l2_takeover_stats(const struct l2 *l, struct l2_takeover_stats *out);

@@ -147,6 +147,15 @@ static void l2_metrics(struct speaker *sp, struct metrics *m)
 					       METRIC_HISTOGRAM, NULL, h->bounds, h->nbounds),
 				NULL, h);
 	}
+	if (t.heartbeat_gap_seconds) {
+		const struct metric_hist *h = t.heartbeat_gap_seconds;
+		metric_set_hist(metrics_family(m, "vipcast_l2_heartbeat_gap_seconds",
+					       "Time between two heartbeats accepted in a row from the same speaker, as "
+					       "this node's speaker handled them; near the detection time (interval x "
+					       "multiplier), a false failover is close",
+					       METRIC_HISTOGRAM, NULL, h->bounds, h->nbounds),
+				NULL, h);
+	}
 	metric_set(metrics_family(m, "vipcast_liveness_peers_up", "Number of other speakers heard up over the L2 liveness heartbeats",
 				  METRIC_GAUGE, NULL, NULL, 0),
 		   NULL, t.peers_up);

@@ -2,7 +2,9 @@
 # vipcast's own metrics in L2 mode, three speakers with --metrics-address,
 # scraped from the client and parsed whole with prometheus_client:
 #   - at rest: vipcast_liveness_peers_up 2 everywhere, no failover, the first
-#     load timed (vipcast_reload_duration_seconds_count >= 1), no refusal;
+#     load timed (vipcast_reload_duration_seconds_count >= 1), no refusal,
+#     heartbeat gaps timed (vipcast_l2_heartbeat_gap_seconds), 100 ms apart
+#     on average (two peers, each heartbeat once per address: only the first counts);
 #   - kill -9 of an owner: each survivor counts as failovers at least the
 #     victim's VIPs the rule gives it, and exactly the takeovers its log gives
 #     as from an owner that "stopped answering heartbeats" (on this shared
@@ -76,6 +78,7 @@ lost() {
 F=vipcast_l2_failovers_total
 H=vipcast_l2_failover_duration_seconds
 R=vipcast_reload_duration_seconds
+G=vipcast_l2_heartbeat_gap_seconds
 
 require_within 10 "all VIPs answered by the rule's owners" owners_are "${ALL[@]}"
 
@@ -84,6 +87,7 @@ check_within 10 "node1's /metrics answers and parses (prometheus_client)" eval '
 grep '^type vipcast_\|^vipcast_' "$E2E_TMP/scrape0" | sed 's/^/    /' >&2
 check "the vipcast_ families have their types" eval 'grep -qx "type vipcast_l2_failovers counter" "$E2E_TMP/scrape0" &&
 	grep -qx "type vipcast_l2_failover_duration_seconds histogram" "$E2E_TMP/scrape0" &&
+	grep -qx "type vipcast_l2_heartbeat_gap_seconds histogram" "$E2E_TMP/scrape0" &&
 	grep -qx "type vipcast_liveness_peers_up gauge" "$E2E_TMP/scrape0" &&
 	grep -qx "type vipcast_l2_conflicting_macs counter" "$E2E_TMP/scrape0" &&
 	grep -qx "type vipcast_reload_duration_seconds histogram" "$E2E_TMP/scrape0" &&
@@ -93,6 +97,9 @@ for nd in "${ALL[@]}"; do
 	got=$(sample "$nd" $F)
 	check "$nd: $F = ${H}_count = the takeovers from a lost owner in its log ($(lost "$nd"); 0 but for a missed heartbeat)" \
 		eval '[ "$got" = "$(lost $nd)" ] && sample_is $nd ${H}_count "$got"'
+	n=$(sample "$nd" ${G}_count) sum=$(sample "$nd" ${G}_sum)
+	check "$nd: heartbeat gaps timed (${G}_count $n > 10), their mean near the 100 ms interval (50..200 ms)" \
+		eval 'num_in "$n" 11 1000000 && num_in "$(awk -v s="$sum" -v n="$n" "BEGIN { print s / n }")" 0.05 0.2'
 	check "$nd: ${R}_count >= 1 (the first load)" eval 'num_in "$(sample $nd ${R}_count)" 1 1000'
 	check "$nd: vipcast_config_load_errors_total 0" sample_is "$nd" vipcast_config_load_errors_total 0
 done
