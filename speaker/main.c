@@ -29,6 +29,7 @@
 #include "log.h"
 #include "ovn_flags.h"
 #include "plan_print.h"
+#include "rt_priority.h"
 #include "speaker.h"
 #include "speaker_metrics.h"
 
@@ -67,6 +68,8 @@ static void usage(FILE *out)
 		"      --l2-interval MS    L2 liveness heartbeat interval (default 100, at least 10)\n"
 		"      --l2-port PORT      L2 liveness UDP port (default 7946)\n"
 		"      --l2-key-grace S    seconds a rotated memberlist key is still accepted (default 60)\n"
+		"      --rt-priority N     run the event loop under SCHED_RR at N (1-99; default 0: off), so that\n"
+		"                          heartbeats keep their time on a busy node (needs CAP_SYS_NICE)\n"
 		"  -v, --log-level LEVEL   error, warn, info (default) or debug\n"
 		"      --log-format F      text (default) or json: one object a line (time, level, component,\n"
 		"                          message; peer, kind, namespace, name where known). A message\n"
@@ -195,6 +198,7 @@ int main(int argc, char **argv)
 		{"health-address", required_argument, NULL, 'H'}, {"coalesce", required_argument, NULL, 'Q'},
 		{"l2-key-grace", required_argument, NULL, 'G'},   {"log-format", required_argument, NULL, 'F'},
 		{"metrics-address", required_argument, NULL, 'H'}, {"socket", required_argument, NULL, 'O'},
+		{"rt-priority", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	struct kspeaker_opts ko = {.health_listen = KSPEAKER_DEFAULT_HEALTH};
@@ -204,6 +208,7 @@ int main(int argc, char **argv)
 	o.l2.port = 7946;
 	unsigned long v;
 	bool print_plan = false, http_set = false;
+	unsigned rt_priority = 0;
 	const char *ctl_path = CTL_SPEAKER_SOCKET;
 
 	if (!ovn_flags_take(&argc, &argv))  /* kube-ovn-speaker's command line, ovn_flags.h */
@@ -280,6 +285,11 @@ int main(int argc, char **argv)
 				goto bad;
 			o.l2.key_grace_ms = (unsigned)v * 1000;
 			break;
+		case 'R':
+			if (!parse_uint(optarg, RT_PRIORITY_MAX, &v))
+				goto bad;
+			rt_priority = (unsigned)v;
+			break;
 		case 'Q':
 			if (!parse_uint(optarg, 10000, &v) || !v)
 				goto bad;
@@ -313,6 +323,12 @@ int main(int argc, char **argv)
 	}
 	log_info("speaker", "vipcast-speaker %s starting: node %s, configuration %s", VIPCAST_VERSION, o.node,
 		 o.config_path ? o.config_path : "from the Kubernetes API");
+	/* Before the capabilities go (CAP_SYS_NICE): a daemon that cannot still does its job, slower to be scheduled. */
+	if (rt_priority && rt_priority_enter((int)rt_priority) < 0)
+		log_error("speaker", "cannot run under SCHED_RR at priority %u (%s): heartbeats may be late on a busy node",
+			  rt_priority, strerror(errno));
+	else if (rt_priority)
+		log_info("speaker", "event loop under SCHED_RR at priority %u", rt_priority);
 	l.sp = speaker_new(l.base, &o);
 	/* After the L2 sockets opened, before the first load: every load runs with the same privileges. */
 	if (!drop_privileges()) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rt_priority.h"
 #include "xalloc.h"
 
 struct file_source {
@@ -39,6 +40,7 @@ struct reload_worker {
 static void *worker_main(void *arg)
 {
 	struct reload_worker *w = arg;
+	rt_priority_leave();  /* parsing a large configuration must not hold a CPU from everything else */
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->requested && !w->quit)
