@@ -134,8 +134,6 @@ gap_summary() {
 		for (i = 1; i <= n; i++) { if (le[i] == "0.03") over = total - d[i]; if (top == "-" && d[i] == total) top = le[i] }
 		printf "%d %s%ss\n", over, top == "+Inf" ? ">" : "<=", top == "+Inf" ? le[n - 1] : top }' "$1" "$2"
 }
-		printf "%d <=%ss\n", over, top }'
-}
 # summary FILE ASKED -> "answered/asked pct median p99" of the ms numbers in FILE
 summary() {
 	sort -n "$1" | awk -v asked="$2" '{ v[NR] = $1 } END {
