@@ -123,7 +123,7 @@ gaps() {
 	local i
 	for i in 1 2; do
 		nsx "n$i" "$E2E_PY" "$E2E_DIR/metrics_scrape.py" http://127.0.0.1:7472/metrics 2>/dev/null
-	done | awk -F'[="}]+' '/^vipcast_l2_heartbeat_gap_seconds_bucket/ { n[$3] += $NF } END { for (k in n) print k, n[k] }' |
+	done | awk -F'[="}]+' '/^vipcast_l2_heartbeat_gap_seconds_bucket/ { n[$2] += $NF } END { for (k in n) print k, n[k] }' |
 		sort -g >"$1"
 }
 # gap_summary BEFORE AFTER -> "GAPS_OVER_30MS LARGEST_BUCKET" over the flood (buckets ascending, +Inf last)
