@@ -21,11 +21,11 @@
 # the bucket the largest fell in.
 #
 # The speakers run with --rt-priority 10 (SCHED_RR), as an operator running
-# 10 ms heartbeats on a busy node should (README, "L2 mode"): without it, on
-# this shared 2-core machine, a speaker that needs well under 1 ms of CPU per
-# 10 ms waits runnable for 50-90 ms while other processes and the flooder run
-# (perf sched), and the pair fails over falsely with or without a storm
-# (tests/bench/README.md). --rt-priority 0 shows that.
+# 10 ms heartbeats on a busy node should: without it, on this shared 2-core
+# machine, a speaker that needs well under 1 ms of CPU per 10 ms waits
+# runnable for 50-90 ms while other processes and the flooder run (perf
+# sched), and the pair fails over falsely (tests/bench/README.md, which also
+# says what is left with it). --rt-priority 0 shows the difference.
 #
 # The kernel is flooded twice: with the kernel's default neighbour table
 # (gc_thresh3 1024, and in a namespace lab the table is one for all
