@@ -29,8 +29,10 @@
 #include "xalloc.h"
 
 #define STALE_CHECK_MS 1000
-/* More Services changed at once than this: plan afresh, off the loop. */
+/* More Services changed at once than this: plan afresh, off the loop. (A test build may lower it.) */
+#ifndef PATCH_MAX
 #define PATCH_MAX 4096
+#endif
 /* A patched plan holding more than twice a fresh one's memory (and this much more) is planned afresh. */
 #define PATCH_SLACK_BYTES (4u << 20)
 
@@ -94,6 +96,7 @@ struct kspeaker {
 	struct plan_svc_key *dirty;
 	size_t ndirty, dirty_cap, patched_upto;
 	bool dirty_all;             /* something else changed: plan afresh */
+	bool keys_lost;             /* more changed than the keys hold: a fresh build under way is already stale */
 	const char *afresh_why;     /* what, for the log */
 	bool building;              /* a fresh plan is being built off the loop */
 	bool pods_skipped;          /* Pods changed, unplanned: the plan in force takes no Kube-OVN routes */
@@ -341,6 +344,7 @@ static void dirty_clear_keys(struct kspeaker *k)
 static void dirty_clear(struct kspeaker *k)
 {
 	dirty_clear_keys(k);
+	k->keys_lost = false;
 	k->dirty_all = false;
 	k->afresh_why = NULL;
 }
@@ -352,12 +356,17 @@ static void afresh(struct kspeaker *k, const char *why)
 	k->dirty_all = true;
 }
 
+/*
+ * Kept even when planning afresh anyway: a fresh build under way is brought
+ * up to date with them, and must not go in force when some were lost.
+ */
 static void touched(struct kspeaker *k, const char *ns, const char *name, bool pod)
 {
-	if (!ns || !name || k->dirty_all)
+	if (!ns || !name || k->keys_lost)
 		return;
 	if (k->ndirty == PATCH_MAX) {
 		afresh(k, "too many Services or Pods changed at once");
+		k->keys_lost = true;
 		return;
 	}
 	if (!k->unpatched_since_ns)
@@ -564,6 +573,18 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 	}
 	if (k->stopping) {
 		generation_free(g);
+		return;
+	}
+	if (k->keys_lost) {
+		/*
+		 * Services changed meanwhile that no key names: patched, it would keep
+		 * objects of its snapshot that live has dropped (and frees with the next
+		 * generation). It is old already: the next build replaces it.
+		 */
+		log_debug("speaker", "a fresh plan is out of date on arrival (more than %d changes meanwhile): planning again",
+			  PATCH_MAX);
+		generation_free(g);
+		rearm(k);
 		return;
 	}
 	k->fresh_bytes = plan_mem_bytes(g->plan);
