@@ -12,7 +12,8 @@
 #                 the controller's CPU over the burst and its VmHWM
 #   2 BGP         the same burst -> the route at BIRD (tcpdump on BIRD's link):
 #                 median, p99, all; speaker restarted with the N Services there ->
-#                 all N routes at BIRD; the speaker's VmHWM
+#                 all N routes at BIRD; the speaker's VmHWM. Then the same (1 and 2,
+#                 and the requests for the burst) with BENCH_N_LARGE Services
 #   4 controller  restarted with the N Services allocated: addresses moved,
 #     restart     restart -> a new Service has an address
 #   5 API load    requests per minute at the API server (apiserver_request_total,
@@ -31,11 +32,13 @@
 #
 # usage: tests/bench/metallb_side_by_side.sh
 # env:   BENCH_N          Services (default 1000, at most 16000)
+#        BENCH_N_LARGE    Services of the large burst (default 10000, at most 16000; 0: none)
 #        BENCH_FAILOVERS  crashes and link cuts of scenario 3 (default 20 each)
 #        BENCH_QUIET_S    the quiet window of scenario 5 (default 60)
 #        BENCH_TIMEOUT    seconds allowed for addresses and routes (default 300)
+#        BENCH_TIMEOUT_LARGE  the same for the large burst (default 1200)
 #        BENCH_OUT        also write the table (markdown) to this file
-#        BENCH_SKIP_L2=1  scenarios 1, 2, 4 and 5 only (e.g. for BENCH_N=10000)
+#        BENCH_SKIP_L2=1  no scenario 3
 #        VIPCAST_BUILD    build holding vipcast-controller and vipcast-speaker
 #                         (default build-rel, build-release, then build): Release
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -48,7 +51,10 @@ N=${BENCH_N:-1000}
 FAILOVERS=${BENCH_FAILOVERS:-20}
 QUIET_S=${BENCH_QUIET_S:-60}
 TIMEOUT=${BENCH_TIMEOUT:-300}
+NL=${BENCH_N_LARGE:-10000}
+TIMEOUT_LARGE=${BENCH_TIMEOUT_LARGE:-1200}
 [ "$N" -ge 1 ] && [ "$N" -le 16000 ] || { echo "BENCH_N: 1..16000 (the pool 198.19.0.0/18)" >&2; exit 2; }
+[ "$NL" -ge 0 ] && [ "$NL" -le 16000 ] || { echo "BENCH_N_LARGE: 0..16000 (the pool 198.19.0.0/18)" >&2; exit 2; }
 
 eval "$(sh "$ROOT/scripts/metallb-build.sh" --print-dirs)"
 [ -x "$METALLB_BIN/controller" ] && [ -x "$METALLB_BIN/speaker" ] && [ -d "$METALLB_CRDS" ] ||
@@ -240,12 +246,19 @@ EOF
 }
 
 # audit_count USER T0 T1 -> requests of USER received in [T0, T1)
+# (read from the offset audit_mark took: at 10,000 Services the log holds 100 MB and more)
+AUDIT_FROM=0
+audit_mark() { AUDIT_FROM=$(stat -c %s "$E2E_TMP/audit.log" 2>/dev/null || echo 0); }
 audit_count() {
-	$E2E_PY - "$E2E_TMP/audit.log" "$1" "$2" "$3" <<'EOF'
+	$E2E_PY - "$E2E_TMP/audit.log" "$1" "$2" "$3" "$AUDIT_FROM" <<'EOF'
 import datetime, json, sys
-log, user, t0, t1 = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+log, user, t0, t1, off = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 n = 0
-for line in open(log):
+f = open(log, "rb")
+if off > 0:
+    f.seek(off - 1)
+    f.readline()  # the rest of the line before the mark (just its newline when the mark is at a line's start)
+for line in f:
     e = json.loads(line)
     if e.get("user", {}).get("username") != user:
         continue
@@ -307,9 +320,12 @@ wire_events() {
 declare -A R=()  # R[SYSTEM.row] = figure
 kv() { printf '%s' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-# bench_bgp SYSTEM -> scenarios 1, 2, 4 and 5 for SYSTEM, figures into R
+# bench_bgp SYSTEM COUNT KEY [full] -> the burst of COUNT Services (scenarios 1 and 2) and
+# the speaker restarted with them there (2), figures into R[SYSTEM.KEY...]; with "full"
+# also the quiet window (5) and the controller restarted (4)
 bench_bgp() {
-	local s=$1 ns=sbs-$1 t0 c0 c1 m0 m1 q0 q1 b0 b1 res ctl spk moved
+	local s=$1 cnt=$2 p=$3 full=${4:-} ns=sbs-$1-$2 tmo=$TIMEOUT t0 c0 c1 m0 m1 q0 q1 b0 b1 t_ips t_routes first res ctl spk moved k
+	[ -n "$p" ] && tmo=$TIMEOUT_LARGE
 	kc create namespace "$ns" >/dev/null || die "namespace $ns"
 	start_ctl "$s"
 	t0=$(now)
@@ -321,83 +337,100 @@ bench_bgp() {
 	sleep 2
 	ctl=$(pid_of "ctl-$s")
 	# 1, 2: the burst
-	ip netns exec "$(ns rx)" tcpdump -i eth0 -n -s 0 -B 65536 -w "$E2E_TMP/$s.pcap" tcp port 179 \
-		>"$E2E_TMP/$s.tcpdump.log" 2>&1 &
+	ip netns exec "$(ns rx)" tcpdump -i eth0 -n -s 0 -B 65536 -w "$E2E_TMP/$s-$cnt.pcap" tcp port 179 \
+		>"$E2E_TMP/$s-$cnt.tcpdump.log" 2>&1 &
 	track "cap-$s" $! tcpdump rx
-	wait_until 10 grep -q "listening on" "$E2E_TMP/$s.tcpdump.log" || die "tcpdump did not start"
-	"$E2E_PY" "$E2E_TMP/stamp.py" "$E2E_TMP/$s.watch" "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" get svc -n "$ns" \
+	wait_until 10 grep -q "listening on" "$E2E_TMP/$s-$cnt.tcpdump.log" || die "tcpdump did not start"
+	"$E2E_PY" "$E2E_TMP/stamp.py" "$E2E_TMP/$s-$cnt.watch" "$KDIR/kubectl" --kubeconfig "$KDIR/kubeconfig" get svc -n "$ns" \
 		-w -o jsonpath='{.metadata.name}{" "}{.status.loadBalancer.ingress[*].ip}{"\n"}' &
 	track "watch-$s" $! watcher -
 	sleep 1
+	audit_mark
 	c0=$(ticks "$ctl")
 	m0=$(api_total)
 	b0=$(now)
-	$LOAD burst "$KDIR" "$ns" "$N" 4 "$E2E_TMP/$s.creates" 2>>"$E2E_TMP/load.log" || die "$s: the burst failed"
-	all_ips() { [ "$(awk 'NF > 2 { print $2 }' "$E2E_TMP/$s.watch" | sort -u | grep -c '^b')" -ge "$N" ]; }
-	wait_until "$TIMEOUT" all_ips || log "$s: not every Service got an address within $TIMEOUT s"
-	R[$s.alloc_all]=$(elapsed "$b0")
-	all_routes() { [ "$(rx_count)" -ge "$N" ]; }
-	wait_until "$TIMEOUT" all_routes || log "$s: BIRD holds $(rx_count) of $N routes after $TIMEOUT s"
-	b1=$(now)
-	R[$s.route_all]=$(calc %.2f "$b1 - $b0")
+	$LOAD burst "$KDIR" "$ns" "$cnt" 4 "$E2E_TMP/$s-$cnt.creates" 2>>"$E2E_TMP/load.log" || die "$s: the burst failed"
+	log "$s: $(tail -n 1 "$E2E_TMP/load.log")"
+	all_ips() { [ "$(awk 'NF > 2 { print $2 }' "$E2E_TMP/$s-$cnt.watch" | sort -u | grep -c '^b')" -ge "$cnt" ]; }
+	wait_until "$tmo" all_ips || log "$s: not every Service got an address within $tmo s"
+	t_ips=$(now)
+	all_routes() { [ "$(rx_count)" -ge "$cnt" ]; }
+	wait_until "$tmo" all_routes || log "$s: BIRD holds $(rx_count) of $cnt routes after $tmo s"
+	t_routes=$(now)
+	b1=$t_routes
+	# from the first Service's create (the burst writes their EndpointSlices first)
+	first=$(awk 'NR == 1 || $3 < f { f = $3 } END { printf "%.6f", f }' "$E2E_TMP/$s-$cnt.creates")
+	R[$s.${p}alloc_all]=$(calc %.1f "$t_ips - $first")
+	R[$s.${p}route_all]=$(calc %.1f "$t_routes - $first")
 	sleep 1
 	m1=$(api_total)
 	c1=$(ticks "$ctl")
 	stop "cap-$s"
 	stop "watch-$s"
-	wire_events "$s"
-	res=$("$E2E_PY" "$E2E_TMP/lat.py" "$E2E_TMP/$s.creates" "$E2E_TMP/$s.watch" "$E2E_TMP/$s.events")
-	log "$s: burst: $res"
-	R[$s.alloc_med]=$(kv "$res" alloc_med)
-	R[$s.alloc_p99]=$(kv "$res" alloc_p99)
-	R[$s.route_med]=$(kv "$res" route_med)
-	R[$s.route_p99]=$(kv "$res" route_p99)
-	R[$s.alloc_n]=$(kv "$res" alloc_n)
-	R[$s.route_n]=$(kv "$res" route_n)
-	R[$s.ctl_cpu]=$(calc %.2f "($c1 - $c0) / $hz")
-	R[$s.ctl_hwm]=$(status_mib "$ctl" VmHWM)
-	R[$s.api_burst]=$(calc %.0f "($m1 - $m0) * 60 / ($b1 + 1 - $b0)")
+	wire_events "$s-$cnt"
+	res=$("$E2E_PY" "$E2E_TMP/lat.py" "$E2E_TMP/$s-$cnt.creates" "$E2E_TMP/$s-$cnt.watch" "$E2E_TMP/$s-$cnt.events")
+	log "$s: burst of $cnt: $res"
+	R[$s.${p}alloc_med]=$(kv "$res" alloc_med)
+	R[$s.${p}alloc_p99]=$(kv "$res" alloc_p99)
+	R[$s.${p}route_med]=$(kv "$res" route_med)
+	R[$s.${p}route_p99]=$(kv "$res" route_p99)
+	R[$s.${p}alloc_n]=$(kv "$res" alloc_n)
+	R[$s.${p}route_n]=$(kv "$res" route_n)
+	R[$s.${p}ctl_cpu]=$(calc %.2f "($c1 - $c0) / $hz")
+	R[$s.${p}ctl_hwm]=$(status_mib "$ctl" VmHWM)
+	R[$s.${p}api_burst]=$(calc %.0f "($m1 - $m0) * 60 / ($b1 + 1 - $b0)")
 	# The burst's tail: vipcast writes its Events for the burst (one per Service and
 	# process) for up to half a minute after the last route; counted with the burst.
 	idle() { [ "$(sys_requests "$s" "$(calc %.3f "$(now) - 3")" "$(now)")" = 0 ]; }
 	wait_until 180 idle || log "$s: still making requests 3 minutes after the burst"
-	R[$s.sys_burst]=$(sys_requests "$s" "$b0" "$(now)")
-	R[$s.sys_tail]=$(awk -v a="$(now)" -v b="$b1" 'BEGIN { d = a - 3 - b; printf "%.1f", (d > 0 ? d : 0) }')
-	# 5: quiet, N Services in place
-	q0=$(now)
-	m0=$(api_total)
-	sleep "$QUIET_S"
-	m1=$(api_total)
-	q1=$(now)
-	R[$s.api_quiet]=$(calc %.1f "($m1 - $m0) * 60 / ($q1 - $q0)")
-	R[$s.sys_quiet]=$(calc %.1f "$(sys_requests "$s" "$q0" "$q1") * 60 / ($q1 - $q0)")
-	# 2: the speaker restarted with the N Services there
+	R[$s.${p}sys_burst]=$(sys_requests "$s" "$b0" "$(now)")
+	R[$s.${p}sys_tail]=$(awk -v a="$(now)" -v b="$b1" 'BEGIN { d = a - 3 - b; printf "%.1f", (d > 0 ? d : 0) }')
+	if [ -n "$full" ]; then
+		# 5: quiet, the Services in place
+		q0=$(now)
+		m0=$(api_total)
+		sleep "$QUIET_S"
+		m1=$(api_total)
+		q1=$(now)
+		R[$s.${p}api_quiet]=$(calc %.1f "($m1 - $m0) * 60 / ($q1 - $q0)")
+		R[$s.${p}sys_quiet]=$(calc %.1f "$(sys_requests "$s" "$q0" "$q1") * 60 / ($q1 - $q0)")
+	fi
+	# 2: the speaker restarted with the Services there
 	stop "spk-$s-1"
 	no_routes() { [ "$(rx_count)" -eq 0 ]; }
 	wait_until 30 no_routes || log "$s: BIRD still holds $(rx_count) routes after the speaker stopped"
 	t0=$(now)
 	start_spk "$s" 1
 	spk=$(pid_of "spk-$s-1")
-	wait_until "$TIMEOUT" all_routes || log "$s: after the restart BIRD holds $(rx_count) of $N routes"
-	R[$s.spk_start]=$(elapsed "$t0")
-	R[$s.spk_hwm]=$(status_mib "$spk" VmHWM)
-	# 4: the controller restarted
-	kc -n "$ns" get svc -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' \
-		| sort >"$E2E_TMP/$s.ips0"
-	stop "ctl-$s"
-	t0=$(now)
-	start_ctl "$s"
-	svc_plain "$ns" after || die "Service after"
-	wait_until 60 has_ip "$ns" after || log "$s: no address for a new Service after the controller's restart"
-	R[$s.ctl_restart]=$(elapsed "$t0")
-	sleep 2
-	kc -n "$ns" get svc -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' \
-		| sort >"$E2E_TMP/$s.ips1"
-	moved=$(join "$E2E_TMP/$s.ips0" "$E2E_TMP/$s.ips1" | awk '$2 != $3 { n++ } END { print n + 0 }')
-	R[$s.moved]=$moved
+	wait_until "$tmo" all_routes || log "$s: after the restart BIRD holds $(rx_count) of $cnt routes"
+	R[$s.${p}spk_start]=$(elapsed "$t0")
+	R[$s.${p}spk_hwm]=$(status_mib "$spk" VmHWM)
+	if [ -n "$full" ]; then
+		# 4: the controller restarted
+		kc -n "$ns" get svc -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' \
+			| sort >"$E2E_TMP/$s.ips0"
+		stop "ctl-$s"
+		t0=$(now)
+		start_ctl "$s"
+		svc_plain "$ns" after || die "Service after"
+		wait_until 60 has_ip "$ns" after || log "$s: no address for a new Service after the controller's restart"
+		R[$s.${p}ctl_restart]=$(elapsed "$t0")
+		sleep 2
+		kc -n "$ns" get svc -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' \
+			| sort >"$E2E_TMP/$s.ips1"
+		moved=$(join "$E2E_TMP/$s.ips0" "$E2E_TMP/$s.ips1" | awk '$2 != $3 { n++ } END { print n + 0 }')
+		R[$s.${p}moved]=$moved
+	fi
 	stop "spk-$s-1"
 	stop "ctl-$s"
-	kc delete namespace "$ns" --wait=true --timeout=180s >/dev/null 2>&1 || log "$s: namespace $ns not gone"
+	t0=$(now)
+	kc delete namespace "$ns" --wait=true --timeout=600s >/dev/null 2>&1 || log "$s: namespace $ns not gone"
+	# the speaker's status objects of the Services gone (owned by its Pod, which stays)
+	# (one DELETE of the collection: kubectl delete --all deletes them one by one)
+	for k in servicebgpstatuses servicel2statuses; do
+		kc delete --raw "/apis/metallb.io/v1beta1/namespaces/$SYS/$k" >/dev/null 2>&1 || log "$s: its $k not deleted"
+	done
+	log "$s: $cnt Services and their status objects deleted in $(elapsed "$t0") s"
 }
 
 # ------------------------------------------------------------------ 3: L2 failover
@@ -484,14 +517,16 @@ EOF
 
 # ------------------------------------------------------------------ the run
 objects_apply vipcast
-bench_bgp vipcast
+bench_bgp vipcast "$N" "" full
 [ "${BENCH_SKIP_L2:-}" = 1 ] || bench_l2 vipcast def
+[ "$NL" = 0 ] || bench_bgp vipcast "$NL" L.
 kc apply --server-side --force-conflicts -f "$METALLB_CRDS" >/dev/null || die "applying MetalLB's CRDs"
 kc wait --for condition=established --timeout=30s crd/bgppeers.metallb.io crd/ipaddresspools.metallb.io >/dev/null ||
 	die "MetalLB's CRDs not established"
 objects_apply metallb
-bench_bgp metallb
+bench_bgp metallb "$N" "" full
 [ "${BENCH_SKIP_L2:-}" = 1 ] || bench_l2 metallb def --memberlist
+[ "$NL" = 0 ] || bench_bgp metallb "$NL" L.
 
 # ------------------------------------------------------------------ the table
 row() {  # row SCENARIO MEASURE KEY [lower|higher|-]: better is lower (default)
@@ -501,6 +536,23 @@ row() {  # row SCENARIO MEASURE KEY [lower|higher|-]: better is lower (default)
 	fi
 	printf '| %s | %s | %s | %s | %s |\n' "$1" "$2" "$v" "$m" "$r"
 }
+# burst_rows KEY COUNT -> the rows of scenarios 1 and 2 for the burst of COUNT Services
+burst_rows() {
+	local c=${1:+, $2}
+	row "1 allocation$c" "create -> address, median ms" "$1alloc_med"
+	row "1 allocation$c" "create -> address, p99 ms" "$1alloc_p99"
+	row "1 allocation$c" "first create -> all $2 addressed, s" "$1alloc_all"
+	row "1 allocation$c" "Services addressed (of $2)" "$1alloc_n" -
+	row "1 allocation$c" "controller CPU over the burst, s" "$1ctl_cpu"
+	row "1 allocation$c" "controller VmHWM, MiB" "$1ctl_hwm"
+	row "2 BGP$c" "create -> route at BIRD, median ms" "$1route_med"
+	row "2 BGP$c" "create -> route at BIRD, p99 ms" "$1route_p99"
+	row "2 BGP$c" "first create -> all $2 routes at BIRD, s" "$1route_all"
+	row "2 BGP$c" "routes seen (of $2)" "$1route_n" -
+	row "2 BGP$c" "speaker start -> all $2 routes, s" "$1spk_start"
+	row "2 BGP$c" "speaker VmHWM with $2, MiB" "$1spk_hwm"
+	[ -n "$1" ] || row "2 BGP" "IPv6 over BGP" v6 -
+}
 R[vipcast.v6]="yes"
 R[metallb.v6]="no (native mode has no IPv6 BGP)"
 R[vipcast.objects]=${COMPAT[vipcast]}
@@ -508,35 +560,28 @@ R[metallb.objects]=${COMPAT[metallb]}
 {
 	echo "vipcast ($(git -C "$ROOT" describe --always --dirty 2>/dev/null), $VIPCAST_BUILD) beside MetalLB $METALLB_VERSION (native BGP," \
 		"memberlist for L2); Kubernetes $("$KDIR/kubectl" version --client -o json 2>/dev/null | sed -n 's/.*"gitVersion": "\(.*\)",/\1/p' | head -n 1)," \
-		"BIRD $(bird --version 2>&1 | awk '{ print $NF }'); N=$N, $FAILOVERS failovers of each kind; $(nproc) cores, $(date -u +%Y-%m-%d)"
+		"BIRD $(bird --version 2>&1 | awk '{ print $NF }'); N=$N and $NL, $FAILOVERS failovers of each kind; $(nproc) cores, $(date -u +%Y-%m-%d)"
 	echo
 	echo "| scenario | measure | vipcast | MetalLB | MetalLB / vipcast |"
 	echo "|---|---|---|---|---|"
 	row "0 config" "the same metallb.io objects under its CRDs" objects -
-	row "1 allocation" "create -> address, median ms" alloc_med
-	row "1 allocation" "create -> address, p99 ms" alloc_p99
-	row "1 allocation" "first create -> all N addressed, s" alloc_all
-	row "1 allocation" "Services addressed (of N)" alloc_n -
-	row "1 allocation" "controller CPU over the burst, s" ctl_cpu
-	row "1 allocation" "controller VmHWM, MiB" ctl_hwm
-	row "2 BGP" "create -> route at BIRD, median ms" route_med
-	row "2 BGP" "create -> route at BIRD, p99 ms" route_p99
-	row "2 BGP" "first create -> all N routes at BIRD, s" route_all
-	row "2 BGP" "routes seen (of N)" route_n -
-	row "2 BGP" "speaker start -> all N routes, s" spk_start
-	row "2 BGP" "speaker VmHWM with N, MiB" spk_hwm
-	row "2 BGP" "IPv6 over BGP" v6 -
+	burst_rows "" "$N"
 	if [ "${BENCH_SKIP_L2:-}" != 1 ]; then
 		row "3 L2 failover" "kill -9 of the owner's speaker -> client moved, median / worst s" l2_def_crash
 		row "3 L2 failover" "owner's link cut -> client moved, median / worst s" l2_def_cut
 	fi
-	row "4 controller restart" "addresses moved" moved -
+	row "4 controller restart" "addresses moved, of $N" moved -
 	row "4 controller restart" "restart -> a new Service addressed, s" ctl_restart
-	row "5 API load" "API server requests/min, quiet with N (all clients)" api_quiet
-	row "5 API load" "API server requests/min during the burst (all clients)" api_burst
-	row "5 API load" "the system's own requests/min, quiet with N (audit)" sys_quiet
-	row "5 API load" "the system's own requests for the burst (audit)" sys_burst
+	row "5 API load" "API server requests/min, quiet with $N (all clients)" api_quiet
+	row "5 API load" "API server requests/min during the burst of $N (all clients)" api_burst
+	row "5 API load" "the system's own requests/min, quiet with $N (audit)" sys_quiet
+	row "5 API load" "the system's own requests for the burst of $N (audit)" sys_burst
 	row "5 API load" "requests still made after the last route, for s" sys_tail
+	if [ "$NL" != 0 ]; then
+		burst_rows L. "$NL"
+		row "5 API load, $NL" "the system's own requests for the burst of $NL (audit)" L.sys_burst
+		row "5 API load, $NL" "requests still made after the last route, for s" L.sys_tail
+	fi
 } >"$E2E_TMP/table.md"
 cat "$E2E_TMP/table.md"
 [ -z "${BENCH_OUT:-}" ] || cp "$E2E_TMP/table.md" "$BENCH_OUT"
