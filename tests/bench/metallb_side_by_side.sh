@@ -39,6 +39,7 @@
 #        BENCH_TIMEOUT_LARGE  the same for the large burst (default 1200)
 #        BENCH_OUT        also write the table (markdown) to this file
 #        BENCH_SKIP_L2=1  no scenario 3
+#        VIPCAST_REV      the revision named in the table when ROOT is not a git tree
 #        VIPCAST_BUILD    build holding vipcast-controller and vipcast-speaker
 #                         (default build-rel, build-release, then build): Release
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -558,7 +559,7 @@ R[metallb.v6]="no (native mode has no IPv6 BGP)"
 R[vipcast.objects]=${COMPAT[vipcast]}
 R[metallb.objects]=${COMPAT[metallb]}
 {
-	echo "vipcast ($(git -C "$ROOT" describe --always --dirty 2>/dev/null), $VIPCAST_BUILD) beside MetalLB $METALLB_VERSION (native BGP," \
+	echo "vipcast ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "${VIPCAST_REV:-?}"), $VIPCAST_BUILD) beside MetalLB $METALLB_VERSION (native BGP," \
 		"memberlist for L2); Kubernetes $("$KDIR/kubectl" version --client -o json 2>/dev/null | sed -n 's/.*"gitVersion": "\(.*\)",/\1/p' | head -n 1)," \
 		"BIRD $(bird --version 2>&1 | awk '{ print $NF }'); N=$N and $NL, $FAILOVERS failovers of each kind; $(nproc) cores, $(date -u +%Y-%m-%d)"
 	echo
