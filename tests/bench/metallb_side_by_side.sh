@@ -353,16 +353,25 @@ bench_bgp() {
 	$LOAD burst "$KDIR" "$ns" "$cnt" 4 "$E2E_TMP/$s-$cnt.creates" 2>>"$E2E_TMP/load.log" || die "$s: the burst failed"
 	log "$s: $(tail -n 1 "$E2E_TMP/load.log")"
 	all_ips() { [ "$(awk 'NF > 2 { print $2 }' "$E2E_TMP/$s-$cnt.watch" | sort -u | grep -c '^b')" -ge "$cnt" ]; }
-	wait_until "$tmo" all_ips || log "$s: not every Service got an address within $tmo s"
-	t_ips=$(now)
-	all_routes() { [ "$(rx_count)" -ge "$cnt" ]; }
-	wait_until "$tmo" all_routes || log "$s: BIRD holds $(rx_count) of $cnt routes after $tmo s"
-	t_routes=$(now)
-	b1=$t_routes
-	# from the first Service's create (the burst writes their EndpointSlices first)
+	# from the first Service's create (the burst writes their EndpointSlices first); a wait
+	# that ran out gives no figure but what was reached
 	first=$(awk 'NR == 1 || $3 < f { f = $3 } END { printf "%.6f", f }' "$E2E_TMP/$s-$cnt.creates")
-	R[$s.${p}alloc_all]=$(calc %.1f "$t_ips - $first")
-	R[$s.${p}route_all]=$(calc %.1f "$t_routes - $first")
+	if wait_until "$tmo" all_ips; then
+		R[$s.${p}alloc_all]=$(calc %.1f "$(now) - $first")
+	else
+		log "$s: not every Service got an address within $tmo s"
+		R[$s.${p}alloc_all]="timeout"
+	fi
+	all_routes() { [ "$(rx_count)" -ge "$cnt" ]; }
+	if wait_until "$tmo" all_routes; then
+		R[$s.${p}route_all]=$(calc %.1f "$(now) - $first")
+	else
+		log "$s: BIRD holds $(rx_count) of $cnt routes after $tmo s"
+		R[$s.${p}route_all]="timeout: $(rx_count) at BIRD"
+	fi
+	is_running "spk-$s-1" || { log "$s: its speaker exited during the burst (see $E2E_TMP/$s-speaker1.log)"
+		R[$s.${p}route_all]="${R[$s.${p}route_all]}; speaker exited"; }
+	b1=$(now)
 	sleep 1
 	m1=$(api_total)
 	c1=$(ticks "$ctl")
@@ -403,8 +412,12 @@ bench_bgp() {
 	t0=$(now)
 	start_spk "$s" 1
 	spk=$(pid_of "spk-$s-1")
-	wait_until "$tmo" all_routes || log "$s: after the restart BIRD holds $(rx_count) of $cnt routes"
-	R[$s.${p}spk_start]=$(elapsed "$t0")
+	if wait_until "$tmo" all_routes; then
+		R[$s.${p}spk_start]=$(elapsed "$t0")
+	else
+		log "$s: after the restart BIRD holds $(rx_count) of $cnt routes"
+		R[$s.${p}spk_start]="timeout: $(rx_count) at BIRD"
+	fi
 	R[$s.${p}spk_hwm]=$(status_mib "$spk" VmHWM)
 	if [ -n "$full" ]; then
 		# 4: the controller restarted
