@@ -110,7 +110,7 @@ bool generation_patch(struct generation *g, struct generation *in_force, const s
 		pods |= changed[i].pod;
 	struct config *c = config_new();
 	for (int k = 0; k < KIND_COUNT; k++)
-		if (k == KIND_SERVICE || k == KIND_ENDPOINTSLICE)
+		if (k == KIND_SERVICE)
 			config_borrow(c, live, (enum kind)k);  /* live's owner keeps what it replaces until g goes */
 		else
 			config_share(c, k == KIND_POD && pods ? live : in_force->cfg, (enum kind)k);

@@ -55,12 +55,12 @@ static const enum kind ks_kind[KS_COUNT] = {
 /* Pods that run or may run again: a finished one (Succeeded, Failed) leaves the cache, and memory. */
 #define POD_FIELD_SELECTOR "status.phase!=Succeeded,status.phase!=Failed"
 
-/* Cluster-wide and many: kept decoded and shared with the reload thread. The others, few and
- * rewritten by validation, travel as JSON and are decoded afresh for each build. */
+/* Cluster-wide and many: kept decoded and shared with the reload thread (EndpointSlices too, in
+ * their compact form: config.ready). The others, few and rewritten by validation, travel as JSON
+ * and are decoded afresh for each build. */
 static bool shared_kind(enum kind k)
 {
-	return k == KIND_SERVICE || k == KIND_ENDPOINTSLICE || k == KIND_NODE || k == KIND_NAMESPACE ||
-	       k == KIND_SUBNET || k == KIND_POD;
+	return k == KIND_SERVICE || k == KIND_NODE || k == KIND_NAMESPACE || k == KIND_SUBNET || k == KIND_POD;
 }
 
 struct ks_watch_slot {
@@ -382,12 +382,12 @@ static void touched(struct kspeaker *k, const char *ns, const char *name, bool p
 	k->dirty[k->ndirty++] = (struct plan_svc_key){block, block + a, pod};
 }
 
-/* A patched generation borrows live's Services and EndpointSlices: what live drops waits for the next one. */
+/* A patched generation borrows live's Services (and ready slices): what live drops waits for the next one. */
 static void bury(struct kspeaker *k, struct object *o)
 {
 	if (!o)
 		return;
-	if (o->kind != KIND_SERVICE && o->kind != KIND_ENDPOINTSLICE) {
+	if (o->kind != KIND_SERVICE) {
 		object_free(o);
 		return;
 	}
