@@ -47,9 +47,16 @@ static const struct name_value types[] = { { "ClusterIP", 0 }, { "NodePort", 0 }
 					   { "ExternalName", 0 } };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* What the field tables fill: the spec goes into the object only when it is not lean. */
+struct service_raw {
+	const struct object *o;  /* its metadata, read first */
+	struct service svc;
+	struct service_spec spec;
+};
+
 static void dec_families(struct dec *d, const struct doc_node *v, void *base)
 {
-	struct service *s = base;
+	struct service_spec *s = &((struct service_raw *)base)->spec;
 
 	if (!dec_expect(d, v, DOC_SEQ))
 		return;
@@ -76,7 +83,7 @@ static void dec_policy(struct dec *d, const struct doc_node *v, void *base)
 	int p;
 
 	if (dec_enum(d, v, policies, COUNT(policies), &p))
-		((struct service *)base)->family_policy = (enum ip_family_policy)p;
+		((struct service_raw *)base)->spec.family_policy = (enum ip_family_policy)p;
 }
 
 static void dec_traffic(struct dec *d, const struct doc_node *v, void *base)
@@ -84,7 +91,7 @@ static void dec_traffic(struct dec *d, const struct doc_node *v, void *base)
 	int t;
 
 	if (dec_enum(d, v, traffic, COUNT(traffic), &t))
-		((struct service *)base)->traffic_policy = (enum traffic_policy)t;
+		((struct service_raw *)base)->svc.traffic_policy = (enum traffic_policy)t;
 }
 
 struct port_raw {
@@ -127,12 +134,12 @@ static bool dec_port(struct dec *d, const struct doc_node *item, struct service_
 static void dec_pod_selector(struct dec *d, const struct doc_node *v, void *base)
 {
 	if (!d->lean)
-		dec_labels(d, v, &((struct service *)base)->selector);
+		dec_labels(d, v, &((struct service_raw *)base)->spec.selector);
 }
 
 static void dec_ports(struct dec *d, const struct doc_node *v, void *base)
 {
-	struct service *s = base;
+	struct service_spec *s = &((struct service_raw *)base)->spec;
 
 	if (d->lean || !dec_expect(d, v, DOC_SEQ))  /* ports matter to sharing, decided by the allocator */
 		return;
@@ -151,11 +158,12 @@ static void dec_ports(struct dec *d, const struct doc_node *v, void *base)
  * give none; an address that does not parse is left out with a warning,
  * as vipcast never needed these to serve LoadBalancers.
  */
-static void add_cluster_ip(struct dec *d, const struct doc_node *v, struct service *s)
+static void add_cluster_ip(struct dec *d, const struct doc_node *v, struct service_raw *raw)
 {
 	const char *ip;
 	size_t len;
-	const struct object *o = (const struct object *)((const char *)s - offsetof(struct object, svc));
+	const struct object *o = raw->o;
+	struct service *s = &raw->svc;
 
 	if (!dec_str_view(d, v, &ip, &len) || !len || (len == 4 && memcmp(ip, "None", 4) == 0))
 		return;
@@ -174,22 +182,22 @@ static void add_cluster_ip(struct dec *d, const struct doc_node *v, struct servi
 
 static void dec_cluster_ip(struct dec *d, const struct doc_node *v, void *base)
 {
-	struct service *s = base;
+	struct service_raw *raw = base;
 
-	if (!s->ncluster_ips)  /* clusterIPs, when written, holds it first */
-		add_cluster_ip(d, v, s);
+	if (!raw->svc.ncluster_ips)  /* clusterIPs, when written, holds it first */
+		add_cluster_ip(d, v, raw);
 }
 
 static void dec_cluster_ips(struct dec *d, const struct doc_node *v, void *base)
 {
-	struct service *s = base;
+	struct service_raw *raw = base;
 
 	if (v->type == DOC_NULL || !dec_expect(d, v, DOC_SEQ))
 		return;
-	s->ncluster_ips = 0;
+	raw->svc.ncluster_ips = 0;
 	for (size_t i = 0; i < v->seq.n; i++) {
 		size_t saved = dec_enter_index(d, i);
-		add_cluster_ip(d, v->seq.v[i], s);
+		add_cluster_ip(d, v->seq.v[i], raw);
 		dec_leave(d, saved);
 	}
 }
@@ -197,7 +205,7 @@ static void dec_cluster_ips(struct dec *d, const struct doc_node *v, void *base)
 /* The type's name is one of the table's: 100k Services hold no copy of "LoadBalancer". */
 static void dec_type(struct dec *d, const struct doc_node *v, void *base)
 {
-	struct service *s = base;
+	struct service *s = &((struct service_raw *)base)->svc;
 	const struct name_value *nv = dec_name(d, v, types, COUNT(types));
 	if (nv)
 		s->type = (struct vstr){ nv->name, dec_mark(d, v) };
@@ -205,8 +213,8 @@ static void dec_type(struct dec *d, const struct doc_node *v, void *base)
 
 static const struct dec_field spec_fields[] = {
 	{ "type", DT_FN, 0, 0, 0, dec_type, NULL },
-	{ "loadBalancerIP", DT_IP, offsetof(struct service, load_balancer_ip), 0, 0, NULL, NULL },
-	{ "loadBalancerClass", DT_STR, offsetof(struct service, load_balancer_class), 0, 0, NULL, NULL },
+	{ "loadBalancerIP", DT_IP, offsetof(struct service_raw, spec.load_balancer_ip), 0, 0, NULL, NULL },
+	{ "loadBalancerClass", DT_STR, offsetof(struct service_raw, svc.load_balancer_class), 0, 0, NULL, NULL },
 	{ "ipFamilies", DT_FN, 0, 0, 0, dec_families, NULL },
 	{ "ipFamilyPolicy", DT_FN, 0, 0, 0, dec_policy, NULL },
 	{ "externalTrafficPolicy", DT_FN, 0, 0, 0, dec_traffic, NULL },
@@ -256,7 +264,7 @@ static void dec_status(struct dec *d, const struct doc_node *v, void *base)
 	if (!dec_expect(d, v, DOC_MAP) || !ing || ing->type == DOC_NULL)
 		return;
 	size_t saved = dec_enter(d, "loadBalancer.ingress");
-	dec_ingress(d, ing, base);
+	dec_ingress(d, ing, &((struct service_raw *)base)->svc);
 	dec_leave(d, saved);
 }
 
@@ -269,13 +277,19 @@ static const struct dec_table root_table = DEC_TABLE(root_fields, false);
 
 void decode_service(struct dec *d, const struct doc_node *root, struct object *o)
 {
-	struct service *s = &o->svc;
+	struct service_raw raw = { .o = o };
 
-	dec_map(d, root, &root_table, s);
-	if (!s->type.s)
-		s->type.s = "ClusterIP";
-	if (s->family_policy == SINGLE_STACK && s->nfamilies > 1)
-		dec_error(d, &s->families_mark, "ipFamilyPolicy SingleStack allows one family, two are listed");
+	dec_map(d, root, &root_table, &raw);
+	if (!raw.svc.type.s)
+		raw.svc.type.s = "ClusterIP";
+	if (raw.spec.family_policy == SINGLE_STACK && raw.spec.nfamilies > 1)
+		dec_error(d, &raw.spec.families_mark, "ipFamilyPolicy SingleStack allows one family, two are listed");
+	o->svc = raw.svc;
+	if (!d->lean) {
+		struct service_spec *spec = arena_alloc(d->a, sizeof(*spec));
+		*spec = raw.spec;
+		o->svc.spec = spec;
+	}
 	const char *why;
 	ovn_policy_parse(labels_get(&o->meta.annotations, OVN_ANNOTATION_BGP), &why);
 	if (why)

@@ -185,23 +185,35 @@ struct service_port {
 	struct mark mark;
 };
 
-struct service {
-	struct vstr type;  /* default ClusterIP */
+/* What only the allocator reads of a Service: lean objects (object_read_lean) have none. */
+struct service_spec {
 	struct vip load_balancer_ip;
-	struct vstr load_balancer_class;
 	uint8_t families[2];  /* enum ip_family, in the order written */
 	size_t nfamilies;
 	struct mark families_mark;
 	enum ip_family_policy family_policy;
-	enum traffic_policy traffic_policy;
 	struct labels selector;
 	struct service_port *ports;
 	size_t nports;
+};
+
+struct service {
+	struct vstr type;  /* default ClusterIP */
+	struct vstr load_balancer_class;
+	enum traffic_policy traffic_policy;
 	struct vip *ingress;  /* status.loadBalancer.ingress[].ip */
 	size_t ningress;
 	struct ipaddr *cluster_ips;  /* spec.clusterIPs (else spec.clusterIP), at most 2; none when headless */
 	size_t ncluster_ips;
+	const struct service_spec *spec;  /* NULL in a lean object */
 };
+
+/* A Service's spec, empty for a lean object. */
+static inline const struct service_spec *svc_spec(const struct service *s)
+{
+	static const struct service_spec none;
+	return s->spec ? s->spec : &none;
+}
 
 /* Node (v1) */
 struct node_address {

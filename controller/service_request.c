@@ -69,17 +69,19 @@ static bool read_wanted(const struct object *svc, struct svc_request *r)
 {
 	const char *ann = svc_annotation(svc, ANN_LOADBALANCER_IPS);
 
-	if (ann && svc->svc.load_balancer_ip.set) {
+	const struct vip *lbip = &svc_spec(&svc->svc)->load_balancer_ip;
+
+	if (ann && lbip->set) {
 		snprintf(r->error, sizeof(r->error), "spec.loadBalancerIP and the metallb.io/%s annotation are both set",
 			 ANN_LOADBALANCER_IPS);
 		return false;
 	}
-	if (svc->svc.load_balancer_ip.set)
-		return add_wanted(r, &svc->svc.load_balancer_ip.a);
+	if (lbip->set)
+		return add_wanted(r, &lbip->a);
 	return ann ? parse_wanted(r, ann) : true;
 }
 
-static void read_families(const struct service *s, struct svc_request *r)
+static void read_families(const struct service_spec *s, struct svc_request *r)
 {
 	r->policy = s->family_policy == FAMILY_POLICY_UNSET ? SINGLE_STACK : s->family_policy;
 	r->nfamilies = 0;
@@ -150,13 +152,14 @@ void svc_request_read(const struct object *svc, const char *lb_class, struct svc
 	r->sharing_key = svc_annotation(svc, ANN_ALLOW_SHARED_IP);
 	if (r->sharing_key && !*r->sharing_key)
 		r->sharing_key = NULL;
-	r->ports = s->ports;
-	r->nports = s->nports;
+	const struct service_spec *spec = svc_spec(s);
+	r->ports = spec->ports;
+	r->nports = spec->nports;
 	if (s->traffic_policy == TRAFFIC_LOCAL)
-		r->backend_key = selector_key(&s->selector);
+		r->backend_key = selector_key(&spec->selector);
 	if (!read_wanted(svc, r))
 		return;
-	read_families(s, r);
+	read_families(spec, r);
 	if (r->nwant > r->nfamilies) {
 		snprintf(r->error, sizeof(r->error), "%zu IPs requested for a single-stack Service", r->nwant);
 		return;

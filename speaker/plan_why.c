@@ -66,7 +66,7 @@ static bool holds(const struct object *svc, const struct ipaddr *vip)
 	for (size_t i = 0; i < s->ningress; i++)
 		if (ipaddr_eq(&s->ingress[i].a, vip))
 			return true;
-	return s->load_balancer_ip.set && ipaddr_eq(&s->load_balancer_ip.a, vip);
+	return svc_spec(s)->load_balancer_ip.set && ipaddr_eq(&svc_spec(s)->load_balancer_ip.a, vip);
 }
 
 static bool slice_of(const char *ns, const char *service, const struct object *svc)

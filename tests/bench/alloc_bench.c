@@ -697,7 +697,8 @@ static bool ref_assign(struct ref *R, const struct object *svc, struct ref_curso
 {
 	const char *ns = svc->meta.namespace, *name = svc->meta.name;
 	struct ref_svc *r = svcmap_get(&R->svcs, ns, name);
-	uint8_t family = svc->svc.nfamilies ? svc->svc.families[0] : IPF_V4;
+	const struct service_spec *sp = svc_spec(&svc->svc);
+	uint8_t family = sp->nfamilies ? sp->families[0] : IPF_V4;
 	struct key ip;
 	size_t pool;
 

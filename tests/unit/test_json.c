@@ -184,8 +184,9 @@ static void test_lean(void **state)
 		"{\"addresses\":[\"198.51.100.8\"],\"nodeName\":\"n2\"}]}";
 	for (int lean = 0; lean < 2; lean++) {
 		struct object *o = read_api(svc, lean);
-		assert_int_equal(o->svc.nports, lean ? 0 : 1);
-		assert_int_equal(o->svc.selector.n, lean ? 0 : 1);
+		assert_int_equal(svc_spec(&o->svc)->nports, lean ? 0 : 1);
+		assert_int_equal(svc_spec(&o->svc)->selector.n, lean ? 0 : 1);
+		assert_true(lean ? o->svc.spec == NULL : o->svc.spec != NULL);
 		assert_true(lean ? !o->meta.creation_timestamp : o->meta.creation_timestamp != NULL);
 		assert_string_equal(o->meta.uid, "u1");
 		assert_int_equal(o->meta.labels.n, 1);

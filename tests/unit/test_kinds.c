@@ -336,19 +336,21 @@ static void test_service(void **state)
 	const struct service *s = &o->svc;
 
 	assert_string_equal(s->type.s, "LoadBalancer");
-	assert_ip(&s->load_balancer_ip.a, "192.0.2.10");
+	const struct service_spec *sp = s->spec;
+	assert_non_null(sp);
+	assert_ip(&sp->load_balancer_ip.a, "192.0.2.10");
 	assert_string_equal(s->load_balancer_class.s, "vipcast");
-	assert_int_equal(s->nfamilies, 2);
-	assert_int_equal(s->families[0], IPF_V6);
-	assert_int_equal(s->family_policy, PREFER_DUAL_STACK);
+	assert_int_equal(sp->nfamilies, 2);
+	assert_int_equal(sp->families[0], IPF_V6);
+	assert_int_equal(sp->family_policy, PREFER_DUAL_STACK);
 	assert_int_equal(s->traffic_policy, TRAFFIC_LOCAL);
-	assert_string_equal(labels_get(&s->selector, "app"), "web");
-	assert_int_equal(s->nports, 2);
-	assert_int_equal(s->ports[0].proto, PROTO_UDP);
-	assert_int_equal(s->ports[0].port, 53);
-	assert_string_equal(s->ports[0].name, "dns");
-	assert_int_equal(s->ports[1].proto, PROTO_TCP);
-	assert_int_equal(s->ports[1].node_port, 30443);
+	assert_string_equal(labels_get(&sp->selector, "app"), "web");
+	assert_int_equal(sp->nports, 2);
+	assert_int_equal(sp->ports[0].proto, PROTO_UDP);
+	assert_int_equal(sp->ports[0].port, 53);
+	assert_string_equal(sp->ports[0].name, "dns");
+	assert_int_equal(sp->ports[1].proto, PROTO_TCP);
+	assert_int_equal(sp->ports[1].node_port, 30443);
 	assert_int_equal(s->ningress, 2);
 	assert_ip(&s->ingress[1].a, "2001:db8::10");
 	assert_string_equal(labels_get(&o->meta.annotations, "metallb.io/address-pool"), "prod");
@@ -357,7 +359,7 @@ static void test_service(void **state)
 	o = load_one("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", KIND_SERVICE, "default", "s");
 	assert_string_equal(o->svc.type.s, "ClusterIP");
 	assert_int_equal(o->svc.traffic_policy, TRAFFIC_CLUSTER);
-	assert_int_equal(o->svc.family_policy, FAMILY_POLICY_UNSET);
+	assert_int_equal(o->svc.spec->family_policy, FAMILY_POLICY_UNSET);
 	assert_int_equal(o->svc.ningress, 0);
 }
 
