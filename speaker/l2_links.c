@@ -106,21 +106,28 @@ bool l2_links_mac_is_ours(const struct l2_links *ls, const uint8_t mac[6])
 }
 
 /*
- * The interface's own entry (family AF_UNSPEC). The cache keeps one entry per
- * (ifindex, family), and the kernel's IPv6 notifications (RTM_NEWLINK, family
- * AF_INET6) add a second one that later link changes, a new MAC among them,
- * never update: rtnl_link_get(), which returns the first entry of any family,
- * can return that stale one.
+ * The interface's own entry: family AF_UNSPEC, except for a Linux bridge, whose
+ * own entry libnl files under AF_BRIDGE (a bridge port's AF_BRIDGE entry comes
+ * second to its AF_UNSPEC one). The cache keeps one entry per (ifindex,
+ * family), and the kernel's IPv6 notifications (RTM_NEWLINK, family AF_INET6)
+ * add another that later link changes, a new MAC among them, never update:
+ * rtnl_link_get(), which returns the first entry of any family, can return
+ * that stale one.
  */
 static struct rtnl_link *link_entry(struct l2_links *ls, int ifindex)
 {
-	struct rtnl_link *needle = rtnl_link_alloc();
-	if (!needle)
-		return NULL;
-	rtnl_link_set_ifindex(needle, ifindex);
-	rtnl_link_set_family(needle, AF_UNSPEC);
-	struct nl_object *o = nl_cache_search(ls->links, (struct nl_object *)needle);
-	rtnl_link_put(needle);
+	static const int families[] = { AF_UNSPEC, AF_BRIDGE };
+	struct nl_object *o = NULL;
+
+	for (size_t i = 0; !o && i < sizeof families / sizeof families[0]; i++) {
+		struct rtnl_link *needle = rtnl_link_alloc();
+		if (!needle)
+			return NULL;
+		rtnl_link_set_ifindex(needle, ifindex);
+		rtnl_link_set_family(needle, families[i]);
+		o = nl_cache_search(ls->links, (struct nl_object *)needle);
+		rtnl_link_put(needle);
+	}
 	return (struct rtnl_link *)o;
 }
 
