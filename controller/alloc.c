@@ -282,6 +282,20 @@ static size_t pool_by_name(const struct alloc *a, const char *name)
 	return NO_POOL;
 }
 
+/* Why no automatic pool serves svc: the first one that would admit it but cannot serve (an underlay pool) says why. */
+static void say_no_auto_pool(const struct alloc *a, const struct object *svc, char *why, size_t len)
+{
+	for (size_t i = 0; i < a->nauto; i++) {
+		const struct pool_state *ps = &a->pools[a->auto_order[i]];
+		if (ps->unusable[0] && (i >= a->npinned || pool_admits(a, ps, svc))) {
+			say(why, len, "no address pool with autoAssign admits this Service: pool %s cannot serve: %s",
+			    ps->obj->meta.name, ps->unusable);
+			return;
+		}
+	}
+	say(why, len, "no address pool with autoAssign admits this Service");
+}
+
 /*
  * The pools to try, in order. Unless every pool is wanted (all), the unpinned
  * pools come from the open-pool tree when one free address of one family is
@@ -318,7 +332,7 @@ static size_t candidate_pools(const struct alloc *a, const struct object *svc, c
 		if (!a->pools[a->auto_order[i]].unusable[0])
 			out[n++] = a->auto_order[i];
 	if (n == 0)
-		say(why, len, "no address pool with autoAssign admits this Service");
+		say_no_auto_pool(a, svc, why, len);
 	return n;
 }
 

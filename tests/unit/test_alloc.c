@@ -465,7 +465,8 @@ static void test_underlay(void **state)
 	snprintf(yaml, sizeof(yaml), subnet, "false", "'192.0.2.1..192.0.2.20'");
 	strcat(yaml, POOL("under", "", "[192.0.2.5-192.0.2.15]") SVC("a", "s", TS("01"), ""));
 	run_text(&r, yaml, NULL);
-	expect(&r, "s", "!no address pool with autoAssign admits this Service");
+	expect(&r, "s", "!no address pool with autoAssign admits this Service: pool under cannot serve: "
+			"192.0.2.5-192.0.2.15 lies in Kube-OVN Subnet u, which does not set enableExternalLBAddress: true");
 	run_done(&r);
 
 	snprintf(yaml, sizeof(yaml), subnet, "true", "'192.0.2.1..192.0.2.10'");
