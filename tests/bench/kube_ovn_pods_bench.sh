@@ -70,21 +70,7 @@ kc create namespace "$SYS" >/dev/null
 kc create namespace pods >/dev/null
 kube_install_vipcast
 kube_sa_kubeconfig "$SYS" vipcast-speaker "$E2E_TMP/speaker.kubeconfig"
-kc apply -f - >/dev/null <<EOF || die "Subnet CRD"
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: subnets.kubeovn.io}
-spec:
-  group: kubeovn.io
-  scope: Cluster
-  names: {kind: Subnet, plural: subnets, singular: subnet, listKind: SubnetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-EOF
-kc wait --for condition=established --timeout=30s crd/subnets.kubeovn.io >/dev/null || die "Subnet CRD not established"
+kube_subnet_crd
 kc apply -f - >/dev/null <<EOF || die "configuration objects"
 apiVersion: v1
 kind: Node

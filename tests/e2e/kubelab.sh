@@ -35,9 +35,11 @@ kubelab_diag() {
 	done
 	echo "[controller] last lines:"
 	tail -n 15 "$E2E_TMP/controller.log" 2>/dev/null | sed 's/^/    /'
-	echo "[bird] protocols and routes:"
-	birdc_ rtr show protocols 2>&1 | sed 's/^/    /'
-	birdc_ rtr show route 2>&1 | head -40 | sed 's/^/    /'
+	if is_running rtr; then
+		echo "[bird] protocols and routes:"
+		birdc_ rtr show protocols 2>&1 | sed 's/^/    /'
+		birdc_ rtr show route 2>&1 | head -40 | sed 's/^/    /'
+	fi
 	echo "[api] Services:"
 	kc get svc -A -o wide 2>&1 | grep -v ClusterIP | sed 's/^/    /' | head -20
 }
@@ -51,8 +53,8 @@ kubelab_api_port() {
 	ip link set "$KL_VETH" up
 }
 
-# kubelab_web I ADDR BODY -> in namespace nI, an HTTP server on ADDR (0.0.0.0 or ::)
-# port 8080 answering every GET with BODY, standing in for the Pods behind a Service
+# kubelab_web I ADDR BODY [PORT] -> in namespace nI, an HTTP server on ADDR (0.0.0.0 or ::)
+# port PORT (default 8080) answering every GET with BODY, standing in for the Pods behind a Service
 kubelab_web() {
 	nsx "n$1" "$E2E_PY" -c '
 import http.server, socket, sys
@@ -68,8 +70,8 @@ class H(http.server.BaseHTTPRequestHandler):
 class S(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
-S((sys.argv[1], 8080), H).serve_forever()
-' "$2" "$3" >/dev/null 2>&1 &
+S((sys.argv[1], int(sys.argv[3])), H).serve_forever()
+' "$2" "$3" "${4:-8080}" >/dev/null 2>&1 &
 	track "http$1" $! python3 "n$1"
 }
 

@@ -80,6 +80,26 @@ kube_install_vipcast() {
 	kc apply -f "$ROOT/deploy/rbac/speaker.yaml" -f "$ROOT/deploy/rbac/controller.yaml" >/dev/null || die "RBAC"
 }
 
+# kube_subnet_crd -> a minimal kubeovn.io/v1 Subnet CRD (any spec), established; the controller
+# and the speakers look for kubeovn.io when they start
+kube_subnet_crd() {
+	kc apply -f - >/dev/null <<EOF || die "Subnet CRD"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: subnets.kubeovn.io}
+spec:
+  group: kubeovn.io
+  scope: Cluster
+  names: {kind: Subnet, plural: subnets, singular: subnet, listKind: SubnetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+EOF
+	kc wait --for condition=established --timeout=30s crd/subnets.kubeovn.io >/dev/null || die "Subnet CRD not established"
+}
+
 api_pid() { awk '$1 == "kube-apiserver" { p = $2 } END { print p }' "$KDIR/pids"; }
 api_ready() { kc get --raw /readyz >/dev/null 2>&1; }
 # api_restart [ARGS...] -> SIGKILL the API server and start it again with its own

@@ -32,21 +32,7 @@ RIB="bird_rib rtr"
 kubelab_up
 
 scenario "kubeovn.io installed, speakers started"
-kc apply -f - >/dev/null <<EOF || die "Subnet CRD"
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: subnets.kubeovn.io}
-spec:
-  group: kubeovn.io
-  scope: Cluster
-  names: {kind: Subnet, plural: subnets, singular: subnet, listKind: SubnetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-EOF
-kc wait --for condition=established --timeout=30s crd/subnets.kubeovn.io >/dev/null || die "Subnet CRD not established"
+kube_subnet_crd
 {
 	cfg_pool vips "$KL_BGP_RANGE"
 	cfg_adv adv pools=vips
