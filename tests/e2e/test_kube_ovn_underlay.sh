@@ -22,7 +22,7 @@
 #     fixed through the API: the Service gets an address from the pool;
 #   - exactly one node answers ARP for it, a node with a ready endpoint (externalTrafficPolicy
 #     Local), with br-provider's MAC; ServiceL2Status names br-provider; the client reaches the VIP
-#     over HTTP, answered by that node;
+#     over HTTP, answered by that node; its endpoints not ready: the other node with one answers;
 #   - the Subnet broken again: the address is taken back, nobody answers.
 # Not here: an L2Advertisement on a VLAN subinterface (underlay0.341); the lab's kernel has
 # neither 802.1Q devices nor VLAN-filtering bridges.
@@ -137,6 +137,23 @@ l2status() {
 check_within 15 "its ServiceL2Status: $OWNER on br-provider" eval '[ "$(l2status "$SVC")" = "$OWNER:br-provider" ]'
 check_within 5 "the client on the underlay reaches http://$VIP/, answered by $OWNER" \
 	eval '[[ $OWNER == node? ]] && [ "$(nsx c curl -s -m 2 "http://$VIP/")" = "$OWNER" ]'
+
+scenario "externalTrafficPolicy Local: the owner's endpoints not ready"
+# pods_on NODE READY -> every backend Pod on NODE ready or not
+pods_on() {
+	local p
+	for p in backend-1:node2 backend-2:node3 backend-3:node3; do
+		[ "${p#*:}" = "$1" ] && kubelab_pod "${p%:*}" "$1" "$2"
+	done
+	true
+}
+OTHER=node2
+[ "$OWNER" = node2 ] && OTHER=node3
+pods_on "$OWNER" False
+check_within 10 "$OTHER, the node with a ready endpoint left, answers ARP from its br-provider" \
+	eval '[ "$(owner "$VIP")" = "$OTHER" ]'
+check_within 5 "and the client reaches it there" eval '[ "$(nsx c curl -s -m 2 "http://$VIP/")" = "$OTHER" ]'
+pods_on "$OWNER" True
 
 scenario "the Subnet broken again"
 kc patch subnet "$SUBNET" --type merge -p "{\"spec\": {\"excludeIps\": [\"$UL.200..$UL.219\"]}}" >/dev/null
