@@ -72,6 +72,38 @@ static int pending_cmp(const void *x, const void *y)
 	return bgp_prefix_cmp(&a->pfx, &b->pfx);
 }
 
+/*
+ * The diff's scratch lists grow with what differs, not with the sets: a
+ * patch that changes a few routes of 100k costs no 100k-entry buffers.
+ */
+struct pfx_list {
+	struct bgp_prefix *v;
+	size_t n, cap;
+};
+
+static void pfx_push(struct pfx_list *l, const struct bgp_prefix *p)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = *p;
+}
+
+struct pending_list {
+	struct pending *v;
+	size_t n, cap;
+};
+
+static void pending_push(struct pending_list *l, const struct pending *p)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = *p;
+}
+
 struct emitter {
 	void (*emit)(const uint8_t *msg, size_t len, void *arg);
 	void *arg;
@@ -164,7 +196,7 @@ static void log_unsendable(const struct emitter *e, const struct pending *p, con
  * already, and their older version, if the peer has one, withdrawn.
  */
 static void check_group(struct emitter *e, const struct bgp_route_attrs *a, struct pending *todo, size_t k,
-			size_t m, struct rib_set *to, struct bgp_prefix *gone, size_t *ngone)
+			size_t m, struct rib_set *to, struct pfx_list *gone)
 {
 	size_t size_by_len[129];
 	bool known[129] = {false};
@@ -188,7 +220,7 @@ static void check_group(struct emitter *e, const struct bgp_route_attrs *a, stru
 		if (!p->logged)
 			log_unsendable(e, p, a, size);
 		if (p->had_old)
-			gone[(*ngone)++] = p->pfx;
+			pfx_push(gone, &p->pfx);
 	}
 }
 
@@ -196,16 +228,16 @@ static void check_group(struct emitter *e, const struct bgp_route_attrs *a, stru
  * Walks both sorted sets: prefixes only in `from` that the peer holds go to
  * gone[family]; new or changed ones to todo; unchanged ones keep their flag.
  */
-static size_t walk(const struct rib_set *from, struct rib_set *to, const struct rib_peer *peer,
-		   struct bgp_prefix *gone[BGP_AF_COUNT], size_t ngone[BGP_AF_COUNT], struct pending *todo)
+static void walk(const struct rib_set *from, struct rib_set *to, const struct rib_peer *peer,
+		 struct pfx_list gone[BGP_AF_COUNT], struct pending_list *todo)
 {
-	size_t i = 0, j = 0, ntodo = 0;
+	size_t i = 0, j = 0;
 	while (i < from->n || j < to->n) {
 		int c = i == from->n ? 1 : j == to->n ? -1 : bgp_prefix_cmp(&from->routes[i].pfx, &to->routes[j].pfx);
 		if (c < 0) {
 			const struct bgp_prefix *p = &from->routes[i].pfx;
 			if (peer->af[prefix_af(p)] && !from->unsent[i])
-				gone[prefix_af(p)][ngone[prefix_af(p)]++] = *p;
+				pfx_push(&gone[prefix_af(p)], p);
 			i++;
 		} else if (c > 0 || !plan_attrs_eq(&from->attrs[from->routes[i].attrs], &to->attrs[to->routes[j].attrs])) {
 			const struct plan_route *r = &to->routes[j];
@@ -213,14 +245,13 @@ static size_t walk(const struct rib_set *from, struct rib_set *to, const struct 
 			if (c == 0)
 				i++;
 			if (peer->af[prefix_af(&r->pfx)])
-				todo[ntodo++] = (struct pending){r->pfx, r->attrs, j, old, logged, false};
+				pending_push(todo, &(struct pending){r->pfx, r->attrs, j, old, logged, false});
 			j++;
 		} else {
 			to->unsent[j] = from->unsent[i];
 			i++, j++;
 		}
 	}
-	return ntodo;
 }
 
 bool rib_bandwidth_only(const struct rib_set *from, const struct rib_set *to)
@@ -259,28 +290,28 @@ void rib_diff(const struct rib_set *from, struct rib_set *to, const struct rib_p
 	if (!st)
 		st = &local;
 
-	struct bgp_prefix *gone[BGP_AF_COUNT];
-	size_t ngone[BGP_AF_COUNT] = {0};
-	for (int f = 0; f < BGP_AF_COUNT; f++)
-		gone[f] = xcalloc(from->n + to->n + 1, sizeof(struct bgp_prefix));
-	struct pending *todo = xcalloc(to->n + 1, sizeof(*todo));
-	size_t ntodo = walk(from, to, peer, gone, ngone, todo);
+	struct pfx_list gone[BGP_AF_COUNT] = {0};
+	struct pending_list tl = {0};
+	walk(from, to, peer, gone, &tl);
+	struct pending *todo = tl.v;
+	size_t ntodo = tl.n;
 
 	struct emitter *e = xmalloc(sizeof(*e));
 	e->emit = emit, e->arg = arg, e->st = st;
 	e->name = peer->log_name ? peer->log_name : "bgp";
-	qsort(todo, ntodo, sizeof(*todo), pending_cmp);
+	if (ntodo)
+		qsort(todo, ntodo, sizeof(*todo), pending_cmp);
 	for (size_t k = 0, m; k < ntodo; k = m) {
 		for (m = k; m < ntodo && todo[m].attrs == todo[k].attrs && todo[m].pfx.family == todo[k].pfx.family;)
 			m++;
 		uint64_t ext[1];
 		struct bgp_route_attrs a = route_attrs(peer, &to->attrs[todo[k].attrs], ext);
 		enum bgp_af af = prefix_af(&todo[k].pfx);
-		check_group(e, &a, todo, k, m, to, gone[af], &ngone[af]);
+		check_group(e, &a, todo, k, m, to, &gone[af]);
 	}
 	for (int f = 0; f < BGP_AF_COUNT; f++) {
-		emit_withdrawals(e, gone[f], ngone[f]);
-		free(gone[f]);
+		emit_withdrawals(e, gone[f].v, gone[f].n);
+		free(gone[f].v);
 	}
 
 	struct bgp_prefix *group = xcalloc(ntodo + 1, sizeof(*group));
