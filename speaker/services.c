@@ -51,7 +51,7 @@ size_t service_addresses(const struct config *c, const char *lb_class, bool allo
 			struct svc_addrs key = {.svc = r[i].svc}, *e = bsearch(&key, v, n, sizeof(*v), by_name);
 			if (e && !e->nips) {
 				memcpy(e->ips, r[i].res.ips, sizeof(e->ips));
-				e->nips = r[i].res.nips;
+				e->nips = (uint8_t)r[i].res.nips;
 				(*allocated)++;
 			}
 		}

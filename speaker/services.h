@@ -13,13 +13,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
 struct svc_addrs {
 	const struct object *svc;
 	struct ipaddr ips[2];
-	size_t nips;
+	uint8_t nips;  /* 48 bytes in all: a generation holds one per Service */
 };
 
 /*
