@@ -247,9 +247,10 @@ static void dec_ingress(struct dec *d, const struct doc_node *v, struct service 
 		const struct doc_node *ip = doc_map_get(v->seq.v[i], "ip");
 		if (dec_expect(d, v->seq.v[i], DOC_MAP) && ip && ip->type != DOC_NULL) {
 			size_t s2 = dec_enter(d, "ip");
-			dec_ip(d, ip, &s->ingress[s->ningress]);
-			if (s->ingress[s->ningress].set)
-				s->ningress++;
+			struct vip got = { 0 };
+			dec_ip(d, ip, &got);
+			if (got.set)
+				s->ingress[s->ningress++] = got.a;
 			dec_leave(d, s2);
 		}
 		dec_leave(d, saved);

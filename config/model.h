@@ -201,7 +201,7 @@ struct service {
 	struct vstr type;  /* default ClusterIP */
 	struct vstr load_balancer_class;
 	enum traffic_policy traffic_policy;
-	struct vip *ingress;  /* status.loadBalancer.ingress[].ip */
+	struct ipaddr *ingress;  /* status.loadBalancer.ingress[].ip */
 	size_t ningress;
 	struct ipaddr *cluster_ips;  /* spec.clusterIPs (else spec.clusterIP), at most 2; none when headless */
 	size_t ncluster_ips;

@@ -295,7 +295,7 @@ static bool svc_says(const struct object *svc, const struct kctl_svc *st)
 	if (s->ningress > 2)
 		return false;
 	for (size_t i = 0; i < s->ningress; i++)
-		have[i] = s->ingress[i].a;
+		have[i] = s->ingress[i];
 	return same_ips(have, s->ningress, st->want, st->nwant) &&
 	       same_pool(labels_get(&svc->meta.annotations, ANN_ALLOCATED_FROM_POOL), st->want_pool);
 }
@@ -420,7 +420,7 @@ static void sync_one(struct kctl *k, const struct object *svc, const json_t *raw
 	if (!nbefore && svc->svc.ningress && svc->svc.ningress <= 2) {
 		struct ipaddr shown[2];
 		for (size_t i = 0; i < svc->svc.ningress; i++)
-			shown[i] = svc->svc.ingress[i].a;
+			shown[i] = svc->svc.ingress[i];
 		kept = alloc_reclaim(k->alloc, svc, &r, shown, svc->svc.ningress, &res);
 		if (!kept)
 			snprintf(not_kept, sizeof(not_kept), "%s", res.message);

@@ -47,7 +47,7 @@ size_t reconcile_all(struct alloc *a, const struct config *c, const char *lb_cla
 		struct ipaddr ips[2];
 		size_t nips = 0;
 		for (size_t k = 0; k < s->ningress && nips < 2; k++)
-			ips[nips++] = s->ingress[k].a;
+			ips[nips++] = s->ingress[k];
 		kept[i] = nips && alloc_reclaim(a, v[i].svc, &v[i].req, ips, nips, &v[i].res);
 		if (nips && !kept[i])
 			snprintf(v[i].not_kept, sizeof(v[i].not_kept), "%s", v[i].res.message);

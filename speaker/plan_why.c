@@ -64,7 +64,7 @@ static bool holds(const struct object *svc, const struct ipaddr *vip)
 {
 	const struct service *s = &svc->svc;
 	for (size_t i = 0; i < s->ningress; i++)
-		if (ipaddr_eq(&s->ingress[i].a, vip))
+		if (ipaddr_eq(&s->ingress[i], vip))
 			return true;
 	return svc_spec(s)->load_balancer_ip.set && ipaddr_eq(&svc_spec(s)->load_balancer_ip.a, vip);
 }

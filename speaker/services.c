@@ -23,7 +23,7 @@ bool svc_addrs_of(const struct object *o, const char *lb_class, struct svc_addrs
 		return false;
 	out->svc = o;
 	for (size_t k = 0; k < o->svc.ningress && out->nips < 2; k++)
-		out->ips[out->nips++] = o->svc.ingress[k].a;
+		out->ips[out->nips++] = o->svc.ingress[k];
 	return true;
 }
 

@@ -352,7 +352,7 @@ static void test_service(void **state)
 	assert_int_equal(sp->ports[1].proto, PROTO_TCP);
 	assert_int_equal(sp->ports[1].node_port, 30443);
 	assert_int_equal(s->ningress, 2);
-	assert_ip(&s->ingress[1].a, "2001:db8::10");
+	assert_ip(&s->ingress[1], "2001:db8::10");
 	assert_string_equal(labels_get(&o->meta.annotations, "metallb.io/address-pool"), "prod");
 	assert_string_equal(o->meta.creation_timestamp, "2026-01-02T03:04:05Z");
 

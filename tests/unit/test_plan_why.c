@@ -124,7 +124,7 @@ static void plan_verdict(const struct plan *p, const struct ipaddr *vip, bool *b
 	*bgp = *l2 = false;
 	for (size_t i = 0; i < p->nbgp_svcs; i++)
 		for (size_t k = 0; k < p->bgp_svcs[i].svc->svc.ningress; k++)
-			*bgp |= ipaddr_eq(&p->bgp_svcs[i].svc->svc.ingress[k].a, vip);
+			*bgp |= ipaddr_eq(&p->bgp_svcs[i].svc->svc.ingress[k], vip);
 	for (size_t i = 0; i < p->nl2; i++)
 		*l2 |= ipaddr_eq(&p->l2[i].ip, vip) && p->l2[i].here;
 }
