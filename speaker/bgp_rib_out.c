@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "big_array.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -11,7 +12,7 @@ void rib_set_copy(struct rib_set *dst, const struct plan_route *routes, size_t n
 		  size_t nattrs)
 {
 	rib_set_clear(dst);
-	dst->routes = xcalloc(n ? n : 1, sizeof(*routes));
+	dst->routes = big_alloc(n ? n : 1, sizeof(*routes), 0);
 	if (n)
 		memcpy(dst->routes, routes, n * sizeof(*routes));
 	dst->n = n;
@@ -32,7 +33,7 @@ void rib_set_copy(struct rib_set *dst, const struct plan_route *routes, size_t n
 
 void rib_set_clear(struct rib_set *s)
 {
-	free(s->routes);
+	big_free(s->routes);
 	arena_free(&s->arena);
 	memset(s, 0, sizeof(*s));
 }

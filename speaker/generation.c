@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "load.h"
+#include "big_array.h"
 #include "lower_bound.h"
 #include "services.h"
 #include "xalloc.h"
@@ -69,7 +70,7 @@ static size_t patch_svcs(const struct generation *in_force, const struct config 
 {
 	const struct svc_addrs *old = in_force->svcs;
 	size_t nold = in_force->nsvcs, n = 0, from = 0;
-	struct svc_addrs *v = xmalloc((nold + nkeys + 1) * sizeof(*v));
+	struct svc_addrs *v = big_alloc(nold + nkeys + 1, sizeof(*v), 0);
 	const struct plan_svc_key *last = NULL;
 	qsort(keys, nkeys, sizeof(*keys), changed_cmp);
 	for (size_t i = 0; i < nkeys; i++) {
@@ -124,7 +125,7 @@ bool generation_patch(struct generation *g, struct generation *in_force, const s
 		in_force->cfg->resolved = c->resolved;
 		memset(&c->resolved, 0, sizeof(c->resolved));
 		config_free(c);
-		free(g->svcs);
+		svc_addrs_free(g->svcs);
 		memset(g, 0, sizeof(*g));
 		return false;
 	}
@@ -138,7 +139,7 @@ bool generation_patch(struct generation *g, struct generation *in_force, const s
 void generation_free(struct generation *g)
 {
 	plan_free(g->plan);
-	free(g->svcs);
+	svc_addrs_free(g->svcs);
 	if (g->cfg)
 		config_free(g->cfg);
 	if (g->source && g->source_free)

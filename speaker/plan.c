@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_array.h"
 #include "plan_ovn.h"
 #include "ready_slice.h"
 #include "xalloc.h"
@@ -261,7 +262,7 @@ static void route_push(struct route_list *l, const struct plan_route *r)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 64;
-		l->v = xrealloc(l->v, l->cap, sizeof(*l->v));
+		l->v = big_realloc(l->v, l->cap, sizeof(*l->v));
 	}
 	l->v[l->n++] = *r;
 }
@@ -349,7 +350,7 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 
 	struct route_list *lists = xcalloc(p->npeers, sizeof(*lists));
 	bool *to = xcalloc(p->npeers, sizeof(*to));
-	p->bgp_svcs = xcalloc(nsvcs + 1, sizeof(*p->bgp_svcs));
+	p->bgp_svcs = big_alloc(nsvcs + 1, sizeof(*p->bgp_svcs), 1);
 	for (size_t s = 0; s < nsvcs; s++) {
 		const struct object *svc = svcs[s].svc;
 		if (!svcs[s].nips || !svc_ready_anywhere(&b->ready, svc) ||
@@ -393,7 +394,7 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 	plan_ovn_push(b, lists);
 	for (size_t q = 0; q < p->npeers; q++) {
 		sort_merge_routes(b, &lists[q]);
-		p->peers[q].routes = lists[q].v ? lists[q].v : xcalloc(1, sizeof(struct plan_route));
+		p->peers[q].routes = lists[q].v ? lists[q].v : big_alloc(1, sizeof(struct plan_route), 1);
 		p->peers[q].nroutes = lists[q].n;
 	}
 	free(lists);
@@ -487,7 +488,7 @@ static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvc
 	}
 	qsort(e, n, sizeof(*e), l2_entry_cmp);
 
-	p->l2 = xcalloc(n + 1, sizeof(*p->l2));
+	p->l2 = big_alloc(n + 1, sizeof(*p->l2), 1);
 	int64_t *weights = xcalloc(nodes->n + 1, sizeof(*weights));
 	bool *eligible = xcalloc(nodes->n + 1, sizeof(*eligible));
 	for (size_t i = 0; i < n;) {
@@ -538,7 +539,7 @@ static struct plan *plan_build_from(const struct config *c, const char *node, co
 		plan_ovn_count(c, node, &p->ovn, &p->novn);
 	ready_index_build(c, slices, &b.ready);
 
-	p->svc_ready = xcalloc(nsvcs + 1, sizeof(*p->svc_ready));
+	p->svc_ready = big_alloc(nsvcs + 1, sizeof(*p->svc_ready), 1);
 	p->nsvcs = nsvcs;
 	for (size_t s = 0; s < nsvcs; s++) {
 		if (!svcs[s].nips)
@@ -589,10 +590,10 @@ void plan_free(struct plan *p)
 	if (!p)
 		return;
 	for (size_t q = 0; q < p->npeers; q++)
-		free(p->peers[q].routes);
-	free(p->bgp_svcs);
-	free(p->l2);
-	free(p->svc_ready);
+		big_free(p->peers[q].routes);
+	big_free(p->bgp_svcs);
+	big_free(p->l2);
+	big_free(p->svc_ready);
 	free(p->attrs);
 	free(p->ovn);
 	for (size_t i = 0; i < p->nmem; i++)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_array.h"
 #include "lower_bound.h"
 #include "plan_ovn.h"
 #include "plan_patch_ovn.h"
@@ -213,10 +214,10 @@ struct splice {
 	size_t nins;
 };
 
-/* Returns a new array (malloc) and its length. */
+/* Returns a new array (big_alloc) and its length. */
 static void *splice_run(const struct splice *s, void *arg, size_t *n_out)
 {
-	unsigned char *out = xmalloc((s->nold + s->nins + 1) * s->size);
+	unsigned char *out = big_alloc(s->nold + s->nins + 1, s->size, 0);
 	const unsigned char *old = s->old, *ins = s->ins;
 	size_t n = 0, from = 0, d = 0, k = 0;
 	for (;;) {
@@ -508,7 +509,7 @@ struct plan *plan_patch(struct plan *old, const struct plan_patch_in *in)
 	size_t nold = in->nold, nsvcs = in->nsvcs;
 	if (old->nsvcs != nold || !routes_are_addresses(c))
 		return NULL;
-	bool *ready = xcalloc(nsvcs + 1, sizeof(*ready));
+	bool *ready = big_alloc(nsvcs + 1, sizeof(*ready), 1);
 	struct idx_list kold = {0}, knew = {0}, group = {0};
 	find_changed(old, old_svcs, nold, svcs, nsvcs, in->changed, in->nchanged, &kold, &knew, ready);
 
@@ -519,7 +520,7 @@ struct plan *plan_patch(struct plan *old, const struct plan_patch_in *in)
 	bool ovn_ok = plan_patch_ovn(old, in, moved, nmoved, &ovn, &novn, &flips);
 	free(moved);
 	if (!ovn_ok) {
-		free(ready);
+		big_free(ready);
 		free(kold.v);
 		free(knew.v);
 		free(flips.v);
@@ -601,7 +602,7 @@ struct plan *plan_patch(struct plan *old, const struct plan_patch_in *in)
 out:
 	plan_free(sub);
 	free(ovn);
-	free(ready);
+	big_free(ready);
 	free(gsvcs);
 	free(sl.v);
 	free(I.v);

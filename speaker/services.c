@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "big_array.h"
 #include "reconcile.h"
 #include "service_request.h"
 #include "xalloc.h"
@@ -27,11 +28,16 @@ bool svc_addrs_of(const struct object *o, const char *lb_class, struct svc_addrs
 	return true;
 }
 
+void svc_addrs_free(struct svc_addrs *v)
+{
+	big_free(v);
+}
+
 size_t service_addresses(const struct config *c, const char *lb_class, bool allocate, struct svc_addrs **out,
 			 size_t *allocated)
 {
 	const struct objects *svcs = &c->kinds[KIND_SERVICE];
-	struct svc_addrs *v = xcalloc(svcs->n + 1, sizeof(*v));
+	struct svc_addrs *v = big_alloc(svcs->n + 1, sizeof(*v), 1);
 	size_t n = 0, missing = 0;
 
 	*allocated = 0;

@@ -28,10 +28,12 @@ struct svc_addrs {
  * 0 when it has none and none could be allocated). allocate false: the
  * status only, as in Kubernetes mode, where the controller allocates.
  * *allocated counts those whose addresses came from the allocator. Free
- * *out with free().
+ * *out with svc_addrs_free().
  */
 size_t service_addresses(const struct config *c, const char *lb_class, bool allocate, struct svc_addrs **out,
 			 size_t *allocated);
+/* An array service_addresses() or generation_patch() made (lib/big_array.h: not free()). */
+void svc_addrs_free(struct svc_addrs *v);
 
 /* One Service's entry, from its status alone; false when it is not a LoadBalancer of the class served. */
 bool svc_addrs_of(const struct object *o, const char *lb_class, struct svc_addrs *out);

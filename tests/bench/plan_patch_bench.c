@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 		}
 		mismatches += !same;
 		plan_free(full);
-		free(v);
+		svc_addrs_free(v);
 
 		generation_free(&g);
 		g = ng;

@@ -214,7 +214,7 @@ static void test_plan_sharing_and_preference(void **state)
 	assert_true(r[0].weight >= 50 && r[1].weight == 0 && r[2].weight == 0);
 	assert_true(r[1].score > r[2].score);
 	plan_free(p);
-	free(v);
+	svc_addrs_free(v);
 	config_free(c);
 }
 

@@ -35,7 +35,7 @@ static void run(struct run *r, const char *yaml, const char *node)
 static void done(struct run *r)
 {
 	plan_free(r->p);
-	free(r->v);
+	svc_addrs_free(r->v);
 	config_free(r->c);
 }
 

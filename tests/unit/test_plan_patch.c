@@ -312,7 +312,7 @@ static void snapshot(struct world *w, struct gen *g)
 static void gen_free(struct gen *g)
 {
 	plan_free(g->p);
-	free(g->v);
+	svc_addrs_free(g->v);
 	config_free(g->c);
 }
 

@@ -158,7 +158,7 @@ static void test_reasons(void **state)
 		assert_int_equal(w.l2, pl);
 		plan_free(p);
 	}
-	free(v);
+	svc_addrs_free(v);
 	config_free(c);
 }
 

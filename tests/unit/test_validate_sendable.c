@@ -421,7 +421,7 @@ static void test_accepted_is_sendable(void **state)
 	assert_int_equal(msgs, 2);
 	rib_set_clear(&set);
 	plan_free(p);
-	free(svcs);
+	svc_addrs_free(svcs);
 	config_free(c);
 	diags_free(&d);
 	free(t.s);
