@@ -248,6 +248,33 @@ void kube_item_set_user(const struct kube_item *it, void *user)
 		e->user = user;
 }
 
+/* The API's object decoded into w->diags; NULL if it does not decode, or is no configuration kind. */
+static struct object *decode(struct kube_watch *w, const json_t *obj, const char *ns, const char *name)
+{
+	struct object *o = NULL;
+	struct mark m = { "api", 0, 0 };
+
+	diags_free(&w->diags);
+	if (w->res->kind == KIND_COUNT)
+		return NULL;  /* a CustomResourceDefinition: the consumer reads the raw JSON */
+	struct doc *doc = doc_from_jansson("api", obj);
+	if (!doc) {
+		diag_add(&w->diags, DIAG_ERROR, &m, NULL, NULL, "object nested too deeply");
+	} else {
+		enum object_read r = object_read_lean(doc->root, w->res->api_version, w->res->kind_name, w->o.lean,
+						      &w->diags, &o);
+		if (r == OBJECT_IGNORED)
+			diag_add(&w->diags, DIAG_ERROR, &m, NULL, NULL, "not a %s", w->res->kind_name);
+		doc_free(doc);
+	}
+	if (w->diags.errors && log_get_level() >= LOG_DEBUG) {
+		char line[1024];
+		diag_format(&w->diags.v[0], line, sizeof(line));
+		log_debug("kube", "%s %s/%s does not decode: %s", w->res->kind_name, ns ? ns : "", name, line);
+	}
+	return o;
+}
+
 /* An object from a list page or a watch event: ADDED or MODIFIED, unless it is the version cached. */
 static void apply(struct kube_watch *w, const json_t *obj, const char *uid, const char *rv, const char *ns,
 		  const char *name)
@@ -258,26 +285,7 @@ static void apply(struct kube_watch *w, const json_t *obj, const char *uid, cons
 		e->epoch = w->epoch;
 		return;
 	}
-	diags_free(&w->diags);
-	struct object *o = NULL;
-	struct doc *doc = doc_from_jansson("api", obj);
-	if (!doc) {
-		struct mark m = { "api", 0, 0 };
-		diag_add(&w->diags, DIAG_ERROR, &m, NULL, NULL, "object nested too deeply");
-	} else {
-		enum object_read r = object_read_lean(doc->root, w->res->api_version, w->res->kind_name, w->o.lean,
-						      &w->diags, &o);
-		if (r == OBJECT_IGNORED) {
-			struct mark m = { "api", 0, 0 };
-			diag_add(&w->diags, DIAG_ERROR, &m, NULL, NULL, "not a %s", w->res->kind_name);
-		}
-		doc_free(doc);
-	}
-	if (w->diags.errors && log_get_level() >= LOG_DEBUG) {
-		char line[1024];
-		diag_format(&w->diags.v[0], line, sizeof(line));
-		log_debug("kube", "%s %s/%s does not decode: %s", w->res->kind_name, ns ? ns : "", name, line);
-	}
+	struct object *o = decode(w, obj, ns, name);
 	enum kube_event_type t = e ? KUBE_MODIFIED : KUBE_ADDED;
 	if (!e)
 		e = entry_new(w, uid, ns, name);

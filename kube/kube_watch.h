@@ -21,7 +21,8 @@
  * object, never the JSON. A consumer gets the decoded object (NULL with the
  * decoder's diagnostics when it does not decode) and the raw JSON, both
  * borrowed for the callback; kube_item_take() moves the decoded object to the
- * consumer.
+ * consumer. A resource that is no configuration kind (kind KIND_COUNT: a
+ * CustomResourceDefinition) is not decoded: obj is NULL, raw says it all.
  */
 #ifndef VIPCAST_KUBE_WATCH_H
 #define VIPCAST_KUBE_WATCH_H
