@@ -19,6 +19,7 @@
 #include "ctl_server.h"
 #include "kctl_int.h"
 #include "kctl_metrics.h"
+#include "kube_api_probe.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -294,7 +295,7 @@ static void start(struct kctl *k)
 	k->stop_timer = evtimer_new(k->base, on_stop_timer, k);
 	if (!k->stop_timer)
 		xalloc_die("evtimer_new");
-	k->subnets_probe = kube_api_probe_new(k->h, "kubeovn.io", "v1", on_subnets_api, k);
+	k->subnets_probe = kube_api_probe_new(k->h, "kubeovn.io", "v1", "subnets.kubeovn.io", on_subnets_api, k);
 	if (k->o.leader_elect) {
 		struct leader_opts lo = { k->ns, k->o.lease_name ? k->o.lease_name : KCTL_DEFAULT_LEASE, k->identity,
 					  k->o.lease_ms, k->o.renew_ms, k->o.retry_ms };

@@ -1,6 +1,5 @@
 #include "kube_resource.h"
 
-#include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,8 @@ static const struct kube_resource resources[KIND_COUNT] = {
 const struct kube_resource kube_res_event = { KIND_COUNT, "", "v1", "events", "Event", "v1", true };
 const struct kube_resource kube_res_lease = { KIND_COUNT, "coordination.k8s.io", "v1", "leases", "Lease",
 					      "coordination.k8s.io/v1", true };
+const struct kube_resource kube_res_crd = { KIND_COUNT, "apiextensions.k8s.io", "v1", "customresourcedefinitions",
+					    "CustomResourceDefinition", "apiextensions.k8s.io/v1", false };
 
 const struct kube_resource *kube_resource_of(enum kind k)
 {
@@ -158,74 +159,4 @@ struct kube_discovery *kube_discover(struct kube_http *h, const char *group, con
 	d->arg = arg;
 	d->req = kube_http_request(h, "GET", path, NULL, 0, NULL, discovered, d);
 	return d;
-}
-
-/* ------------------------------------------------------------------ an optional API, looked for until it appears */
-
-struct kube_api_probe {
-	struct kube_http *h;
-	char *group, *version;
-	void (*cb)(void *arg, bool served);
-	void *arg;
-	struct kube_discovery *d;
-	struct event *timer;
-	bool said_absent;
-};
-
-static void probe(struct kube_api_probe *p);
-
-static void probed(void *arg, enum kube_api_state s)
-{
-	struct kube_api_probe *p = arg;
-	struct timeval tv = { s == KUBE_API_UNKNOWN ? KUBE_PROBE_RETRY_S : KUBE_PROBE_AGAIN_S, 0 };
-
-	p->d = NULL;
-	if (s == KUBE_API_PRESENT) {
-		p->cb(p->arg, true);  /* may free p */
-		return;
-	}
-	evtimer_add(p->timer, &tv);  /* unknown: soon; absent: it may be installed later */
-	if (s == KUBE_API_ABSENT && !p->said_absent) {
-		p->said_absent = true;
-		p->cb(p->arg, false);
-	}
-}
-
-static void probe(struct kube_api_probe *p)
-{
-	p->d = kube_discover(p->h, p->group, p->version, probed, p);
-}
-
-static void on_probe_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	probe(arg);
-}
-
-struct kube_api_probe *kube_api_probe_new(struct kube_http *h, const char *group, const char *version,
-					  void (*cb)(void *arg, bool served), void *arg)
-{
-	struct kube_api_probe *p = xcalloc(1, sizeof(*p));
-
-	p->h = h;
-	p->group = xstrdup(group);
-	p->version = xstrdup(version);
-	p->cb = cb;
-	p->arg = arg;
-	p->timer = evtimer_new(kube_http_base(h), on_probe_timer, p);
-	if (!p->timer)
-		xalloc_die("evtimer_new");
-	probe(p);
-	return p;
-}
-
-void kube_api_probe_free(struct kube_api_probe *p)
-{
-	if (!p)
-		return;
-	kube_discover_cancel(p->d);
-	event_free(p->timer);
-	free(p->group);
-	free(p->version);
-	free(p);
 }

@@ -2,7 +2,8 @@
  * The API resources vipcast reads and writes: where each lives
  * (/api/v1/namespaces/NS/services, /apis/metallb.io/v1beta1/...), which
  * configuration kind it decodes into, and discovery of an optional API group
- * (kubeovn.io exists only where Kube-OVN is installed: its absence is no error).
+ * (kubeovn.io exists only where Kube-OVN is installed: its absence is no error;
+ * kube_api_probe.h waits for it).
  */
 #ifndef VIPCAST_KUBE_RESOURCE_H
 #define VIPCAST_KUBE_RESOURCE_H
@@ -27,6 +28,7 @@ struct kube_resource {
 const struct kube_resource *kube_resource_of(enum kind k);
 extern const struct kube_resource kube_res_event;  /* core/v1 Events: what kubectl describe shows */
 extern const struct kube_resource kube_res_lease;  /* coordination.k8s.io/v1 */
+extern const struct kube_resource kube_res_crd;    /* apiextensions.k8s.io/v1 CustomResourceDefinitions */
 
 /*
  * The path of a collection (name NULL) or of one object, with an optional
@@ -48,18 +50,5 @@ struct kube_discovery *kube_discover(struct kube_http *h, const char *group, con
 				     void (*cb)(void *arg, enum kube_api_state s), void *arg);
 /* Before cb ran: cb will not run. */
 void kube_discover_cancel(struct kube_discovery *d);
-
-#define KUBE_PROBE_RETRY_S 10   /* after a failed discovery */
-#define KUBE_PROBE_AGAIN_S 120  /* while the API is absent: it may be installed later */
-
-/*
- * An optional API (kubeovn.io/v1) looked for at start and again while it is
- * not served: cb(arg, false) once, the first time it is known absent;
- * cb(arg, true) once it is served, and then it is no longer looked for.
- */
-struct kube_api_probe;
-struct kube_api_probe *kube_api_probe_new(struct kube_http *h, const char *group, const char *version,
-					  void (*cb)(void *arg, bool served), void *arg);
-void kube_api_probe_free(struct kube_api_probe *p);
 
 #endif

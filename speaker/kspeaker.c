@@ -14,6 +14,7 @@
 #include "kube_metrics.h"
 #include "speaker_metrics.h"
 #include "kube_http.h"
+#include "kube_api_probe.h"
 #include "kube_resource.h"
 #include "kube_watch.h"
 #include "load.h"
@@ -1085,7 +1086,7 @@ struct kspeaker *kspeaker_new(struct event_base *base, struct speaker *sp, const
 					   ks_kind[id] == KIND_NODE || ks_kind[id] == KIND_NAMESPACE
 				   ? NULL
 				   : k->ns);
-	k->subnets_probe = kube_api_probe_new(k->h, "kubeovn.io", "v1", on_subnets_api, k);
+	k->subnets_probe = kube_api_probe_new(k->h, "kubeovn.io", "v1", "subnets.kubeovn.io", on_subnets_api, k);
 	return k;
 }
 

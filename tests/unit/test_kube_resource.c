@@ -31,6 +31,10 @@ static void test_paths(void **state)
 	assert_string_equal(p, "/apis/coordination.k8s.io/v1/namespaces/metallb-system/leases/vipcast-controller");
 	assert_true(kube_path(p, sizeof(p), &kube_res_event, "default", "web.18a3f0c2d4e5f6a7", NULL, NULL));
 	assert_string_equal(p, "/api/v1/namespaces/default/events/web.18a3f0c2d4e5f6a7");
+	assert_true(kube_path(p, sizeof(p), &kube_res_crd, "default", NULL, NULL,
+			      "fieldSelector=metadata.name%3Dsubnets.kubeovn.io"));
+	assert_string_equal(p, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+			       "?fieldSelector=metadata.name%3Dsubnets.kubeovn.io");
 	for (int k = 0; k < KIND_COUNT; k++)
 		assert_int_equal(kube_resource_of((enum kind)k)->kind, k);
 }
