@@ -232,6 +232,14 @@ check "speaker: deletes it" allowed vipcast-speaker -n "$NS" delete servicel2sta
 check "speaker: may not create one in default" eval 'l2status default | denied vipcast-speaker create -f -'
 check "speaker: may not write an IPAddressPool" \
 	denied vipcast-speaker -n "$NS" label ipaddresspools.metallb.io --all x=y
+CRDS=/apis/apiextensions.k8s.io/v1/customresourcedefinitions
+BY_NAME="fieldSelector=metadata.name%3Dsubnets.kubeovn.io"
+for sa in vipcast-speaker vipcast-controller; do
+	check "${sa#vipcast-}: lists and watches the CRD subnets.kubeovn.io by name (200, 200)" \
+		eval '[ "$(api $sa GET "$CRDS?$BY_NAME")" = 200 ] &&
+			[ "$(api $sa GET "$CRDS?$BY_NAME&watch=1&timeoutSeconds=1")" = 200 ]'
+	check "${sa#vipcast-}: may not list every CRD (403)" [ "$(api $sa GET "$CRDS")" = 403 ]
+done
 check "controller: updates a Service's status (200)" \
 	[ "$(api vipcast-controller PATCH /api/v1/namespaces/default/services/rbac-web/status "$lb_status")" = 200 ]
 check "  and the address is there" \
