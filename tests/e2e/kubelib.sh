@@ -53,12 +53,10 @@ EOF
 }
 etcdctl_() { "$ETCD_BIN/etcdctl" --endpoints "$(cat "$KDIR/etcd-endpoint")" "$@"; }
 
-# kube_up_audited RULE -> the control plane of $KUBE_ENV up on $API_ADDR in $KDIR, the API server
-# restarted with an audit log ($E2E_TMP/audit.log, JSON) of the requests RULE selects (a line of
-# an audit Policy rule, e.g. 'userGroups: ["system:serviceaccounts:ns"]'), the rest unlogged
-kube_up_audited() {
-	bash "$KUBE_ENV" up --addr "$API_ADDR" "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1 ||
-		{ tail -n 20 "$E2E_TMP/kube-env.log" >&2; die "kube-env.sh up failed"; }
+# kube_audit RULE -> the API server restarted with an audit log ($E2E_TMP/audit.log, JSON, one line
+# a request as received) of the requests RULE selects (a line of an audit Policy rule, e.g.
+# 'userGroups: ["system:serviceaccounts:ns"]'), the rest unlogged
+kube_audit() {
 	cat >"$E2E_TMP/audit-policy.yaml" <<EOF
 apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -70,6 +68,12 @@ rules:
 EOF
 	api_restart --audit-policy-file "$E2E_TMP/audit-policy.yaml" --audit-log-path "$E2E_TMP/audit.log" \
 		--audit-log-maxsize 0 --audit-log-format json
+}
+# kube_up_audited RULE -> the control plane of $KUBE_ENV up on $API_ADDR in $KDIR, with kube_audit RULE
+kube_up_audited() {
+	bash "$KUBE_ENV" up --addr "$API_ADDR" "$KDIR" >"$E2E_TMP/kube-env.log" 2>&1 ||
+		{ tail -n 20 "$E2E_TMP/kube-env.log" >&2; die "kube-env.sh up failed"; }
+	kube_audit "$1"
 }
 
 # kube_install_vipcast -> deploy/'s CRDs (established) and RBAC applied
