@@ -98,6 +98,13 @@ struct kspeaker {
 	size_t ndirty, dirty_cap, patched_upto;
 	bool dirty_all;             /* something else changed: plan afresh */
 	bool keys_lost;             /* more changed than the keys hold: a fresh build under way is already stale */
+	/*
+	 * The generation in force misses changes no key names (keys were lost,
+	 * or a fresh plan went in force unpatched): a patch of it would keep,
+	 * for those Services, objects live has dropped (and graves_free frees).
+	 * It is not patched again until a fresh plan goes in force.
+	 */
+	bool stale_in_force;
 	const char *afresh_why;     /* what, for the log */
 	bool building;              /* a fresh plan is being built off the loop */
 	bool pods_skipped;          /* Pods changed, unplanned: the plan in force takes no Kube-OVN routes */
@@ -342,6 +349,17 @@ static void dirty_clear_keys(struct kspeaker *k)
 	k->ndirty = k->patched_upto = 0;
 }
 
+/* The keys already in force by a patch go; the rest stay. */
+static void dirty_drop_in_force(struct kspeaker *k)
+{
+	for (size_t i = 0; i < k->patched_upto; i++)
+		free((char *)k->dirty[i].ns);  /* one block with the name */
+	if (k->patched_upto)
+		memmove(k->dirty, k->dirty + k->patched_upto, (k->ndirty - k->patched_upto) * sizeof(*k->dirty));
+	k->ndirty -= k->patched_upto;
+	k->patched_upto = 0;
+}
+
 static void dirty_clear(struct kspeaker *k)
 {
 	dirty_clear_keys(k);
@@ -563,12 +581,7 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 		k->refusal = NULL;
 	}
 	if (!ok) {
-		/* What was patched meanwhile stays in force and needs no snapshot now. */
-		for (size_t i = 0; i < k->patched_upto; i++)
-			free((char *)k->dirty[i].ns);
-		memmove(k->dirty, k->dirty + k->patched_upto, (k->ndirty - k->patched_upto) * sizeof(*k->dirty));
-		k->ndirty -= k->patched_upto;
-		k->patched_upto = 0;
+		dirty_drop_in_force(k);  /* what was patched meanwhile stays in force and needs no snapshot now */
 		rearm(k);
 		return;
 	}
@@ -597,9 +610,12 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 		g->source = NULL;
 	}
 	/* The Services changed since the snapshot go in with it, or what was patched meanwhile would flap. */
+	k->stale_in_force = false;
 	if (!k->ndirty || !patch_apply(k, g, 0)) {
-		if (k->ndirty)
+		if (k->ndirty) {
 			afresh(k, "cannot patch a fresh plan");
+			k->stale_in_force = true;  /* it holds its snapshot's objects, not the changes since */
+		}
 		speaker_apply(k->sp, g);
 		graves_free(k);
 	}
@@ -608,9 +624,24 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 	rearm(k);
 }
 
+/*
+ * Before a snapshot: the keys already in force by a patch go; those not yet
+ * stay (the plan in force still needs them patched in while the fresh one is
+ * built); with keys lost, the plan in force is stale until the fresh one.
+ */
+static void dirty_clear_for_snapshot(struct kspeaker *k)
+{
+	dirty_drop_in_force(k);
+	if (k->keys_lost)
+		k->stale_in_force = true;
+	k->keys_lost = false;
+	k->dirty_all = false;
+	k->afresh_why = NULL;
+}
+
 static void submit(struct kspeaker *k)
 {
-	dirty_clear(k);  /* the snapshot below has every change so far */
+	dirty_clear_for_snapshot(k);  /* the snapshot below has every change so far */
 	k->pods_skipped = false;
 	k->unpatched_since_ns = 0;
 	k->building = true;
@@ -637,7 +668,7 @@ static void on_coalesce(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
 	struct kspeaker *k = arg;
-	if (!k->dirty_all && k->ndirty > k->patched_upto && patch(k))
+	if (!k->dirty_all && !k->stale_in_force && k->ndirty > k->patched_upto && patch(k))
 		return;
 	if (k->building || (!k->dirty_all && k->ndirty == k->patched_upto && speaker_loaded(k->sp)))
 		return;  /* on_built comes back */
