@@ -9,8 +9,9 @@
 # vipcast an address nobody holds), in turn, from a new random sender MAC and
 # IP each (tests/e2e/l2_flood_driver.c), at RATE per second for SECONDS.
 # Meanwhile a legitimate client asks for node1's VIP, or the kernel-held one:
-# IPv4 with "arping -c 50 -W 0.1" (arping's own reply times), IPv6 with 50
-# NSs 100 ms apart sent as raw frames and timed by tests/bench/nd_asker.py.
+# 50 ARP requests or NSs 100 ms apart, sent as raw frames and timed by
+# tests/bench/l2_asker.py (not arping: its packet ring, zeroed when it starts
+# during the flood, held a CPU from the speakers for 9-14 ms here).
 # A third flood, against vipcast only, comes from one sender (one noisy host:
 # the per-requester limit's case). Reported: the answered ratio and the reply
 # latency (median, 99th percentile); node1's CPU (utime + stime of its
@@ -40,7 +41,13 @@
 # real-time speakers off the CPUs of this VM (tests/bench/README.md).
 #
 # Usage: sh tests/bench/l2_storm_bench.sh BUILD_DIR [--rate N] [--seconds S] [--rt-priority P] [--learning]
-# (defaults 110000, 10 and 10). Needs root, iproute2, arping, ndisc6,
+#        [--floods LIST] [--capture DIR]
+# (defaults 110000, 10 and 10). --floods: which floods, in which order (default
+# "4n 4v 4k 6n 6v 6k 4K 6K": family, then n noisy host, v vipcast, k kernel, K
+# kernel with gc_thresh raised; from the first K on they stay raised).
+# --capture DIR: the heartbeats on both nodes' eth0 over the run, as pcaps in
+# DIR (tcpdump), and per flood the largest gap between the heartbeats each
+# node sent, on the wire (a late sender, not a late receiver). Needs root, iproute2, arping, ndisc6,
 # python3-prometheus-client and BUILD_DIR/l2_flood_driver; a Release build is
 # best (no sanitizers). Prints the table on stdout, progress on stderr.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -53,6 +60,8 @@ SECONDS_=10
 RT=10
 LEARN=off
 ASKS=50
+FLOODS="4n 4v 4k 6n 6v 6k 4K 6K"
+CAPTURE=
 BUILD_ARG=${1:-}
 shift || true
 while [ $# -gt 0 ]; do
@@ -61,7 +70,9 @@ while [ $# -gt 0 ]; do
 	--seconds) SECONDS_=$2; shift 2 ;;
 	--rt-priority) RT=$2; shift 2 ;;
 	--learning) LEARN=on; shift ;;
-	*) echo "usage: $0 BUILD_DIR [--rate N] [--seconds S] [--rt-priority P] [--learning]" >&2; exit 64 ;;
+	--floods) FLOODS=$2; shift 2 ;;
+	--capture) CAPTURE=$2; shift 2 ;;
+	*) echo "usage: $0 BUILD_DIR [--rate N] [--seconds S] [--rt-priority P] [--learning] [--floods LIST] [--capture DIR]" >&2; exit 64 ;;
 	esac
 done
 e2e_init l2storm "$BUILD_ARG"
@@ -158,26 +169,46 @@ summary() {
 		p = v[int(NR * 0.99 + 0.999)]
 		printf "%d/%d %.1f%% %.3f %.3f\n", NR, asked, 100 * NR / asked, m, p }'
 }
-# ask_arp VIP OUT -> arping's reply times (ms), one a line
-ask_arp() {
-	nsx "$L2_CLIENT" arping -c "$ASKS" -W 0.1 -i eth0 "$1" 2>/dev/null |
-		awk '/bytes from/ { for (i = 1; i <= NF; i++) if ($i ~ /^time=/) { t = substr($i, 6); u = $(i + 1)
-			if (u == "usec") t /= 1000; else if (u == "sec") t *= 1000; print t } }' >"$2"
-}
-# ask_nd VIP OUT -> the reply times (ms) of NSs sent as raw frames (tests/bench/nd_asker.py), one a line
-ask_nd() {
-	nsx "$L2_CLIENT" "$E2E_PY" "$HERE/nd_asker.py" eth0 2001:db8::100 "$1" "$ASKS" 100 100 | grep -v '^-' >"$2"
+# ask VIP OUT -> the reply times (ms) of ARP requests or NSs sent as raw frames (tests/bench/l2_asker.py), one a line
+ask() {
+	local src=192.0.2.100
+	case $1 in *:*) src=2001:db8::100 ;; esac
+	nsx "$L2_CLIENT" "$E2E_PY" "$HERE/l2_asker.py" eth0 "$src" "$1" "$ASKS" 100 100 | grep -v '^-' >"$2"
 }
 
 declare -A ROW=()
-# storm FAMILY WHO: one flood for the pool and one more address (WHO k: the
+# capture_start -> with --capture DIR: the heartbeats on both nodes' eth0 into DIR/nodeI.pcap, for the
+# whole run (a tcpdump starting zeroes its 2 MiB ring in one system call: tens of ms on one CPU here)
+capture_start() {
+	local i
+	[ -n "$CAPTURE" ] || return 0
+	mkdir -p "$CAPTURE" || die "cannot create $CAPTURE"
+	for i in 1 2; do
+		ip netns exec "$(ns "n$i")" tcpdump -i eth0 -s 128 -U --time-stamp-precision=micro \
+			-w "$CAPTURE/node$i.pcap" udp port 7946 2>/dev/null &
+		track "capture$i" $! tcpdump "n$i"
+	done
+	sleep 1
+}
+# sender_gaps T0 T1 -> "node1 MS node2 MS": each node's largest gap between heartbeats it sent, as
+# captured on the wire at the other node between T0 and T1 (epoch seconds)
+sender_gaps() {
+	local i
+	for i in 1 2; do
+		printf 'node%s ' "$i"
+		tcpdump -r "$CAPTURE/node$((3 - i)).pcap" -tt -n "src 192.0.2.1$i" 2>/dev/null | awk -v a="$1" -v b="$2" '
+			$1 >= a && $1 <= b { if (l) { g = ($1 - l) * 1000; if (g > m) m = g } l = $1 } END { printf "%.1f ms ", m }'
+	done
+}
+
+# storm N FAMILY WHO: flood N, for the pool and one more address (WHO k, K: the
 # kernel-held VIP; v and n: an address nobody holds, so that the kernel's node
 # stays out of it), while the client asks for WHO's VIP; n: all the flood from
 # one sender (one noisy host), else from random ones
 storm() {
-	local f=$1 who=$2 targets ask vip extra c0 c1 t0 t1 o0 o1 fl=$E2E_TMP/flood$1$2 fpid from=()
-	if [ "$f" = 4 ]; then ask=ask_arp targets=$(IFS=,; echo "${POOL4[*]}") extra=$KVIP4 vip=${vip_of[node14]}
-	else ask=ask_nd targets=$(IFS=,; echo "${POOL6[*]}") extra=$KVIP6 vip=${vip_of[node16]}; fi
+	local idx=$1 f=$2 who=$3 targets vip extra c0 c1 t0 t1 o0 o1 fl=$E2E_TMP/flood$1 fpid from=()
+	if [ "$f" = 4 ]; then targets=$(IFS=,; echo "${POOL4[*]}") extra=$KVIP4 vip=${vip_of[node14]}
+	else targets=$(IFS=,; echo "${POOL6[*]}") extra=$KVIP6 vip=${vip_of[node16]}; fi
 	if [ "$who" = k ] || [ "$who" = K ]; then vip=$extra; else extra=${extra%0}1; fi
 	if [ "$who" = n ]; then
 		if [ "$f" = 4 ]; then from=(--from 02:00:5e:00:09:99,192.0.2.66); else from=(--from 02:00:5e:00:09:99,2001:db8::66); fi
@@ -185,59 +216,80 @@ storm() {
 	o0=$(owner_lines)
 	gaps "$E2E_TMP/gaps0"
 	c0=$(cpu_ticks "$(pid_of node1)") t0=$EPOCHREALTIME
+	log "IPv$f flood $idx ($who) starts; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	nsx f "$FLOOD" eth0 "$RATE" "$SECONDS_" "$targets,$extra" "${from[@]}" >"$fl" 2>&1 &
 	fpid=$!
 	sleep 1
-	$ask "$vip" "$E2E_TMP/$who$f"
+	ask "$vip" "$E2E_TMP/ask$idx"
 	wait $fpid || die "flood failed: $(cat "$fl")"
 	c1=$(cpu_ticks "$(pid_of node1)") t1=$EPOCHREALTIME
 	o1=$(owner_lines)
 	gaps "$E2E_TMP/gaps1"
-	log "IPv$f flood ($who): $(cat "$fl")"
-	ROW[$who$f]="$(summary "$E2E_TMP/$who$f" "$ASKS") $(awk -v c="$((c1 - c0))" -v hz="$HZ" -v a="$t0" -v b="$t1" \
+	LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
+	log "IPv$f flood $idx ($who): $(cat "$fl")"
+	[ -z "$CAPTURE" ] || ROW[wire$idx]=$(sender_gaps "$t0" "$t1")
+	ROW[$idx]="$(summary "$E2E_TMP/ask$idx" "$ASKS") $(awk -v c="$((c1 - c0))" -v hz="$HZ" -v a="$t0" -v b="$t1" \
 		'BEGIN { printf "%.2f", c / hz / (b - a) }') $((o1 - o0)) $(gap_summary "$E2E_TMP/gaps0" "$E2E_TMP/gaps1")"
-	ROW[flood$f$who]=$(cat "$fl")
+	ROW[flood$idx]=$(sed -n 's/.*(\([0-9]*\)\/s).*/\1/p' "$fl")
 	sleep 3  # the kernel's neighbour tables drain a little
 }
 
 # calm FAMILY: the same questions without a flood, for reference
 calm() {
-	local f=$1 ask=ask_arp
-	[ "$f" = 4 ] || ask=ask_nd
-	$ask "${vip_of[node1$f]}" "$E2E_TMP/cv$f" &
+	local f=$1
+	ask "${vip_of[node1$f]}" "$E2E_TMP/cv$f" &
 	local a1=$!
-	$ask "$( [ "$f" = 4 ] && echo $KVIP4 || echo $KVIP6 )" "$E2E_TMP/ck$f"
+	ask "$( [ "$f" = 4 ] && echo $KVIP4 || echo $KVIP6 )" "$E2E_TMP/ck$f"
 	wait $a1
-	ROW[cv$f]="$(summary "$E2E_TMP/cv$f" "$ASKS") - - - -"
-	ROW[ck$f]="$(summary "$E2E_TMP/ck$f" "$ASKS") - - - -"
+	ROW[cv$f]="$(summary "$E2E_TMP/cv$f" "$ASKS") - - - - -"
+	ROW[ck$f]="$(summary "$E2E_TMP/ck$f" "$ASKS") - - - - -"
 }
 
 # ------------------------------------------------------------------ run
+capture_start
+LOADS=("$(cut -d' ' -f1 /proc/loadavg)")
 calm 4
 calm 6
-for f in 4 6; do storm $f n; storm $f v; storm $f k; done
-sysctl -qw net.ipv4.neigh.default.gc_thresh2=65536 net.ipv4.neigh.default.gc_thresh3=131072 \
-	net.ipv6.neigh.default.gc_thresh2=65536 net.ipv6.neigh.default.gc_thresh3=131072
-for f in 4 6; do storm $f K; done
+n=0 raised=no
+for fl in $FLOODS; do
+	case $fl in [46][nvkK]) ;; *) die "--floods: $fl is not one of 4n 4v 4k 4K 6n 6v 6k 6K" ;; esac
+	if [ "${fl#?}" = K ] && [ $raised = no ]; then
+		sysctl -qw net.ipv4.neigh.default.gc_thresh2=65536 net.ipv4.neigh.default.gc_thresh3=131072 \
+			net.ipv6.neigh.default.gc_thresh2=65536 net.ipv6.neigh.default.gc_thresh3=131072
+		raised=yes
+	fi
+	n=$((n + 1))
+	storm "$n" "${fl%?}" "${fl#?}"
+	ROW[name$n]=$fl
+done
 e2e_cleanup_extra
 for i in 1 2; do is_running "node$i" || die "node$i died"; done
 
 printf '\nL2 under a storm: %s requests/s for %s s (from random senders but for the noisy host), for the pool (16 addresses) and one more;\n' "$RATE" "$SECONDS_"
 printf 'speakers with 10 ms heartbeats (down after 30 ms), --rt-priority %s; bridge learning on the flooder port %s\n' "$RT" "$LEARN"
-printf '%-30s | %-14s | %-8s | %-10s | %-10s | %-9s | %-13s | %s\n' "" answered ratio "lat med" "lat p99" "node1 CPU" "owner changes" "hb gaps >30 ms, largest"
+printf '%-38s | %-14s | %-8s | %-10s | %-10s | %-9s | %-13s | %s\n' "" answered ratio "lat med" "lat p99" "node1 CPU" "owner changes" "hb gaps >30 ms, largest"
+row() {
+	local a r m p cpu oc go gl
+	read -r a r m p cpu oc go gl <<<"$2"
+	printf '%-38s | %-14s | %-8s | %-10s | %-10s | %-9s | %-13s | %s\n' "$1" "$a" "$r" "$m ms" "$p ms" "$cpu" "$oc" "$go $gl"
+}
 for f in 4 6; do
-	for s in cv ck n v k K; do
-		read -r a r m p cpu oc go gl <<<"${ROW[$s$f]}"
-		case $s in
-		cv) name="vipcast IPv$f, calm" ;; ck) name="kernel IPv$f, calm" ;;
-		n) name="vipcast IPv$f, noisy host" ;; v) name="vipcast IPv$f, storm" ;;
-		k) name="kernel IPv$f, storm" ;; K) name="kernel IPv$f, storm, gc_thresh" ;;
-		esac
-		printf '%-30s | %-14s | %-8s | %-10s | %-10s | %-9s | %-13s | %s\n' "$name" "$a" "$r" "$m ms" "$p ms" "$cpu" "$oc" "$go $gl"
-	done
-	printf '  floods IPv%s: noisy host %s; vipcast %s; kernel %s; kernel, gc_thresh raised %s\n' "$f" "${ROW[flood${f}n]}" \
-		"${ROW[flood${f}v]}" "${ROW[flood${f}k]}" "${ROW[flood${f}K]}"
+	row "vipcast IPv$f, calm" "${ROW[cv$f]}"
+	row "kernel IPv$f, calm" "${ROW[ck$f]}"
 done
+for i in $(seq 1 "$n"); do
+	fl=${ROW[name$i]} f=${ROW[name$i]%?}
+	case ${fl#?} in
+	n) name="vipcast IPv$f, noisy host" ;; v) name="vipcast IPv$f, storm" ;;
+	k) name="kernel IPv$f, storm" ;; K) name="kernel IPv$f, storm, gc_thresh" ;;
+	esac
+	row "$i. $name (${ROW[flood$i]}/s)" "${ROW[$i]}"
+done
+if [ -n "$CAPTURE" ]; then
+	printf 'largest gaps between the heartbeats each node sent, on the wire (captures in %s):\n' "$CAPTURE"
+	for i in $(seq 1 "$n"); do printf '  %s. %s\n' "$i" "${ROW[wire$i]}"; done
+fi
 printf '(kernel: the neighbour tables as found, gc_thresh2/3 IPv4 and IPv6 %s; "gc_thresh": 65536/131072)\n' "$NEIGH_WAS"
+printf 'load average (1 min) before the floods and after each: %s\n' "${LOADS[*]}"
 record pass "benchmark"
 e2e_finish
