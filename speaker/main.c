@@ -322,7 +322,18 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	struct loop l = {0};
-	l.base = event_base_new();
+	/*
+	 * Precise timers: by default libevent reads CLOCK_MONOTONIC_COARSE (one
+	 * kernel tick: 4 ms at HZ=250, 10 ms at HZ=100) and waits in whole ms, so
+	 * 10 ms heartbeats went out every 11-16 ms and a late wake-up could not
+	 * be told from the clock's own slack (speaker/l2.c, on_deadline).
+	 */
+	struct event_config *ecfg = event_config_new();
+	if (ecfg)
+		event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	l.base = ecfg ? event_base_new_with_config(ecfg) : NULL;
+	if (ecfg)
+		event_config_free(ecfg);
 	if (!l.base) {
 		fprintf(stderr, "vipcast-speaker: cannot create the event loop\n");
 		return 1;
