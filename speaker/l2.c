@@ -29,6 +29,7 @@
 #include "xalloc.h"
 
 #define HANDOVER_MS 20  /* time for a live old owner to hear that we take over */
+#define L2_LATE_MIN_MS 2  /* a deadline this late (or a fifth of the interval) was a late wake-up */
 
 /* What the glue keeps per peer, by liveness peer index. */
 struct l2_peer {
@@ -58,6 +59,9 @@ struct l2 {
 	struct l2_responder *resp;
 	struct l2_hb *hb;
 	struct event *tx, *deadline, *handover, *again;
+	uint64_t deadline_at;    /* when the deadline timer is due (monotonic ms) */
+	uint64_t grace_until;    /* after a late wake-up: no peer counted down before (monotonic ms); 0: none */
+	uint64_t late_wakeups;   /* graces given */
 	struct liveness *lv;     /* NULL without a key */
 	uint64_t lv_gen;
 	uint64_t rng;
@@ -307,6 +311,9 @@ static void arm_deadline(struct l2 *l)
 		evtimer_del(l->deadline);
 		return;
 	}
+	if (d < l->grace_until)
+		d = l->grace_until;
+	l->deadline_at = d;
 	add_timer_ms(l->deadline, d > now ? d - now : 0);
 }
 
@@ -370,12 +377,43 @@ static void settle(struct l2 *l)
 	arm_deadline(l);
 }
 
+/*
+ * A deadline timer that fires late means this loop did not run when due: it
+ * was held up itself (a paused virtual machine, a CPU the kernel did not give
+ * back, a stopped process), and so may its peers have been, whose heartbeats
+ * are then due now, not lost. Counting that time against them turns every
+ * pause of the whole machine into a false failover (the node that wakes first
+ * counts the other down before it could send). So: one interval more, once per
+ * detection time at most, so that a loop that is always late still counts a
+ * silent peer down, one interval later.
+ */
+static bool grace_after_late_wakeup(struct l2 *l, uint64_t now)
+{
+	uint64_t late = now > l->deadline_at ? now - l->deadline_at : 0, iv = l->opt.interval_ms;
+	uint64_t limit = iv / 5 > L2_LATE_MIN_MS ? iv / 5 : L2_LATE_MIN_MS;
+	if (now < l->grace_until)
+		return true;  /* still in it: an early wake-up */
+	if (late < limit || (l->grace_until && now < l->grace_until + iv * l->opt.detect_mult))
+		return false;
+	l->grace_until = now + iv;
+	l->late_wakeups++;
+	if (may_log(l))
+		log_info("l2", "this speaker ran %" PRIu64 " ms late: the other speakers get %" PRIu64
+			       " ms more before they count as down", late, iv);
+	return true;
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
 	struct l2 *l = arg;
+	uint64_t now = mono_ms();
+	if (l->lv && grace_after_late_wakeup(l, now)) {
+		arm_deadline(l);
+		return;
+	}
 	if (l->lv)
-		liveness_poll(l->lv, mono_ms());
+		liveness_poll(l->lv, now);
 	settle(l);
 }
 
@@ -681,6 +719,7 @@ void l2_vip_counters(const struct l2 *l,
 void l2_takeover_stats(const struct l2 *l, struct l2_takeover_stats *out)
 {
 	out->failovers = l->failovers;
+	out->late_wakeups = l->late_wakeups;
 	out->failover_seconds = &l->failover_hist;
 	out->heartbeat_gap_seconds = &l->gap_hist;
 	out->peers_up = 0;
@@ -715,11 +754,11 @@ json_t *l2_status(const struct l2 *l)
 	}
 	struct l2_hb_stats hs;
 	l2_hb_stats(l->hb, &hs);
-	return json_pack("{s:s, s:b, s:I, s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "node", l->node,
+	return json_pack("{s:s, s:b, s:I, s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "node", l->node,
 			 "key", l->lv != NULL, "previous_key_ms", (json_int_t)l2_hb_key_grace_left(l->hb), "ready",
 			 l->lv ? liveness_ready(l->lv) : false, "waiting_for", l->lv ? liveness_why(l->lv) : "memberlist key",
 			 "vips", vips, "speakers", speakers, "heartbeats", "sent", (json_int_t)hs.sent, "send_errors",
 			 (json_int_t)hs.send_errors, "accepted", (json_int_t)l->rx_ok, "accepted_previous_key",
 			 (json_int_t)l->rx_ok_prev_key, "duplicates", (json_int_t)l->rx_dup, "dropped",
-			 (json_int_t)(hs.dropped + l->rx_bad));
+			 (json_int_t)(hs.dropped + l->rx_bad), "late_wakeups", (json_int_t)l->late_wakeups);
 }

@@ -83,10 +83,13 @@ void l2_vip_counters(const struct l2 *l,
  * accepted, the time since the previous one accepted from the same speaker
  * (same boot), as this node's loop saw them: how close the LAN and the nodes'
  * scheduling come to the detection time (interval x multiplier).
+ * late_wakeups: the times this node's deadline timer ran late and gave the
+ * other speakers one more interval (speaker/l2.c, on_deadline).
  */
 struct metric_hist;
 struct l2_takeover_stats {
 	uint64_t failovers;
+	uint64_t late_wakeups;
 	const struct metric_hist *failover_seconds;
 	const struct metric_hist *heartbeat_gap_seconds;
 	unsigned peers_up;

@@ -139,6 +139,11 @@ static void l2_metrics(struct speaker *sp, struct metrics *m)
 	if (l)
 		l2_takeover_stats(l, &t);
 	metric_set(failovers, NULL, (double)t.failovers);
+	metric_set(metrics_family(m, "vipcast_l2_late_wakeups_total",
+				  "Number of times this node's speaker checked the other speakers' heartbeats late (it was "
+				  "not running) and gave them one more interval before counting them down",
+				  METRIC_COUNTER, NULL, NULL, 0),
+		   NULL, (double)t.late_wakeups);
 	if (t.failover_seconds) {
 		const struct metric_hist *h = t.failover_seconds;
 		metric_set_hist(metrics_family(m, "vipcast_l2_failover_duration_seconds",
