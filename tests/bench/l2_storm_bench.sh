@@ -92,7 +92,8 @@ FLOOD_SCHED=()
 [ "$FLOOD_RT" = 0 ] || FLOOD_SCHED=(chrt -r "$FLOOD_RT")
 e2e_init l2storm "$BUILD_ARG" chrt
 FLOOD=$BUILD/l2_flood_driver
-[ -x "$FLOOD" ] || die "no $FLOOD (build the tests)"
+STALLS=$BUILD/stall_probe_driver
+[ -x "$FLOOD" ] && [ -x "$STALLS" ] || die "no $FLOOD or $STALLS (build the tests)"
 HZ=$(getconf CLK_TCK)
 "$E2E_PY" -c 'import prometheus_client' 2>/dev/null || die "python3-prometheus-client is missing (scripts/install-deps.sh)"
 NEIGH=(net.ipv4.neigh.default.gc_thresh2 net.ipv4.neigh.default.gc_thresh3
@@ -221,7 +222,7 @@ sender_gaps() {
 # stays out of it), while the client asks for WHO's VIP; n: all the flood from
 # one sender (one noisy host), else from random ones
 storm() {
-	local idx=$1 f=$2 who=$3 targets vip extra c0 c1 t0 t1 o0 o1 fl=$E2E_TMP/flood$1 fpid from=()
+	local idx=$1 f=$2 who=$3 targets vip extra c0 c1 t0 t1 o0 o1 fl=$E2E_TMP/flood$1 fpid spid from=()
 	if [ "$f" = 4 ]; then targets=$(IFS=,; echo "${POOL4[*]}") extra=$KVIP4 vip=${vip_of[node14]}
 	else targets=$(IFS=,; echo "${POOL6[*]}") extra=$KVIP6 vip=${vip_of[node16]}; fi
 	if [ "$who" = k ] || [ "$who" = K ]; then vip=$extra; else extra=${extra%0}1; fi
@@ -232,11 +233,14 @@ storm() {
 	gaps "$E2E_TMP/gaps0"
 	c0=$(cpu_ticks "$(pid_of node1)") t0=$EPOCHREALTIME
 	log "IPv$f flood $idx ($who) starts; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	"$STALLS" "$SECONDS_" 4 50 >"$E2E_TMP/stalls$idx" 2>&1 &
+	spid=$!
 	nsx f "${FLOOD_SCHED[@]}" "$FLOOD" eth0 "$RATE" "$SECONDS_" "$targets,$extra" "${from[@]}" >"$fl" 2>&1 &
 	fpid=$!
 	sleep 1
 	ask "$vip" "$E2E_TMP/ask$idx"
 	wait $fpid || die "flood failed: $(cat "$fl")"
+	wait $spid || die "stall probe failed: $(cat "$E2E_TMP/stalls$idx")"
 	c1=$(cpu_ticks "$(pid_of node1)") t1=$EPOCHREALTIME
 	o1=$(owner_lines)
 	gaps "$E2E_TMP/gaps1"
@@ -246,6 +250,7 @@ storm() {
 	ROW[$idx]="$(summary "$E2E_TMP/ask$idx" "$ASKS") $(awk -v c="$((c1 - c0))" -v hz="$HZ" -v a="$t0" -v b="$t1" \
 		'BEGIN { printf "%.2f", c / hz / (b - a) }') $((o1 - o0)) $(gap_summary "$E2E_TMP/gaps0" "$E2E_TMP/gaps1")"
 	ROW[flood$idx]=$(sed -n 's/.*(\([0-9]*\)\/s).*/\1/p' "$fl")
+	ROW[stalls$idx]=$(awk '/^stalls / { printf "%d (%d whole) <=%s ms", $2 + 0, $7 + 0, $9 }' "$E2E_TMP/stalls$idx")
 	sleep 3  # the kernel's neighbour tables drain a little
 }
 
@@ -282,11 +287,13 @@ for i in 1 2; do is_running "node$i" || die "node$i died"; done
 
 printf '\nL2 under a storm: %s requests/s for %s s (from random senders but for the noisy host), for the pool (16 addresses) and one more;\n' "$RATE" "$SECONDS_"
 printf 'speakers with 10 ms heartbeats (down after 30 ms), --rt-priority %s; flooder under SCHED_RR %s; bridge learning on the flooder port %s\n' "$RT" "$FLOOD_RT" "$LEARN"
-printf '%-38s | %-14s | %-8s | %-10s | %-10s | %-9s | %-13s | %s\n' "" answered ratio "lat med" "lat p99" "node1 CPU" "owner changes" "hb gaps >30 ms, largest"
+printf '%-38s | %-14s | %-8s | %-10s | %-10s | %-9s | %-13s | %-23s | %s\n' "" answered ratio "lat med" "lat p99" "node1 CPU" \
+	"owner changes" "hb gaps >30 ms, largest" "RT stalls >=4 ms, largest"
 row() {
 	local a r m p cpu oc go gl
 	read -r a r m p cpu oc go gl <<<"$2"
-	printf '%-38s | %-14s | %-8s | %-10s | %-10s | %-9s | %-13s | %s\n' "$1" "$a" "$r" "$m ms" "$p ms" "$cpu" "$oc" "$go $gl"
+	printf '%-38s | %-14s | %-8s | %-10s | %-10s | %-9s | %-13s | %-23s | %s\n' "$1" "$a" "$r" "$m ms" "$p ms" "$cpu" "$oc" \
+		"$go $gl" "${3:--}"
 }
 for f in 4 6; do
 	row "vipcast IPv$f, calm" "${ROW[cv$f]}"
@@ -298,12 +305,13 @@ for i in $(seq 1 "$n"); do
 	n) name="vipcast IPv$f, noisy host" ;; v) name="vipcast IPv$f, storm" ;;
 	k) name="kernel IPv$f, storm" ;; K) name="kernel IPv$f, storm, gc_thresh" ;;
 	esac
-	row "$i. $name (${ROW[flood$i]}/s)" "${ROW[$i]}"
+	row "$i. $name (${ROW[flood$i]}/s)" "${ROW[$i]}" "${ROW[stalls$i]}"
 done
 if [ -n "$CAPTURE" ]; then
 	printf 'largest gaps between the heartbeats each node sent, on the wire (captures in %s):\n' "$CAPTURE"
 	for i in $(seq 1 "$n"); do printf '  %s. %s\n' "$i" "${ROW[wire$i]}"; done
 fi
+printf '(RT stalls: tests/e2e/stall_probe_driver.c over the flood, a SCHED_FIFO 50 thread per CPU waking every ms: wake-ups late by 4 ms or more, "whole": on every CPU at once)\n'
 printf '(kernel: the neighbour tables as found, gc_thresh2/3 IPv4 and IPv6 %s; "gc_thresh": 65536/131072)\n' "$NEIGH_WAS"
 printf 'load average (1 min) before the floods and after each: %s\n' "${LOADS[*]}"
 record pass "benchmark"
