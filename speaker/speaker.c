@@ -21,10 +21,12 @@
 #include "plan.h"
 #include "reload_metrics.h"
 #include "reload_worker.h"
+#include "status_writer.h"
 #include "xalloc.h"
 
 struct speaker {
 	struct event_base *base;
+	struct status_writer *status;  /* NULL without --status */
 	struct speaker_options o;
 	struct generation gen;
 	bool loaded_once, stopped, drained;
@@ -231,26 +233,14 @@ static void apply_bgp(struct speaker *s, const struct plan *p, const struct conf
 
 void speaker_write_status(struct speaker *s)
 {
-	if (!s->o.status_path)
+	if (!s->status)
 		return;
 	char *text = speaker_status(s);
 	if (!text) {
 		log_warn("speaker", "cannot build the status for %s: out of memory", s->o.status_path);
 		return;
 	}
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", s->o.status_path);
-	FILE *f = fopen(tmp, "w");
-	if (f) {
-		fputs(text, f);
-		fputc('\n', f);
-		if (fclose(f) == 0 && rename(tmp, s->o.status_path) == 0) {
-			free(text);
-			return;
-		}
-	}
-	log_warn("speaker", "cannot write the status to %s: %s", s->o.status_path, strerror(errno));
-	free(text);
+	status_writer_put(s->status, text);
 }
 
 static const char *source_name(const struct speaker *s)
@@ -389,6 +379,8 @@ struct speaker *speaker_new(struct event_base *base, const struct speaker_option
 	reload_hist_init(&s->build_hist);
 	s->l2 = l2_new(base, o->node, &o->l2);
 	s->bfd = bfd_peers_new(base);
+	if (o->status_path)
+		s->status = status_writer_new(o->status_path);
 	if (o->config_path) {
 		s->worker = reload_worker_new(base, o->config_path, o->node, o->lb_class, on_built, s);
 		s->watch = config_watch_new(base, o->config_path, on_config_change, s);
@@ -463,6 +455,7 @@ void speaker_free(struct speaker *s)
 	bfd_peers_free(s->bfd);
 	config_watch_free(s->watch);
 	generation_free(&s->gen);
+	status_writer_free(s->status);
 	free(s);
 }
 
