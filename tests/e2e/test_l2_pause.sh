@@ -1,8 +1,8 @@
 #!/bin/sh
-# L2 mode, two speakers (50 ms heartbeats, down after 150 ms) held up together,
+# L2 mode, two speakers (200 ms heartbeats, down after 600 ms) held up together,
 # as when the whole machine pauses (a virtual machine's vCPUs descheduled by
 # its host, measured at up to 28 ms on the bench's VM; tests/bench/README.md):
-#   1. both stopped (SIGSTOP) for 400 ms, then node1 let go 30 ms before node2:
+#   1. both stopped (SIGSTOP) for 1.5 s, then node1 let go 30 ms before node2:
 #      node1 wakes long past node2's deadline, but it was not running either,
 #      so it gives node2 one more interval (its heartbeat is due, not lost):
 #      no VIP moves, no speaker counts the other down, and both say they woke
@@ -10,7 +10,9 @@
 #   2. a speaker really gone (kill -9) is still counted down and its VIP taken
 #      over, within the detection time and that one interval.
 # Fails without the grace after a late wake-up: node1 counted node2 down at
-# once and took its VIP (speaker/l2.c, on_deadline).
+# once and took its VIP (speaker/l2.c, on_deadline). The long interval leaves
+# the grace (one interval) room for node2's wake-up on a loaded machine (at a
+# load of 20, 50 ms did not: node2's first heartbeat came 82 ms after node1 woke).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/l2lib.sh"
@@ -33,7 +35,7 @@ done
 cfg_check "$C"
 for i in 1 2; do
 	l2_vips_on_lo "n$i" "${vip_of[node1]}" "${vip_of[node2]}"
-	start_l2_speaker "$i" "$C" --l2-interval 50 --metrics-address 127.0.0.1:7472
+	start_l2_speaker "$i" "$C" --l2-interval 200 --metrics-address 127.0.0.1:7472
 done
 t=$(now)
 require_within 10 "both speakers ready, each sees the other up" l2_settled "$t" node1.status node2.status
@@ -49,14 +51,14 @@ late_metric() {
 		awk '$1 == "vipcast_l2_late_wakeups_total{}" { print $2 + 0 }'
 }
 
-scenario "both speakers paused 400 ms together, node1 let go 30 ms first"
+scenario "both speakers paused 1.5 s together, node1 let go 30 ms first"
 o0=$(owner_lines) d0=$(down_lines)
 kill -STOP "$(pid_of node1)" "$(pid_of node2)"
-sleep 0.4
+sleep 1.5
 kill -CONT "$(pid_of node1)"
 sleep 0.03
 kill -CONT "$(pid_of node2)"
-sleep 1
+sleep 2
 check "no VIP changed owner (owner lines $o0 -> $(owner_lines))" [ "$(owner_lines)" = "$o0" ]
 check "neither speaker counted the other down" [ "$(down_lines)" = "$d0" ]
 check_within 3 "node1's status counts a late wake-up" eval '[ "$(late_wakeups node1)" -ge 1 ]'
@@ -67,7 +69,7 @@ check "each VIP still answered by its owner" \
 scenario "node2 killed: still counted down, its VIP taken over"
 t0=$(now)
 crash node2
-check_within 3 "node1 answers for node2's VIP" l2_answered_by "${vip_of[node2]}" "$(l2_node_mac 1)"
+check_within 5 "node1 answers for node2's VIP" l2_answered_by "${vip_of[node2]}" "$(l2_node_mac 1)"
 log "taken over after $(elapsed "$t0") s"
 check "node1 logged node2 down (timeout)" grep -q "speaker node2 is down" "$(speaker_log node1)"
 
