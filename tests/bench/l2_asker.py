@@ -96,12 +96,15 @@ def main():
         s.send(frame)
         got = None
         while got is None:
-            left = t0 + timeout - time.monotonic()
-            if left <= 0 or not select.select([s], [], [], left)[0]:
+            # Past the timeout, what is already queued still counts if the kernel took it in time:
+            # this process may have been off the CPU, the answer was not late.
+            left = max(t0 + timeout - time.monotonic(), 0)
+            if not select.select([s], [], [], left)[0]:
                 break
             pkt, anc, _, _ = s.recvmsg(2048, 64)
-            if is_answer(pkt):
-                got = (rx_time_ns(anc) - sent_ns) / 1e6
+            ms = (rx_time_ns(anc) - sent_ns) / 1e6
+            if is_answer(pkt) and ms <= timeout * 1000:
+                got = ms
         print("%.3f" % got if got is not None else "-", flush=True)
         rest = t0 + interval - time.monotonic()
         if rest > 0:
