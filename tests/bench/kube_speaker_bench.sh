@@ -27,6 +27,7 @@
 #                       the quiet window and the churn (default 600)
 #        BENCH_STARTUP_ONLY=1: part 1 only; BENCH_WRAP, BENCH_CTL_WRAP: a command
 #                       the speaker, the controller runs under (e.g. "heaptrack -o FILE")
+#        BENCH_API_BASE 4: the API server on 203.0.113.5, so that a second run can go beside a first
 #        VIPCAST_BUILD  build holding vipcast-speaker and vipcast-controller
 #                       (default build-rel, build-release, then build): Release
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -58,7 +59,8 @@ e2e_init kspkbench "$VIPCAST_BUILD" bird birdc tcpdump tshark curl
 KDIR=$E2E_TMP/kube
 SYS=metallb-system
 LOAD="$E2E_PY $ROOT/tests/bench/kube_load.py"
-API_ADDR=203.0.113.1
+API_BASE=${BENCH_API_BASE:-0}  # 4: a second run beside a first (203.0.113.4/30)
+API_ADDR=203.0.113.$((API_BASE + 1))
 VETH=vkb$$
 hz=$(getconf CLK_TCK)
 
@@ -74,7 +76,7 @@ ns_add rx tx
 link_add rx eth0 192.0.2.1/24 tx eth0 192.0.2.2/24
 ip link add "$VETH" type veth peer name api netns "$(ns tx)" || die "veth to the API"
 ip addr add "$API_ADDR/30" dev "$VETH" && ip link set "$VETH" up || die "address $API_ADDR"
-addr_add tx api 203.0.113.2/30
+addr_add tx api 203.0.113.$((API_BASE + 2))/30
 ip -n "$(ns tx)" link set api up
 
 # ------------------------------------------------------------------ control plane
