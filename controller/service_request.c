@@ -68,7 +68,6 @@ static bool parse_wanted(struct svc_request *r, const char *list)
 static bool read_wanted(const struct object *svc, struct svc_request *r)
 {
 	const char *ann = svc_annotation(svc, ANN_LOADBALANCER_IPS);
-
 	const struct vip *lbip = &svc_spec(&svc->svc)->load_balancer_ip;
 
 	if (ann && lbip->set) {

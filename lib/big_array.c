@@ -81,7 +81,7 @@ static void cache_put(void *m, size_t cap)
 		munmap(evict[i], evict_cap[i]);
 }
 
-void *big_alloc(size_t n, size_t size, int zero)
+void *big_alloc(size_t n, size_t size, bool zero)
 {
 	size_t bytes = bytes_of(n, size);
 	struct big_hdr *h;
@@ -108,7 +108,7 @@ void *big_alloc(size_t n, size_t size, int zero)
 void *big_realloc(void *p, size_t n, size_t size)
 {
 	if (!p)
-		return big_alloc(n, size, 0);
+		return big_alloc(n, size, false);
 	struct big_hdr *h = (struct big_hdr *)p - 1;
 	size_t bytes = bytes_of(n, size);
 
@@ -121,7 +121,7 @@ void *big_realloc(void *p, size_t n, size_t size)
 		h->bytes = bytes;
 		return p;
 	}
-	void *q = big_alloc(n, size, 0);
+	void *q = big_alloc(n, size, false);
 	memcpy(q, p, h->bytes < bytes ? h->bytes : bytes);
 	big_free(p);
 	return q;

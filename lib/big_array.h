@@ -15,12 +15,13 @@
 #ifndef VIPCAST_LIB_BIG_ARRAY_H
 #define VIPCAST_LIB_BIG_ARRAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define BIG_ARRAY_MIN (256u << 10)
 
 /* n elements of size bytes; zeroed when zero. Aborts on overflow or out of memory. */
-void *big_alloc(size_t n, size_t size, int zero);
+void *big_alloc(size_t n, size_t size, bool zero);
 /* Grows or shrinks p (NULL: none yet) to n elements, keeping its contents; the new part is not zeroed. */
 void *big_realloc(void *p, size_t n, size_t size);
 void big_free(void *p);

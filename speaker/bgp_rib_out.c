@@ -12,7 +12,7 @@ void rib_set_copy(struct rib_set *dst, const struct plan_route *routes, size_t n
 		  size_t nattrs)
 {
 	rib_set_clear(dst);
-	dst->routes = big_alloc(n ? n : 1, sizeof(*routes), 0);
+	dst->routes = big_alloc(n ? n : 1, sizeof(*routes), false);
 	if (n)
 		memcpy(dst->routes, routes, n * sizeof(*routes));
 	dst->n = n;

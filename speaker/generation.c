@@ -70,7 +70,7 @@ static size_t patch_svcs(const struct generation *in_force, const struct config 
 {
 	const struct svc_addrs *old = in_force->svcs;
 	size_t nold = in_force->nsvcs, n = 0, from = 0;
-	struct svc_addrs *v = big_alloc(nold + nkeys + 1, sizeof(*v), 0);
+	struct svc_addrs *v = big_alloc(nold + nkeys + 1, sizeof(*v), false);
 	const struct plan_svc_key *last = NULL;
 	qsort(keys, nkeys, sizeof(*keys), changed_cmp);
 	for (size_t i = 0; i < nkeys; i++) {

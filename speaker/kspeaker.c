@@ -360,14 +360,6 @@ static void dirty_drop_in_force(struct kspeaker *k)
 	k->patched_upto = 0;
 }
 
-static void dirty_clear(struct kspeaker *k)
-{
-	dirty_clear_keys(k);
-	k->keys_lost = false;
-	k->dirty_all = false;
-	k->afresh_why = NULL;
-}
-
 static void afresh(struct kspeaker *k, const char *why)
 {
 	if (!k->dirty_all)
@@ -1150,7 +1142,7 @@ void kspeaker_free(struct kspeaker *k)
 	kube_recorder_free(k->rec);
 	kube_http_free(k->h);
 	kube_auth_free(&k->auth);
-	dirty_clear(k);
+	dirty_clear_keys(k);
 	free(k->dirty);
 	graves_free(k);
 	free(k->graves);

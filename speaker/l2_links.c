@@ -118,16 +118,16 @@ static struct rtnl_link *link_entry(struct l2_links *ls, int ifindex)
 {
 	static const int families[] = { AF_UNSPEC, AF_BRIDGE };
 	struct nl_object *o = NULL;
+	struct rtnl_link *needle = rtnl_link_alloc();
 
+	if (!needle)
+		return NULL;
+	rtnl_link_set_ifindex(needle, ifindex);
 	for (size_t i = 0; !o && i < sizeof families / sizeof families[0]; i++) {
-		struct rtnl_link *needle = rtnl_link_alloc();
-		if (!needle)
-			return NULL;
-		rtnl_link_set_ifindex(needle, ifindex);
 		rtnl_link_set_family(needle, families[i]);
 		o = nl_cache_search(ls->links, (struct nl_object *)needle);
-		rtnl_link_put(needle);
 	}
+	rtnl_link_put(needle);
 	return (struct rtnl_link *)o;
 }
 

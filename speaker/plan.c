@@ -350,7 +350,7 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 
 	struct route_list *lists = xcalloc(p->npeers, sizeof(*lists));
 	bool *to = xcalloc(p->npeers, sizeof(*to));
-	p->bgp_svcs = big_alloc(nsvcs + 1, sizeof(*p->bgp_svcs), 1);
+	p->bgp_svcs = big_alloc(nsvcs + 1, sizeof(*p->bgp_svcs), true);
 	for (size_t s = 0; s < nsvcs; s++) {
 		const struct object *svc = svcs[s].svc;
 		if (!svcs[s].nips || !svc_ready_anywhere(&b->ready, svc) ||
@@ -394,7 +394,7 @@ static void plan_bgp(struct builder *b, const struct object *node, const struct 
 	plan_ovn_push(b, lists);
 	for (size_t q = 0; q < p->npeers; q++) {
 		sort_merge_routes(b, &lists[q]);
-		p->peers[q].routes = lists[q].v ? lists[q].v : big_alloc(1, sizeof(struct plan_route), 1);
+		p->peers[q].routes = lists[q].v ? lists[q].v : big_alloc(1, sizeof(struct plan_route), true);
 		p->peers[q].nroutes = lists[q].n;
 	}
 	free(lists);
@@ -488,7 +488,7 @@ static void plan_l2(struct builder *b, const struct svc_addrs *svcs, size_t nsvc
 	}
 	qsort(e, n, sizeof(*e), l2_entry_cmp);
 
-	p->l2 = big_alloc(n + 1, sizeof(*p->l2), 1);
+	p->l2 = big_alloc(n + 1, sizeof(*p->l2), true);
 	int64_t *weights = xcalloc(nodes->n + 1, sizeof(*weights));
 	bool *eligible = xcalloc(nodes->n + 1, sizeof(*eligible));
 	for (size_t i = 0; i < n;) {
@@ -539,7 +539,7 @@ static struct plan *plan_build_from(const struct config *c, const char *node, co
 		plan_ovn_count(c, node, &p->ovn, &p->novn);
 	ready_index_build(c, slices, &b.ready);
 
-	p->svc_ready = big_alloc(nsvcs + 1, sizeof(*p->svc_ready), 1);
+	p->svc_ready = big_alloc(nsvcs + 1, sizeof(*p->svc_ready), true);
 	p->nsvcs = nsvcs;
 	for (size_t s = 0; s < nsvcs; s++) {
 		if (!svcs[s].nips)

@@ -217,7 +217,7 @@ struct splice {
 /* Returns a new array (big_alloc) and its length. */
 static void *splice_run(const struct splice *s, void *arg, size_t *n_out)
 {
-	unsigned char *out = big_alloc(s->nold + s->nins + 1, s->size, 0);
+	unsigned char *out = big_alloc(s->nold + s->nins + 1, s->size, false);
 	const unsigned char *old = s->old, *ins = s->ins;
 	size_t n = 0, from = 0, d = 0, k = 0;
 	for (;;) {
@@ -509,7 +509,7 @@ struct plan *plan_patch(struct plan *old, const struct plan_patch_in *in)
 	size_t nold = in->nold, nsvcs = in->nsvcs;
 	if (old->nsvcs != nold || !routes_are_addresses(c))
 		return NULL;
-	bool *ready = big_alloc(nsvcs + 1, sizeof(*ready), 1);
+	bool *ready = big_alloc(nsvcs + 1, sizeof(*ready), true);
 	struct idx_list kold = {0}, knew = {0}, group = {0};
 	find_changed(old, old_svcs, nold, svcs, nsvcs, in->changed, in->nchanged, &kold, &knew, ready);
 

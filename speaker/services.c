@@ -37,7 +37,7 @@ size_t service_addresses(const struct config *c, const char *lb_class, bool allo
 			 size_t *allocated)
 {
 	const struct objects *svcs = &c->kinds[KIND_SERVICE];
-	struct svc_addrs *v = big_alloc(svcs->n + 1, sizeof(*v), 1);
+	struct svc_addrs *v = big_alloc(svcs->n + 1, sizeof(*v), true);
 	size_t n = 0, missing = 0;
 
 	*allocated = 0;

@@ -42,6 +42,8 @@ kubelab_diag() {
 	fi
 	echo "[api] Services:"
 	kc get svc -A -o wide 2>&1 | grep -v ClusterIP | sed 's/^/    /' | head -20
+	echo "[api] Events in $KL_NS:"
+	kc -n "$KL_NS" get events 2>&1 | tail -n 15 | sed 's/^/    /'
 }
 
 # kubelab_api_port LAN -> a veth from the root namespace (where the API server

@@ -22,11 +22,7 @@ kube_require kube_ovn_late
 e2e_init kovl "$1" openssl curl tac bird birdc python3
 . "$(dirname "$0")/kubelab.sh"
 KDIR=$E2E_TMP/kube
-e2e_diag_extra() {
-	kubelab_diag
-	echo "[api] Events:"
-	kc -n "$KL_NS" get events 2>&1 | tail -n 10 | sed 's/^/    /'
-}
+e2e_diag_extra() { kubelab_diag; }
 [ -x "$CONTROLLER" ] || die "$CONTROLLER is not built"
 
 N1=192.0.2.11

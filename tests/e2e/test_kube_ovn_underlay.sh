@@ -37,11 +37,7 @@ kube_require kube_ovn_underlay
 e2e_init kovu "$1" openssl curl tac python3 arping
 . "$(dirname "$0")/kubelab.sh"
 KDIR=$E2E_TMP/kube
-e2e_diag_extra() {
-	kubelab_diag
-	echo "[api] Events:"
-	kc -n "$KL_NS" get events 2>&1 | tail -n 15 | sed 's/^/    /'
-}
+e2e_diag_extra() { kubelab_diag; }
 [ -x "$CONTROLLER" ] || die "$CONTROLLER is not built"
 
 UL=198.51.100

@@ -15,7 +15,7 @@ static void test_small_from_malloc(void **state)
 {
 	(void)state;
 	size_t before = big_array_cached(NULL);
-	unsigned char *p = big_alloc(100, 1, 1);
+	unsigned char *p = big_alloc(100, 1, true);
 	for (size_t i = 0; i < 100; i++)
 		assert_int_equal(p[i], 0);
 	p = big_realloc(p, 200, 1);
@@ -28,12 +28,12 @@ static void test_small_from_malloc(void **state)
 static void test_large_reused(void **state)
 {
 	(void)state;
-	unsigned char *p = big_alloc(LARGE, 1, 1);
+	unsigned char *p = big_alloc(LARGE, 1, true);
 	memset(p, 0xab, LARGE);
 	size_t before = big_array_cached(NULL);
 	big_free(p);
 	assert_int_equal(big_array_cached(NULL), before + 1);
-	unsigned char *q = big_alloc(LARGE - 100, 1, 1);  /* the next copy goes where the last one was */
+	unsigned char *q = big_alloc(LARGE - 100, 1, true);  /* the next copy goes where the last one was */
 	assert_ptr_equal(q, p);
 	assert_int_equal(big_array_cached(NULL), before);
 	for (size_t i = 0; i < LARGE - 100; i += 4093)
@@ -44,9 +44,9 @@ static void test_large_reused(void **state)
 static void test_not_reused_when_too_large(void **state)
 {
 	(void)state;
-	unsigned char *p = big_alloc(4 * LARGE, 1, 0);
+	unsigned char *p = big_alloc(4 * LARGE, 1, false);
 	big_free(p);
-	unsigned char *q = big_alloc(LARGE, 1, 0);  /* would waste more than half of it */
+	unsigned char *q = big_alloc(LARGE, 1, false);  /* would waste more than half of it */
 	assert_ptr_not_equal(q, p);
 	big_free(q);
 }
@@ -74,7 +74,7 @@ static void test_cache_bounded(void **state)
 	(void)state;
 	void *v[40];
 	for (int i = 0; i < 40; i++)
-		v[i] = big_alloc(LARGE + (size_t)i * 65536, 1, 0);
+		v[i] = big_alloc(LARGE + (size_t)i * 65536, 1, false);
 	for (int i = 0; i < 40; i++)
 		big_free(v[i]);
 	size_t bytes;
