@@ -66,6 +66,8 @@ static char *ask(const char *path, const char *request)
 		ssize_t n = send(fd, request + off, len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;  /* answered before it read (busy): the answer is still there to read */
 		if (n <= 0) {
 			fprintf(stderr, "vipcastctl: cannot send to %s: %s\n", path, strerror(errno));
 			close(fd);
@@ -91,6 +93,8 @@ static char *ask(const char *path, const char *request)
 		ssize_t n = recv(fd, buf + at, cap - at - 1, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ECONNRESET && at > 0)
+			break;  /* closed with our request unread, after its answer */
 		if (n < 0) {
 			fprintf(stderr, "vipcastctl: no reply from %s: %s\n", path, strerror(errno));
 			free(buf);
