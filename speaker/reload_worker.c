@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "failpoint.h"
 #include "log.h"
 #include "rt_priority.h"
 #include "xalloc.h"
@@ -55,6 +56,7 @@ static void *worker_main(void *arg)
 		struct generation g;
 		struct diags d;
 		diags_init(&d);
+		failpoint_sleep("VIPCAST_FAILPOINT_BUILD_DELAY_MS");  /* off the loop: the loop goes on meanwhile */
 		bool ok = w->build(&g, job, &d, w->build_arg);
 		if (job && w->job_free)
 			w->job_free(job);
