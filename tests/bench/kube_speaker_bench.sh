@@ -340,6 +340,11 @@ CHURN_SPAN=$(calc %.1f "$w1 - $w0")
 CHURN_CPU=$(calc %.0f "($c1 - $c0) / $hz / ($w1 - $w0) * 100")
 RSS_RANGE=$(sort -n "$E2E_TMP/rss.samples" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }')
 RSS_END=$(status_mib "$SPK" VmRSS)
+# the highest RSS in each quarter of the churn (flat: the later quarters no higher than the first)
+RSS_QUARTERS=$(head -n "${CHURN_SPAN%.*}" "$E2E_TMP/rss.samples" | awk '{ v[NR] = $1 } END {
+	for (q = 0; q < 4; q++) { hi = ""; for (i = int(q * NR / 4) + 1; i <= int((q + 1) * NR / 4); i++) if (hi == "" || v[i] > hi) hi = v[i]
+		printf "%s%s", q ? " / " : "", hi == "" ? "-" : hi }
+}')
 # plan_times T0 T1 -> "COUNT plans, median, max": the speaker's plans logged in [T0, T1) (epoch seconds)
 plan_times() {
 	$E2E_PY - "$E2E_TMP/speaker.log" "$1" "$2" <<'EOF'
@@ -358,7 +363,7 @@ EOF
 }
 CHURN_PLANS=$(plan_times "$w0" "$(date +%s.%N)")
 CHURN_SPK=$(hist_delta "$H0" "$(scrape_hist vipcast_kube_change_apply_seconds)")
-log "churn: $CHURN_LAT; CPU $CHURN_CPU% over $CHURN_SPAN s; RSS $r0 at start, $RSS_RANGE during, $RSS_END after"
+log "churn: $CHURN_LAT; CPU $CHURN_CPU% over $CHURN_SPAN s; RSS $r0 at start, $RSS_RANGE during (highest by quarter: $RSS_QUARTERS), $RSS_END after"
 log "API load during churn: $C_REQ; speaker plans: $CHURN_PLANS; speaker's share (watch event -> patched plan in force, oldest change of each batch): $CHURN_SPK"
 
 # ------------------------------------------------------------------ 3: burst with the controller
@@ -423,6 +428,7 @@ printf '   %-44s %10s\n' "speaker plans (loaded ... in X s, its log)" "$CHURN_PL
 printf '   %-44s %s\n' "speaker's share: event -> in force (metric)" "$CHURN_SPK"
 printf '   %-44s %10s   %s\n' "speaker CPU (% of one core)" "$CHURN_CPU %" "target: < 50 %"
 printf '   %-44s %10s   %s\n' "speaker RSS start / range / end" "$r0 / $RSS_RANGE / $RSS_END MiB" "target: flat"
+printf '   %-44s %10s\n' "speaker RSS, highest by quarter of the churn" "$RSS_QUARTERS MiB"
 echo "3. burst: $BURST Services created at once, controller running"
 printf '   %-44s %10s   %s\n' "create -> route on the wire, median" "$(f "$BURST_LAT" median) ms" "target: < 150 ms"
 printf '   %-44s %10s\n' "p99 / max" "$(f "$BURST_LAT" p99) / $(f "$BURST_LAT" max) ms"
