@@ -111,6 +111,29 @@ static void router_keep_up(struct fixture *f, unsigned ms)
 	}
 }
 
+/* Runs the loop until the dialer was called n times, for at most ms: a loaded machine is late, never wrong. */
+static void loop_until_dials(struct fixture *f, unsigned n, unsigned ms)
+{
+	for (unsigned t = 0; t < ms && f->dials < n; t += 10)
+		loop_ms(f->base, 10);
+}
+
+/* The BFD session's state, from the status the speaker reports. */
+static bool state_is(struct fixture *f, const char *want)
+{
+	json_t *st = bfd_peers_status(f->peers);
+	const char *s = json_string_value(json_object_get(json_array_get(st, 0), "state"));
+	bool is = s && strcmp(s, want) == 0;
+	json_decref(st);
+	return is;
+}
+
+static void loop_until_state(struct fixture *f, const char *want, unsigned ms)
+{
+	for (unsigned t = 0; t < ms && !state_is(f, want); t += 10)
+		loop_ms(f->base, 10);
+}
+
 static void apply(struct fixture *f, const char *yaml)
 {
 	if (f->router < 0)
@@ -183,14 +206,16 @@ static void test_coupling(void **state)
 	assert_int_equal(f->dials, 0);  /* BFD not Up: held */
 	assert_true(router_read(f));    /* the speaker's Down, at the slow rate */
 	router_send(f, BFD_INIT);
-	loop_ms(f->base, 20);
+	loop_until_dials(f, 1, 1000);
 	assert_true(f->dials >= 1);     /* Up: dials at once */
 	router_keep_up(f, 300);
 	unsigned dials = f->dials;
 	assert_true(dials >= 2);        /* refused dials are retried every connectTime */
 
 	router_send(f, BFD_DOWN);       /* the router's session went down */
-	loop_ms(f->base, 20);
+	loop_until_state(f, "Down", 1000);
+	assert_true(state_is(f, "Down"));
+	loop_ms(f->base, 20);           /* a dial already under way ends */
 	dials = f->dials;
 	loop_ms(f->base, 400);
 	assert_int_equal(f->dials, dials);  /* held again */
@@ -207,7 +232,7 @@ static void test_remote_admin_down(void **state)
 	unsigned dials = f->dials;
 	assert_true(dials >= 1);
 	router_send(f, BFD_ADMIN_DOWN);
-	loop_ms(f->base, 400);
+	loop_until_dials(f, dials + 1, 2000);
 	assert_true(f->dials > dials);  /* not held: the router turned BFD off, nothing failed */
 }
 
