@@ -71,6 +71,14 @@ bool arena_holds(const struct arena *a, const void *p)
 	return false;
 }
 
+size_t arena_bytes(const struct arena *a)
+{
+	size_t n = 0;
+	for (const struct arena_chunk *c = a->head; c; c = c->next)
+		n += sizeof(*c) + c->size;
+	return n;
+}
+
 size_t arena_extent(const struct arena *a)
 {
 	return a->head && !a->head->next ? a->head->off : 0;

@@ -42,6 +42,8 @@ size_t arena_extent(const struct arena *a);
  * holding the arena, and what it points to, in one allocation.
  */
 void *arena_reserve_with(struct arena *a, size_t first, size_t rest);
+/* The memory a's chunks take, headers included: what it costs, beside the used bytes it hands out. */
+size_t arena_bytes(const struct arena *a);
 /* p points into one of a's chunks (e.g. the struct holding a, allocated from it). */
 bool arena_holds(const struct arena *a, const void *p);
 

@@ -34,8 +34,12 @@
 #ifndef PATCH_MAX
 #define PATCH_MAX 4096
 #endif
-/* A patched plan holding more than twice a fresh one's memory (and this much more) is planned afresh. */
-#define PATCH_SLACK_BYTES (4u << 20)
+/*
+ * A patched plan keeps the memory of the plans it was patched from: under
+ * churn that is the speaker's whole growth. Holding more than half a fresh
+ * plan's memory again (and this much more), it is planned afresh.
+ */
+#define PATCH_SLACK_BYTES (1u << 20)
 
 static const double patch_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25};
 enum { NPATCH_BUCKETS = sizeof(patch_buckets) / sizeof(patch_buckets[0]) };
@@ -522,7 +526,7 @@ static bool patch(struct kspeaker *k)
 	else
 		dirty_clear_keys(k);
 	const struct generation *now = speaker_generation(k->sp);
-	if (now && plan_mem_bytes(now->plan) > 2 * k->fresh_bytes + PATCH_SLACK_BYTES) {
+	if (now && plan_mem_bytes(now->plan) > k->fresh_bytes + k->fresh_bytes / 2 + PATCH_SLACK_BYTES) {
 		log_debug("speaker", "patched plan holds %zu bytes (a fresh one %zu): planning afresh",
 			  plan_mem_bytes(now->plan), k->fresh_bytes);
 		afresh(k, "the patched plan's memory");

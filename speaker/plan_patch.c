@@ -452,11 +452,12 @@ static void share_arena(struct plan *p, struct plan *from)
 	hold(p, m);
 }
 
+/* Whole chunks: a patch's arenas hand out a few hundred bytes each, and take a chunk each. */
 size_t plan_mem_bytes(const struct plan *p)
 {
-	size_t n = p->arena.used;
+	size_t n = arena_bytes(&p->arena) + p->nmem * sizeof(*p->mem);
 	for (size_t i = 0; i < p->nmem; i++)
-		n += p->mem[i]->arena.used;
+		n += sizeof(*p->mem[i]) + arena_bytes(&p->mem[i]->arena);
 	return n;
 }
 

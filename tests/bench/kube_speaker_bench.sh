@@ -308,8 +308,14 @@ def q(p):
 print("median <= %s ms, p99 <= %s ms (n=%d batches)" % (q(0.5), q(0.99), n) if n else "no batch")
 EOF
 }
+# plans_built -> the speaker's fresh plans so far (vipcast_plan_builds_total)
+plans_built() {
+	ip netns exec "$(ns tx)" curl -s --max-time 5 http://192.0.2.2:7472/metrics |
+		awk '$1 == "vipcast_plan_builds_total" { v = $2; exit } END { print v + 0 }'
+}
 capture churn
 H0=$(scrape_hist vipcast_kube_change_apply_seconds)
+B0=$(plans_built)
 c0=$(ticks "$SPK")
 r0=$(status_mib "$SPK" VmRSS)
 : >"$E2E_TMP/rss.samples"
@@ -363,8 +369,9 @@ EOF
 }
 CHURN_PLANS=$(plan_times "$w0" "$(date +%s.%N)")
 CHURN_SPK=$(hist_delta "$H0" "$(scrape_hist vipcast_kube_change_apply_seconds)")
+CHURN_FRESH=$(($(plans_built) - B0))
 log "churn: $CHURN_LAT; CPU $CHURN_CPU% over $CHURN_SPAN s; RSS $r0 at start, $RSS_RANGE during (highest by quarter: $RSS_QUARTERS), $RSS_END after"
-log "API load during churn: $C_REQ; speaker plans: $CHURN_PLANS; speaker's share (watch event -> patched plan in force, oldest change of each batch): $CHURN_SPK"
+log "API load during churn: $C_REQ; speaker plans: $CHURN_PLANS logged as loaded, $CHURN_FRESH built afresh; speaker's share (watch event -> patched plan in force, oldest change of each batch): $CHURN_SPK"
 
 # ------------------------------------------------------------------ 3: burst with the controller
 ${BENCH_CTL_WRAP:-} "$CONTROLLER" --kubeconfig "$E2E_TMP/controller.kubeconfig" --namespace "$SYS" --health-listen 127.0.0.1:0 --socket "$E2E_TMP/controller.sock" \

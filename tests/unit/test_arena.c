@@ -82,12 +82,27 @@ static void test_holds(void **state)
 	arena_free(&copy);
 }
 
+/* A small arena costs its whole first chunk, not the few bytes it handed out. */
+static void test_bytes(void **state)
+{
+	(void)state;
+	struct arena a = ARENA_INIT;
+	assert_int_equal(arena_bytes(&a), 0);
+	arena_strdup(&a, "x");
+	size_t one = arena_bytes(&a);
+	assert_true(one >= 448 && a.used == 2);
+	arena_calloc(&a, 1, 8192);  /* a second chunk */
+	assert_true(arena_bytes(&a) >= one + 8192);
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_holds),
 		cmocka_unit_test(test_reserved_extent_fits_exactly),
 		cmocka_unit_test(test_reserve_only_when_empty),
+		cmocka_unit_test(test_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
