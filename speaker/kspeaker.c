@@ -577,7 +577,15 @@ static void on_built(struct generation *g, bool ok, const struct diags *d, void 
 		k->refusal = NULL;
 	}
 	if (!ok) {
-		dirty_drop_in_force(k);  /* what was patched meanwhile stays in force and needs no snapshot now */
+		/*
+		 * What was patched meanwhile stays in force and needs no snapshot now.
+		 * With no plan to patch the rest into, they wait in live for the next
+		 * snapshot: kept, they would plan afresh again and again.
+		 */
+		if (k->stale_in_force || !speaker_generation_in_force(k->sp))
+			dirty_clear_keys(k);
+		else
+			dirty_drop_in_force(k);
 		rearm(k);
 		return;
 	}

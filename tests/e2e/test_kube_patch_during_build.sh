@@ -1,5 +1,7 @@
 #!/bin/bash
-# Services patched into the plan in force while a fresh plan is built off the
+# First: a configuration refused from the start (nothing valid in force): a
+# Service change plans once, and the speaker does not plan again and again.
+# Then: Services patched into the plan in force while a fresh plan is built off the
 # loop (tests/e2e/kubelab.sh, node1's speaker only). The fresh build is held
 # 6 s by a failpoint (lib/failpoint.h: test builds only), so the order is
 # fixed, not left to load:
@@ -30,18 +32,44 @@ e2e_diag_extra() { kubelab_diag; }
 kubelab_up
 stop rtr2
 
-scenario "setup: five Services routed from node1"
+# builds_held -> the builds the failpoint held so far
+builds_held() { grep -c "VIPCAST_FAILPOINT_BUILD_DELAY_MS: waiting" "$E2E_TMP/speaker1.log"; }
+# builder_idle -> no build under way: as many ended (/metrics) as the failpoint held
+builder_idle() {
+	[ "$(curl -s -m 2 "http://$KL_NET.11:7472/metrics" |
+		awk '$1 == "vipcast_reload_duration_seconds_count" { print $2 }')" = "$(builds_held)" ]
+}
+
+scenario "a configuration refused from the start: a Service change plans once, not again and again"
+{
+	cfg_pool vips "$KL_BGP_RANGE"
+	cfg_peer peer-a 64512 64512 192.0.2.1 node=node1 connectTime=1s bfdProfile=missing
+	cfg_adv adv pools=vips
+} | kc apply -f - >/dev/null || die "BGP configuration"
 # A wide coalescing window: step 1's two changes are planned together.
 VIPCAST_FAILPOINT_BUILD_DELAY_MS=6000 kubelab_speaker 1 --coalesce 1000
+if ! wait_until 10 speaker_says 1 "VIPCAST_FAILPOINT_BUILD_DELAY_MS: waiting 6000 ms"; then
+	log "SKIP: this speaker has no failpoints (a test build has them: VIPCAST_SANITIZE or VIPCAST_FAILPOINTS)"
+	exit 77
+fi
+require_within 20 "refused (a BFDProfile that does not exist), nothing valid before" \
+	speaker_says 1 "metallb.io objects in $KL_SYS refused.*missing"
+B=$(builds_held)
+kubelab_service s0 Cluster
+check_within 15 "the Service's change planned" eval '[ "$(builds_held)" -gt "$B" ]'
+sleep 3  # the EndpointSlice and the status that follow it
+check_within 30 "the builds for those changes end" builder_idle
+B=$(builds_held)
+sleep 8
+check "no build in the next 8 s (the Service's key is not kept for a plan that cannot come)" \
+	test "$(builds_held)" = "$B"
+
+scenario "setup: five Services routed from node1"
 {
 	cfg_pool vips "$KL_BGP_RANGE"
 	cfg_peer peer-a 64512 64512 192.0.2.1 node=node1 connectTime=1s
 	cfg_adv adv pools=vips
 } | kc apply -f - >/dev/null || die "BGP configuration"
-if ! wait_until 10 speaker_says 1 "VIPCAST_FAILPOINT_BUILD_DELAY_MS: waiting 6000 ms"; then
-	log "SKIP: this speaker has no failpoints (a test build has them: VIPCAST_SANITIZE or VIPCAST_FAILPOINTS)"
-	exit 77
-fi
 require_within 30 "BIRD: node1's session Established" bird_established rtr anode1
 for s in s1 s2 s3 s4 s5; do kubelab_service "$s" Cluster; done
 for s in s1 s2 s3 s5; do kubelab_pod "$s-1" node1 True; done
@@ -57,12 +85,6 @@ via_node1() {
 	for s in "$@"; do [ "$(bird_nexthops "${VIP[$s]}")" = 192.0.2.11 ] || return 1; done
 }
 require_within 40 "BIRD: all five via node1 (a fresh plan takes 6 s)" via_node1 s1 s2 s3 s4 s5
-# no build under way: as many builds ended (/metrics) as the failpoint held
-builds_held() { grep -c "VIPCAST_FAILPOINT_BUILD_DELAY_MS: waiting" "$E2E_TMP/speaker1.log"; }
-builder_idle() {
-	[ "$(curl -s -m 2 "http://$KL_NET.11:7472/metrics" |
-		awk '$1 == "vipcast_reload_duration_seconds_count" { print $2 }')" = "$(builds_held)" ]
-}
 require_within 20 "no fresh plan under way" builder_idle
 # builds and patches so far
 BUILDS=$(builds_held)
