@@ -51,6 +51,7 @@ static const struct name_value types[] = { { "ClusterIP", 0 }, { "NodePort", 0 }
 struct service_raw {
 	const struct object *o;  /* its metadata, read first */
 	struct service svc;
+	struct vstr lb_class;
 	struct service_spec spec;
 };
 
@@ -91,7 +92,7 @@ static void dec_traffic(struct dec *d, const struct doc_node *v, void *base)
 	int t;
 
 	if (dec_enum(d, v, traffic, COUNT(traffic), &t))
-		((struct service_raw *)base)->svc.traffic_policy = (enum traffic_policy)t;
+		((struct service_raw *)base)->svc.traffic_policy = (uint8_t)t;
 }
 
 struct port_raw {
@@ -208,13 +209,13 @@ static void dec_type(struct dec *d, const struct doc_node *v, void *base)
 	struct service *s = &((struct service_raw *)base)->svc;
 	const struct name_value *nv = dec_name(d, v, types, COUNT(types));
 	if (nv)
-		s->type = (struct vstr){ nv->name, dec_mark(d, v) };
+		s->type = nv->name;
 }
 
 static const struct dec_field spec_fields[] = {
 	{ "type", DT_FN, 0, 0, 0, dec_type, NULL },
 	{ "loadBalancerIP", DT_IP, offsetof(struct service_raw, spec.load_balancer_ip), 0, 0, NULL, NULL },
-	{ "loadBalancerClass", DT_STR, offsetof(struct service_raw, svc.load_balancer_class), 0, 0, NULL, NULL },
+	{ "loadBalancerClass", DT_STR, offsetof(struct service_raw, lb_class), 0, 0, NULL, NULL },
 	{ "ipFamilies", DT_FN, 0, 0, 0, dec_families, NULL },
 	{ "ipFamilyPolicy", DT_FN, 0, 0, 0, dec_policy, NULL },
 	{ "externalTrafficPolicy", DT_FN, 0, 0, 0, dec_traffic, NULL },
@@ -241,6 +242,10 @@ static void dec_ingress(struct dec *d, const struct doc_node *v, struct service 
 {
 	if (!dec_expect(d, v, DOC_SEQ))
 		return;
+	if (v->seq.n > UINT16_MAX) {
+		dec_error(d, &v->mark, "%zu addresses: at most %u", v->seq.n, (unsigned)UINT16_MAX);
+		return;
+	}
 	s->ingress = arena_calloc(d->a, v->seq.n, sizeof(*s->ingress));
 	for (size_t i = 0; i < v->seq.n; i++) {
 		size_t saved = dec_enter_index(d, i);
@@ -281,8 +286,9 @@ void decode_service(struct dec *d, const struct doc_node *root, struct object *o
 	struct service_raw raw = { .o = o };
 
 	dec_map(d, root, &root_table, &raw);
-	if (!raw.svc.type.s)
-		raw.svc.type.s = "ClusterIP";
+	if (!raw.svc.type)
+		raw.svc.type = "ClusterIP";
+	raw.svc.load_balancer_class = raw.lb_class.s;
 	if (raw.spec.family_policy == SINGLE_STACK && raw.spec.nfamilies > 1)
 		dec_error(d, &raw.spec.families_mark, "ipFamilyPolicy SingleStack allows one family, two are listed");
 	o->svc = raw.svc;

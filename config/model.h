@@ -197,15 +197,16 @@ struct service_spec {
 	size_t nports;
 };
 
+/* 48 bytes: a speaker holds one per Service of the cluster. */
 struct service {
-	struct vstr type;  /* default ClusterIP */
-	struct vstr load_balancer_class;
-	enum traffic_policy traffic_policy;
-	struct ipaddr *ingress;  /* status.loadBalancer.ingress[].ip */
-	size_t ningress;
-	struct ipaddr *cluster_ips;  /* spec.clusterIPs (else spec.clusterIP), at most 2; none when headless */
-	size_t ncluster_ips;
+	const char *type;                 /* one of decode_service.c's names; default ClusterIP */
+	const char *load_balancer_class;  /* NULL: none */
+	struct ipaddr *ingress;           /* status.loadBalancer.ingress[].ip */
+	struct ipaddr *cluster_ips;       /* spec.clusterIPs (else spec.clusterIP), at most 2; none when headless */
 	const struct service_spec *spec;  /* NULL in a lean object */
+	uint16_t ningress;
+	uint8_t ncluster_ips;
+	uint8_t traffic_policy;           /* enum traffic_policy */
 };
 
 /* A Service's spec, empty for a lean object. */

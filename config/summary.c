@@ -37,7 +37,7 @@ static void print_service_detail(const struct objects *os, FILE *out)
 	size_t lb = 0;
 
 	for (size_t i = 0; i < os->n; i++)
-		if (strcmp(os->v[i]->svc.type.s, "LoadBalancer") == 0)
+		if (strcmp(os->v[i]->svc.type, "LoadBalancer") == 0)
 			lb++;
 	fprintf(out, "  (%zu of type LoadBalancer)", lb);
 }

@@ -396,7 +396,7 @@ static void sync_one(struct kctl *k, const struct object *svc, const json_t *raw
 
 	svc_request_read(svc, k->o.lb_class, &r);
 	if (!r.ours) {
-		bool lb = strcmp(svc->svc.type.s, "LoadBalancer") == 0;
+		bool lb = strcmp(svc->svc.type, "LoadBalancer") == 0;
 		struct kctl_svc *st = st_find(k, ns, name);
 		alloc_release(k->alloc, ns, name);
 		if (nbefore) {
@@ -545,7 +545,7 @@ void kctl_services_start(struct kctl *k)
 	reconcile_free(v, n);
 	for (size_t i = 0; i < svcs->n; i++) {
 		const struct object *svc = svcs->v[i];
-		if (!svc_is_ours(svc, k->o.lb_class) && strcmp(svc->svc.type.s, "LoadBalancer") != 0 &&
+		if (!svc_is_ours(svc, k->o.lb_class) && strcmp(svc->svc.type, "LoadBalancer") != 0 &&
 		    (svc->svc.ningress || labels_get(&svc->meta.annotations, ANN_ALLOCATED_FROM_POOL)))
 			write_want(k, st_get(k, svc->meta.namespace, svc->meta.name), svc, NULL, NULL, 0, NULL);
 	}

@@ -23,11 +23,11 @@ bool svc_is_ours(const struct object *svc, const char *lb_class)
 {
 	const struct service *s = &svc->svc;
 
-	if (strcmp(s->type.s, "LoadBalancer") != 0)
+	if (strcmp(s->type, "LoadBalancer") != 0)
 		return false;
-	if (!s->load_balancer_class.s)
+	if (!s->load_balancer_class)
 		return lb_class == NULL;
-	return lb_class && strcmp(s->load_balancer_class.s, lb_class) == 0;
+	return lb_class && strcmp(s->load_balancer_class, lb_class) == 0;
 }
 
 static bool add_wanted(struct svc_request *r, const struct ipaddr *ip)

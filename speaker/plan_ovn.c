@@ -101,14 +101,14 @@ static void subnet_routes(const struct object *s, struct ovn_prefixes *l)
 
 bool plan_ovn_cluster_ip(const struct object *svc)
 {
-	return svc->kind == KIND_SERVICE && svc->svc.type.s && strcmp(svc->svc.type.s, "ClusterIP") == 0 &&
+	return svc->kind == KIND_SERVICE && svc->svc.type && strcmp(svc->svc.type, "ClusterIP") == 0 &&
 	       labels_get(&svc->meta.annotations, OVN_ANNOTATION_BGP) != NULL;
 }
 
 static void cluster_ip_routes(const struct object *svc, struct ovn_prefixes *l)
 {
 	/* Kube-OVN takes "true" only; "yes" is vipcast's, with a warning when decoded. */
-	if (!svc->svc.type.s || strcmp(svc->svc.type.s, "ClusterIP") != 0 || ovn_policy_of(svc) != OVN_BGP_CLUSTER ||
+	if (!svc->svc.type || strcmp(svc->svc.type, "ClusterIP") != 0 || ovn_policy_of(svc) != OVN_BGP_CLUSTER ||
 	    strcmp(labels_get(&svc->meta.annotations, OVN_ANNOTATION_BGP), "cluster") == 0)
 		return;
 	for (size_t i = 0; i < svc->svc.ncluster_ips; i++)

@@ -141,8 +141,8 @@ static bool why_service(const struct config *c, const struct svc_addrs *svcs, si
 			}
 		plan_why_add(w, WHY_SERVICE_NOT_SERVED, NULL,
 			     "Service %s/%s holds %s but is not served here (type %s, loadBalancerClass %s)",
-			     o->meta.namespace, o->meta.name, ip, sv->type.s,
-			     sv->load_balancer_class.s ? sv->load_balancer_class.s : "none");
+			     o->meta.namespace, o->meta.name, ip, sv->type,
+			     sv->load_balancer_class ? sv->load_balancer_class : "none");
 		return false;
 	}
 	plan_why_add(w, WHY_NO_SERVICE, NULL, "no LoadBalancer Service served here holds %s", ip);

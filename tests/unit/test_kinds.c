@@ -335,11 +335,11 @@ static void test_service(void **state)
 		KIND_SERVICE, "shop", "web");
 	const struct service *s = &o->svc;
 
-	assert_string_equal(s->type.s, "LoadBalancer");
+	assert_string_equal(s->type, "LoadBalancer");
 	const struct service_spec *sp = s->spec;
 	assert_non_null(sp);
 	assert_ip(&sp->load_balancer_ip.a, "192.0.2.10");
-	assert_string_equal(s->load_balancer_class.s, "vipcast");
+	assert_string_equal(s->load_balancer_class, "vipcast");
 	assert_int_equal(sp->nfamilies, 2);
 	assert_int_equal(sp->families[0], IPF_V6);
 	assert_int_equal(sp->family_policy, PREFER_DUAL_STACK);
@@ -357,7 +357,7 @@ static void test_service(void **state)
 	assert_string_equal(o->meta.creation_timestamp, "2026-01-02T03:04:05Z");
 
 	o = load_one("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", KIND_SERVICE, "default", "s");
-	assert_string_equal(o->svc.type.s, "ClusterIP");
+	assert_string_equal(o->svc.type, "ClusterIP");
 	assert_int_equal(o->svc.traffic_policy, TRAFFIC_CLUSTER);
 	assert_int_equal(o->svc.spec->family_policy, FAMILY_POLICY_UNSET);
 	assert_int_equal(o->svc.ningress, 0);
