@@ -139,7 +139,7 @@ static void on_synced(void *arg)
 static void start_watch(struct kctl *k, enum kctl_watch_id id, enum kind kind, const char *ns, const char *field)
 {
 	struct kctl_watch *wd = &k->watches[id];
-	struct kube_watch_cbs cbs = { on_event, on_synced, wd };
+	struct kube_watch_cbs cbs = { on_event, on_synced, wd, NULL };
 	struct kube_watch_opts wo = { .field_selector = field };
 
 	wd->k = k;

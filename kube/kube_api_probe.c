@@ -49,7 +49,7 @@ static void watch_crd(struct kube_api_probe *p)
 {
 	char sel[300];
 	struct kube_watch_opts o = { .field_selector = sel, .backoff_max_ms = KUBE_PROBE_AGAIN_S * 1000 };
-	struct kube_watch_cbs cbs = { on_crd, NULL, p };
+	struct kube_watch_cbs cbs = { on_crd, NULL, p, NULL };
 
 	snprintf(sel, sizeof(sel), "metadata.name=%s", p->crd);
 	log_debug("kube", "%s/%s is not served: watching the CustomResourceDefinition %s", p->group, p->version,

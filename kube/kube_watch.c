@@ -27,10 +27,9 @@
 /* A watch that ends sooner than this having delivered nothing counts as a failure. */
 #define WATCH_MIN_MS 1000
 
-/* One cached object. */
+/* One cached object: 56 bytes and its uid (and names), for each of 100k Services. */
 struct entry {
 	struct avl_node node;  /* by uid */
-	struct object *obj;    /* NULL: did not decode, or taken */
 	void *user;            /* kube_item_set_user() */
 	union {
 		uint64_t num;  /* rv_text false: a decimal resourceVersion, as etcd's always are */
@@ -38,8 +37,16 @@ struct entry {
 	} rv;
 	bool rv_text;
 	bool uid_packed;       /* the uid is key's first KUBE_UID_BYTES bytes (kube_uid.h), else text */
+	bool named;            /* key holds namespace and name (opts.forget_names false) */
 	uint32_t epoch;        /* the last list that saw it */
-	char key[];            /* uid (packed, or text and '\0'), namespace '\0', name '\0' */
+	char key[];            /* uid (packed, or text and '\0'), then if named: namespace '\0', name '\0' */
+};
+
+/* An object handed to the consumer: the decoded object is its until the callback returns. */
+struct delivery {
+	struct kube_watch *w;
+	struct entry *e;
+	struct object *obj;
 };
 
 /* A uid looked for: packed when it packs. */
@@ -104,13 +111,13 @@ static const char *e_uid(const struct entry *e, char buf[KUBE_UID_TEXT])
 static const char *e_ns(const struct entry *e)
 {
 	const char *ns = e->key + uid_len(e);
-	return *ns ? ns : NULL;
+	return e->named && *ns ? ns : NULL;
 }
 
 static const char *e_name(const struct entry *e)
 {
 	const char *ns = e->key + uid_len(e);
-	return ns + strlen(ns) + 1;
+	return e->named ? ns + strlen(ns) + 1 : NULL;
 }
 
 static struct uid_key uid_key_of(const char *uid)
@@ -149,14 +156,18 @@ static struct entry *find(const struct kube_watch *w, const char *uid)
 static struct entry *entry_new(struct kube_watch *w, const char *uid, const char *ns, const char *name)
 {
 	struct uid_key k = uid_key_of(uid);
-	size_t lu = k.packed ? KUBE_UID_BYTES : strlen(uid) + 1, ln = ns ? strlen(ns) : 0, lm = strlen(name);
-	struct entry *e = xcalloc(1, sizeof(*e) + lu + ln + lm + 2);
+	bool named = !w->o.forget_names;
+	size_t lu = k.packed ? KUBE_UID_BYTES : strlen(uid) + 1;
+	size_t ln = named && ns ? strlen(ns) : 0, lm = named ? strlen(name) : 0;
+	struct entry *e = xcalloc(1, sizeof(*e) + lu + (named ? ln + lm + 2 : 0));
 
 	e->uid_packed = k.packed;
+	e->named = named;
 	memcpy(e->key, k.packed ? (const void *)k.b : (const void *)uid, lu);
-	if (ns)
+	if (named && ns)
 		memcpy(e->key + lu, ns, ln);
-	memcpy(e->key + lu + ln + 1, name, lm);
+	if (named)
+		memcpy(e->key + lu + ln + 1, name, lm);
 	avl_insert(&w->cache, &e->node);
 	return e;
 }
@@ -197,9 +208,10 @@ static const char *entry_rv(const struct entry *e, char buf[RV_DIGITS])
 	return buf;
 }
 
-static void entry_free(struct entry *e)
+static void entry_free(struct kube_watch *w, struct entry *e)
 {
-	object_free(e->obj);
+	if (e->user && w->cb.user_free)
+		w->cb.user_free(e->user);
 	if (e->rv_text)
 		free(e->rv.text);
 	free(e);
@@ -207,8 +219,7 @@ static void entry_free(struct entry *e)
 
 static void entry_free_node(struct avl_node *n, void *arg)
 {
-	(void)arg;
-	entry_free(avl_entry(n, struct entry, node));
+	entry_free(arg, avl_entry(n, struct entry, node));
 }
 
 static void set_str(char **dst, const char *s)
@@ -220,32 +231,42 @@ static void set_str(char **dst, const char *s)
 
 /* ------------------------------------------------------------------ delivery */
 
-static void deliver(struct kube_watch *w, enum kube_event_type t, struct entry *e, const json_t *raw,
-		    const struct diags *d)
+/*
+ * ns and name: the API's (raw's), else the entry's; obj (may be NULL) is freed
+ * here unless the consumer took it.
+ */
+static void deliver(struct kube_watch *w, enum kube_event_type t, struct entry *e, const char *ns, const char *name,
+		    struct object *obj, const json_t *raw, const struct diags *d)
 {
 	char rv[RV_DIGITS], uid[KUBE_UID_TEXT];
-	struct kube_item it = { e_uid(e, uid), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, raw, d, e->user, e };
+	struct delivery dv = { w, e, obj };
+	struct kube_item it = { e_uid(e, uid), entry_rv(e, rv), name ? ns : e_ns(e), name ? name : e_name(e), obj,
+				raw, d, e->user, &dv };
 
 	w->stats.events++;
 	if (w->cb.event)
 		w->cb.event(w->cb.arg, t, &it);
+	object_free(dv.obj);
 }
 
 struct object *kube_item_take(const struct kube_item *it)
 {
-	struct entry *e = it->entry;
-	struct object *o = e ? e->obj : NULL;
+	struct delivery *dv = it->entry;
+	struct object *o = dv ? dv->obj : NULL;
 
-	if (e)
-		e->obj = NULL;
+	if (dv)
+		dv->obj = NULL;
 	return o;
 }
 
 void kube_item_set_user(const struct kube_item *it, void *user)
 {
-	struct entry *e = it->entry;
-	if (e)
-		e->user = user;
+	struct delivery *dv = it->entry;
+	if (!dv || dv->e->user == user)
+		return;
+	if (dv->e->user && dv->w->cb.user_free)
+		dv->w->cb.user_free(dv->e->user);
+	dv->e->user = user;
 }
 
 /* The API's object decoded into w->diags; NULL if it does not decode, or is no configuration kind. */
@@ -289,19 +310,17 @@ static void apply(struct kube_watch *w, const json_t *obj, const char *uid, cons
 	enum kube_event_type t = e ? KUBE_MODIFIED : KUBE_ADDED;
 	if (!e)
 		e = entry_new(w, uid, ns, name);
-	struct object *old = e->obj;
-	e->obj = o;
 	entry_set_rv(e, rv);
 	e->epoch = w->epoch;
-	deliver(w, t, e, obj, &w->diags);
-	object_free(old);
+	deliver(w, t, e, ns, name, o, obj, &w->diags);
 }
 
-static void remove_entry(struct kube_watch *w, struct entry *e, const json_t *raw)
+/* raw: the API's last state of it (ns and name its), or NULL when a relist found it gone. */
+static void remove_entry(struct kube_watch *w, struct entry *e, const json_t *raw, const char *ns, const char *name)
 {
 	avl_remove(&w->cache, &e->node);
-	deliver(w, KUBE_DELETED, e, raw, NULL);
-	entry_free(e);
+	deliver(w, KUBE_DELETED, e, ns, name, NULL, raw, NULL);
+	entry_free(w, e);
 }
 
 /* ------------------------------------------------------------------ retry */
@@ -388,7 +407,7 @@ static void finish_list(struct kube_watch *w)
 		next = avl_next(n);
 		struct entry *e = avl_entry(n, struct entry, node);
 		if (e->epoch != w->epoch)
-			remove_entry(w, e, NULL);
+			remove_entry(w, e, NULL, NULL, NULL);
 	}
 	set_str(&w->rv, w->list_rv);
 	w->stats.lists++;
@@ -524,7 +543,7 @@ static bool on_line(void *arg, const char *line, size_t len)
 		break;
 	case KUBE_EV_DELETED:
 		if ((e = find(w, ev.uid)))
-			remove_entry(w, e, ev.object);
+			remove_entry(w, e, ev.object, ev.ns, ev.name);
 		break;
 	case KUBE_EV_BOOKMARK:
 		w->stats.bookmarks++;
@@ -684,7 +703,7 @@ void kube_watch_free(struct kube_watch *w)
 		return;
 	kube_http_cancel(w->req);
 	event_free(w->timer);
-	avl_clear(&w->cache, entry_free_node, NULL);
+	avl_clear(&w->cache, entry_free_node, w);
 	kube_splitter_free(&w->split);
 	diags_free(&w->diags);
 	free(w->ns);
@@ -719,14 +738,4 @@ size_t kube_watch_count(const struct kube_watch *w)
 void kube_watch_get_stats(const struct kube_watch *w, struct kube_watch_stats *out)
 {
 	*out = w->stats;
-}
-
-void kube_watch_foreach(const struct kube_watch *w, void (*fn)(void *arg, const struct kube_item *it), void *arg)
-{
-	for (struct avl_node *n = avl_first(&w->cache); n; n = avl_next(n)) {
-		struct entry *e = avl_entry(n, struct entry, node);
-		char rv[RV_DIGITS], uid[KUBE_UID_TEXT];
-		struct kube_item it = { e_uid(e, uid), entry_rv(e, rv), e_ns(e), e_name(e), e->obj, NULL, NULL, e->user, e };
-		fn(arg, &it);
-	}
 }

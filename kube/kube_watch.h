@@ -17,11 +17,12 @@
  *
  * Objects are decoded by config/object.c from the API's JSON (doc.h's
  * doc_from_jansson): one code path for files and the API. The cache keeps,
- * per object, its uid, resourceVersion, namespace, name and the decoded
- * object, never the JSON. A consumer gets the decoded object (NULL with the
- * decoder's diagnostics when it does not decode) and the raw JSON, both
- * borrowed for the callback; kube_item_take() moves the decoded object to the
- * consumer. A resource that is no configuration kind (kind KIND_COUNT: a
+ * per object, its uid, resourceVersion, namespace and name (not those with
+ * forget_names) and the consumer's pointer, never the JSON nor the decoded
+ * object. A consumer gets the decoded object (NULL with the decoder's
+ * diagnostics when it does not decode) and the raw JSON, both borrowed for the
+ * callback; kube_item_take() moves the decoded object to the consumer, else
+ * it is freed when the callback returns. A resource that is no configuration kind (kind KIND_COUNT: a
  * CustomResourceDefinition) is not decoded: obj is NULL, raw says it all.
  */
 #ifndef VIPCAST_KUBE_WATCH_H
@@ -39,8 +40,9 @@
 enum kube_event_type { KUBE_ADDED, KUBE_MODIFIED, KUBE_DELETED };
 
 struct kube_item {
-	const char *uid, *rv, *ns, *name;  /* ns NULL for cluster-scoped kinds */
-	const struct object *obj;   /* NULL: did not decode (diags says why), or taken before */
+	/* ns NULL for cluster-scoped kinds; both NULL for a delete a relist found in a watch with forget_names */
+	const char *uid, *rv, *ns, *name;
+	const struct object *obj;   /* NULL: did not decode (diags says why), or a delete */
 	const json_t *raw;          /* the API's object; NULL for a delete a relist found */
 	const struct diags *diags;  /* the decoder's errors and warnings; NULL for a delete */
 	void *user;                 /* what the consumer set for this object (kube_item_set_user), or NULL */
@@ -51,6 +53,8 @@ struct kube_watch_cbs {
 	void (*event)(void *arg, enum kube_event_type t, const struct kube_item *it);
 	void (*synced)(void *arg);  /* once, after the first complete list */
 	void *arg;
+	/* Optional: the watch owns what kube_item_set_user() sets, and frees it with this when replaced or dropped. */
+	void (*user_free)(void *user);
 };
 
 struct kube_watch_opts {
@@ -62,6 +66,12 @@ struct kube_watch_opts {
 	const char *label_selector;  /* optional */
 	const char *field_selector;  /* optional: "metadata.name=memberlist" where RBAC grants one name */
 	bool lean;                   /* decode lean (object_read_lean): only what announcing reads, see object.h */
+	/*
+	 * The cache keeps no namespace and name (a watch of 100k objects whose
+	 * consumer keeps them anyway): events name the object from the API's
+	 * JSON, and a delete a relist finds names it only by its user pointer.
+	 */
+	bool forget_names;
 };
 
 struct kube_watch_stats {
@@ -95,19 +105,17 @@ uint64_t kube_watch_stale_since(const struct kube_watch *w);
 const char *kube_watch_rv(const struct kube_watch *w);
 size_t kube_watch_count(const struct kube_watch *w);
 void kube_watch_get_stats(const struct kube_watch *w, struct kube_watch_stats *out);
-/* Calls fn for every cached object (raw and diags NULL). */
-void kube_watch_foreach(const struct kube_watch *w, void (*fn)(void *arg, const struct kube_item *it), void *arg);
 
 /*
  * During the event callback: the decoded object becomes the caller's (free it
- * with object_free); the cache keeps uid, resourceVersion and name only, and
- * the object's later events carry no previous object. NULL if none.
+ * with object_free). NULL if none.
  */
 struct object *kube_item_take(const struct kube_item *it);
 /*
  * During the event callback: the consumer's own pointer for this object,
  * given back in its later events (e.g. the compact form it keeps instead of
- * the object). The watch never frees it.
+ * the object). The watch frees it only with cbs.user_free, when it is
+ * replaced or after the object's delete was delivered.
  */
 void kube_item_set_user(const struct kube_item *it, void *user);
 

@@ -763,10 +763,22 @@ static bool svc_kept(const struct kspeaker *k, const struct object *svc)
 	return svc_is_ours(svc, k->lb_class) || plan_ovn_cluster_ip(svc);
 }
 
+static void user_object_free(void *user)
+{
+	object_free(user);
+}
+
+/*
+ * A shared kind's object in live is found again through its watch entry,
+ * which holds a reference to it: a delete a relist finds comes with no name,
+ * and a relist that finds an object deleted and made again under its name
+ * (a new uid) must not take the new one out of live with the old.
+ */
 static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_event_type t, const struct kube_item *it)
 {
 	struct kspeaker *k = wd->k;
 	struct object *o = t == KUBE_DELETED ? NULL : kube_item_take(it);
+	const struct object *had = it->user;  /* what this object put in live (the entry's reference), or NULL */
 	bool quiet = kind == KIND_POD && wd->synced && pod_skipped(k);
 
 	if (t != KUBE_DELETED && !o && it->diags && it->diags->errors) {
@@ -780,7 +792,10 @@ static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_eve
 		o = NULL;
 	}
 	if (!o) {
-		struct object *old = config_take(k->live, kind, it->ns, it->name);
+		struct object *old = NULL;
+		if (had && config_find(k->live, kind, had->meta.namespace, had->meta.name) == had)
+			old = config_take(k->live, kind, had->meta.namespace, had->meta.name);
+		kube_item_set_user(it, NULL);  /* live's reference, now old's, stays */
 		if (!old)
 			return;
 		if (!quiet)
@@ -790,6 +805,7 @@ static void shared_event(struct ks_watch_slot *wd, enum kind kind, enum kube_eve
 			changed(k);
 		return;
 	}
+	kube_item_set_user(it, object_ref(o));
 	struct object *old = config_find(k->live, kind, o->meta.namespace, o->meta.name);
 	if (!old && !wd->synced) {
 		config_add(k->live, o);  /* the first list: sorted once at its end */
@@ -928,10 +944,15 @@ static void on_synced(void *arg)
 static void start_watch(struct kspeaker *k, enum ks_watch id, const char *ns)
 {
 	struct ks_watch_slot *wd = &k->watches[id];
-	struct kube_watch_cbs cbs = { on_event, on_synced, wd };
+	struct kube_watch_cbs cbs = { on_event, on_synced, wd, NULL };
 	struct kube_watch_opts wo = { .lean = true };  /* memory grows with Services, not with their annotations */
 	if (id == KS_PODS)
 		wo.field_selector = POD_FIELD_SELECTOR;
+	/* Services, EndpointSlices and the other shared kinds: known by what they put in live, not by name again. */
+	if (id == KS_SLICES || shared_kind(ks_kind[id])) {
+		wo.forget_names = true;
+		cbs.user_free = id == KS_SLICES ? NULL : user_object_free;
+	}
 
 	wd->k = k;
 	wd->id = id;

@@ -133,7 +133,7 @@ static bool add_watch(const char *spec)
 	struct watched *wd = &g.watches[g.nwatches++];
 	wd->res = r;
 	snprintf(wd->label, sizeof(wd->label), "%s", spec);
-	struct kube_watch_cbs cbs = { on_event, on_synced, wd };
+	struct kube_watch_cbs cbs = { on_event, on_synced, wd, NULL };
 	wd->w = kube_watch_new(g.h, r, colon ? colon + 1 : NULL, &g.wo, &cbs);
 	return true;
 }
