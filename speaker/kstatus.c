@@ -4,9 +4,10 @@
  *
  * State: an AVL of Services keyed by (ns, name), each with one struct ks_obj
  * per kind (L2, BGP) holding what the object should say (want), what the
- * server's object says as far as we know (have), and the object's name. The
- * lists of interfaces and peers are interned (most Services share one), so a
- * Service costs about 150 bytes plus its names.
+ * server's object says as far as we know (have), and the object's name (a
+ * generated one in place). The lists of interfaces and peers are interned
+ * (most Services share one), so a Service costs about 140 bytes plus its
+ * namespace and name.
  *
  * kstatus_set() only records the new wants and queues the objects whose want
  * changed; the queues are worked off a coalescing timer later, each object
@@ -75,12 +76,21 @@ struct ks_list {
 struct ks_obj {
 	const struct ks_list *want;  /* NULL: there should be none */
 	const struct ks_list *have;  /* its status as written or read; NULL: unknown, or no object */
-	char *name;                  /* the object; NULL: none known */
+	/* The object's name (obj_name()): a generated one ("bgp-" and 5 characters) in place, else a copy. */
+	union {
+		char *heap;
+		char suffix[8];          /* after the kind's prefix, NUL-terminated */
+	} name;
 	struct ks_obj *qnext;
 	uint8_t kind;
 	uint8_t fails;               /* in a row */
+	bool named;                  /* an object is known */
+	bool name_inline;            /* its name is the prefix and name.suffix */
 	bool queued, busy, owned;
 };
+
+/* Room for any name obj_name() writes out. */
+#define KS_NAME_BUF 16
 
 struct ks_svc {
 	struct avl_node node;
@@ -237,6 +247,32 @@ static struct ks_svc *svc_of(struct ks_obj *o)
 	return (struct ks_svc *)((char *)(o - o->kind) - offsetof(struct ks_svc, obj));
 }
 
+/* The object's name, or NULL when none is known. */
+static const char *obj_name(const struct ks_obj *o, char buf[KS_NAME_BUF])
+{
+	if (!o->named)
+		return NULL;
+	if (!o->name_inline)
+		return o->name.heap;
+	snprintf(buf, KS_NAME_BUF, "%s%s", ks_prefix[o->kind], o->name.suffix);
+	return buf;
+}
+
+static void obj_set_name(struct ks_obj *o, const char *name)
+{
+	const char *prefix = ks_prefix[o->kind];
+	size_t lp = strlen(prefix);
+
+	if (o->named && !o->name_inline)
+		free(o->name.heap);
+	o->named = name != NULL;
+	o->name_inline = name && strncmp(name, prefix, lp) == 0 && strlen(name + lp) < sizeof(o->name.suffix);
+	if (o->name_inline)
+		memcpy(o->name.suffix, name + lp, strlen(name + lp) + 1);
+	else
+		o->name.heap = name ? xstrdup(name) : NULL;
+}
+
 static int svc_key_cmp3(const char *nsa, const char *na, const char *nsb, const char *nb)
 {
 	int r = strcmp(nsa, nsb);
@@ -281,7 +317,7 @@ static void svc_free(struct kstatus *k, struct ks_svc *s)
 	for (int i = 0; i < KS_NKINDS; i++) {
 		list_unref(k, s->obj[i].want);
 		list_unref(k, s->obj[i].have);
-		free(s->obj[i].name);
+		obj_set_name(&s->obj[i], NULL);
 	}
 	free(s);
 }
@@ -291,7 +327,7 @@ static void svc_maybe_free(struct kstatus *k, struct ks_svc *s)
 {
 	for (int i = 0; i < KS_NKINDS; i++) {
 		const struct ks_obj *o = &s->obj[i];
-		if (o->want || o->name || o->busy || o->queued)
+		if (o->want || o->named || o->busy || o->queued)
 			return;
 	}
 	avl_remove(&k->svcs, &s->node);
@@ -303,13 +339,13 @@ static void svc_maybe_free(struct kstatus *k, struct ks_svc *s)
 static enum ks_op obj_next_op(const struct kstatus *k, const struct ks_obj *o)
 {
 	if (o->want) {
-		if (!o->name)
+		if (!o->named)
 			return OP_CREATE;
 		if (k->pod_uid && !o->owned)
 			return OP_GET;
 		return o->have == o->want ? OP_NONE : OP_STATUS;
 	}
-	return o->name ? OP_DELETE : OP_NONE;
+	return o->named ? OP_DELETE : OP_NONE;
 }
 
 static void enqueue(struct kstatus *k, struct ks_obj *o)
@@ -472,8 +508,7 @@ static void req_done(void *arg, const struct kube_resp *r, json_t *body);
 
 static void obj_lost(struct kstatus *k, struct ks_obj *o)
 {
-	free(o->name);
-	o->name = NULL;
+	obj_set_name(o, NULL);
 	list_set(k, &o->have, NULL);
 	o->owned = false;
 }
@@ -506,6 +541,8 @@ static void start_obj(struct kstatus *k, struct ks_req *q, struct ks_obj *o, enu
 {
 	struct ks_svc *s = svc_of(o);
 	json_t *body = NULL;
+	char nbuf[KS_NAME_BUF];
+	const char *name = obj_name(o, nbuf);
 	bool ok;
 
 	*q = (struct ks_req){ .k = k, .obj = o, .op = op };
@@ -517,13 +554,13 @@ static void start_obj(struct kstatus *k, struct ks_req *q, struct ks_obj *o, enu
 	case OP_STATUS:
 		q->sent = list_ref(o->want);
 		body = status_body(k, s, o->kind, o->want);
-		ok = req_send(q, "PATCH", o->name, "status", body, KUBE_CT_MERGE_PATCH);
+		ok = req_send(q, "PATCH", name, "status", body, KUBE_CT_MERGE_PATCH);
 		break;
 	case OP_GET:
-		ok = req_send(q, "GET", o->name, NULL, NULL, NULL);
+		ok = req_send(q, "GET", name, NULL, NULL, NULL);
 		break;
 	default:
-		ok = req_send(q, "DELETE", o->name, NULL, NULL, NULL);
+		ok = req_send(q, "DELETE", name, NULL, NULL, NULL);
 		break;
 	}
 	json_decref(body);
@@ -623,7 +660,7 @@ static bool obj_result(struct kstatus *k, struct ks_req *q, const struct kube_re
 			const char *name = json_string_value(json_object_get(json_object_get(body, "metadata"), "name"));
 			if (!name)
 				return false;
-			o->name = xstrdup(name);
+			obj_set_name(o, name);
 			o->owned = true;
 			k->stats.created++;
 			return true;
@@ -644,7 +681,8 @@ static bool obj_result(struct kstatus *k, struct ks_req *q, const struct kube_re
 	case OP_GET:
 		if (st == 200 && json_is_object(body)) {
 			json_t *c = owned_copy(k, body);
-			bool ok = req_send(q, "PUT", o->name, NULL, c, KUBE_CT_JSON);
+			char nbuf[KS_NAME_BUF];
+			bool ok = req_send(q, "PUT", obj_name(o, nbuf), NULL, c, KUBE_CT_JSON);
 			json_decref(c);
 			if (ok) {
 				q->op = OP_OWN;
@@ -718,10 +756,12 @@ static void req_done(void *arg, const struct kube_resp *r, json_t *body)
 	o->busy = false;
 	k->inflight--;
 	if (ok) {
+		char nbuf[KS_NAME_BUF];
+		const char *name = obj_name(o, nbuf);
 		o->fails = 0;
 		kube_backoff_reset(&k->bo);
 		log_debug("kstatus", "%s %s %s/%s for %s/%s: done", op_name(op), ks_res[o->kind].kind_name, k->ns,
-			  o->name ? o->name : "-", svc_ns(s), svc_name(s));
+			  name ? name : "-", svc_ns(s), svc_name(s));
 	} else if (!now) {
 		if (o->fails < UINT8_MAX)
 			o->fails++;
@@ -821,19 +861,20 @@ static void adopt(struct kstatus *k, int kind, const json_t *item)
 	struct ks_svc *s = svc_get(k, sns, sname);
 	struct ks_obj *o = &s->obj[kind];
 	const struct ks_list *have = list_from_status(k, kind, st);
-	if (o->name) {
+	char nbuf[KS_NAME_BUF];
+	const char *had = obj_name(o, nbuf);
+	if (had) {
 		/* A second one for the same Service: the one with a status is kept (nothing of this kind is in flight yet). */
-		bool same = strcmp(o->name, name) == 0;
+		bool same = strcmp(had, name) == 0;
 		if (same || o->have || !have || o->busy) {
 			if (!same)
 				add_orphan(k, kind, name);
 			list_unref(k, have);
 			return;
 		}
-		add_orphan(k, kind, o->name);
-		free(o->name);
+		add_orphan(k, kind, had);
 	}
-	o->name = xstrdup(name);
+	obj_set_name(o, name);
 	list_set(k, &o->have, have);
 	list_unref(k, have);
 	o->owned = !k->pod_uid || owned_by(md, k->pod_uid);

@@ -213,9 +213,9 @@ check "the driver stops cleanly, no sanitizer report" drv_stop d1
 # ================================================================== restart
 scenario "restart"
 L2A=$(obj_of servicel2statuses a) L2C=$(obj_of servicel2statuses c) BGPC=$(obj_of servicebgpstatuses c)
-stray servicel2statuses l2-dup "$NODE" a         # a second one for a
+stray servicel2statuses l2-dup-left-by-an-older-speaker "$NODE" a  # a second one for a (a name longer than generated ones)
 stray servicel2statuses l2-stale "$NODE" gone     # a Service no longer announced
-stray servicebgpstatuses bgp-stale "$NODE" gone
+stray servicebgpstatuses bgp-stale-left-by-an-older-speaker "$NODE" gone
 stray servicel2statuses l2-other n2 a            # another node's
 old_uid=$(pod_uid)
 # no kubelet: deleted at once (--force), its dependents orphaned rather than collected
