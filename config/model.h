@@ -286,7 +286,7 @@ struct object_meta {
 	struct labels labels, annotations;
 	const char *creation_timestamp, *uid, *api_version;
 	struct mark mark;              /* where the object starts */
-	const char *id;                /* "IPAddressPool metallb-system/pool1" */
+	const char *id;                /* "IPAddressPool metallb-system/pool1"; NULL in a lean object */
 };
 
 struct object {

@@ -156,20 +156,32 @@ static const char *type_string(const struct doc_node *n)
 }
 
 /* The id messages name the object by, known before the rest of metadata is read. */
-static const char *object_id(struct arena *a, const struct kind_info *ki, const struct doc_node *md)
+/* Room for a lean object's id, kept only while it is decoded: names are at most 253 characters. */
+#define LEAN_ID_MAX 600
+
+/* buf: where a lean object's goes (it keeps none), else NULL: into the arena. */
+static const char *object_id(struct arena *a, char *buf, const struct kind_info *ki, const struct doc_node *md)
 {
 	const struct doc_node *name = doc_map_get(md, "name"), *ns = doc_map_get(md, "namespace");
 	const char *n = type_string(name), *s = type_string(ns);
 
 	if (!n)
 		return ki->name;
+	if (buf) {
+		if (ki->namespaced)
+			snprintf(buf, LEAN_ID_MAX, "%s %s/%s", ki->name, s && *s ? s : "default", n);
+		else
+			snprintf(buf, LEAN_ID_MAX, "%s %s", ki->name, n);
+		return buf;
+	}
 	if (!ki->namespaced)
 		return arena_printf(a, "%s %s", ki->name, n);
 	return arena_printf(a, "%s %s/%s", ki->name, s && *s ? s : "default", n);
 }
 
+/* idbuf: LEAN_ID_MAX bytes that outlive the decode, for a lean object's id. */
 static bool read_meta(struct dec *d, const struct doc_node *root, const struct kind_info *ki,
-		      struct object *o)
+		      struct object *o, char *idbuf)
 {
 	const struct doc_node *md = doc_map_get(root, "metadata");
 	struct meta_raw m = { 0 };
@@ -179,7 +191,7 @@ static bool read_meta(struct dec *d, const struct doc_node *root, const struct k
 		dec_error(d, &root->mark, "metadata.name is required");
 		return false;
 	}
-	d->obj = object_id(d->a, ki, md);
+	d->obj = object_id(d->a, d->lean ? idbuf : NULL, ki, md);  /* d->obj: for the decoder's messages */
 	size_t saved = dec_enter(d, "metadata");
 	/* An EndpointSlice copies its Service's labels; announcing reads only which Service it is of. */
 	d->label_prefix = d->lean && ki->decode == decode_endpoint_slice ? LABEL_SERVICE_NAME : NULL;
@@ -202,7 +214,7 @@ static bool read_meta(struct dec *d, const struct doc_node *root, const struct k
 	o->meta.annotations = m.annotations;
 	o->meta.creation_timestamp = m.created.s;
 	o->meta.uid = m.uid.s;
-	o->meta.id = d->obj;
+	o->meta.id = d->lean ? NULL : d->obj;
 	return d->errors == before;
 }
 
@@ -264,7 +276,8 @@ static struct object *decode_once(const struct doc_node *root, int k, const char
 	o->meta.mark.file = strcmp(file, api_source) == 0 ? api_source : arena_strdup(&o->arena, file);
 	o->meta.api_version = api;
 	struct dec d = { .diags = diags, .a = &o->arena, .obj = ki->name, .file = o->meta.mark.file, .lean = lean };
-	if (read_meta(&d, root, ki, o))
+	char idbuf[LEAN_ID_MAX];
+	if (read_meta(&d, root, ki, o, idbuf))
 		ki->decode(&d, root, o);
 	if (d.errors) {
 		object_free(o);

@@ -246,7 +246,7 @@ void l2_hb_set_nodes(struct l2_hb *h, const struct config *c, const char *self)
 			}
 		}
 		if (!d->naddrs)
-			log_warn("l2", "%s has no InternalIP address: no heartbeats go to it", o->meta.id);
+			log_warn("l2", "Node %s has no InternalIP address: no heartbeats go to it", o->meta.name);
 	}
 }
 
