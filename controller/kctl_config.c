@@ -185,6 +185,8 @@ void kctl_config_event(struct kctl *k, enum kind kind, enum kube_event_type t, c
 	bool was_pending = c->pending;
 
 	if (t == KUBE_DELETED) {
+		if (c->uid && it->uid && strcmp(c->uid, it->uid) != 0)
+			return;  /* a relist found it gone after its successor under the same name */
 		if (!c->in_cfg && !c->pending) {
 			avl_remove(&cs->objs, &c->node);
 			cobj_free(&c->node, NULL);

@@ -492,6 +492,9 @@ static void store(struct kctl *k, struct object *o)
 void kctl_service_event(struct kctl *k, enum kube_event_type t, const struct kube_item *it)
 {
 	if (t == KUBE_DELETED) {
+		const struct object *cur = config_find(k->cfg, KIND_SERVICE, it->ns, it->name);
+		if (cur && cur->meta.uid && it->uid && strcmp(cur->meta.uid, it->uid) != 0)
+			return;  /* a relist found it gone after its successor under the same name */
 		object_free(config_take(k->cfg, KIND_SERVICE, it->ns, it->name));
 		struct kctl_svc *st = st_find(k, it->ns, it->name);
 		if (st)

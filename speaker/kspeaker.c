@@ -863,6 +863,10 @@ static void config_event(struct kspeaker *k, enum kind kind, enum kube_event_typ
 	char key[600];
 	snprintf(key, sizeof(key), "%s %s/%s", kind_name(kind), it->ns ? it->ns : "", it->name);
 	if (t == KUBE_DELETED) {
+		const json_t *had = json_object_get(k->objs, key);
+		const char *uid = json_string_value(json_object_get(json_object_get(had, "metadata"), "uid"));
+		if (uid && it->uid && strcmp(uid, it->uid) != 0)
+			return;  /* a relist found it gone after its successor under the same name */
 		if (json_object_del(k->objs, key) != 0)
 			return;
 	} else {

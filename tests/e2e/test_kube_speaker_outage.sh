@@ -8,7 +8,13 @@
 #     connections cut: their watches resume from a compacted revision (410)
 #     and list again;
 #   - every API connection of the nodes cut and new ones refused for a while
-#     (ss -K and an ip rule for the API port in the node namespaces).
+#     (ss -K and an ip rule for the API port in the node namespaces);
+#   - cut off again while a Service and the BGPPeer are deleted and made again
+#     under their names, etcd compacted: after the relist the new Service
+#     stays announced and no session restarts;
+#   - the controller stopped while a Service is deleted and made again, etcd
+#     compacted: after its relist the new Service keeps its address, and
+#     nobody else can have it.
 # Samplers run through each outage and its recovery (tests/e2e/kube_probe.py):
 # BIRD's route count for the VIPs every 100 ms never drops, an HTTP GET to each
 # VIP every 50 ms from the client never fails, no BGP session restarts, /readyz
@@ -218,6 +224,79 @@ for i in 1 2 3; do ip -n "$(ns "n$i")" rule del priority 10; done
 log "API reachable again"
 recovered cut "$mark"
 check "/readyz said 503 (caches stale) while it was unreachable, 200 after" readyz_went cut
+
+scenario "a Service deleted and made again under its name while the nodes were cut off (410, relist)"
+# The relist sees the new Service (a new uid) before it finds the old one gone: the old one's delete
+# must not take the new one out (it did, by name, until the watch entries held what they put in).
+kubelab_service again Cluster
+kubelab_pod again-1 node1 True
+require_within 15 "again has an address" eval '[ -n "$(svc_ip again)" ]'
+AGAIN=$(svc_ip again)
+require_within 20 "again ($AGAIN) via all three nodes" eval '[ "$(bird_nexthops "$AGAIN")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]'
+uid0=$(kc -n "$KL_NS" get svc again -o jsonpath='{.metadata.uid}')
+conns0=$(conns)
+for i in 1 2 3; do
+	gone0[i]=$(gone_count "$i")
+	ip -n "$(ns "n$i")" rule add priority 10 to "$KL_API" ipproto tcp dport "$API_PORT" prohibit ||
+		die "ip rule in n$i"
+	nsx "n$i" ss -K -Htn dst "$KL_API" dport = ":$API_PORT" >/dev/null
+done
+kc -n "$KL_NS" delete svc again --wait=true >/dev/null || die "delete again"
+kubelab_service again Cluster
+peer0=$(kc -n metallb-system get bgppeer peer-a -o jsonpath='{.metadata.uid}')
+kc -n metallb-system delete bgppeer peer-a --wait=true >/dev/null || die "delete peer-a"
+cfg_peer peer-a 64512 64512 192.0.2.1 | kc apply -f - >/dev/null || die "peer-a again"
+peer1=$(kc -n metallb-system get bgppeer peer-a -o jsonpath='{.metadata.uid}')
+check "BGPPeer peer-a made again too: uid $peer0 -> $peer1" eval '[ -n "$peer1" ] && [ "$peer1" != "$peer0" ]'
+require_within 15 "the new again has an address" eval '[ -n "$(svc_ip again)" ]'
+AGAIN2=$(svc_ip again) uid1=$(kc -n "$KL_NS" get svc again -o jsonpath='{.metadata.uid}')
+check "again made again: uid $uid0 -> $uid1, address $AGAIN -> $AGAIN2" eval '[ -n "$uid1" ] && [ "$uid1" != "$uid0" ]'
+for i in 1 2 3 4 5; do kc -n "$KL_NS" create configmap "again-$i" --from-literal=i="$i" >/dev/null; done
+rev=$(etcdctl_ endpoint status -w json | "$E2E_PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])')
+check "etcd compacted to revision $rev" etcdctl_ compact "$rev"
+for i in 1 2 3; do ip -n "$(ns "n$i")" rule del priority 10; done
+check_within 40 "every speaker's watches resumed from a compacted revision: 410, listing again" gone_all
+check_within 20 "the new again ($AGAIN2) via all three nodes after the relists" \
+	eval '[ "$(bird_nexthops "$AGAIN2")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]'
+check_holds 5 "and for 5 s more (the old one's delete took nothing)" \
+	eval '[ "$(bird_nexthops "$AGAIN2")" = 192.0.2.11,192.0.2.12,192.0.2.13 ]'
+[ "$AGAIN2" = "$AGAIN" ] || check "the old address $AGAIN withdrawn" eval '[ "$(bird_nexthops "$AGAIN")" = - ]'
+check "no BGP session restarted (peer-a's delete took nothing either)" [ "$(conns)" = "$conns0" ]
+
+scenario "the controller stopped while a Service is deleted and made again under its name (410, relist)"
+# As the speakers' caches, the controller's: the old Service's delete must not free the new one's address.
+svc_asking() {  # svc_asking NAME IP -> Service NAME asking for IP (metallb.io/loadBalancerIPs)
+	kc apply -f - >/dev/null <<EOF || die "Service $1"
+apiVersion: v1
+kind: Service
+metadata: {name: $1, namespace: $KL_NS, annotations: {metallb.io/loadBalancerIPs: "$2"}}
+spec:
+  type: LoadBalancer
+  selector: {app: $1}
+  ports: [{name: http, port: 8080, targetPort: 8080, protocol: TCP}]
+EOF
+}
+kubelab_service twice Cluster
+require_within 15 "twice has an address" eval '[ -n "$(svc_ip twice)" ]'
+TWICE=$(svc_ip twice) ctl=$(pid_of controller)
+ctl_gone0=$(grep -c ' is gone ' "$E2E_TMP/controller.log")
+kill -STOP "$ctl"
+# cut before the changes: the stopped controller's sockets must not hold their watch events
+killed=$(ss -K -Htn dst "$KL_API" dport = ":$API_PORT" | wc -l)
+kc -n "$KL_NS" delete svc twice --wait=true >/dev/null || die "delete twice"
+svc_asking twice "$TWICE"
+for i in 1 2 3 4 5; do kc -n "$KL_NS" create configmap "twice-$i" --from-literal=i="$i" >/dev/null; done
+rev=$(etcdctl_ endpoint status -w json | "$E2E_PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])')
+check "etcd compacted to revision $rev while the controller was stopped" etcdctl_ compact "$rev"
+kill -CONT "$ctl"
+log "$killed API connections of the root namespace cut; twice deleted and made again asking for $TWICE; the controller continued"
+check_within 30 "the controller's watches resumed from a compacted revision: 410, listing again" \
+	eval '[ "$(grep -c " is gone " "$E2E_TMP/controller.log")" -gt "$ctl_gone0" ]'
+check_within 15 "the new twice has $TWICE" eval '[ "$(svc_ip twice)" = "$TWICE" ]'
+svc_asking third "$TWICE"
+check_holds 5 "third, asking for the same address, gets none: the old twice's delete freed nothing" \
+	eval '[ -z "$(svc_ip third)" ]'
+check "the controller's log says why" grep -q "third.*$TWICE" "$E2E_TMP/controller.log"
 
 log "figures: $(printf '%s; ' "${FIGURES[@]}")"
 for i in 1 2 3; do
