@@ -6,11 +6,18 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "clock.h"
 #include "xalloc.h"
 
 #define MAP_GRAIN (64u << 10)
 #define CACHE_SLOTS 16
 #define CACHE_BYTES (64u << 20)
+/*
+ * A kept mapping unused this long goes: a patch reuses its arrays within
+ * milliseconds, while those a fresh plan's swap leaves would be kept for
+ * nothing (at 100k Services, 13 MB each time).
+ */
+#define CACHE_IDLE_MS 2000
 
 /* Before each array: cap 0 for one from malloc, else the bytes of its mapping (this header included). */
 struct big_hdr {
@@ -22,6 +29,7 @@ static struct {
 	pthread_mutex_t lock;
 	void *map[CACHE_SLOTS];  /* oldest first */
 	size_t cap[CACHE_SLOTS];
+	uint64_t since[CACHE_SLOTS];  /* mono_ms() it was put back */
 	size_t n, bytes;
 } cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -37,14 +45,34 @@ static void cache_drop(size_t i)
 	cache.bytes -= cache.cap[i];
 	memmove(&cache.map[i], &cache.map[i + 1], (cache.n - i - 1) * sizeof(cache.map[0]));
 	memmove(&cache.cap[i], &cache.cap[i + 1], (cache.n - i - 1) * sizeof(cache.cap[0]));
+	memmove(&cache.since[i], &cache.since[i + 1], (cache.n - i - 1) * sizeof(cache.since[0]));
 	cache.n--;
+}
+
+/* Under the lock: moves the mappings idle since before now - CACHE_IDLE_MS (the oldest first) to evict[]. */
+static size_t cache_expire(uint64_t now, void **evict, size_t *evict_cap)
+{
+	size_t n = 0;
+	while (cache.n && now - cache.since[0] > CACHE_IDLE_MS) {
+		evict[n] = cache.map[0], evict_cap[n++] = cache.cap[0];
+		cache_drop(0);
+	}
+	return n;
+}
+
+static void unmap_all(void **evict, const size_t *evict_cap, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		munmap(evict[i], evict_cap[i]);
 }
 
 /* The smallest kept mapping that holds need bytes without wasting more than half of it, or NULL. */
 static void *cache_take(size_t need, size_t *cap)
 {
-	void *m = NULL;
+	void *m = NULL, *evict[CACHE_SLOTS];
+	size_t evict_cap[CACHE_SLOTS];
 	pthread_mutex_lock(&cache.lock);
+	size_t nevict = cache_expire(mono_ms(), evict, evict_cap);
 	size_t best = cache.n;
 	for (size_t i = 0; i < cache.n; i++)
 		if (cache.cap[i] >= need && cache.cap[i] - need <= need / 2 &&
@@ -56,6 +84,7 @@ static void *cache_take(size_t need, size_t *cap)
 		cache_drop(best);
 	}
 	pthread_mutex_unlock(&cache.lock);
+	unmap_all(evict, evict_cap, nevict);
 	return m;
 }
 
@@ -63,8 +92,10 @@ static void cache_put(void *m, size_t cap)
 {
 	void *evict[CACHE_SLOTS + 1];
 	size_t evict_cap[CACHE_SLOTS + 1], nevict = 0;
+	uint64_t now = mono_ms();
 
 	pthread_mutex_lock(&cache.lock);
+	nevict = cache_expire(now, evict, evict_cap);
 	if (cap > CACHE_BYTES) {
 		evict[nevict] = m, evict_cap[nevict++] = cap;
 	} else {
@@ -73,12 +104,23 @@ static void cache_put(void *m, size_t cap)
 			cache_drop(0);
 		}
 		cache.map[cache.n] = m;
-		cache.cap[cache.n++] = cap;
+		cache.cap[cache.n] = cap;
+		cache.since[cache.n++] = now;
 		cache.bytes += cap;
 	}
 	pthread_mutex_unlock(&cache.lock);
-	for (size_t i = 0; i < nevict; i++)
-		munmap(evict[i], evict_cap[i]);
+	unmap_all(evict, evict_cap, nevict);
+}
+
+void big_array_trim(void)
+{
+	void *evict[CACHE_SLOTS];
+	size_t evict_cap[CACHE_SLOTS];
+
+	pthread_mutex_lock(&cache.lock);
+	size_t n = cache_expire(mono_ms(), evict, evict_cap);
+	pthread_mutex_unlock(&cache.lock);
+	unmap_all(evict, evict_cap, n);
 }
 
 void *big_alloc(size_t n, size_t size, bool zero)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bgp_session.h"
+#include "big_array.h"
 #include "caps.h"
 #include "clock.h"
 #include "ctl_server.h"
@@ -147,6 +148,13 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 	}
 	fprintf(stderr, "%s\n", text);
 	free(text);
+}
+
+/* The arrays a swap or a reload left behind go back to the system (lib/big_array.h). */
+static void on_trim(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	big_array_trim();
 }
 
 static void on_status_tick(evutil_socket_t fd, short what, void *arg)
@@ -372,8 +380,10 @@ int main(int argc, char **argv)
 				 evsignal_new(l.base, SIGUSR1, on_usr1, &l)};
 	l.stop_wait = evtimer_new(l.base, stop_wait, &l);
 	struct event *tick = o.status_path ? event_new(l.base, -1, EV_PERSIST, on_status_tick, &l) : NULL;
+	struct event *trim = event_new(l.base, -1, EV_PERSIST, on_trim, NULL);
 	struct timeval second = {1, 0};
-	bool ready = l.stop_wait && (tick || !o.status_path) && (!tick || event_add(tick, &second) == 0);
+	bool ready = l.stop_wait && (tick || !o.status_path) && (!tick || event_add(tick, &second) == 0) && trim &&
+		     event_add(trim, &second) == 0;
 	for (int i = 0; i < 3; i++)
 		ready = ready && sigs[i] && evsignal_add(sigs[i], NULL) == 0;
 	int status = 0;
@@ -386,6 +396,8 @@ int main(int argc, char **argv)
 
 	if (tick)
 		event_free(tick);
+	if (trim)
+		event_free(trim);
 	for (int i = 0; i < 3; i++)
 		if (sigs[i])
 			event_free(sigs[i]);

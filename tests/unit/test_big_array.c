@@ -1,4 +1,4 @@
-/* Arrays replaced whole: small ones from malloc, large ones in mappings kept for reuse. */
+/* Arrays replaced whole: small ones from malloc, large ones in mappings kept for reuse while they are reused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <time.h>
 
 #include "big_array.h"
 
@@ -83,6 +84,21 @@ static void test_cache_bounded(void **state)
 	assert_true(bytes <= (64u << 20));
 }
 
+static void test_idle_given_back(void **state)
+{
+	(void)state;
+	void *p = big_alloc(LARGE, 1, false);
+	big_array_trim();
+	big_free(p);
+	assert_true(big_array_cached(NULL) >= 1);
+	big_array_trim();  /* just put back: kept */
+	assert_true(big_array_cached(NULL) >= 1);
+	struct timespec ts = { 2, 200 * 1000 * 1000 };  /* past the 2 s a mapping may stay unused */
+	nanosleep(&ts, NULL);
+	big_array_trim();
+	assert_int_equal(big_array_cached(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -91,6 +107,7 @@ int main(void)
 		cmocka_unit_test(test_not_reused_when_too_large),
 		cmocka_unit_test(test_realloc_keeps_contents),
 		cmocka_unit_test(test_cache_bounded),
+		cmocka_unit_test(test_idle_given_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
