@@ -8,6 +8,7 @@
 #include "avl.h"
 #include "clock.h"
 #include "doc.h"
+#include "failpoint.h"
 #include "kube_backoff.h"
 #include "kube_stream.h"
 #include "kube_uid.h"
@@ -83,6 +84,7 @@ struct kube_watch {
 	uint64_t watch_start_ms;
 	uint64_t watch_events;
 	bool relist;              /* end it and list again */
+	bool resume;              /* a page failed: ask for it again (cont), not for the whole list */
 	bool after_list;          /* it started from a list just made */
 	char why[320];            /* why the stream was ended from here, or "" */
 	struct diags diags;
@@ -92,6 +94,7 @@ struct kube_watch {
 
 static void start_list(struct kube_watch *w);
 static void start_watch(struct kube_watch *w);
+static void list_page(struct kube_watch *w);
 
 /* ------------------------------------------------------------------ cache */
 
@@ -330,10 +333,14 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	struct kube_watch *w = arg;
 
-	if (w->rv && !w->relist)
+	if (w->resume) {
+		w->resume = false;
+		list_page(w);
+	} else if (w->rv && !w->relist) {
 		start_watch(w);
-	else
+	} else {
 		start_list(w);
+	}
 }
 
 static void wait_ms(struct kube_watch *w, uint32_t ms)
@@ -399,7 +406,6 @@ static int add_selectors(const struct kube_watch *w, char *buf, size_t len)
 	return n;
 }
 
-static void list_page(struct kube_watch *w);
 
 static void finish_list(struct kube_watch *w)
 {
@@ -459,7 +465,11 @@ static void list_done(void *arg, const struct kube_resp *r)
 	struct kube_watch *w = arg;
 
 	w->req = NULL;
-	if (r->status == 200 && !r->error && list_items(w, r)) {
+	/* Test builds: this page fails as one that timed out would. */
+	bool fail = failpoint_nth("VIPCAST_FAILPOINT_LIST_PAGE_FAIL");
+	if (fail)
+		snprintf(w->why, sizeof(w->why), "failpoint");
+	if (!fail && r->status == 200 && !r->error && list_items(w, r)) {
 		w->stats.pages++;
 		w->stale_since_ms = 0;
 		if (w->cont)
@@ -477,11 +487,16 @@ static void list_done(void *arg, const struct kube_resp *r)
 	if (r->too_large && w->page_limit > 1)
 		w->page_limit /= 2;  /* pages of fewer objects, until one fits */
 	/*
-	 * A list cut short is taken again from the start, never followed by a
-	 * watch from the older version: that would replay changes older than
-	 * the pages already applied.
+	 * A list cut short is never followed by a watch from the older version:
+	 * that would replay changes older than the pages already applied. A page
+	 * that failed is asked for again with its continue token (the same
+	 * snapshot: a 100k list does not start over for one slow page), unless it
+	 * was the first or too large; then the list starts again.
 	 */
-	w->relist = true;
+	if (w->cont && !r->too_large)
+		w->resume = true;
+	else
+		w->relist = true;
 	failed(w, "list", r);
 }
 
@@ -515,6 +530,7 @@ static void start_list(struct kube_watch *w)
 		w->stats.relists++;
 	w->epoch++;
 	w->relist = false;
+	w->resume = false;
 	set_str(&w->cont, NULL);
 	set_str(&w->list_rv, NULL);
 	list_page(w);

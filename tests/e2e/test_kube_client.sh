@@ -5,7 +5,8 @@
 # library and prints every change as a line; the test changes objects with
 # kubectl and checks that each change arrives exactly once, and nothing else:
 #   - paged list (limit 10 over 25 Services), synced, then watch; creates,
-#     updates, deletes of Services and EndpointSlices;
+#     updates, deletes of Services and EndpointSlices; a failed page (a
+#     failpoint) asked for again with its continue token, not the whole list;
 #   - the API server killed (SIGKILL) and started again: the watch resumes,
 #     changes made meanwhile arrive once, the unchanged objects cause nothing;
 #   - 410 Gone: the driver frozen while objects change, the API server
@@ -168,6 +169,23 @@ check_within 20 "the controller manager's EndpointSlice goes with its Service" \
 	has_line drv "^EVENT endpointslices:$NS DELETED $NS/w1-"
 check "each Service change arrived exactly once" want_events drv "$s" "services:$NS" \
 	"ADDED $NS/w1" "MODIFIED $NS/w1" "DELETED $NS/w1"
+
+scenario "a list page that fails is asked for again, not the whole list"
+# A failpoint (test builds) fails the second page as a timed-out one would; the list goes on
+# from that page with its continue token (a 100k list does not start over for one slow page).
+VIPCAST_FAILPOINT_LIST_PAGE_FAIL=2 start_driver pf --kubeconfig "$KDIR/kubeconfig" --limit 10 --watch "services:$NS"
+check_within 20 "the Services list is synced" has_line pf "^SYNCED services:$NS n="
+if grep -q "VIPCAST_FAILPOINT_LIST_PAGE_FAIL: call 2 fails" "$E2E_TMP/pf.log"; then
+	n=$(sed -n "s/^SYNCED services:$NS n=\([0-9]*\) .*/\1/p" "$E2E_TMP/pf.out" | head -n 1)
+	fresh_stats pf
+	check "$n Services in $(((n + 9) / 10)) pages after one failed page: no page asked for twice but that one" \
+		eval '[ "$(wstat pf "services:$NS" pages)" = $(((n + 9) / 10)) ] && [ "$(wstat pf "services:$NS" failures)" = 1 ]'
+	check "each of them ADDED once" test "$(events pf 0 "services:$NS" | grep -c '^ADDED ')" = "$n"
+else
+	log "SKIP: this driver has no failpoints (a test build has them: VIPCAST_SANITIZE or VIPCAST_FAILPOINTS)"
+fi
+stop pf
+check "pf: no sanitizer report" not grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$E2E_TMP/pf.log"
 
 # ================================================================== API server killed
 scenario "API server killed and restarted"
