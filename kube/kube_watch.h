@@ -2,7 +2,8 @@
  * A reflector: one resource's objects kept in step with the API server, and
  * every change handed to a consumer as ADDED, MODIFIED or DELETED.
  *
- * It LISTs in pages (limit/continue), then WATCHes from the list's
+ * It LISTs in pages (limit/continue; a page that fails is asked for again
+ * with its continue token, the first one starts the list over), then WATCHes from the list's
  * resourceVersion with bookmarks, and keeps the last resourceVersion it has
  * seen (events and bookmarks) so that a dropped watch resumes where it was.
  * Each watch asks the server to end it after a random 5-10 minutes
