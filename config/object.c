@@ -155,11 +155,13 @@ static const char *type_string(const struct doc_node *n)
 	return n->scalar.text;
 }
 
-/* The id messages name the object by, known before the rest of metadata is read. */
 /* Room for a lean object's id, kept only while it is decoded: names are at most 253 characters. */
 #define LEAN_ID_MAX 600
 
-/* buf: where a lean object's goes (it keeps none), else NULL: into the arena. */
+/*
+ * The id messages name the object by, known before the rest of metadata is
+ * read. buf: where a lean object's goes (it keeps none), else NULL: into the arena.
+ */
 static const char *object_id(struct arena *a, char *buf, const struct kind_info *ki, const struct doc_node *md)
 {
 	const struct doc_node *name = doc_map_get(md, "name"), *ns = doc_map_get(md, "namespace");

@@ -406,7 +406,6 @@ static int add_selectors(const struct kube_watch *w, char *buf, size_t len)
 	return n;
 }
 
-
 static void finish_list(struct kube_watch *w)
 {
 	for (struct avl_node *n = avl_first(&w->cache), *next; n; n = next) {
